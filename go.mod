@@ -1,0 +1,3 @@
+module github.com/psadgo/psad
+
+go 1.26.8
