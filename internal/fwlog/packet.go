@@ -37,6 +37,8 @@ const (
 	ProtoICMP    uint8 = 1
 	ProtoTCP     uint8 = 6
 	ProtoUDP     uint8 = 17
+	ProtoESP     uint8 = 50 // named in PROTO= by the kernel; psad rejects the line
+	ProtoAH      uint8 = 51 // likewise
 	ProtoICMPv6  uint8 = 58
 	ProtoSCTP    uint8 = 132
 	ProtoUDPLite uint8 = 136

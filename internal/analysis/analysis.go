@@ -1,0 +1,408 @@
+// Package analysis is psad's forensics mode (-A): read a firewall log
+// once, run every line through the detection pipeline as one batch, assign
+// danger levels and print psad's analysis report.
+package analysis
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/psadgo/psad/internal/autodl"
+	"github.com/psadgo/psad/internal/config"
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/logsrc"
+	"github.com/psadgo/psad/internal/pipeline"
+	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/report"
+	"github.com/psadgo/psad/internal/scan"
+)
+
+// Setup is everything an analysis run needs.
+type Setup struct {
+	Config *config.Config
+	// Input names the log file; Stdin, when non-nil, is read instead
+	// (--stdin) and the progress line says STDIN.
+	Input string
+	Stdin io.Reader
+	// Packets stops after this many firewall lines (--packets, 0 = all).
+	Packets int
+	// Fields is the --analysis-fields filter, nil for none.
+	Fields      pipeline.Matcher
+	Overrides   pipeline.Overrides
+	SummaryOnly bool // --status-summary
+	NoIPTErrors bool // --no-ipt-errors
+	NoAutoDL    bool // --no-auto-dl
+	AutoDLFile  string
+	Debug       bool // --debug / --test-mode
+	Version     string
+	Stdout      io.Writer
+	Stderr      io.Writer
+	// Progress, when non-nil, receives a live progress bar (a terminal).
+	Progress io.Writer
+	// Now is the clock for lines without a usable timestamp.
+	Now func() time.Time
+}
+
+// Run performs the analysis and returns the process exit status.
+func Run(s Setup) int {
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	c := s.Config
+	out, errw := s.Stdout, s.Stderr
+
+	protos, warn := loadProtocols(c)
+	for _, w := range warn {
+		fmt.Fprintf(errw, "[-] %s\n", w)
+	}
+	rules, warn, err := pipeline.RulesFromConfig(c, protos, s.Overrides)
+	if err != nil {
+		fmt.Fprintf(errw, "[*] %v\n", err)
+		return 1
+	}
+	for _, w := range warn {
+		fmt.Fprintf(errw, "[-] %s\n", w)
+	}
+	settings, err := pipeline.SettingsFromConfig(c, s.Overrides)
+	if err != nil {
+		fmt.Fprintf(errw, "[*] %v\n", err)
+		return 1
+	}
+	tracker := scan.NewTracker(settings)
+	if s.Debug {
+		tracker.Debug = errw
+	}
+	if !s.NoAutoDL {
+		l, err := loadAutoDL(c, s.AutoDLFile, errw)
+		if err != nil {
+			fmt.Fprintf(errw, "[*] %v\n", err)
+			return 1
+		}
+		if l != nil && l.Len() > 0 {
+			tracker.AutoDL = func(p *fwlog.Packet, cur int) (int, bool, bool) {
+				return l.Match(p.Src, cur, p.Proto, p.DstPort)
+			}
+		}
+	}
+	fmt.Fprintln(errw, "[-] psad-go: signature matching, ICMP type/code validation and passive OS fingerprinting are not implemented yet; SIGS_FILE, ICMP_TYPES_FILE, ICMP6_TYPES_FILE, P0F_FILE and POSF_FILE are not used.")
+
+	pl := pipeline.New(fwlog.NewParser(pipeline.ParserOptions(c, s.Overrides)), rules, tracker)
+	pl.Fields = s.Fields
+	pl.Clock = s.Now
+
+	dirs := prepareDirs(c, out, errw)
+	errLog := newErrorLog(dirs.errLog, s.NoIPTErrors)
+	defer errLog.close()
+
+	// psad counts the firewall lines before it processes them, so a file
+	// is read twice; standard input is held in memory instead.
+	var open func() (io.Reader, func(), error)
+	name := s.Input
+	if s.Stdin != nil {
+		data, err := io.ReadAll(s.Stdin)
+		if err != nil {
+			fmt.Fprintf(errw, "[*] reading standard input: %v\n", err)
+			return 1
+		}
+		name = "STDIN"
+		open = func() (io.Reader, func(), error) { return bytes.NewReader(data), func() {}, nil }
+	} else {
+		open = func() (io.Reader, func(), error) {
+			f, err := os.Open(s.Input)
+			if err != nil {
+				return nil, nil, err
+			}
+			return f, func() { f.Close() }, nil
+		}
+	}
+	fmt.Fprintf(out, "[+] Entering analysis mode.  Parsing %s\n", name)
+	var lineNo int
+	pl.OnMalformed = func(line []byte, err error) { errLog.add(name, lineNo, line, err) }
+
+	accepted := func(line []byte) bool { return fwlog.HasInOut(line) && pl.SearchMatch(line) }
+	r, done, err := open()
+	if err != nil {
+		fmt.Fprintf(errw, "[*] Could not open %s: %v\n", s.Input, errors.Unwrap(err))
+		return 1
+	}
+	total, fw := 0, 0
+	err = logsrc.Each(r, func(line []byte) bool {
+		total++
+		if accepted(line) {
+			fw++
+		}
+		return s.Packets <= 0 || fw < s.Packets
+	})
+	done()
+	if err != nil {
+		fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, err)
+		return 1
+	}
+	fmt.Fprintf(out, "[+] Found %d iptables log messages out of %d total lines.\n", fw, total)
+	if fw > 15001 {
+		fmt.Fprintln(out, "    This may take a while...")
+	}
+
+	step := progressStep(fw)
+	bar := newBar(s.Progress, fw)
+	r, done, err = open()
+	if err != nil {
+		fmt.Fprintf(errw, "[*] Could not open %s: %v\n", s.Input, err)
+		return 1
+	}
+	handed := 0
+	var dbg []byte
+	err = logsrc.Each(r, func(line []byte) bool {
+		lineNo++
+		if !accepted(line) {
+			return lineNo < total
+		}
+		handed++
+		pl.Process(line)
+		if s.Debug {
+			dbg = debugStamp(dbg[:0], &pl.Packet, s.Now)
+			out.Write(dbg)
+		}
+		if handed%step == 0 {
+			fmt.Fprintf(out, "[+] Processed %d packets...\n", handed)
+		}
+		bar.update(handed)
+		return handed < fw
+	})
+	done()
+	bar.finish()
+	if err != nil {
+		fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, err)
+		return 1
+	}
+
+	fmt.Fprintln(out, "[+] Assigning scan danger levels...")
+	tracker.Debug = out // psad prints the port sweep lines on stdout
+	if !s.Debug {
+		tracker.Debug = nil
+	}
+	batch := tracker.EndBatch()
+	lv := report.Levels(tracker, batch)
+	sum := 0
+	for n := 1; n <= 5; n++ {
+		fmt.Fprintf(out, "    Level %d: %d IP addresses\n", n, lv[n])
+		sum += lv[n]
+	}
+	fmt.Fprintf(out, "\n    Tracking %d total IP addresses\n", sum)
+
+	var rep bytes.Buffer
+	_, err = report.Write(&rep, tracker, report.Options{
+		Version:     s.Version,
+		MinDL:       c.Int("MIN_DANGER_LEVEL"),
+		SigsMax:     c.Int("STATUS_SIGS_THRESHOLD"),
+		IPMax:       c.Int("STATUS_IP_THRESHOLD"),
+		PortsMax:    c.Int("STATUS_PORTS_THRESHOLD"),
+		SummaryOnly: s.SummaryOnly,
+		Protocols:   protos,
+	})
+	if err != nil {
+		fmt.Fprintf(errw, "[*] %v\n", err)
+		return 1
+	}
+	out.Write(rep.Bytes())
+	if dirs.output != "" {
+		if err := os.WriteFile(dirs.output, rep.Bytes(), 0o600); err != nil {
+			fmt.Fprintf(errw, "[-] Could not write the report copy: %v\n", err)
+		} else {
+			fmt.Fprintf(out, "[+] These results are available in: %s\n", dirs.output)
+		}
+	}
+	errLog.summary(errw)
+	if tracker.Evicted > 0 {
+		fmt.Fprintf(errw, "[-] %d scan sources were forgotten to stay within MAX_SCAN_SOURCES=%d; raise it (or --max-sources) to keep them all.\n",
+			tracker.Evicted, settings.MaxSources)
+	}
+	fmt.Fprintln(out, "\n[+] Finished --Analyze cycle.")
+	return 0
+}
+
+// progressStep is how often psad prints "Processed N packets": about ten
+// times per run, at a round step that depends on the number of lines.
+func progressStep(n int) int {
+	c := n - 1
+	if c < 100 {
+		return max(c+1, 1)
+	}
+	v := c / 10
+	switch {
+	case v < 100:
+		v -= v % 10
+	case v < 1000:
+		v -= v % 100
+	case v < 10000:
+		v -= v % 1000
+	case v < 100000:
+		v -= v % 10000
+	case v < 1000000:
+		v -= v % 100000
+	default:
+		v = 50000
+	}
+	return v + 1
+}
+
+// debugStamp renders psad's debug lines for a line's syslog header.
+func debugStamp(b []byte, p *fwlog.Packet, now func() time.Time) []byte {
+	ts, host := string(p.Timestamp), string(p.Host)
+	if ts == "" {
+		ts = now().Format("Mon Jan _2 15:04:05 2006")
+		host = "unknown"
+	}
+	b = append(b, "[+] timestamp: "...)
+	b = append(b, ts...)
+	b = append(b, "\n    syslog hostname: "...)
+	b = append(b, host...)
+	return append(b, '\n')
+}
+
+func loadProtocols(c *config.Config) (*protocols.Table, []string) {
+	path := c.Str("PROTOCOLS_FILE")
+	if c.Embedded() || path == "" {
+		return protocols.Default(), nil
+	}
+	t, err := protocols.Load(path)
+	if err != nil {
+		return protocols.Default(), []string{fmt.Sprintf("%v; using the built-in protocol table", err)}
+	}
+	return t, nil
+}
+
+func loadAutoDL(c *config.Config, override string, errw io.Writer) (*autodl.List, error) {
+	path := override
+	if path == "" {
+		if c.Embedded() {
+			return nil, nil
+		}
+		path = c.Str("AUTO_DL_FILE")
+	}
+	if path == "" {
+		return nil, nil
+	}
+	l, warns, err := autodl.Load(path)
+	if err != nil {
+		if override == "" && errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintf(errw, "[-] auto_dl file %s does not exist; no danger levels are pre-assigned\n", path)
+			return nil, nil
+		}
+		return nil, err
+	}
+	for _, w := range warns {
+		fmt.Fprintf(errw, "[-] %v\n", w)
+	}
+	return l, nil
+}
+
+type dirs struct {
+	errLog string // rewritten FW_ERROR_LOG
+	output string // ANALYSIS_OUTPUT_FILE, "" when it cannot be written
+}
+
+// prepareDirs does psad's analysis start-up (13.1): make the psad
+// directories, start a fresh ANALYSIS_MODE_DIR, and point FW_ERROR_LOG
+// into it. What cannot be created is reported and skipped, so an
+// ordinary user still gets the report.
+func prepareDirs(c *config.Config, out, errw io.Writer) dirs {
+	psadDir := filepath.Clean(c.Str("PSAD_DIR"))
+	amDir := filepath.Clean(c.Str("ANALYSIS_MODE_DIR"))
+	var d dirs
+	if err := os.MkdirAll(psadDir, 0o700); err != nil {
+		fmt.Fprintf(errw, "[-] Cannot create %s (%v): the report is printed but not saved, and malformed lines are not logged.\n", psadDir, errors.Unwrap(err))
+		return d
+	}
+	if fi, err := os.Lstat(amDir); err == nil && fi.IsDir() && safeToRemove(amDir) {
+		fmt.Fprintf(out, "[+] Removing old %s directory.\n", amDir)
+		if err := os.RemoveAll(amDir); err != nil {
+			fmt.Fprintf(errw, "[-] Could not remove %s: %v\n", amDir, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(amDir, "errs"), 0o700); err != nil {
+		fmt.Fprintf(errw, "[-] Cannot create %s: %v\n", amDir, err)
+	}
+	d.errLog = c.Str("FW_ERROR_LOG")
+	if rel, ok := strings.CutPrefix(d.errLog, psadDir+"/"); ok {
+		d.errLog = filepath.Join(amDir, rel)
+	}
+	d.output = c.Str("ANALYSIS_OUTPUT_FILE")
+	return d
+}
+
+// safeToRemove refuses to delete the root or a top-level directory,
+// whatever a configuration says.
+func safeToRemove(dir string) bool {
+	return strings.Count(dir, "/") >= 2 && dir != "/"
+}
+
+// errorLog appends malformed lines to fwerrorlog as psad does (the raw
+// line) and keeps the first reasons for the summary on stderr.
+type errorLog struct {
+	path    string
+	off     bool
+	f       *os.File
+	openErr error
+	n       int
+	first   []string
+}
+
+func newErrorLog(path string, off bool) *errorLog { return &errorLog{path: path, off: off} }
+
+func (e *errorLog) add(file string, line int, raw []byte, err error) {
+	e.n++
+	if len(e.first) < 5 {
+		e.first = append(e.first, fmt.Sprintf("%s:%d: %v", file, line, err))
+	}
+	if e.off || e.path == "" || e.openErr != nil {
+		return
+	}
+	if e.f == nil {
+		if err := os.MkdirAll(filepath.Dir(e.path), 0o700); err != nil {
+			e.openErr = err
+			return
+		}
+		e.f, e.openErr = os.OpenFile(e.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+		if e.openErr != nil {
+			return
+		}
+	}
+	e.f.Write(raw)
+	e.f.Write([]byte{'\n'})
+}
+
+func (e *errorLog) summary(w io.Writer) {
+	if e.n == 0 {
+		return
+	}
+	where := "not saved (--no-ipt-errors)"
+	switch {
+	case e.off:
+	case e.path == "":
+		where = "not saved (no writable error log)"
+	case e.openErr != nil:
+		where = fmt.Sprintf("not saved (%v)", e.openErr)
+	default:
+		where = "appended to " + e.path
+	}
+	fmt.Fprintf(w, "[-] %d malformed firewall log lines, %s:\n", e.n, where)
+	for _, s := range e.first {
+		fmt.Fprintf(w, "    %s\n", s)
+	}
+	if e.n > len(e.first) {
+		fmt.Fprintf(w, "    ... and %d more\n", e.n-len(e.first))
+	}
+}
+
+func (e *errorLog) close() {
+	if e.f != nil {
+		e.f.Close()
+	}
+}

@@ -1,0 +1,5 @@
+//go:build race
+
+package loggen
+
+func init() { raceEnabled = true }

@@ -1,0 +1,187 @@
+package pipeline
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/psadgo/psad/internal/fieldexpr"
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/scan"
+)
+
+// Outcome is what became of one line.
+type Outcome uint8
+
+const (
+	// NotFirewall: the line is no netfilter LOG line (no IN=/OUT=).
+	NotFirewall Outcome = iota
+	// Ignored: an ignore rule of psad.conf or the command line matched.
+	Ignored
+	// Malformed: a LOG line that could not be parsed; kept in the error log.
+	Malformed
+	// Filtered: rejected by --analysis-fields.
+	Filtered
+	// Dropped: reached scan state but was discarded there (auto_dl level
+	// 0, a DL-0 signature, MAX_SCAN_IP_PAIRS).
+	Dropped
+	// Accepted: the packet is in the scan state.
+	Accepted
+)
+
+// Stats counts outcomes.
+type Stats struct {
+	Lines     int
+	ByOutcome [Accepted + 1]int
+}
+
+// Matcher is the --analysis-fields filter.
+type Matcher interface {
+	Match(p *fwlog.Packet, ctx *fieldexpr.Context) bool
+}
+
+// Pipeline processes lines one at a time. It is not safe for concurrent
+// use; the Packet field holds the last line's packet until the next call.
+type Pipeline struct {
+	Parser  *fwlog.Parser
+	Rules   Rules
+	Tracker *scan.Tracker // nil when only classification is wanted (CSV)
+	Fields  Matcher       // nil: no --analysis-fields
+	// Clock gives the time for lines whose timestamp cannot be read.
+	Clock func() time.Time
+	// OnMalformed receives every malformed line and why (the line buffer
+	// is reused afterwards: copy it to keep it).
+	OnMalformed func(line []byte, err error)
+
+	Packet fwlog.Packet
+	Stats  Stats
+
+	lastTS   []byte
+	lastTime time.Time
+	ctx      fieldexpr.Context
+}
+
+// New returns a pipeline with psad's default rules.
+func New(parser *fwlog.Parser, rules Rules, t *scan.Tracker) *Pipeline {
+	return &Pipeline{Parser: parser, Rules: rules, Tracker: t, Clock: time.Now}
+}
+
+// Classify parses line into pl.Packet and applies the ignore rules
+// (psad's order: prefix counter, chain, interface rules, FW_MSG_SEARCH,
+// IPv6, protocol, then the per-protocol checks). The error is non-nil
+// only for Malformed.
+func (pl *Pipeline) Classify(line []byte) (Outcome, error) {
+	p := &pl.Packet
+	err := pl.Parser.Parse(line, p)
+	if err == fwlog.ErrNotFirewall {
+		return NotFirewall, nil
+	}
+	r := &pl.Rules
+	if len(bytes.TrimSpace(p.Prefix)) > 0 {
+		if r.IgnoreLogPrefixes != nil && r.IgnoreLogPrefixes.Match(p.Prefix) {
+			return Ignored, nil
+		}
+		if pl.Tracker != nil {
+			pl.Tracker.CountPrefix(p.Prefix)
+		}
+	}
+	if p.Chain == fwlog.ChainNone {
+		if err == nil {
+			err = fwlog.ErrNoChain
+		}
+		return Malformed, err
+	}
+	if r.Interface != "" && string(p.Intf) != r.Interface {
+		return Ignored, nil
+	}
+	if r.IgnoreInterfaces != nil && r.IgnoreInterfaces[string(p.Intf)] {
+		return Ignored, nil
+	}
+	if !r.FWSearchAll && p.FwsnortSID == 0 && !pl.searchMatch(line) {
+		return Ignored, nil
+	}
+	if p.IPv6 && !r.IPv6 {
+		return Ignored, nil
+	}
+	if !p.HasProto {
+		if err == nil {
+			err = fwlog.ErrNoProto
+		}
+		return Malformed, err
+	}
+	if r.IgnoreProto[p.Proto] {
+		return Ignored, nil
+	}
+	if err != nil {
+		return Malformed, err
+	}
+	switch p.Proto {
+	case fwlog.ProtoTCP:
+		if r.Conntrack && p.FwsnortSID == 0 && p.Flags&(fwlog.FlagACK|fwlog.FlagRST) != 0 {
+			return Ignored, nil
+		}
+		if r.IgnoreTCP != nil && r.IgnoreTCP[p.DstPort>>6]&(1<<(p.DstPort&63)) != 0 {
+			return Ignored, nil
+		}
+	case fwlog.ProtoUDP:
+		if r.IgnoreUDP != nil && r.IgnoreUDP[p.DstPort>>6]&(1<<(p.DstPort&63)) != 0 {
+			return Ignored, nil
+		}
+	}
+	if r.Restrict.IsValid() && p.Src.Is4() == r.Restrict.Addr().Is4() &&
+		!r.Restrict.Contains(p.Src) && !r.Restrict.Contains(p.Dst) {
+		return Ignored, nil
+	}
+	return Accepted, nil
+}
+
+// SearchMatch reports whether a line passes FW_SEARCH_ALL/FW_MSG_SEARCH
+// (always true with FW_SEARCH_ALL=Y); analysis mode applies it before
+// counting a line as a firewall message.
+func (pl *Pipeline) SearchMatch(line []byte) bool {
+	return pl.Rules.FWSearchAll || pl.searchMatch(line)
+}
+
+func (pl *Pipeline) searchMatch(line []byte) bool {
+	for _, re := range pl.Rules.FWMsgSearch {
+		if re.Match(line) {
+			return true
+		}
+	}
+	return false
+}
+
+// Process runs one line through the whole pipeline.
+func (pl *Pipeline) Process(line []byte) Outcome {
+	pl.Stats.Lines++
+	o, err := pl.Classify(line)
+	if o == Accepted {
+		if pl.Fields != nil && !pl.Fields.Match(&pl.Packet, &pl.ctx) {
+			o = Filtered
+		} else if pl.Tracker != nil && !pl.Tracker.Observe(pl.time(), &pl.Packet) {
+			o = Dropped
+		}
+	}
+	if o == Malformed && pl.OnMalformed != nil {
+		pl.OnMalformed(line, err)
+	}
+	pl.Stats.ByOutcome[o]++
+	return o
+}
+
+// time returns the packet's time from its syslog timestamp, reusing the
+// previous result while the timestamp text repeats (it usually does for
+// whole bursts of a scan).
+func (pl *Pipeline) time() time.Time {
+	ts := pl.Packet.Timestamp
+	if len(ts) > 0 && bytes.Equal(ts, pl.lastTS) {
+		return pl.lastTime
+	}
+	now := pl.Clock()
+	t, ok := fwlog.ParseTime(ts, now)
+	if !ok {
+		t = now
+	}
+	pl.lastTS = append(pl.lastTS[:0], ts...)
+	pl.lastTime = t
+	return t
+}

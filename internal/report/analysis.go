@@ -1,0 +1,542 @@
+// Package report renders psad's human-read reports from scan state: the
+// analysis (-A) report body, line for line in psad 2.4.6's layout, with
+// deterministic ordering wherever psad left the order to Perl's hashes.
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/scan"
+)
+
+// ProtoNamer names protocol numbers for the protocol counters (the
+// protocols file).
+type ProtoNamer interface {
+	Name(num int) (name, desc string, ok bool)
+}
+
+// SigInfo describes a signature id for the report: its message and
+// protocol. ok is false for ids without a message (psad skips them).
+type SigInfo func(id int) (msg, proto string, ok bool)
+
+// ICMPTypeText returns the name psad quotes for an ICMP type ("Echo").
+type ICMPTypeText func(v6 bool, typ int) string
+
+// Options control the report.
+type Options struct {
+	Version string
+	// MinDL is MIN_DANGER_LEVEL (sources below it are not listed).
+	MinDL int
+	// Thresholds: STATUS_SIGS_THRESHOLD, STATUS_IP_THRESHOLD,
+	// STATUS_PORTS_THRESHOLD; 0 means unlimited.
+	SigsMax, IPMax, PortsMax int
+	// SummaryOnly stops after the protocol counters (--status-summary).
+	SummaryOnly bool
+	Protocols   ProtoNamer
+	Sigs        SigInfo
+	// DetailSigs names signatures in IP Status Detail (psad prefers the
+	// fwsnort rule text there); nil means Sigs.
+	DetailSigs SigInfo
+	ICMPType   ICMPTypeText
+}
+
+// Totals are the counts the report ends with.
+type Totals struct {
+	Sources, Destinations int
+}
+
+// Levels counts sources by danger level: Levels[n] for n = 1..5. Only
+// sources that sent packets in batch are counted when batch is non-nil.
+func Levels(t *scan.Tracker, batch []*scan.Source) (lv [6]int) {
+	count := func(s *scan.Source) {
+		if s.DL >= 1 && s.DL <= 5 {
+			lv[s.DL]++
+		}
+	}
+	if batch != nil {
+		for _, s := range batch {
+			count(s)
+		}
+		return lv
+	}
+	t.EachSource(count)
+	return lv
+}
+
+// Write renders the report from "[+] Version:" through the blank line
+// after "Total scan destinations" (the text psad also copies to
+// ANALYSIS_OUTPUT_FILE).
+func Write(out io.Writer, t *scan.Tracker, o Options) (Totals, error) {
+	w := bufio.NewWriterSize(out, 64<<10)
+	var tot Totals
+	fmt.Fprintf(w, "[+] Version: psad v%s\n\n", o.Version)
+	writeTopSigs(w, t, o)
+	srcs := listedSources(t, o.MinDL)
+	writeTopAttackers(w, srcs, o)
+	writeTopPorts(w, t, o)
+	writePrefixes(w, t)
+	writeProtoCounters(w, t, o)
+	if !o.SummaryOnly {
+		tot = writeDetail(w, srcs, o)
+	}
+	return tot, w.Flush()
+}
+
+func header(w io.Writer, what string, n int) {
+	if n > 0 {
+		fmt.Fprintf(w, "[+] Top %d %s:\n", n, what)
+	} else {
+		fmt.Fprintf(w, "[+] Top %s:\n", what)
+	}
+}
+
+const none = "        [NONE]\n"
+
+func writeTopSigs(w io.Writer, t *scan.Tracker, o Options) {
+	header(w, "signature matches", o.SigsMax)
+	type ent struct{ id, n int }
+	var ents []ent
+	for id, n := range t.Counters.SigCount {
+		if n > 0 {
+			ents = append(ents, ent{id, n})
+		}
+	}
+	sort.Slice(ents, func(i, j int) bool {
+		if ents[i].n != ents[j].n {
+			return ents[i].n > ents[j].n
+		}
+		return ents[i].id < ents[j].id
+	})
+	printed := 0
+	for _, e := range ents {
+		if o.SigsMax > 0 && printed >= o.SigsMax {
+			break
+		}
+		if o.Sigs == nil {
+			break
+		}
+		msg, proto, ok := o.Sigs(e.id)
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(w, "      \"%s\" (%s),  Count: %d,  Unique sources: %d,  Sid: %d\n",
+			msg, proto, e.n, len(t.Counters.SigSources[e.id]), e.id)
+		printed++
+	}
+	if printed == 0 {
+		io.WriteString(w, none)
+	}
+	io.WriteString(w, "\n")
+}
+
+// listedSources are the sources shown in Top attackers and IP Status
+// Detail: DL >= max(1, MIN_DANGER_LEVEL), by DL descending and then by the
+// printed address (psad's order).
+func listedSources(t *scan.Tracker, minDL int) []*scan.Source {
+	if minDL < 1 {
+		minDL = 1
+	}
+	var out []*scan.Source
+	t.EachSource(func(s *scan.Source) {
+		if s.DL >= minDL && s.DL <= 5 && (s.Packets > 0 || s.SigCount > 0) {
+			out = append(out, s)
+		}
+	})
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].DL != out[j].DL {
+			return out[i].DL > out[j].DL
+		}
+		return scan.AddrStringLess(out[i].Addr, out[j].Addr)
+	})
+	return out
+}
+
+func writeTopAttackers(w io.Writer, srcs []*scan.Source, o Options) {
+	header(w, "attackers", o.IPMax)
+	n := len(srcs)
+	if o.IPMax > 0 && n > o.IPMax {
+		n = o.IPMax
+	}
+	width := 0
+	for _, s := range srcs[:n] {
+		if s.Addr.Is6() {
+			width = max(width, len(ShortV6(s.Addr)))
+		}
+	}
+	for _, s := range srcs[:n] {
+		full := fwlog.AddrString(s.Addr)
+		if s.Addr.Is6() {
+			fmt.Fprintf(w, "      %s (%-*s) DL: %d", full, width, ShortV6(s.Addr), s.DL)
+		} else {
+			fmt.Fprintf(w, "      %-15s DL: %d", full, s.DL)
+		}
+		fmt.Fprintf(w, ", Packets: %d, Sig count: %d", s.Packets, s.SigCount)
+		if s.Local {
+			io.WriteString(w, ", (local IP)")
+		}
+		io.WriteString(w, "\n")
+	}
+	if n == 0 {
+		io.WriteString(w, none)
+	}
+	io.WriteString(w, "\n")
+}
+
+func topPorts(counts *[65536]int, max int) []int {
+	var ports []int
+	for p, n := range counts {
+		if n > 0 {
+			ports = append(ports, p)
+		}
+	}
+	sort.SliceStable(ports, func(i, j int) bool { return counts[ports[i]] > counts[ports[j]] })
+	if max > 0 && len(ports) > max {
+		ports = ports[:max]
+	}
+	return ports
+}
+
+func writeTopPorts(w io.Writer, t *scan.Tracker, o Options) {
+	header(w, "scanned ports", o.PortsMax)
+	tcp := topPorts(&t.Counters.TCPPort, o.PortsMax)
+	udp := topPorts(&t.Counters.UDPPort, o.PortsMax)
+	for _, p := range tcp {
+		fmt.Fprintf(w, "      tcp %-5d %d packets\n", p, t.Counters.TCPPort[p])
+	}
+	if len(udp) > 0 {
+		io.WriteString(w, "\n")
+		for _, p := range udp {
+			fmt.Fprintf(w, "      udp %-5d %d packets\n", p, t.Counters.UDPPort[p])
+		}
+	}
+	if len(tcp) == 0 && len(udp) == 0 {
+		io.WriteString(w, none)
+	}
+	io.WriteString(w, "\n")
+}
+
+func writePrefixes(w io.Writer, t *scan.Tracker) {
+	io.WriteString(w, "[+] iptables log prefix counters:\n")
+	type ent struct {
+		p string
+		n int
+	}
+	var ents []ent
+	for p, n := range t.Counters.Prefix {
+		ents = append(ents, ent{p, *n})
+	}
+	sort.Slice(ents, func(i, j int) bool {
+		if ents[i].n != ents[j].n {
+			return ents[i].n > ents[j].n
+		}
+		return ents[i].p < ents[j].p
+	})
+	for _, e := range ents {
+		fmt.Fprintf(w, "      \"%s\": %d\n", e.p, e.n)
+	}
+	if len(ents) == 0 {
+		io.WriteString(w, none)
+	}
+	io.WriteString(w, "\n")
+}
+
+func writeProtoCounters(w io.Writer, t *scan.Tracker, o Options) {
+	io.WriteString(w, "    Total protocol packet counters:\n")
+	var keys []int
+	for p, n := range t.Counters.Proto {
+		if n > 0 {
+			keys = append(keys, p)
+		}
+	}
+	// psad sorts the protocol keys as strings: "10" < "2" < "icmp" < "tcp".
+	sort.Slice(keys, func(i, j int) bool {
+		return fwlog.ProtoKey(uint8(keys[i])) < fwlog.ProtoKey(uint8(keys[j]))
+	})
+	for _, p := range keys {
+		key := fwlog.ProtoKey(uint8(p))
+		n := t.Counters.Proto[p]
+		if key[0] >= '0' && key[0] <= '9' && o.Protocols != nil {
+			if name, desc, ok := o.Protocols.Name(p); ok {
+				fmt.Fprintf(w, "%12s: %d pkts, (%s)\n", name, n, desc)
+				continue
+			}
+		}
+		fmt.Fprintf(w, "%12s: %d pkts\n", key, n)
+	}
+	io.WriteString(w, "\n")
+}
+
+var chainOrder = []fwlog.Chain{fwlog.ChainInput, fwlog.ChainForward, fwlog.ChainOutput}
+
+// protoRank orders protocols inside a destination block: tcp, udp,
+// udplite, then the rest by number.
+func protoRank(p uint8) int {
+	switch p {
+	case fwlog.ProtoTCP:
+		return -3
+	case fwlog.ProtoUDP:
+		return -2
+	case fwlog.ProtoUDPLite:
+		return -1
+	}
+	return int(p)
+}
+
+func sigProtoRank(p string) string {
+	switch p {
+	case "tcp":
+		return "0"
+	case "udp":
+		return "1"
+	case "udplite":
+		return "2"
+	}
+	return "3" + p
+}
+
+func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
+	io.WriteString(w, "[+] IP Status Detail:\n")
+	if len(srcs) == 0 {
+		io.WriteString(w, none)
+	}
+	dstSeen := make(map[netip.Addr]bool)
+	detailSigs := o.DetailSigs
+	if detailSigs == nil {
+		detailSigs = o.Sigs
+	}
+	for _, s := range srcs {
+		pairs := s.Pairs()
+		pkts, uniq := 0, 0
+		var protos [4]uint64
+		for _, pr := range pairs {
+			pkts += pr.AbsNum
+			for p := 0; p < 256; p++ {
+				if pr.HasProto(uint8(p)) {
+					protos[p>>6] |= 1 << (p & 63)
+				}
+			}
+			seen := map[[2]string]bool{}
+			for _, r := range pr.Sigs {
+				k := [2]string{r.Proto, strconv.Itoa(r.ID)}
+				if r.Proto != "ip" && !seen[k] {
+					seen[k] = true
+					uniq++
+				}
+			}
+		}
+		tp := 0
+		for _, x := range protos {
+			for ; x != 0; x &= x - 1 {
+				tp++
+			}
+		}
+		io.WriteString(w, "\nSRC:  ")
+		writeAddr(w, s.Addr)
+		fmt.Fprintf(w, ", DL: %d, Dsts: %d, Pkts: %d, Total protocols: %d, Unique sigs: %d",
+			s.DL, len(pairs), pkts, tp, uniq)
+		if s.Local {
+			io.WriteString(w, ", Local IP")
+		}
+		io.WriteString(w, "\n")
+		if len(s.OSGuesses) > 0 {
+			io.WriteString(w, "    Source OS fingerprint(s):\n")
+			g := append([]string(nil), s.OSGuesses...)
+			sort.Strings(g)
+			for _, x := range g {
+				fmt.Fprintf(w, "        %s\n", x)
+			}
+		} else if s.PosfGuess != "" {
+			fmt.Fprintf(w, "    Source OS fingerprint:\n        %s\n", s.PosfGuess)
+		}
+		if len(pairs) > 0 {
+			io.WriteString(w, "\n")
+		}
+		for _, pr := range pairs {
+			dstSeen[pr.Dst] = true
+			writeDst(w, pr, o, detailSigs)
+		}
+	}
+	tot := Totals{Sources: len(srcs), Destinations: len(dstSeen)}
+	fmt.Fprintf(w, "\n    Total scan sources: %d\n    Total scan destinations: %d\n\n", tot.Sources, tot.Destinations)
+	return tot
+}
+
+func writeAddr(w io.Writer, a netip.Addr) {
+	io.WriteString(w, fwlog.AddrString(a))
+	if a.Is6() {
+		fmt.Fprintf(w, " (%s)", ShortV6(a))
+	}
+}
+
+func writeDst(w io.Writer, pr *scan.Pair, o Options, sigs SigInfo) {
+	io.WriteString(w, "    DST: ")
+	writeAddr(w, pr.Dst)
+	if pr.Local {
+		io.WriteString(w, ", Local IP")
+	}
+	io.WriteString(w, "\n")
+	cc := append([]scan.ChainCount(nil), pr.Chains...)
+	sort.Slice(cc, func(i, j int) bool {
+		a, b := cc[i], cc[j]
+		if a.Chain != b.Chain {
+			return chainIdx(a.Chain) < chainIdx(b.Chain)
+		}
+		if a.Intf != b.Intf {
+			return a.Intf < b.Intf
+		}
+		return protoRank(a.Proto) < protoRank(b.Proto)
+	})
+	for i := 0; i < len(cc); {
+		j := i
+		for j < len(cc) && cc[j].Chain == cc[i].Chain && cc[j].Intf == cc[i].Intf {
+			j++
+		}
+		for _, c := range cc[i:j] {
+			ri := -1
+			switch c.Proto {
+			case fwlog.ProtoTCP:
+				ri = 0
+			case fwlog.ProtoUDP:
+				ri = 1
+			case fwlog.ProtoUDPLite:
+				ri = 2
+			}
+			if ri < 0 {
+				continue
+			}
+			r := pr.Ranges[ri]
+			rng := strconv.Itoa(r.Lo)
+			if r.Hi != r.Lo {
+				rng += "-" + strconv.Itoa(r.Hi)
+			}
+			fmt.Fprintf(w, "        Scanned ports: %s %s, Pkts: %d, Chain: %s, Intf: %s\n",
+				strings.ToUpper(fwlog.ProtoKey(c.Proto)), rng, c.Pkts, c.Chain, c.Intf)
+		}
+		fmt.Fprintf(w, "        Total scanned IP protocols: %d, Chain: %s, Intf: %s\n", j-i, cc[i].Chain, cc[i].Intf)
+		i = j
+	}
+	if pr.PortSweep {
+		for ri, name := range [...]string{"TCP", "UDP", "UDPLITE"} {
+			if r := pr.Ranges[ri]; r.Seen && r.Hi != 0 {
+				rng := strconv.Itoa(r.Hi)
+				if r.Lo != r.Hi {
+					rng = strconv.Itoa(r.Lo) + "-" + rng
+				}
+				fmt.Fprintf(w, "        Port sweep: %s port %s\n", name, rng)
+			}
+		}
+	}
+	recs := append([]scan.SigRecord(nil), pr.Sigs...)
+	sort.Slice(recs, func(i, j int) bool {
+		a, b := recs[i], recs[j]
+		if a.Proto != b.Proto {
+			return sigProtoRank(a.Proto) < sigProtoRank(b.Proto)
+		}
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		return chainIdx(a.Chain) < chainIdx(b.Chain)
+	})
+	for _, r := range recs {
+		if r.Proto == "ip" {
+			continue
+		}
+		msg := "[NA]"
+		if sigs != nil {
+			if m, _, ok := sigs(r.ID); ok {
+				msg = m
+			}
+		}
+		fmt.Fprintf(w, "        Signature match: \"%s\"\n", msg)
+		fmt.Fprintf(w, "            %s, Chain: %s, Count: %d", strings.ToUpper(r.Proto), r.Chain, r.Pkts)
+		if r.DP >= 0 {
+			fmt.Fprintf(w, ", DP: %d", r.DP)
+			if r.Flags != "" {
+				fmt.Fprintf(w, ", %s", r.Flags)
+			}
+		}
+		fmt.Fprintf(w, ", Sid: %d\n", r.ID)
+	}
+	icmp := append([]scan.ICMPRecord(nil), pr.ICMP...)
+	sort.Slice(icmp, func(i, j int) bool {
+		a, b := icmp[i], icmp[j]
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		return chainIdx(a.Chain) < chainIdx(b.Chain)
+	})
+	for _, r := range icmp {
+		fam := "ICMP"
+		if r.V6 {
+			fam = "ICMP6"
+		}
+		if r.Code < 0 {
+			fmt.Fprintf(w, "        Invalid %s type: \"%d\" Chain: %s, Packets: %d\n", fam, r.Type, r.Chain, r.Pkts)
+			continue
+		}
+		text := strconv.Itoa(r.Type)
+		if o.ICMPType != nil {
+			text = o.ICMPType(r.V6, r.Type)
+		}
+		fmt.Fprintf(w, "        Invalid %s code: \"%d\" for %s \"%s\" packet Chain: %s, Packets: %d\n",
+			fam, r.Code, fam, text, r.Chain, r.Pkts)
+	}
+}
+
+func chainIdx(c fwlog.Chain) int {
+	for i, x := range chainOrder {
+		if x == c {
+			return i
+		}
+	}
+	return len(chainOrder)
+}
+
+// ShortV6 is psad's compressed IPv6 form: upper-case hex, leading zeros
+// dropped, the first longest run of two or more zero groups replaced by
+// "::" (IPv4-mapped addresses stay in hex, e.g. "::FFFF:A00:1").
+func ShortV6(a netip.Addr) string {
+	b := a.As16()
+	var g [8]uint16
+	for i := range g {
+		g[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+	}
+	bestAt, bestLen := -1, 1
+	for i := 0; i < 8; {
+		if g[i] != 0 {
+			i++
+			continue
+		}
+		j := i
+		for j < 8 && g[j] == 0 {
+			j++
+		}
+		if j-i > bestLen {
+			bestAt, bestLen = i, j-i
+		}
+		i = j
+	}
+	var sb strings.Builder
+	for i := 0; i < 8; i++ {
+		if i == bestAt {
+			sb.WriteString("::")
+			i += bestLen - 1
+			continue
+		}
+		if i > 0 && i != bestAt+bestLen {
+			sb.WriteByte(':')
+		}
+		sb.WriteString(strings.ToUpper(strconv.FormatUint(uint64(g[i]), 16)))
+	}
+	return sb.String()
+}

@@ -1,0 +1,120 @@
+package scan
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/psadgo/psad/internal/fwlog"
+)
+
+// Raise records one danger-level increase for the alert logic of the
+// daemon (psad clears a pair's "alerted" flag when DL rises).
+type Raise struct {
+	Src  *Source
+	Pair *Pair // nil when a signature raised the whole source
+	From int
+	To   int
+}
+
+// EndBatch assigns danger levels to every source of the batch (psad 7.2)
+// and starts a new batch. It returns the sources of the finished batch,
+// ordered by address so output built from them is deterministic.
+func (t *Tracker) EndBatch() []*Source {
+	srcs := t.BatchSources()
+	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Addr.Less(srcs[j].Addr) })
+	s := &t.set
+	for _, src := range srcs {
+		// Signature DLs: the highest of the batch (psad keeps the last
+		// matching packet's; see docs/compat.md).
+		if src.batchSigDL > src.DL {
+			src.DL = src.batchSigDL
+		}
+		if src.batchSidDL > src.DL {
+			src.DL = src.batchSidDL
+		}
+		nDst := len(src.batchDsts)
+		dsts := append([]*Pair(nil), src.batchDsts...)
+		sort.Slice(dsts, func(i, j int) bool { return dsts[i].Dst.Less(dsts[j].Dst) })
+		for _, pair := range dsts {
+			abs := pair.AbsNum
+			lo, hi := 65535, 0
+			for _, r := range pair.Ranges {
+				if r.Seen {
+					lo = min(lo, r.Lo)
+					hi = max(hi, r.Hi)
+				}
+			}
+			span := abs
+			if hi != 0 {
+				span = hi - lo
+			}
+			if abs < s.DangerLevel[1] && nDst < s.UniqueHosts[1] {
+				continue
+			}
+			if span < s.PortRangeScanThreshold && pair.TotProtocols() < s.ProtocolScanThreshold && nDst < s.UniqueHosts[1] {
+				continue
+			}
+			if l := levelFor(abs, s.DangerLevel); l > src.DL {
+				src.DL = l
+			}
+			if l := levelFor(nDst, s.UniqueHosts); l > src.DL {
+				src.DL = l
+			}
+			// A port sweep: one port (or a span equal to the sweep
+			// threshold) across at least DL1_UNIQUE_HOSTS destinations.
+			// psad marks only pairs evaluated while DL rose and then reads
+			// the mark from the wrong record; we mark every such pair.
+			if hi != 0 && hi-lo == s.PortRangeSweepThreshold && nDst >= s.UniqueHosts[1] && !pair.PortSweep {
+				pair.PortSweep = true
+				if t.Debug != nil {
+					fmt.Fprintf(t.Debug, "    Port sweep %s -> %s port %d\n",
+						fwlog.AddrString(src.Addr), fwlog.AddrString(pair.Dst), hi)
+				}
+			}
+		}
+	}
+	t.batchNo++
+	t.batch = t.batch[:0]
+	t.PairLimitHit = false
+	return srcs
+}
+
+// levelFor maps a count onto thresholds th[1..5]: below th[2] is 1, below
+// th[3] is 2, and so on up to 5.
+func levelFor(n int, th [6]int) int {
+	switch {
+	case n < th[2]:
+		return 1
+	case n < th[3]:
+		return 2
+	case n < th[4]:
+		return 3
+	case n < th[5]:
+		return 4
+	}
+	return 5
+}
+
+// Pairs returns the destinations that reached scan state, sorted by the
+// address string as psad prints it (the report's recommended order).
+func (s *Source) Pairs() []*Pair {
+	out := make([]*Pair, 0, len(s.dstOrder))
+	for _, p := range s.dstOrder {
+		if p.AbsNum > 0 || len(p.Sigs) > 0 || len(p.ICMP) > 0 {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return addrStringLess(out[i].Dst, out[j].Dst) })
+	return out
+}
+
+// addrStringLess orders addresses by their printed form, as psad's sort
+// of address strings does (10.1.1.10 before 10.1.1.9).
+func addrStringLess(a, b netip.Addr) bool {
+	var ab, bb [39]byte
+	return string(fwlog.AppendAddr(ab[:0], a)) < string(fwlog.AppendAddr(bb[:0], b))
+}
+
+// AddrStringLess is addrStringLess for other packages' sorts.
+func AddrStringLess(a, b netip.Addr) bool { return addrStringLess(a, b) }

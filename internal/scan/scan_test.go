@@ -1,0 +1,317 @@
+package scan
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/psadgo/psad/internal/fwlog"
+)
+
+var t0 = time.Date(2026, 3, 11, 20, 35, 11, 0, time.UTC)
+
+func pkt(src, dst string, proto uint8, dp int, flags fwlog.TCPFlags) fwlog.Packet {
+	var p fwlog.Packet
+	p.Reset()
+	p.Src = netip.MustParseAddr(src)
+	p.Dst = netip.MustParseAddr(dst)
+	p.Proto, p.HasProto = proto, true
+	p.Chain = fwlog.ChainInput
+	p.Intf = []byte("eth0")
+	p.Prefix = []byte("DROP")
+	switch proto {
+	case fwlog.ProtoTCP:
+		p.SrcPort, p.DstPort, p.Flags = 40000, dp, flags
+	case fwlog.ProtoUDP, fwlog.ProtoUDPLite:
+		p.SrcPort, p.DstPort = 40000, dp
+	case fwlog.ProtoICMP:
+		p.ICMPType, p.ICMPCode = 8, 0
+	}
+	return p
+}
+
+func syn(src, dst string, dp int) fwlog.Packet {
+	return pkt(src, dst, fwlog.ProtoTCP, dp, fwlog.FlagSYN)
+}
+
+// run feeds packets as one batch and returns the tracker.
+func run(t *testing.T, s Settings, pkts ...fwlog.Packet) *Tracker {
+	t.Helper()
+	tr := NewTracker(s)
+	for i := range pkts {
+		tr.Observe(t0, &pkts[i])
+	}
+	tr.EndBatch()
+	return tr
+}
+
+func dlOf(tr *Tracker, src string) int {
+	s := tr.Source(netip.MustParseAddr(src))
+	if s == nil {
+		return -1
+	}
+	return s.DL
+}
+
+// TestDangerLevels reproduces the verified table of detection spec 7.2.
+func TestDangerLevels(t *testing.T) {
+	ports := func(n, from int) []fwlog.Packet {
+		var ps []fwlog.Packet
+		for i := 0; i < n; i++ {
+			ps = append(ps, syn("10.1.1.1", "10.2.2.2", from+i))
+		}
+		return ps
+	}
+	same := func(n, port int) []fwlog.Packet {
+		var ps []fwlog.Packet
+		for i := 0; i < n; i++ {
+			ps = append(ps, syn("10.1.1.1", "10.2.2.2", port))
+		}
+		return ps
+	}
+	hosts := func(n int) []fwlog.Packet {
+		var ps []fwlog.Packet
+		for i := 0; i < n; i++ {
+			ps = append(ps, syn("10.1.1.1", netip.AddrFrom4([4]byte{10, 2, byte(i / 250), byte(1 + i%250)}).String(), 80))
+		}
+		return ps
+	}
+	icmp := func(n int) []fwlog.Packet {
+		var ps []fwlog.Packet
+		for i := 0; i < n; i++ {
+			ps = append(ps, pkt("10.1.1.1", "10.2.2.2", fwlog.ProtoICMP, -1, 0))
+		}
+		return ps
+	}
+	scan1000 := func(dsts ...string) []fwlog.Packet {
+		var ps []fwlog.Packet
+		for _, d := range dsts {
+			for i := 0; i < 1002; i++ {
+				ps = append(ps, syn("10.1.1.1", d, 1000+i%501))
+			}
+		}
+		return ps
+	}
+	alternating := []fwlog.Packet{syn("10.1.1.1", "10.2.2.2", 80), syn("10.1.1.1", "10.2.2.2", 81),
+		syn("10.1.1.1", "10.2.2.2", 80), syn("10.1.1.1", "10.2.2.2", 81), syn("10.1.1.1", "10.2.2.2", 80)}
+	tests := []struct {
+		name string
+		pkts []fwlog.Packet
+		want int
+	}{
+		{"4 ports", ports(4, 100), 0},
+		{"5 ports", ports(5, 100), 1},
+		{"14 ports", ports(14, 100), 1},
+		{"15 ports", ports(15, 100), 2},
+		{"150 ports", ports(150, 100), 3},
+		{"10 to one port", same(10, 80), 0},
+		{"200 to one port", same(200, 80), 0},
+		{"5 alternating between 2 ports", alternating, 1},
+		{"5 to port 0", same(5, 0), 1},
+		{"5 echo requests", icmp(5), 1},
+		{"4 echo requests", icmp(4), 0},
+		{"one port on 9 hosts", hosts(9), 0},
+		{"one port on 10 hosts", hosts(10), 1},
+		{"one port on 20 hosts", hosts(20), 2},
+		{"one port on 50 hosts", hosts(50), 3},
+		{"1002 SYNs 1000-1500", scan1000("10.2.2.2"), 3},
+		{"4 hosts x 1002 SYNs", scan1000("10.2.2.1", "10.2.2.2", "10.2.2.3", "10.2.2.4"), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := run(t, DefaultSettings(), tt.pkts...)
+			if got := dlOf(tr, "10.1.1.1"); got != tt.want {
+				t.Errorf("DL = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestProtocolsCountedOnce checks our fix of psad's tot_protocols quirk:
+// one TCP packet and four echo requests are two protocols, not five.
+func TestProtocolsCountedOnce(t *testing.T) {
+	ps := []fwlog.Packet{syn("10.1.1.1", "10.2.2.2", 80)}
+	for i := 0; i < 4; i++ {
+		ps = append(ps, pkt("10.1.1.1", "10.2.2.2", fwlog.ProtoICMP, -1, 0))
+	}
+	tr := run(t, DefaultSettings(), ps...)
+	pair := tr.Source(netip.MustParseAddr("10.1.1.1")).Dsts[netip.MustParseAddr("10.2.2.2")]
+	if got := pair.TotProtocols(); got != 2 {
+		t.Errorf("TotProtocols = %d, want 2", got)
+	}
+	if got := dlOf(tr, "10.1.1.1"); got != 0 {
+		t.Errorf("DL = %d, want 0 (a single port and two protocols are no scan)", got)
+	}
+	// Five distinct protocols do reach PROTOCOL_SCAN_THRESHOLD.
+	var proto []fwlog.Packet
+	for _, n := range []uint8{2, 47, 50, 51, 89} {
+		proto = append(proto, pkt("10.1.1.1", "10.2.2.2", n, -1, 0))
+	}
+	if got := dlOf(run(t, DefaultSettings(), proto...), "10.1.1.1"); got != 1 {
+		t.Errorf("protocol scan DL = %d, want 1", got)
+	}
+}
+
+func TestPortSweep(t *testing.T) {
+	dsts := []string{"192.168.10.1", "192.168.10.2", "192.168.10.3", "192.168.10.3", "192.168.10.232",
+		"192.168.10.200", "192.168.10.100", "192.168.10.101", "192.168.10.244", "10.0.0.1", "10.0.0.3", "10.0.0.201"}
+	var ps []fwlog.Packet
+	for _, d := range dsts {
+		ps = append(ps, syn("192.168.10.55", d, 1083))
+	}
+	tr := run(t, DefaultSettings(), ps...)
+	src := tr.Source(netip.MustParseAddr("192.168.10.55"))
+	if src.DL != 1 {
+		t.Fatalf("DL = %d, want 1", src.DL)
+	}
+	pairs := src.Pairs()
+	if len(pairs) != 11 {
+		t.Fatalf("%d destinations, want 11", len(pairs))
+	}
+	for _, p := range pairs {
+		if !p.PortSweep {
+			t.Errorf("%v not marked as part of the sweep", p.Dst)
+		}
+	}
+	// Nine hosts are no sweep.
+	tr = run(t, DefaultSettings(), ps[:9]...)
+	for _, p := range tr.Source(netip.MustParseAddr("192.168.10.55")).Pairs() {
+		if p.PortSweep {
+			t.Errorf("%v marked with only 8 destinations", p.Dst)
+		}
+	}
+}
+
+func TestMaxScanIPPairs(t *testing.T) {
+	s := DefaultSettings()
+	s.MaxScanIPPairs = 4
+	var ps []fwlog.Packet
+	for i := 1; i <= 6; i++ {
+		ps = append(ps, syn("10.1.1.1", netip.AddrFrom4([4]byte{10, 2, 2, byte(i)}).String(), 80))
+	}
+	ps = append(ps, syn("10.1.1.1", "10.2.2.1", 81)) // existing pair: kept
+	tr := run(t, s, ps...)
+	pairs := tr.Source(netip.MustParseAddr("10.1.1.1")).Pairs()
+	if len(pairs) != 4 {
+		t.Fatalf("%d pairs, want 4", len(pairs))
+	}
+	if pairs[0].Dst != netip.MustParseAddr("10.2.2.1") || pairs[0].AbsNum != 2 {
+		t.Errorf("first pair %v with %d packets, want 10.2.2.1 with 2", pairs[0].Dst, pairs[0].AbsNum)
+	}
+}
+
+func TestMaxSourcesEvictsLeastRecentlySeen(t *testing.T) {
+	s := DefaultSettings()
+	s.MaxSources = 2
+	a, b, c := syn("10.0.0.1", "10.9.9.9", 1), syn("10.0.0.2", "10.9.9.9", 1), syn("10.0.0.3", "10.9.9.9", 1)
+	a2 := syn("10.0.0.1", "10.9.9.9", 2)
+	tr := run(t, s, a, b, a2, c)
+	if tr.Sources() != 2 || tr.Evicted != 1 {
+		t.Fatalf("sources=%d evicted=%d, want 2 and 1", tr.Sources(), tr.Evicted)
+	}
+	if tr.Source(netip.MustParseAddr("10.0.0.2")) != nil {
+		t.Error("10.0.0.2 (least recently seen) still tracked")
+	}
+	if tr.Source(netip.MustParseAddr("10.0.0.1")) == nil || tr.Source(netip.MustParseAddr("10.0.0.3")) == nil {
+		t.Error("recently seen sources were evicted")
+	}
+}
+
+func TestAutoDLHook(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	tr.AutoDL = func(p *fwlog.Packet, cur int) (int, bool, bool) {
+		switch p.Src.String() {
+		case "10.0.0.5":
+			return 5, false, true
+		case "10.0.0.9":
+			return 0, true, false
+		}
+		return 0, false, false
+	}
+	p5, p9 := syn("10.0.0.5", "10.9.9.9", 22), syn("10.0.0.9", "10.9.9.9", 22)
+	if !tr.Observe(t0, &p5) {
+		t.Error("auto_dl 5 packet not accepted")
+	}
+	if tr.Observe(t0, &p9) {
+		t.Error("auto_dl 0 packet accepted")
+	}
+	tr.EndBatch()
+	if got := dlOf(tr, "10.0.0.5"); got != 5 {
+		t.Errorf("auto_dl source DL = %d, want 5", got)
+	}
+	s9 := tr.Source(netip.MustParseAddr("10.0.0.9"))
+	if s9.DL != 0 || len(s9.Pairs()) != 0 || s9.Packets != 1 {
+		t.Errorf("ignored source: DL %d, %d pairs, %d packets; want 0, 0, 1", s9.DL, len(s9.Pairs()), s9.Packets)
+	}
+	if tr.Counters.TCPPort[22] != 2 {
+		t.Errorf("top ports count %d, want 2 (psad counts ignored packets there)", tr.Counters.TCPPort[22])
+	}
+}
+
+func TestMiraiAndMasscan(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	for i := 0; i < 10; i++ {
+		p := syn("10.0.0.7", "10.9.9.9", 23)
+		tr.Observe(t0, &p)
+	}
+	p := syn("10.0.0.7", "10.9.9.9", 2323)
+	tr.Observe(t0, &p)
+	pair := tr.Source(netip.MustParseAddr("10.0.0.7")).Dsts[netip.MustParseAddr("10.9.9.9")]
+	if !pair.Batch.Mirai {
+		t.Error("Mirai not flagged after 10 telnet SYNs and one to 2323")
+	}
+	withOpts := syn("10.0.0.1", "10.9.9.9", 80)
+	withOpts.TCPOpts = []byte("020405B4")
+	bare := syn("10.0.0.2", "10.9.9.9", 80)
+	tr.Observe(t0, &bare)
+	if tr.Source(netip.MustParseAddr("10.0.0.2")).Dsts[netip.MustParseAddr("10.9.9.9")].Batch.Masscan {
+		t.Error("Masscan flagged before any packet with options was seen")
+	}
+	tr.Observe(t0, &withOpts)
+	tr.Observe(t0, &bare)
+	if !tr.Source(netip.MustParseAddr("10.0.0.2")).Dsts[netip.MustParseAddr("10.9.9.9")].Batch.Masscan {
+		t.Error("option-less SYN after options were seen not flagged Masscan")
+	}
+}
+
+func TestInspectHook(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	tr.Inspect = func(p *fwlog.Packet, src *Source, ins *Inspection) {
+		switch p.DstPort {
+		case 1433:
+			ins.Sigs = append(ins.Sigs, SigHit{ID: 100205, Proto: "tcp", DL: 2, Rule: -1})
+			ins.SigDL = 2
+		case 1434:
+			ins.Sigs = append(ins.Sigs, SigHit{ID: 5, Proto: "tcp", DL: 5, Rule: -1})
+			ins.SigDL = 5
+		case 9:
+			ins.Drop = true
+		}
+	}
+	for _, dp := range []int{1434, 1433, 9} {
+		p := syn("10.0.0.1", "10.9.9.9", dp)
+		tr.Observe(t0, &p)
+	}
+	tr.EndBatch()
+	s := tr.Source(netip.MustParseAddr("10.0.0.1"))
+	// The highest signature DL of the batch counts (psad: the last one).
+	if s.DL != 5 || s.SigCount != 2 {
+		t.Errorf("DL %d sig count %d, want 5 and 2", s.DL, s.SigCount)
+	}
+	if pr := s.Pairs()[0]; pr.AbsNum != 2 || len(pr.Sigs) != 2 {
+		t.Errorf("pair has %d packets and %d signature records, want 2 and 2", pr.AbsNum, len(pr.Sigs))
+	}
+}
+
+func BenchmarkObserve(b *testing.B) {
+	tr := NewTracker(DefaultSettings())
+	ps := make([]fwlog.Packet, 4096)
+	for i := range ps {
+		ps[i] = syn(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String(), "192.168.1.1", 1+i%1000)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tr.Observe(t0, &ps[i&4095])
+	}
+}

@@ -1,0 +1,660 @@
+// Package scan keeps psad's per-source and per-(source, destination) scan
+// state and assigns danger levels. It does no I/O and reads no clock: the
+// caller passes the time of each packet (log timestamps in analysis mode,
+// the wall clock in the daemon), so both modes share one code path.
+package scan
+
+import (
+	"container/list"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/psadgo/psad/internal/fwlog"
+)
+
+// Settings are the detection thresholds of psad.conf that the tracker uses.
+type Settings struct {
+	// DangerLevel[n] is DANGER_LEVELn (packet counts), index 1..5.
+	DangerLevel [6]int
+	// UniqueHosts[n] is DLn_UNIQUE_HOSTS (destination counts), index 1..5.
+	UniqueHosts             [6]int
+	PortRangeScanThreshold  int // PORT_RANGE_SCAN_THRESHOLD
+	PortRangeSweepThreshold int // PORT_RANGE_SWEEP_THRESHOLD
+	ProtocolScanThreshold   int // PROTOCOL_SCAN_THRESHOLD
+	// MaxScanIPPairs is MAX_SCAN_IP_PAIRS: 0 means unlimited.
+	MaxScanIPPairs int
+	// MaxSources caps the tracked sources; the least recently seen source
+	// is forgotten to make room. 0 means unlimited. psad has no such cap
+	// and grows without bound under a spoofed-source flood.
+	MaxSources int
+	// ExpectTCPOptions is EXPECT_TCP_OPTIONS (the Masscan heuristic).
+	ExpectTCPOptions bool
+	// HomeNet reports whether an address is inside HOME_NET; nil means
+	// HOME_NET is "any", in which case nothing is marked local (1.3).
+	HomeNet func(netip.Addr) bool
+}
+
+// DefaultSettings are psad 2.4.6's shipped thresholds.
+func DefaultSettings() Settings {
+	return Settings{
+		DangerLevel:            [6]int{0, 5, 15, 150, 1500, 10000},
+		UniqueHosts:            [6]int{0, 10, 20, 50, 100, 500},
+		PortRangeScanThreshold: 1,
+		ProtocolScanThreshold:  5,
+		ExpectTCPOptions:       true,
+	}
+}
+
+// SigHit is one signature (psad or fwsnort) that matched a packet.
+type SigHit struct {
+	ID      int
+	Proto   string // the signature's protocol: "tcp", "udp", "icmp", "ip"
+	DL      int
+	Fwsnort bool
+	Rule    int // fwsnort rule number, -1 when absent
+	Estab   bool
+}
+
+// Inspection is what the signature, ICMP and fwsnort engines report about
+// a packet. The tracker resets it before each call of Settings' Inspect
+// hook.
+type Inspection struct {
+	// Drop removes the packet from scan state after the global counters
+	// (a DL-0 signature or fwsnort rule: psad's per-signature whitelist).
+	Drop bool
+	Sigs []SigHit
+	// SigDL and SidDL are the packet's psad-signature and fwsnort DLs
+	// (0 when none matched).
+	SigDL, SidDL int
+	// InvalidType / InvalidCode mark an ICMP type or code missing from the
+	// ICMP tables; they raise the source to DL 2 at once.
+	InvalidType, InvalidCode bool
+}
+
+// Counters are the global counters of the report.
+type Counters struct {
+	Proto   [256]int
+	TCPPort [65536]int
+	UDPPort [65536]int
+	// UDPLitePort is kept like psad does but never displayed by it.
+	UDPLitePort [65536]int
+	// Prefix counts log prefixes; keys are interned.
+	Prefix map[string]*int
+	// SigCount and SigSources are per signature id.
+	SigCount   map[int]int
+	SigSources map[int]map[netip.Addr]struct{}
+}
+
+// Tracker is the scan state of psad. It is not safe for concurrent use:
+// the analysis loop or the daemon goroutine owns it.
+type Tracker struct {
+	set Settings
+
+	// Inspect, when set, runs the signature/ICMP engines on a packet after
+	// auto_dl (psad step 10-11).
+	Inspect func(p *fwlog.Packet, src *Source, ins *Inspection)
+	// AutoDL, when set, returns psad's auto_dl verdict for a packet.
+	AutoDL func(p *fwlog.Packet, curDL int) (level int, ignore, assigned bool)
+	// Fingerprint, when set, runs passive OS fingerprinting for SYN
+	// packets (psad step 16).
+	Fingerprint func(p *fwlog.Packet, src *Source, pair *Pair)
+	// Debug receives psad's debug lines (port sweeps, Topera, Masscan).
+	Debug io.Writer
+
+	Counters Counters
+
+	sources map[netip.Addr]*Source
+	lru     list.List // front = most recently seen *Source
+	pairs   int
+	// Evicted counts sources forgotten because of MaxSources.
+	Evicted int
+	// PairLimitHit reports that MAX_SCAN_IP_PAIRS dropped a packet in the
+	// current batch.
+	PairLimitHit bool
+
+	optionsSeen bool // EXPECT_TCP_OPTIONS: any packet had TCP options
+
+	batch   []*Source
+	batchNo uint64
+	strs    map[string]string
+	ins     Inspection
+}
+
+// Source is the state of one scanning address.
+type Source struct {
+	Addr netip.Addr
+	// DL is the danger level, 0..5; it only ever rises (psad 7.3).
+	DL       int
+	Packets  int // packets accepted for this source ("Packets:")
+	SigCount int // signature matches ("Sig count:")
+	Local    bool
+	AutoDL   bool // an auto_dl entry assigned DL
+	// OSGuesses are passive OS fingerprint guesses (p0f method), sorted.
+	OSGuesses []string
+	// PosfGuess is the posf guess for option-less SYNs, if any.
+	PosfGuess string
+	// Posf is scratch space for the posf engine.
+	Posf any
+
+	Dsts map[netip.Addr]*Pair
+	// dstOrder keeps destinations in first-seen order for stable output.
+	dstOrder []*Pair
+
+	elem       *list.Element
+	batchNo    uint64
+	batchDsts  []*Pair
+	batchSigDL int
+	batchSidDL int
+	LastSeen   time.Time
+}
+
+// PortRange is the lowest and highest destination port of a protocol.
+type PortRange struct {
+	Lo, Hi int
+	Seen   bool
+}
+
+func (r *PortRange) add(port int) {
+	if !r.Seen {
+		r.Lo, r.Hi, r.Seen = port, port, true
+		return
+	}
+	if port < r.Lo {
+		r.Lo = port
+	}
+	if port > r.Hi {
+		r.Hi = port
+	}
+}
+
+// ChainCount counts packets per chain, interface and protocol.
+type ChainCount struct {
+	Chain fwlog.Chain
+	Intf  string
+	Proto uint8
+	Pkts  int
+}
+
+// SigRecord is one signature recorded for a pair (psad's <proto>.sid).
+type SigRecord struct {
+	ID      int
+	Proto   string // the signature's protocol key
+	Chain   fwlog.Chain
+	Pkts    int
+	DP      int    // last matching packet's destination port, -1 if none
+	Flags   string // last matching packet's TCP flags, "" if not TCP
+	Fwsnort bool
+	Rule    int
+	Estab   bool
+}
+
+// ICMPRecord counts invalid ICMP types or codes for a pair.
+type ICMPRecord struct {
+	V6    bool
+	Type  int
+	Code  int // -1 for an invalid type
+	Chain fwlog.Chain
+	Pkts  int
+}
+
+// Pair is the persistent state of one (source, destination).
+type Pair struct {
+	Dst   netip.Addr
+	Start time.Time
+	// AbsNum counts every packet of the pair that reached scan state.
+	AbsNum int
+	// protos is the set of protocol numbers seen (bit per protocol); its
+	// size is psad's tot_protocols, counted correctly (see docs/compat.md).
+	protos [4]uint64
+	Chains []ChainCount
+	// Ranges holds TCP, UDP and UDP-Lite destination port ranges.
+	Ranges [3]PortRange
+	Sigs   []SigRecord
+	ICMP   []ICMPRecord
+	// PortSweep marks a pair found to be part of a port sweep (psad 14.2).
+	PortSweep bool
+	Local     bool
+	mirai23   int
+
+	Batch Batch
+}
+
+// Batch is the part of a pair's state rebuilt for every batch (psad 5.3);
+// the daemon's alerts are built from it.
+type Batch struct {
+	No      uint64
+	Pkts    [256]int32
+	protos  [4]uint64
+	Flags   []FlagCount
+	Prefix  []PrefixCount
+	Ranges  [3]PortRange
+	Hosts   []string
+	SrcMAC  string
+	DstMAC  string
+	Topera  bool
+	Masscan bool
+	Mirai   bool
+}
+
+// FlagCount counts one TCP flag combination in a batch.
+type FlagCount struct {
+	Flags fwlog.TCPFlags
+	Pkts  int
+}
+
+// PrefixCount counts packets per protocol, chain and log prefix in a batch.
+type PrefixCount struct {
+	Proto  uint8
+	Chain  fwlog.Chain
+	Prefix string
+	Pkts   int
+}
+
+// NewTracker returns an empty tracker.
+func NewTracker(s Settings) *Tracker {
+	t := &Tracker{
+		set:     s,
+		sources: make(map[netip.Addr]*Source),
+		strs:    make(map[string]string),
+	}
+	t.Counters.Prefix = make(map[string]*int)
+	t.Counters.SigCount = make(map[int]int)
+	t.Counters.SigSources = make(map[int]map[netip.Addr]struct{})
+	t.batchNo = 1
+	return t
+}
+
+// Settings returns the tracker's settings.
+func (t *Tracker) Settings() Settings { return t.set }
+
+// SetSettings replaces the thresholds (a config reload) keeping all state.
+func (t *Tracker) SetSettings(s Settings) { t.set = s }
+
+// intern returns a string equal to b, allocating only the first time a
+// value is seen: interfaces, prefixes and host names repeat endlessly.
+func (t *Tracker) intern(b []byte) string {
+	if s, ok := t.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(t.strs) < 1<<16 {
+		t.strs[s] = s
+	}
+	return s
+}
+
+// CountPrefix counts a log prefix (psad counts it before every other
+// check, so the caller calls this for ignored and malformed lines too).
+func (t *Tracker) CountPrefix(prefix []byte) {
+	if n, ok := t.Counters.Prefix[string(prefix)]; ok {
+		*n++
+		return
+	}
+	n := 1
+	t.Counters.Prefix[string(prefix)] = &n
+}
+
+// Sources returns the number of tracked sources.
+func (t *Tracker) Sources() int { return len(t.sources) }
+
+// Source returns the state of addr, or nil.
+func (t *Tracker) Source(addr netip.Addr) *Source { return t.sources[addr] }
+
+// EachSource calls fn for every tracked source in no particular order.
+func (t *Tracker) EachSource(fn func(*Source)) {
+	for _, s := range t.sources {
+		fn(s)
+	}
+}
+
+func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
+	if s, ok := t.sources[addr]; ok {
+		t.lru.MoveToFront(s.elem)
+		s.LastSeen = now
+		return s
+	}
+	if t.set.MaxSources > 0 && len(t.sources) >= t.set.MaxSources {
+		t.evict()
+	}
+	s := &Source{Addr: addr, Dsts: make(map[netip.Addr]*Pair, 1), LastSeen: now}
+	s.elem = t.lru.PushFront(s)
+	t.sources[addr] = s
+	return s
+}
+
+func (t *Tracker) evict() {
+	e := t.lru.Back()
+	if e == nil {
+		return
+	}
+	s := e.Value.(*Source)
+	t.lru.Remove(e)
+	delete(t.sources, s.Addr)
+	t.pairs -= len(s.Dsts)
+	s.batchNo = 0 // drop it from the current batch
+	t.Evicted++
+}
+
+// Observe runs psad's per-packet pipeline (section 4, steps 2-16) for a
+// packet that parsed and passed the ignore rules. now is the packet's
+// time. It reports whether the packet reached scan state.
+func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
+	// Step 2: global counters.
+	c := &t.Counters
+	c.Proto[p.Proto]++
+	switch p.Proto {
+	case fwlog.ProtoTCP:
+		c.TCPPort[p.DstPort]++
+	case fwlog.ProtoUDP:
+		c.UDPPort[p.DstPort]++
+	case fwlog.ProtoUDPLite:
+		c.UDPLitePort[p.DstPort]++
+	}
+
+	masscan := false
+	if p.Proto == fwlog.ProtoTCP {
+		if t.set.ExpectTCPOptions && len(p.TCPOpts) > 0 {
+			t.optionsSeen = true
+		}
+		masscan = p.Flags == fwlog.FlagSYN && len(p.TCPOpts) == 0 && t.optionsSeen
+	}
+
+	src, ok := t.sources[p.Src]
+	var pair *Pair
+	if ok {
+		pair = src.Dsts[p.Dst]
+	}
+	// Step 4: MAX_SCAN_IP_PAIRS.
+	if t.set.MaxScanIPPairs > 0 && pair == nil && t.pairs >= t.set.MaxScanIPPairs {
+		t.PairLimitHit = true
+		return false
+	}
+	src = t.source(p.Src, now)
+	if pair == nil {
+		pair = &Pair{Dst: p.Dst, Start: now}
+		src.Dsts[p.Dst] = pair
+		src.dstOrder = append(src.dstOrder, pair)
+		t.pairs++
+	}
+
+	// Step 3: Mirai (telnet default-credential scanners hit 23, then 2323).
+	mirai := false
+	if p.Proto == fwlog.ProtoTCP && p.Flags&fwlog.FlagSYN != 0 {
+		switch p.DstPort {
+		case 23:
+			pair.mirai23++
+		case 2323:
+			mirai = pair.mirai23 >= 10
+		}
+	}
+
+	// Step 5: "Packets:" of Top attackers.
+	src.Packets++
+
+	// Step 6: local marks (only when HOME_NET is not "any").
+	if t.set.HomeNet != nil {
+		switch p.Chain {
+		case fwlog.ChainInput:
+			pair.Local = true
+		case fwlog.ChainOutput:
+			src.Local = true
+		case fwlog.ChainForward:
+			if t.set.HomeNet(p.Src) {
+				src.Local = true
+			}
+		}
+	}
+
+	// Step 8: auto_dl.
+	if t.AutoDL != nil {
+		level, ignore, assigned := t.AutoDL(p, src.DL)
+		if ignore {
+			return false
+		}
+		if assigned && level > src.DL {
+			src.DL = level
+			src.AutoDL = true
+		}
+	}
+
+	// Steps 10-11: ICMP validation and signatures.
+	ins := &t.ins
+	if t.Inspect != nil {
+		ins.Sigs = ins.Sigs[:0]
+		ins.Drop, ins.SigDL, ins.SidDL, ins.InvalidType, ins.InvalidCode = false, 0, 0, false, false
+		t.Inspect(p, src, ins)
+		if ins.InvalidType || ins.InvalidCode {
+			if src.DL < 2 {
+				src.DL = 2
+			}
+			t.recordICMP(pair, p, ins.InvalidType)
+		}
+		if ins.Drop {
+			return false
+		}
+	}
+
+	// Step 14: persistent record.
+	pair.AbsNum++
+	pair.setProto(p.Proto)
+	t.countChain(pair, p)
+	switch p.Proto {
+	case fwlog.ProtoTCP:
+		pair.Ranges[0].add(p.DstPort)
+	case fwlog.ProtoUDP:
+		pair.Ranges[1].add(p.DstPort)
+	case fwlog.ProtoUDPLite:
+		pair.Ranges[2].add(p.DstPort)
+	}
+	if t.Inspect != nil && len(ins.Sigs) > 0 {
+		t.recordSigs(src, pair, p, ins)
+	}
+
+	// Step 15: batch record.
+	if src.batchNo != t.batchNo {
+		src.batchNo = t.batchNo
+		src.batchDsts = src.batchDsts[:0]
+		src.batchSigDL, src.batchSidDL = 0, 0
+		t.batch = append(t.batch, src)
+	}
+	b := &pair.Batch
+	if b.No != t.batchNo {
+		*b = Batch{No: t.batchNo, Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
+		src.batchDsts = append(src.batchDsts, pair)
+	}
+	t.countBatch(b, p)
+	b.Topera, b.Masscan, b.Mirai = p.Topera, masscan, mirai
+	if ins.SigDL > src.batchSigDL && t.Inspect != nil {
+		src.batchSigDL = ins.SigDL
+	}
+	if ins.SidDL > src.batchSidDL && t.Inspect != nil {
+		src.batchSidDL = ins.SidDL
+	}
+	if t.Debug != nil {
+		if p.Topera {
+			io.WriteString(t.Debug, "    Topera IPv6 scan\n")
+		}
+		if masscan {
+			io.WriteString(t.Debug, "    Masscan SYN scan\n")
+		}
+	}
+
+	// Step 16: passive OS fingerprinting of SYN packets.
+	if t.Fingerprint != nil && p.Proto == fwlog.ProtoTCP && p.Flags&fwlog.FlagSYN != 0 {
+		t.Fingerprint(p, src, pair)
+	}
+	return true
+}
+
+func (pr *Pair) setProto(proto uint8) { pr.protos[proto>>6] |= 1 << (proto & 63) }
+
+// HasProto reports whether the pair has seen protocol proto.
+func (pr *Pair) HasProto(proto uint8) bool { return pr.protos[proto>>6]&(1<<(proto&63)) != 0 }
+
+// TotProtocols is the number of distinct protocols the pair has seen.
+func (pr *Pair) TotProtocols() int { return popcount(pr.protos) }
+
+// TotProtocols is the number of distinct protocols in the batch.
+func (b *Batch) TotProtocols() int { return popcount(b.protos) }
+
+func popcount(s [4]uint64) int {
+	n := 0
+	for _, w := range s {
+		for w != 0 {
+			w &= w - 1
+			n++
+		}
+	}
+	return n
+}
+
+func (t *Tracker) countChain(pair *Pair, p *fwlog.Packet) {
+	for i := range pair.Chains {
+		cc := &pair.Chains[i]
+		if cc.Chain == p.Chain && cc.Proto == p.Proto && cc.Intf == string(p.Intf) {
+			cc.Pkts++
+			return
+		}
+	}
+	pair.Chains = append(pair.Chains, ChainCount{Chain: p.Chain, Intf: t.intern(p.Intf), Proto: p.Proto, Pkts: 1})
+}
+
+func (t *Tracker) countBatch(b *Batch, p *fwlog.Packet) {
+	b.Pkts[p.Proto]++
+	b.protos[p.Proto>>6] |= 1 << (p.Proto & 63)
+	switch p.Proto {
+	case fwlog.ProtoTCP:
+		b.Ranges[0].add(p.DstPort)
+		found := false
+		for i := range b.Flags {
+			if b.Flags[i].Flags == p.Flags {
+				b.Flags[i].Pkts++
+				found = true
+				break
+			}
+		}
+		if !found {
+			b.Flags = append(b.Flags, FlagCount{Flags: p.Flags, Pkts: 1})
+		}
+	case fwlog.ProtoUDP:
+		b.Ranges[1].add(p.DstPort)
+	case fwlog.ProtoUDPLite:
+		b.Ranges[2].add(p.DstPort)
+	}
+	found := false
+	for i := range b.Prefix {
+		pc := &b.Prefix[i]
+		if pc.Proto == p.Proto && pc.Chain == p.Chain && pc.Prefix == string(p.Prefix) {
+			pc.Pkts++
+			found = true
+			break
+		}
+	}
+	if !found {
+		b.Prefix = append(b.Prefix, PrefixCount{Proto: p.Proto, Chain: p.Chain, Prefix: t.intern(p.Prefix), Pkts: 1})
+	}
+	if len(p.Host) > 0 {
+		found = false
+		for _, h := range b.Hosts {
+			if h == string(p.Host) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			b.Hosts = append(b.Hosts, t.intern(p.Host))
+		}
+	}
+	if len(p.SrcMAC) > 0 {
+		if b.SrcMAC != string(p.SrcMAC) {
+			b.SrcMAC = t.intern(p.SrcMAC)
+		}
+		if b.DstMAC != string(p.DstMAC) {
+			b.DstMAC = t.intern(p.DstMAC)
+		}
+	}
+}
+
+func (t *Tracker) recordICMP(pair *Pair, p *fwlog.Packet, badType bool) {
+	code := p.ICMPCode
+	if badType {
+		code = -1
+	}
+	v6 := p.Proto == fwlog.ProtoICMPv6
+	for i := range pair.ICMP {
+		r := &pair.ICMP[i]
+		if r.V6 == v6 && r.Type == p.ICMPType && r.Code == code && r.Chain == p.Chain {
+			r.Pkts++
+			return
+		}
+	}
+	pair.ICMP = append(pair.ICMP, ICMPRecord{V6: v6, Type: p.ICMPType, Code: code, Chain: p.Chain, Pkts: 1})
+}
+
+func (t *Tracker) recordSigs(src *Source, pair *Pair, p *fwlog.Packet, ins *Inspection) {
+	c := &t.Counters
+	for _, h := range ins.Sigs {
+		if h.DL <= 0 {
+			continue
+		}
+		found := false
+		for i := range pair.Sigs {
+			r := &pair.Sigs[i]
+			if r.ID == h.ID && r.Proto == h.Proto && r.Chain == p.Chain {
+				r.Pkts++
+				r.DP, r.Flags = sigPort(p), sigFlags(p)
+				r.Rule, r.Estab = h.Rule, h.Estab
+				found = true
+				break
+			}
+		}
+		if !found {
+			pair.Sigs = append(pair.Sigs, SigRecord{
+				ID: h.ID, Proto: h.Proto, Chain: p.Chain, Pkts: 1,
+				DP: sigPort(p), Flags: sigFlags(p), Fwsnort: h.Fwsnort, Rule: h.Rule, Estab: h.Estab,
+			})
+		}
+		c.SigCount[h.ID]++
+		ss := c.SigSources[h.ID]
+		if ss == nil {
+			ss = make(map[netip.Addr]struct{})
+			c.SigSources[h.ID] = ss
+		}
+		ss[p.Src] = struct{}{}
+		src.SigCount++
+	}
+}
+
+func sigPort(p *fwlog.Packet) int {
+	switch p.Proto {
+	case fwlog.ProtoTCP, fwlog.ProtoUDP, fwlog.ProtoUDPLite:
+		return p.DstPort
+	}
+	return -1
+}
+
+func sigFlags(p *fwlog.Packet) string {
+	if p.Proto == fwlog.ProtoTCP {
+		return p.Flags.String()
+	}
+	return ""
+}
+
+// BatchSources returns the sources that sent packets in the current batch.
+func (t *Tracker) BatchSources() []*Source {
+	out := t.batch[:0:0]
+	for _, s := range t.batch {
+		if s.batchNo == t.batchNo {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// BatchDsts returns the destinations src sent packets to in the current
+// batch, in first-seen order.
+func (s *Source) BatchDsts() []*Pair { return s.batchDsts }
+
+// DstList returns the source's destinations in first-seen order.
+func (s *Source) DstList() []*Pair { return s.dstOrder }
