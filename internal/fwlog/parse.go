@@ -1,6 +1,10 @@
 package fwlog
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
 
 // Options are the psad settings that change how a line is parsed.
 type Options struct {
@@ -79,7 +83,10 @@ func (ps *Parser) Parse(line []byte, p *Packet) error {
 // psad has no prefix at all.
 func (ps *Parser) setPrefix(line []byte, msg, in int, p *Packet) {
 	start := msg
-	if k := bytes.LastIndex(line[msg:in], kernelTag); k >= 0 {
+	// Most lines have no further "kernel:"; the forward search is vectorised,
+	// LastIndex is not.
+	if k := bytes.Index(line[msg:in], kernelTag); k >= 0 {
+		k += bytes.LastIndex(line[msg+k:in], kernelTag)
 		start = msg + k + len(kernelTag)
 	}
 	start = skipBlanks(line, start)
@@ -704,16 +711,13 @@ type cursor struct {
 
 // next returns the next word, or an empty slice at the end of the line.
 func (c *cursor) next() []byte {
-	i := c.i
-	for i < len(c.b) && isBlank(c.b[i]) {
+	b, i := c.b, c.i
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
 		i++
 	}
-	j := i
-	for j < len(c.b) && !isBlank(c.b[j]) {
-		j++
-	}
+	j := tokenEnd(b, i)
 	c.i = j
-	return c.b[i:j]
+	return b[i:j]
 }
 
 // peek returns the next word without consuming it.
@@ -814,7 +818,23 @@ func skipBlanks(b []byte, i int) int {
 	return i
 }
 
+// tokenEnd returns the index of the first blank at or after i, or
+// len(b). Tokenising is most of Parse's work, so it tests eight bytes at a
+// time: the word trick below flags the bytes equal to ' ' or '\t', and the
+// lowest flag is always exact (a false flag can only follow a true one).
 func tokenEnd(b []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		s, t := x^(' '*ones), x^('\t'*ones)
+		if m := ((s - ones) &^ s) | ((t-ones)&^t)&highs; m&highs != 0 {
+			return i + bits.TrailingZeros64(m&highs)>>3
+		}
+		i += 8
+	}
 	for i < len(b) && !isBlank(b[i]) {
 		i++
 	}

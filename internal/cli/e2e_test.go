@@ -1,0 +1,147 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/psadgo/psad/internal/config"
+)
+
+
+
+// repoRoot is the repository root, two levels above this package.
+var repoRoot = filepath.Join("..", "..")
+
+// testEnv is a private psad installation in a temporary directory: a
+// psad.conf made from the embedded defaults with the given settings
+// replaced, its own PSAD_DIR and data directory, so a test never reads
+// /etc/psad or writes /var/log/psad.
+type testEnv struct {
+	dir  string
+	conf string
+}
+
+func newTestEnv(t *testing.T, settings map[string]string, autoDL string) *testEnv {
+	t.Helper()
+	dir := t.TempDir()
+	etc := filepath.Join(dir, "etc")
+	if err := os.MkdirAll(etc, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	protos, err := os.ReadFile(filepath.Join(repoRoot, "internal", "protocols", "protocols"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, os.WriteFile(filepath.Join(etc, "protocols"), protos, 0o600))
+	must(t, os.WriteFile(filepath.Join(etc, "auto_dl"), []byte(autoDL), 0o600))
+	all := map[string]string{
+		"PSAD_DIR":      filepath.Join(dir, "log"),
+		"PSAD_RUN_DIR":  filepath.Join(dir, "run"),
+		"PSAD_FIFO_DIR": filepath.Join(dir, "fifo"),
+		"PSAD_CONF_DIR": etc,
+		"HOSTNAME":      "fw",
+	}
+	for k, v := range settings {
+		all[k] = v
+	}
+	text := string(config.DefaultText())
+	for name, val := range all {
+		re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + `\s[^;]*;`)
+		line := name + " " + val + ";"
+		if re.MatchString(text) {
+			text = re.ReplaceAllLiteralString(text, line)
+		} else {
+			text += line + "\n"
+		}
+	}
+	conf := filepath.Join(dir, "psad.conf")
+	must(t, os.WriteFile(conf, []byte(text), 0o600))
+	return &testEnv{dir: dir, conf: conf}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run executes psad in-process and returns stdout, stderr and status.
+func (e *testEnv) run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Run(append([]string{"-c", e.conf}, args...), Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
+	return out.String(), errb.String(), code
+}
+
+func logPath(name string) string { return filepath.Join(repoRoot, "testdata", "logs", name+".log") }
+
+// TestGoldenReports runs -A on every log the project generates and
+// compares the whole console output with a golden file.
+func TestGoldenReports(t *testing.T) {
+	logs, err := filepath.Glob(filepath.Join(repoRoot, "testdata", "logs", "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("no generated logs found: %v", err)
+	}
+	for _, log := range logs {
+		name := strings.TrimSuffix(filepath.Base(log), ".log")
+		t.Run(name, func(t *testing.T) {
+			e := newTestEnv(t, nil, "")
+			out, errs, code := e.run(t, "-A", "-m", log, "--no-rdns", "--no-whois", "--no-netstat")
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, errs)
+			}
+			got := strings.ReplaceAll(out+"--- stderr ---\n"+errs, e.dir, "$TMP")
+			got = strings.ReplaceAll(got, log, "$LOG")
+			golden := filepath.Join("testdata", "golden", name+".txt")
+			if *optUpdate {
+				must(t, os.MkdirAll(filepath.Dir(golden), 0o755))
+				must(t, os.WriteFile(golden, []byte(got), 0o644))
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s (run with -update after checking):\n%s", golden, lineDiff(string(want), got))
+			}
+			// The report copy holds exactly the report part of stdout.
+			copyText, err := os.ReadFile(filepath.Join(e.dir, "log", "analysis.out"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out, string(copyText)) || !strings.HasPrefix(string(copyText), "[+] Version:") {
+				t.Errorf("analysis.out is not the report printed on stdout")
+			}
+		})
+	}
+}
+
+// lineDiff shows the first differing lines.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			b.WriteString("line " + strconv.Itoa(i+1) + ":\n  want: " + wl + "\n  got:  " + gl + "\n")
+			if shown++; shown == 10 {
+				break
+			}
+		}
+	}
+	return b.String()
+}
