@@ -74,6 +74,8 @@ func Run(s Setup) int {
 		fmt.Fprintf(errw, "[*] %v\n", err)
 		return 1
 	}
+	// -A writes no alerts yet, so the per-batch detail they need is skipped.
+	settings.NoBatchDetail = true
 	tracker := scan.NewTracker(settings)
 	if s.Debug {
 		tracker.Debug = errw
@@ -158,23 +160,40 @@ func Run(s Setup) int {
 	}
 	handed := 0
 	var dbg []byte
-	err = logsrc.Each(r, func(line []byte) bool {
-		lineNo++
-		if !accepted(line) {
-			return lineNo < total
+	stop := make(chan struct{})
+	chunks, readErr := pipeline.ParseAhead(r, pipeline.ParserOptions(c, s.Overrides), accepted, stop)
+	finished := false
+	for ch := range chunks {
+		for i := range ch.Items {
+			it := &ch.Items[i]
+			if finished {
+				break
+			}
+			lineNo++
+			if !it.Selected {
+				continue
+			}
+			handed++
+			pl.ProcessParsed(it.Line, &it.Pkt, it.Err)
+			if s.Debug {
+				dbg = debugStamp(dbg[:0], &it.Pkt, s.Now)
+				out.Write(dbg)
+			}
+			if handed%step == 0 {
+				fmt.Fprintf(out, "[+] Processed %d packets...\n", handed)
+			}
+			bar.update(handed)
+			finished = handed >= fw
 		}
-		handed++
-		pl.Process(line)
-		if s.Debug {
-			dbg = debugStamp(dbg[:0], &pl.Packet, s.Now)
-			out.Write(dbg)
+		ch.Release()
+		if finished {
+			close(stop)
+			for range chunks {
+			}
+			break
 		}
-		if handed%step == 0 {
-			fmt.Fprintf(out, "[+] Processed %d packets...\n", handed)
-		}
-		bar.update(handed)
-		return handed < fw
-	})
+	}
+	err = readErr()
 	done()
 	bar.finish()
 	if err != nil {

@@ -55,14 +55,27 @@ var (
 	ErrBadFlags = &ParseError{Field: "flags", Reason: "not a valid TCP flag set"}
 )
 
-// Per-field error kinds; Parse returns siblings that name the field.
+// Per-field error kinds. Parse returns siblings that name the field, so
+// test these with errors.Is, not ==.
 var (
-	ErrNoAddr    = &ParseError{Reason: reasons[kNoAddr]}
-	ErrBadAddr   = &ParseError{Reason: reasons[kBadAddr]}
-	ErrBadIP     = &ParseError{Reason: reasons[kBadIP]}
-	ErrBadTCP    = &ParseError{Reason: reasons[kBadTCP]}
-	ErrBadUDP    = &ParseError{Reason: reasons[kBadUDP]}
-	ErrBadICMP   = &ParseError{Reason: reasons[kBadICMP]}
+	// ErrNoAddr: SRC= or DST= missing (e.g. nftables ARP lines).
+	ErrNoAddr = &ParseError{Reason: reasons[kNoAddr]}
+	// ErrBadAddr: SRC or DST is no IP address, or DST's family differs
+	// from SRC's.
+	ErrBadAddr = &ParseError{Reason: reasons[kBadAddr]}
+	// ErrBadIP: a required network header field is missing: LEN, TTL, ID
+	// (IPv4) or LEN, HOPLIMIT, FLOWLBL (IPv6).
+	ErrBadIP = &ParseError{Reason: reasons[kBadIP]}
+	// ErrBadTCP: SPT, DPT, ACK (after SEQ), WINDOW or URGP missing or out
+	// of order.
+	ErrBadTCP = &ParseError{Reason: reasons[kBadTCP]}
+	// ErrBadUDP: SPT, DPT or LEN missing or out of order.
+	ErrBadUDP = &ParseError{Reason: reasons[kBadUDP]}
+	// ErrBadICMP: TYPE or CODE missing, or ID/SEQ missing on an ICMP echo
+	// request or reply (psad requires them).
+	ErrBadICMP = &ParseError{Reason: reasons[kBadICMP]}
+	// ErrBadNumber: a numeric field is not decimal (TOS: not 0xHH) or out
+	// of its range (ports 0-65535, TTL 0-255, FLOWLBL 0-2^20-1, ...).
 	ErrBadNumber = &ParseError{Reason: reasons[kBadNum]}
 )
 

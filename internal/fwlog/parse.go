@@ -830,8 +830,8 @@ func tokenEnd(b []byte, i int) int {
 	for i+8 <= len(b) {
 		x := binary.LittleEndian.Uint64(b[i:])
 		s, t := x^(' '*ones), x^('\t'*ones)
-		if m := ((s - ones) &^ s) | ((t-ones)&^t)&highs; m&highs != 0 {
-			return i + bits.TrailingZeros64(m&highs)>>3
+		if m := ((s-ones)&^s | (t-ones)&^t) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
 		}
 		i += 8
 	}

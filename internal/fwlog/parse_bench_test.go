@@ -55,8 +55,8 @@ var (
 
 type regexpPacket struct {
 	ts, host, prefix, in, out, mac, proto, flags string
-	src, dst                                      netip.Addr
-	ipLen, sp, dp, win, itype, icode              int
+	src, dst                                     netip.Addr
+	ipLen, sp, dp, win, itype, icode             int
 }
 
 func parseRegexp(line string, p *regexpPacket) bool {

@@ -645,3 +645,31 @@ func TestNoAllocs(t *testing.T) {
 		t.Errorf("bad line: %v allocs per Parse, want 0", n)
 	}
 }
+
+// TestTokenEnd compares the eight-bytes-at-a-time scan with the obvious
+// loop at every offset of inputs that put blanks at every word position.
+func TestTokenEnd(t *testing.T) {
+	inputs := []string{
+		"", " ", "\t", "a", "abcdefgh", "abcdefghi jk", "abcdefg\th", "\x00\x20\x09\x21\x1f\x08\x0a\xff",
+		"SRC=192.168.10.55 DST=192.168.10.1", "\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0\xa0 \xa0", "!!!!!!!!!!!!!!!! ",
+	}
+	for pos := 0; pos < 20; pos++ {
+		for _, c := range []byte{' ', '\t'} {
+			b := bytes.Repeat([]byte{'\x21'}, 20)
+			b[pos] = c
+			inputs = append(inputs, string(b))
+		}
+	}
+	for _, in := range inputs {
+		b := []byte(in)
+		for i := 0; i <= len(b); i++ {
+			want := i
+			for want < len(b) && b[want] != ' ' && b[want] != '\t' {
+				want++
+			}
+			if got := tokenEnd(b, i); got != want {
+				t.Errorf("tokenEnd(%q, %d) = %d, want %d", in, i, got, want)
+			}
+		}
+	}
+}

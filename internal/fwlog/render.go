@@ -72,10 +72,11 @@ func AppendLine(dst []byte, p *Packet) []byte {
 			}
 		}
 	} else {
-		tos := max(p.TOS, 0)
-		dst = append(dst, " TOS=0x"...)
-		dst = append(dst, upperHex[tos>>4], upperHex[tos&15])
-		dst = append(dst, " PREC=0x00"...)
+		if p.TOS >= 0 {
+			dst = append(dst, " TOS=0x"...)
+			dst = append(dst, upperHex[p.TOS>>4], upperHex[p.TOS&15])
+			dst = append(dst, " PREC=0x00"...)
+		}
 		dst = appendNum(dst, " TTL=", p.TTL)
 		dst = appendNum(dst, " ID=", p.IPID)
 		if p.DF {

@@ -70,8 +70,12 @@ func New(parser *fwlog.Parser, rules Rules, t *scan.Tracker) *Pipeline {
 // IPv6, protocol, then the per-protocol checks). The error is non-nil
 // only for Malformed.
 func (pl *Pipeline) Classify(line []byte) (Outcome, error) {
-	p := &pl.Packet
-	err := pl.Parser.Parse(line, p)
+	err := pl.Parser.Parse(line, &pl.Packet)
+	return pl.classify(line, &pl.Packet, err)
+}
+
+// classify applies the rules to a packet parsed from line with result err.
+func (pl *Pipeline) classify(line []byte, p *fwlog.Packet, err error) (Outcome, error) {
 	if err == fwlog.ErrNotFirewall {
 		return NotFirewall, nil
 	}
@@ -152,12 +156,20 @@ func (pl *Pipeline) searchMatch(line []byte) bool {
 
 // Process runs one line through the whole pipeline.
 func (pl *Pipeline) Process(line []byte) Outcome {
+	err := pl.Parser.Parse(line, &pl.Packet)
+	return pl.ProcessParsed(line, &pl.Packet, err)
+}
+
+// ProcessParsed continues Process for a line another goroutine already
+// parsed into p (with Parse's result err), so parsing can run on another
+// core; lines must arrive in log order.
+func (pl *Pipeline) ProcessParsed(line []byte, p *fwlog.Packet, err error) Outcome {
 	pl.Stats.Lines++
-	o, err := pl.Classify(line)
+	o, err := pl.classify(line, p, err)
 	if o == Accepted {
-		if pl.Fields != nil && !pl.Fields.Match(&pl.Packet, &pl.ctx) {
+		if pl.Fields != nil && !pl.Fields.Match(p, &pl.ctx) {
 			o = Filtered
-		} else if pl.Tracker != nil && !pl.Tracker.Observe(pl.time(), &pl.Packet) {
+		} else if pl.Tracker != nil && !pl.Tracker.Observe(pl.time(p), p) {
 			o = Dropped
 		}
 	}
@@ -171,8 +183,8 @@ func (pl *Pipeline) Process(line []byte) Outcome {
 // time returns the packet's time from its syslog timestamp, reusing the
 // previous result while the timestamp text repeats (it usually does for
 // whole bursts of a scan).
-func (pl *Pipeline) time() time.Time {
-	ts := pl.Packet.Timestamp
+func (pl *Pipeline) time(p *fwlog.Packet) time.Time {
+	ts := p.Timestamp
 	if len(ts) > 0 && bytes.Equal(ts, pl.lastTS) {
 		return pl.lastTime
 	}

@@ -18,11 +18,11 @@ type Raise struct {
 }
 
 // EndBatch assigns danger levels to every source of the batch (psad 7.2)
-// and starts a new batch. It returns the sources of the finished batch,
-// ordered by address so output built from them is deterministic.
+// and starts a new batch. It returns the sources of the finished batch in
+// the order they first sent a packet. The outcome does not depend on the
+// order of evaluation: every rule only raises a DL to a maximum.
 func (t *Tracker) EndBatch() []*Source {
 	srcs := t.BatchSources()
-	sort.Slice(srcs, func(i, j int) bool { return srcs[i].Addr.Less(srcs[j].Addr) })
 	s := &t.set
 	for _, src := range srcs {
 		// Signature DLs: the highest of the batch (psad keeps the last
@@ -34,9 +34,7 @@ func (t *Tracker) EndBatch() []*Source {
 			src.DL = src.batchSidDL
 		}
 		nDst := len(src.batchDsts)
-		dsts := append([]*Pair(nil), src.batchDsts...)
-		sort.Slice(dsts, func(i, j int) bool { return dsts[i].Dst.Less(dsts[j].Dst) })
-		for _, pair := range dsts {
+		for _, pair := range src.batchDsts {
 			abs := pair.AbsNum
 			lo, hi := 65535, 0
 			for _, r := range pair.Ranges {

@@ -135,7 +135,7 @@ func TestProtocolsCountedOnce(t *testing.T) {
 		ps = append(ps, pkt("10.1.1.1", "10.2.2.2", fwlog.ProtoICMP, -1, 0))
 	}
 	tr := run(t, DefaultSettings(), ps...)
-	pair := tr.Source(netip.MustParseAddr("10.1.1.1")).Dsts[netip.MustParseAddr("10.2.2.2")]
+	pair := tr.Source(netip.MustParseAddr("10.1.1.1")).Dst(netip.MustParseAddr("10.2.2.2"))
 	if got := pair.TotProtocols(); got != 2 {
 		t.Errorf("TotProtocols = %d, want 2", got)
 	}
@@ -256,7 +256,7 @@ func TestMiraiAndMasscan(t *testing.T) {
 	}
 	p := syn("10.0.0.7", "10.9.9.9", 2323)
 	tr.Observe(t0, &p)
-	pair := tr.Source(netip.MustParseAddr("10.0.0.7")).Dsts[netip.MustParseAddr("10.9.9.9")]
+	pair := tr.Source(netip.MustParseAddr("10.0.0.7")).Dst(netip.MustParseAddr("10.9.9.9"))
 	if !pair.Batch.Mirai {
 		t.Error("Mirai not flagged after 10 telnet SYNs and one to 2323")
 	}
@@ -264,12 +264,12 @@ func TestMiraiAndMasscan(t *testing.T) {
 	withOpts.TCPOpts = []byte("020405B4")
 	bare := syn("10.0.0.2", "10.9.9.9", 80)
 	tr.Observe(t0, &bare)
-	if tr.Source(netip.MustParseAddr("10.0.0.2")).Dsts[netip.MustParseAddr("10.9.9.9")].Batch.Masscan {
+	if tr.Source(netip.MustParseAddr("10.0.0.2")).Dst(netip.MustParseAddr("10.9.9.9")).Batch.Masscan {
 		t.Error("Masscan flagged before any packet with options was seen")
 	}
 	tr.Observe(t0, &withOpts)
 	tr.Observe(t0, &bare)
-	if !tr.Source(netip.MustParseAddr("10.0.0.2")).Dsts[netip.MustParseAddr("10.9.9.9")].Batch.Masscan {
+	if !tr.Source(netip.MustParseAddr("10.0.0.2")).Dst(netip.MustParseAddr("10.9.9.9")).Batch.Masscan {
 		t.Error("option-less SYN after options were seen not flagged Masscan")
 	}
 }

@@ -5,7 +5,6 @@
 package scan
 
 import (
-	"container/list"
 	"io"
 	"net/netip"
 	"time"
@@ -30,6 +29,10 @@ type Settings struct {
 	MaxSources int
 	// ExpectTCPOptions is EXPECT_TCP_OPTIONS (the Masscan heuristic).
 	ExpectTCPOptions bool
+	// NoBatchDetail skips the per-batch protocol, flag, prefix and host
+	// counts that only alerts use (analysis mode without alerts); the
+	// batch's destination sets, which drive danger levels, are kept.
+	NoBatchDetail bool
 	// HomeNet reports whether an address is inside HOME_NET; nil means
 	// HOME_NET is "any", in which case nothing is marked local (1.3).
 	HomeNet func(netip.Addr) bool
@@ -105,8 +108,14 @@ type Tracker struct {
 	Counters Counters
 
 	sources map[netip.Addr]*Source
-	lru     list.List // front = most recently seen *Source
-	pairs   int
+	// pairIdx finds a (source, destination) pair with one hash look-up,
+	// the hottest operation of all.
+	pairIdx map[pairKey]*Pair
+	slab    []Pair // Pairs are allocated in blocks to spare the allocator and GC
+	// lru is a circular list of sources through Source.prev/next, most
+	// recently seen first; a sentinel avoids an allocation per source.
+	lru   Source
+	pairs int
 	// Evicted counts sources forgotten because of MaxSources.
 	Evicted int
 	// PairLimitHit reports that MAX_SCAN_IP_PAIRS dropped a packet in the
@@ -137,11 +146,13 @@ type Source struct {
 	// Posf is scratch space for the posf engine.
 	Posf any
 
-	Dsts map[netip.Addr]*Pair
-	// dstOrder keeps destinations in first-seen order for stable output.
+	// dstOrder keeps destinations in first-seen order; dstIndex is built
+	// only for sources with many destinations, because most sources hit one
+	// or two and a map per source would dominate memory.
 	dstOrder []*Pair
+	dstIndex map[netip.Addr]*Pair
 
-	elem       *list.Element
+	prev, next *Source
 	batchNo    uint64
 	batchDsts  []*Pair
 	batchSigDL int
@@ -198,8 +209,11 @@ type ICMPRecord struct {
 	Pkts  int
 }
 
+type pairKey struct{ src, dst netip.Addr }
+
 // Pair is the persistent state of one (source, destination).
 type Pair struct {
+	src   *Source
 	Dst   netip.Addr
 	Start time.Time
 	// AbsNum counts every packet of the pair that reached scan state.
@@ -224,7 +238,7 @@ type Pair struct {
 // the daemon's alerts are built from it.
 type Batch struct {
 	No      uint64
-	Pkts    [256]int32
+	Pkts    []ProtoCount
 	protos  [4]uint64
 	Flags   []FlagCount
 	Prefix  []PrefixCount
@@ -235,6 +249,12 @@ type Batch struct {
 	Topera  bool
 	Masscan bool
 	Mirai   bool
+}
+
+// ProtoCount counts packets of one protocol in a batch.
+type ProtoCount struct {
+	Proto uint8
+	Pkts  int
 }
 
 // FlagCount counts one TCP flag combination in a batch.
@@ -256,6 +276,7 @@ func NewTracker(s Settings) *Tracker {
 	t := &Tracker{
 		set:     s,
 		sources: make(map[netip.Addr]*Source),
+		pairIdx: make(map[pairKey]*Pair),
 		strs:    make(map[string]string),
 	}
 	t.Counters.Prefix = make(map[string]*int)
@@ -310,28 +331,30 @@ func (t *Tracker) EachSource(fn func(*Source)) {
 
 func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
 	if s, ok := t.sources[addr]; ok {
-		t.lru.MoveToFront(s.elem)
+		t.touch(s)
 		s.LastSeen = now
 		return s
 	}
 	if t.set.MaxSources > 0 && len(t.sources) >= t.set.MaxSources {
 		t.evict()
 	}
-	s := &Source{Addr: addr, Dsts: make(map[netip.Addr]*Pair, 1), LastSeen: now}
-	s.elem = t.lru.PushFront(s)
+	s := &Source{Addr: addr, LastSeen: now}
+	t.pushFront(s)
 	t.sources[addr] = s
 	return s
 }
 
 func (t *Tracker) evict() {
-	e := t.lru.Back()
-	if e == nil {
+	s := t.lru.prev
+	if s == nil || s == &t.lru {
 		return
 	}
-	s := e.Value.(*Source)
-	t.lru.Remove(e)
+	t.unlink(s)
 	delete(t.sources, s.Addr)
-	t.pairs -= len(s.Dsts)
+	t.pairs -= len(s.dstOrder)
+	for _, p := range s.dstOrder {
+		delete(t.pairIdx, pairKey{s.Addr, p.Dst})
+	}
 	s.batchNo = 0 // drop it from the current batch
 	t.Evicted++
 }
@@ -360,21 +383,24 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		masscan = p.Flags == fwlog.FlagSYN && len(p.TCPOpts) == 0 && t.optionsSeen
 	}
 
-	src, ok := t.sources[p.Src]
-	var pair *Pair
-	if ok {
-		pair = src.Dsts[p.Dst]
-	}
-	// Step 4: MAX_SCAN_IP_PAIRS.
-	if t.set.MaxScanIPPairs > 0 && pair == nil && t.pairs >= t.set.MaxScanIPPairs {
-		t.PairLimitHit = true
-		return false
-	}
-	src = t.source(p.Src, now)
-	if pair == nil {
-		pair = &Pair{Dst: p.Dst, Start: now}
-		src.Dsts[p.Dst] = pair
-		src.dstOrder = append(src.dstOrder, pair)
+	key := pairKey{p.Src, p.Dst}
+	pair := t.pairIdx[key]
+	var src *Source
+	if pair != nil {
+		src = pair.src
+		t.touch(src)
+		src.LastSeen = now
+	} else {
+		// Step 4: MAX_SCAN_IP_PAIRS.
+		if t.set.MaxScanIPPairs > 0 && t.pairs >= t.set.MaxScanIPPairs {
+			t.PairLimitHit = true
+			return false
+		}
+		src = t.source(p.Src, now)
+		pair = t.newPair()
+		pair.src, pair.Dst, pair.Start = src, p.Dst, now
+		src.addDst(pair)
+		t.pairIdx[key] = pair
 		t.pairs++
 	}
 
@@ -460,10 +486,16 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 	}
 	b := &pair.Batch
 	if b.No != t.batchNo {
-		*b = Batch{No: t.batchNo, Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
+		if t.set.NoBatchDetail {
+			b.No = t.batchNo
+		} else {
+			*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
+		}
 		src.batchDsts = append(src.batchDsts, pair)
 	}
-	t.countBatch(b, p)
+	if !t.set.NoBatchDetail {
+		t.countBatch(b, p)
+	}
 	b.Topera, b.Masscan, b.Mirai = p.Topera, masscan, mirai
 	if ins.SigDL > src.batchSigDL && t.Inspect != nil {
 		src.batchSigDL = ins.SigDL
@@ -521,12 +553,22 @@ func (t *Tracker) countChain(pair *Pair, p *fwlog.Packet) {
 }
 
 func (t *Tracker) countBatch(b *Batch, p *fwlog.Packet) {
-	b.Pkts[p.Proto]++
+	found := false
+	for i := range b.Pkts {
+		if b.Pkts[i].Proto == p.Proto {
+			b.Pkts[i].Pkts++
+			found = true
+			break
+		}
+	}
+	if !found {
+		b.Pkts = append(b.Pkts, ProtoCount{Proto: p.Proto, Pkts: 1})
+	}
 	b.protos[p.Proto>>6] |= 1 << (p.Proto & 63)
 	switch p.Proto {
 	case fwlog.ProtoTCP:
 		b.Ranges[0].add(p.DstPort)
-		found := false
+		found = false
 		for i := range b.Flags {
 			if b.Flags[i].Flags == p.Flags {
 				b.Flags[i].Pkts++
@@ -542,7 +584,7 @@ func (t *Tracker) countBatch(b *Batch, p *fwlog.Packet) {
 	case fwlog.ProtoUDPLite:
 		b.Ranges[2].add(p.DstPort)
 	}
-	found := false
+	found = false
 	for i := range b.Prefix {
 		pc := &b.Prefix[i]
 		if pc.Proto == p.Proto && pc.Chain == p.Chain && pc.Prefix == string(p.Prefix) {
@@ -658,3 +700,65 @@ func (s *Source) BatchDsts() []*Pair { return s.batchDsts }
 
 // DstList returns the source's destinations in first-seen order.
 func (s *Source) DstList() []*Pair { return s.dstOrder }
+
+func (t *Tracker) pushFront(s *Source) {
+	if t.lru.next == nil {
+		t.lru.next, t.lru.prev = &t.lru, &t.lru
+	}
+	s.prev, s.next = &t.lru, t.lru.next
+	t.lru.next.prev = s
+	t.lru.next = s
+}
+
+func (t *Tracker) unlink(s *Source) {
+	s.prev.next, s.next.prev = s.next, s.prev
+	s.prev, s.next = nil, nil
+}
+
+func (t *Tracker) touch(s *Source) {
+	if t.lru.next != s {
+		t.unlink(s)
+		t.pushFront(s)
+	}
+}
+
+// pairSlab is how many Pairs are allocated at once.
+const pairSlab = 256
+
+func (t *Tracker) newPair() *Pair {
+	if len(t.slab) == cap(t.slab) {
+		t.slab = make([]Pair, 0, pairSlab)
+	}
+	t.slab = t.slab[:len(t.slab)+1]
+	return &t.slab[len(t.slab)-1]
+}
+
+// smallDsts is how many destinations a source may have before a map
+// indexes them; a linear scan of a few pointers beats hashing.
+const smallDsts = 8
+
+// Dst returns the pair state for dst, or nil.
+func (s *Source) Dst(dst netip.Addr) *Pair {
+	if s.dstIndex != nil {
+		return s.dstIndex[dst]
+	}
+	for _, p := range s.dstOrder {
+		if p.Dst == dst {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *Source) addDst(p *Pair) {
+	s.dstOrder = append(s.dstOrder, p)
+	switch {
+	case s.dstIndex != nil:
+		s.dstIndex[p.Dst] = p
+	case len(s.dstOrder) > smallDsts:
+		s.dstIndex = make(map[netip.Addr]*Pair, 2*len(s.dstOrder))
+		for _, q := range s.dstOrder {
+			s.dstIndex[q.Dst] = q
+		}
+	}
+}

@@ -1,0 +1,137 @@
+package pipeline
+
+import (
+	"bufio"
+	"errors"
+	"io"
+
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/logsrc"
+)
+
+// Parsed is one input line and, when Selected, its parse result.
+type Parsed struct {
+	Line     []byte
+	Selected bool // the line passed the caller's selection (select func)
+	Pkt      fwlog.Packet
+	Err      error
+}
+
+// Chunk is a block of consecutive input lines. Lines and packets point
+// into the chunk's own buffer, valid until the chunk is released.
+type Chunk struct {
+	Items []Parsed
+	buf   []byte
+	ends  []int
+	free  chan *Chunk
+}
+
+// Release hands the chunk back for reuse; do not touch it afterwards.
+func (c *Chunk) Release() { c.free <- c }
+
+const (
+	chunkLines = 2048
+	chunkDepth = 4
+)
+
+// ParseAhead reads r and parses its lines on a separate goroutine, so
+// that on a machine with two cores parsing overlaps the scan state work.
+// select decides which lines are parsed at all (psad's firewall-line
+// pre-filter); it must be safe to call from another goroutine. The
+// channel yields chunks in input order and is closed at the end; the
+// error function reports a read error once the channel is drained. Close
+// stop (may be nil) to abandon reading early.
+func ParseAhead(r io.Reader, opts fwlog.Options, sel func([]byte) bool, stop <-chan struct{}) (<-chan *Chunk, func() error) {
+	out := make(chan *Chunk, chunkDepth)
+	free := make(chan *Chunk, chunkDepth+2)
+	for i := 0; i < chunkDepth+2; i++ {
+		free <- &Chunk{free: free, Items: make([]Parsed, 0, chunkLines)}
+	}
+	var rerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(out)
+		parser := fwlog.NewParser(opts)
+		br := bufio.NewReaderSize(r, 256<<10)
+		var c *Chunk
+		send := func() bool {
+			c.Items = c.Items[:len(c.ends)]
+			start := 0
+			for i, end := range c.ends {
+				it := &c.Items[i]
+				it.Line = c.buf[start:end:end]
+				start = end
+				it.Selected = sel == nil || sel(it.Line)
+				if it.Selected {
+					it.Err = parser.Parse(it.Line, &it.Pkt)
+				}
+			}
+			select {
+			case out <- c:
+				c = nil
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		for {
+			if c == nil {
+				select {
+				case c = <-free:
+				case <-stop:
+					return
+				}
+				c.buf, c.ends, c.Items = c.buf[:0], c.ends[:0], c.Items[:0]
+			}
+			line, err := readLine(br)
+			if line != nil {
+				c.buf = append(c.buf, line...)
+				c.ends = append(c.ends, len(c.buf))
+				if len(c.ends) == chunkLines && !send() {
+					return
+				}
+			}
+			if err != nil {
+				if err != io.EOF {
+					rerr = err
+				}
+				if len(c.ends) > 0 {
+					send()
+				}
+				return
+			}
+		}
+	}()
+	return out, func() error { <-done; return rerr }
+}
+
+// readLine returns the next line without its ending (nil at the end),
+// cut at logsrc.MaxLine like logsrc.Each.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	chunk, err := br.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		long := append([]byte(nil), chunk...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			chunk, err = br.ReadSlice('\n')
+			if len(long) < logsrc.MaxLine {
+				long = append(long, chunk[:min(len(chunk), logsrc.MaxLine-len(long))]...)
+			}
+		}
+		chunk = long
+	}
+	if len(chunk) == 0 {
+		return nil, err
+	}
+	n := len(chunk)
+	if chunk[n-1] == '\n' {
+		n--
+		if n > 0 && chunk[n-1] == '\r' {
+			n--
+		}
+	}
+	if err == nil || err == io.EOF {
+		return chunk[:n], err
+	}
+	return chunk[:n], err
+}
