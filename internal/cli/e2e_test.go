@@ -12,8 +12,6 @@ import (
 	"github.com/psadgo/psad/internal/config"
 )
 
-
-
 // repoRoot is the repository root, two levels above this package.
 var repoRoot = filepath.Join("..", "..")
 
