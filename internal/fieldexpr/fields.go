@@ -205,7 +205,7 @@ func stringField(f fieldID, p *fwlog.Packet) (s string, ok bool) {
 		return p.Chain.String(), true
 	case fProto:
 		if p.HasProto {
-			return fwlog.ProtoKey(p.Proto), true
+			return p.ProtoKey(), true
 		}
 		return "", true
 	case fFlags:

@@ -64,6 +64,18 @@ func ProtoKey(p uint8) string {
 	return decimal[p]
 }
 
+// ProtoKey returns psad's protocol key for the packet. It is
+// [ProtoKey](p.Proto) except for the two numbers the kernel prints as
+// numbers in the other family: protocol 58 on IPv4 and 1 on IPv6 are
+// keyed "58" and "1", as in psad, not "icmp6" and "icmp" (Parse accepts
+// ICMPv6 and ICMP by name only in their own family).
+func (p *Packet) ProtoKey() string {
+	if p.Proto == ProtoICMPv6 && !p.IPv6 || p.Proto == ProtoICMP && p.IPv6 {
+		return decimal[p.Proto]
+	}
+	return ProtoKey(p.Proto)
+}
+
 var decimal = func() (t [256]string) {
 	for i := range t {
 		n := i
@@ -215,3 +227,27 @@ func (p *Packet) Reset() {
 		IPLen: -1, FwsnortRule: -1,
 	}
 }
+
+// NumProtoIndex is the size of tables indexed by ProtoIndex.
+const NumProtoIndex = 512
+
+// ProtoIndex numbers psad's protocol keys densely for counter tables:
+// the protocol number, or 256 plus it for the two keys that are a bare
+// number although the number has a name (IPv4 "58", IPv6 "1").
+func (p *Packet) ProtoIndex() int {
+	if p.Proto == ProtoICMPv6 && !p.IPv6 || p.Proto == ProtoICMP && p.IPv6 {
+		return 256 + int(p.Proto)
+	}
+	return int(p.Proto)
+}
+
+// IndexKey is the protocol key of a ProtoIndex value.
+func IndexKey(i int) string {
+	if i >= 256 {
+		return decimal[i-256]
+	}
+	return ProtoKey(uint8(i))
+}
+
+// IndexProto is the protocol number of a ProtoIndex value.
+func IndexProto(i int) uint8 { return uint8(i) }

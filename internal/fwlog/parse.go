@@ -432,40 +432,35 @@ func parseIPv6Header(c *cursor, p *Packet) (frag int, err error) {
 	return frag, nil
 }
 
-// protoByName maps the PROTO= token to a protocol number. Numbers the
-// kernel would have printed by name are treated as that name.
+// protoByName maps the PROTO= token to a protocol number. The kernel
+// names TCP, UDP, UDPLITE, AH, ESP, and ICMP (IPv4) or ICMPv6 (IPv6), and
+// prints every other protocol as a number, including 58 on IPv4 and 1 on
+// IPv6 (nmap -sO sends both), which psad keys by number. A name of the
+// wrong family (ICMPv6 on IPv4, ICMP on IPv6) is rejected, as psad's
+// per-protocol patterns reject it. A number the kernel would have named
+// (PROTO=6) is parsed like the name, so that a TCP packet always has
+// ports.
 func protoByName(v []byte, ipv6 bool) (uint8, bool) {
-	var pr uint8
 	switch string(v) {
 	case "TCP":
-		pr = ProtoTCP
+		return ProtoTCP, true
 	case "UDP":
-		pr = ProtoUDP
+		return ProtoUDP, true
 	case "UDPLITE":
-		pr = ProtoUDPLite
+		return ProtoUDPLite, true
 	case "ICMP":
-		pr = ProtoICMP
+		return ProtoICMP, !ipv6
 	case "ICMPv6":
-		pr = ProtoICMPv6
+		return ProtoICMPv6, ipv6
 	case "SCTP":
-		pr = ProtoSCTP
+		return ProtoSCTP, true
 	case "AH":
-		pr = ProtoAH
+		return ProtoAH, true
 	case "ESP":
-		pr = ProtoESP
-	default:
-		n, ok := parseUint(v, 255)
-		if !ok {
-			return 0, false
-		}
-		pr = uint8(n)
+		return ProtoESP, true
 	}
-	// psad counts ICMPv6 only on IPv6 lines; the kernel never logs ICMP
-	// on IPv6 either.
-	if pr == ProtoICMPv6 && !ipv6 {
-		return 0, false
-	}
-	return pr, true
+	n, ok := parseUint(v, 255)
+	return uint8(n), ok
 }
 
 // parseTransport reads PROTO= and the transport header.
@@ -476,9 +471,6 @@ func parseTransport(c *cursor, p *Packet, frag int) error {
 		return ErrBadProto
 	}
 	p.Proto, p.HasProto = pr, true
-	if pr == ProtoICMP && p.IPv6 {
-		return ErrBadProto
-	}
 	if pr != ProtoTCP && pr != ProtoUDP && pr != ProtoUDPLite {
 		p.TOS = -1 // psad stores TOS for TCP and UDP only
 	}
@@ -489,17 +481,18 @@ func parseTransport(c *cursor, p *Packet, frag int) error {
 	// first is the field the kernel prints first for this protocol; a
 	// non-first fragment stops right after PROTO=.
 	var first string
-	switch pr {
-	case ProtoTCP, ProtoUDP, ProtoUDPLite:
+	switch {
+	case pr == ProtoTCP || pr == ProtoUDP || pr == ProtoUDPLite:
 		first = "SPT="
-	case ProtoICMP, ProtoICMPv6:
+	case pr == ProtoICMP && !p.IPv6 || pr == ProtoICMPv6 && p.IPv6:
 		first = "TYPE="
+	case pr == ProtoSCTP && hasPrefix(t, "SPT="):
+		// The kernel prints PROTO=132 and nothing more; ulogd prints
+		// PROTO=SCTP with ports.
+		return parsePorts(c, p, t, kBadTCP)
 	default:
-		if pr == ProtoSCTP && hasPrefix(t, "SPT=") {
-			return parsePorts(c, p, t, kBadTCP)
-		}
-		// Other protocols (AH, ESP, GRE, IGMP, SCTP as the kernel prints
-		// it, ...) have nothing psad uses after PROTO=.
+		// Nothing psad uses follows (AH, ESP, GRE, IGMP, 58 on IPv4,
+		// ...).
 		return nil
 	}
 	if !hasPrefix(t, first) && frag > 0 {

@@ -312,6 +312,25 @@ func TestParse(t *testing.T) {
 			}),
 		},
 		{
+			name: "protocol 58 on ipv4 is a number (nmap -sO)",
+			line: "kernel: DROP IN=eth0 OUT= SRC=192.168.10.55 DST=192.168.10.1 LEN=20 TOS=0x00 PREC=0x00 TTL=57 ID=52787 PROTO=58 ",
+			want: want(func(p *Packet) {
+				p.Prefix = b("DROP")
+				p.Chain, p.Intf, p.In = ChainInput, b("eth0"), b("eth0")
+				p.Src, p.Dst, p.Proto, p.HasProto = v4a, v4b, ProtoICMPv6, true
+				p.IPLen, p.TTL, p.IPID = 20, 57, 52787
+			}),
+		},
+		{
+			name: "protocol 1 on ipv6 is a number",
+			line: "kernel: IN=eth0 OUT= SRC=::2 DST=::1 LEN=40 TC=0 HOPLIMIT=64 FLOWLBL=0 PROTO=1 ",
+			want: want(func(p *Packet) {
+				p.Chain, p.Intf, p.In = ChainInput, b("eth0"), b("eth0")
+				p.IPv6, p.Src, p.Dst, p.Proto, p.HasProto = true, netip.MustParseAddr("::2"), netip.IPv6Loopback(), ProtoICMP, true
+				p.IPLen, p.TC, p.HopLimit, p.FlowLabel = 40, 0, 64, 0
+			}),
+		},
+		{
 			name: "numeric protocol fragment is accepted",
 			line: "kernel: IN=eth0 OUT= SRC=192.168.10.55 DST=192.168.10.1 LEN=100 TOS=0x00 PREC=0x00 TTL=64 ID=3 FRAG:100 PROTO=47 ",
 			want: want(func(p *Packet) {
@@ -483,7 +502,8 @@ func TestParseErrors(t *testing.T) {
 		{"udp without LEN", strings.Replace(base, "PROTO=TCP SPT=56247 DPT=1025 WINDOW", "PROTO=UDP SPT=56247 DPT=1025 XWINDOW", 1), ErrBadUDP, "LEN", true, ProtoUDP},
 		{"echo without ID/SEQ", strings.Replace(base, "PROTO=TCP SPT=56247 DPT=1025", "PROTO=ICMP TYPE=0 CODE=0", 1), ErrBadICMP, "ID", true, ProtoICMP},
 		{"icmp without TYPE", strings.Replace(base, "PROTO=TCP SPT=56247 DPT=1025", "PROTO=ICMP CODE=0", 1), ErrBadICMP, "TYPE", true, ProtoICMP},
-		{"icmp on ipv6", "kernel: IN=eth0 OUT= SRC=::1 DST=::2 LEN=1 TC=0 HOPLIMIT=1 FLOWLBL=0 PROTO=ICMP TYPE=8 CODE=0", ErrBadProto, "", true, ProtoICMP},
+		{"icmp on ipv6", "kernel: IN=eth0 OUT= SRC=::1 DST=::2 LEN=1 TC=0 HOPLIMIT=1 FLOWLBL=0 PROTO=ICMP TYPE=8 CODE=0", ErrBadProto, "", false, 0},
+		{"numeric 6 is TCP and needs ports", strings.Replace(base, "PROTO=TCP SPT=56247 DPT=1025", "PROTO=6", 1), ErrBadTCP, "SPT", true, ProtoTCP},
 		{"ipv6 without HOPLIMIT", "kernel: IN=eth0 OUT= SRC=::1 DST=::2 LEN=1 TC=0 FLOWLBL=0 PROTO=TCP", ErrBadIP, "HOPLIMIT", true, ProtoTCP},
 		{"ipv6 AH truncated", "kernel: IN=eth0 OUT= SRC=::1 DST=::2 LEN=1 TC=0 HOPLIMIT=1 FLOWLBL=0 OPT ( AH INCOMPLETE [4 bytes] )", ErrTruncated, "", false, 0},
 		{"arp line (nftables arp family)", "kernel: arp IN=eth0 OUT= MACSRC=52:54:00:12:34:56 MACDST=ff:ff:ff:ff:ff:ff MACPROTO=0806 ARPHTYPE=1 ARPPTYPE=0x0800 ARPOPCODE=1", ErrNoAddr, "SRC", false, 0},
@@ -670,6 +690,25 @@ func TestTokenEnd(t *testing.T) {
 			if got := tokenEnd(b, i); got != want {
 				t.Errorf("tokenEnd(%q, %d) = %d, want %d", in, i, got, want)
 			}
+		}
+	}
+}
+
+func TestPacketProtoKey(t *testing.T) {
+	tests := []struct {
+		proto uint8
+		ipv6  bool
+		want  string
+	}{
+		{ProtoTCP, false, "tcp"}, {ProtoTCP, true, "tcp"},
+		{ProtoICMP, false, "icmp"}, {ProtoICMP, true, "1"},
+		{ProtoICMPv6, true, "icmp6"}, {ProtoICMPv6, false, "58"},
+		{ProtoUDPLite, true, "udplite"}, {47, false, "47"},
+	}
+	for _, tt := range tests {
+		p := Packet{Proto: tt.proto, IPv6: tt.ipv6}
+		if got := p.ProtoKey(); got != tt.want {
+			t.Errorf("Proto %d, IPv6 %v: ProtoKey() = %q, want %q", tt.proto, tt.ipv6, got, tt.want)
 		}
 	}
 }

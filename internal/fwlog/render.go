@@ -89,7 +89,11 @@ func AppendLine(dst []byte, p *Packet) []byte {
 		}
 	}
 	dst = append(dst, " PROTO="...)
-	switch p.Proto {
+	pr := p.Proto
+	if pr == ProtoICMPv6 && !p.IPv6 || pr == ProtoICMP && p.IPv6 {
+		pr = 0 // not named in this family: print the number
+	}
+	switch pr {
 	case ProtoTCP:
 		dst = append(dst, "TCP"...)
 		dst = appendNum(dst, " SPT=", p.SrcPort)

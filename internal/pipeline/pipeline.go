@@ -112,7 +112,7 @@ func (pl *Pipeline) classify(line []byte, p *fwlog.Packet, err error) (Outcome, 
 		}
 		return Malformed, err
 	}
-	if r.IgnoreProto[p.Proto] {
+	if r.IgnoreProto[p.ProtoIndex()] {
 		return Ignored, nil
 	}
 	if err != nil {

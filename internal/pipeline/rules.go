@@ -30,7 +30,7 @@ type Rules struct {
 	// IPv6 is ENABLE_IPV6_DETECTION.
 	IPv6 bool
 	// IgnoreProto marks ignored protocol numbers (IGNORE_PROTOCOLS).
-	IgnoreProto [256]bool
+	IgnoreProto [fwlog.NumProtoIndex]bool
 	// Conntrack is IGNORE_CONNTRACK_BUG_PKTS: drop TCP ACK/RST packets.
 	Conntrack bool
 	// IgnoreTCP and IgnoreUDP are IGNORE_PORTS bitmaps of destination ports.
@@ -101,7 +101,7 @@ type ProtoNamer interface {
 // an entry ignores a protocol when the entry, or the protocols file's
 // name or number for it, equals that protocol's key. This keeps psad's
 // consequence that "58" does not ignore ICMPv6 (whose key is "icmp6").
-func ParseIgnoreProtocols(v string, names ProtoNamer) (t [256]bool, warn []string) {
+func ParseIgnoreProtocols(v string, names ProtoNamer) (t [fwlog.NumProtoIndex]bool, warn []string) {
 	v = strings.TrimSpace(v)
 	if v == "" || v == "NONE" {
 		return t, nil
@@ -130,7 +130,7 @@ func ParseIgnoreProtocols(v string, names ProtoNamer) (t [256]bool, warn []strin
 		}
 	}
 	for i := range t {
-		t[i] = keys[fwlog.ProtoKey(uint8(i))]
+		t[i] = keys[fwlog.IndexKey(i)]
 	}
 	return t, warn
 }

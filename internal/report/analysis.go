@@ -257,13 +257,13 @@ func writeProtoCounters(w io.Writer, t *scan.Tracker, o Options) {
 	}
 	// psad sorts the protocol keys as strings: "10" < "2" < "icmp" < "tcp".
 	sort.Slice(keys, func(i, j int) bool {
-		return fwlog.ProtoKey(uint8(keys[i])) < fwlog.ProtoKey(uint8(keys[j]))
+		return fwlog.IndexKey(keys[i]) < fwlog.IndexKey(keys[j])
 	})
 	for _, p := range keys {
-		key := fwlog.ProtoKey(uint8(p))
+		key := fwlog.IndexKey(p)
 		n := t.Counters.Proto[p]
 		if key[0] >= '0' && key[0] <= '9' && o.Protocols != nil {
-			if name, desc, ok := o.Protocols.Name(p); ok {
+			if name, desc, ok := o.Protocols.Name(int(fwlog.IndexProto(p))); ok {
 				fmt.Fprintf(w, "%12s: %d pkts, (%s)\n", name, n, desc)
 				continue
 			}

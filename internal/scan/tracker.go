@@ -77,7 +77,8 @@ type Inspection struct {
 
 // Counters are the global counters of the report.
 type Counters struct {
-	Proto   [256]int
+	// Proto is indexed by Packet.ProtoIndex.
+	Proto   [fwlog.NumProtoIndex]int
 	TCPPort [65536]int
 	UDPPort [65536]int
 	// UDPLitePort is kept like psad does but never displayed by it.
@@ -365,7 +366,7 @@ func (t *Tracker) evict() {
 func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 	// Step 2: global counters.
 	c := &t.Counters
-	c.Proto[p.Proto]++
+	c.Proto[p.ProtoIndex()]++
 	switch p.Proto {
 	case fwlog.ProtoTCP:
 		c.TCPPort[p.DstPort]++
