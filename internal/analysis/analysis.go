@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -77,6 +78,10 @@ func Run(s Setup) int {
 	// -A writes no alerts yet, so the per-batch detail they need is skipped.
 	settings.NoBatchDetail = true
 	tracker := scan.NewTracker(settings)
+	// A one-shot analysis keeps nearly everything it allocates until the
+	// report, so collecting garbage often only costs time; the memory
+	// bound is MAX_SCAN_SOURCES.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	if s.Debug {
 		tracker.Debug = errw
 	}
@@ -128,47 +133,93 @@ func Run(s Setup) int {
 	pl.OnMalformed = func(line []byte, err error) { errLog.add(name, lineNo, line, err) }
 
 	accepted := func(line []byte) bool { return fwlog.HasInOut(line) && pl.SearchMatch(line) }
+	// psad prints how many firewall lines there are before it processes
+	// them. Counting is a quick scan of its own, run beside the processing
+	// (which holds back its progress lines until the count is known); in
+	// debug mode, whose per-line output must follow the count, it runs
+	// first.
+	type counted struct {
+		total, fw int
+		err       error
+	}
+	countc := make(chan counted, 1)
+	count := func() {
+		r, done, err := open()
+		if err != nil {
+			countc <- counted{err: err}
+			return
+		}
+		defer done()
+		var n counted
+		n.err = logsrc.Each(r, func(line []byte) bool {
+			n.total++
+			if accepted(line) {
+				n.fw++
+			}
+			return s.Packets <= 0 || n.fw < s.Packets
+		})
+		countc <- n
+	}
+	if s.Debug {
+		count()
+	} else {
+		go count()
+	}
+
 	r, done, err := open()
 	if err != nil {
 		fmt.Fprintf(errw, "[*] Could not open %s: %v\n", s.Input, errors.Unwrap(err))
 		return 1
 	}
-	total, fw := 0, 0
-	err = logsrc.Each(r, func(line []byte) bool {
-		total++
-		if accepted(line) {
-			fw++
+	defer done()
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil {
+			tracker.Reserve(int(fi.Size() / 250)) // about one pair per log line
 		}
-		return s.Packets <= 0 || fw < s.Packets
-	})
-	done()
-	if err != nil {
-		fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, err)
+	}
+	handed, limit, step := 0, s.Packets, 0
+	var bar *bar
+	known := false
+	// learnCount prints the count and the progress lines held back so far.
+	learnCount := func(n counted) bool {
+		if n.err != nil {
+			fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, n.err)
+			return false
+		}
+		known = true
+		fmt.Fprintf(out, "[+] Found %d iptables log messages out of %d total lines.\n", n.fw, n.total)
+		if n.fw > 15001 {
+			fmt.Fprintln(out, "    This may take a while...")
+		}
+		step = progressStep(n.fw)
+		bar = newBar(s.Progress, n.fw)
+		for k := step; k <= handed; k += step {
+			fmt.Fprintf(out, "[+] Processed %d packets...\n", k)
+		}
+		return true
+	}
+	if s.Debug && !learnCount(<-countc) {
 		return 1
 	}
-	fmt.Fprintf(out, "[+] Found %d iptables log messages out of %d total lines.\n", fw, total)
-	if fw > 15001 {
-		fmt.Fprintln(out, "    This may take a while...")
-	}
-
-	step := progressStep(fw)
-	bar := newBar(s.Progress, fw)
-	r, done, err = open()
-	if err != nil {
-		fmt.Fprintf(errw, "[*] Could not open %s: %v\n", s.Input, err)
-		return 1
-	}
-	handed := 0
 	var dbg []byte
 	stop := make(chan struct{})
 	chunks, readErr := pipeline.ParseAhead(r, pipeline.ParserOptions(c, s.Overrides), accepted, stop)
 	finished := false
 	for ch := range chunks {
+		if !known {
+			select {
+			case n := <-countc:
+				if !learnCount(n) {
+					close(stop)
+					for range chunks {
+					}
+					return 1
+				}
+			default:
+			}
+		}
 		for i := range ch.Items {
 			it := &ch.Items[i]
-			if finished {
-				break
-			}
 			lineNo++
 			if !it.Selected {
 				continue
@@ -179,11 +230,15 @@ func Run(s Setup) int {
 				dbg = debugStamp(dbg[:0], &it.Pkt, s.Now)
 				out.Write(dbg)
 			}
-			if handed%step == 0 {
-				fmt.Fprintf(out, "[+] Processed %d packets...\n", handed)
+			if known {
+				if handed%step == 0 {
+					fmt.Fprintf(out, "[+] Processed %d packets...\n", handed)
+				}
+				bar.update(handed)
 			}
-			bar.update(handed)
-			finished = handed >= fw
+			if finished = limit > 0 && handed >= limit; finished {
+				break
+			}
 		}
 		ch.Release()
 		if finished {
@@ -193,8 +248,10 @@ func Run(s Setup) int {
 			break
 		}
 	}
+	if !known && !learnCount(<-countc) {
+		return 1
+	}
 	err = readErr()
-	done()
 	bar.finish()
 	if err != nil {
 		fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, err)

@@ -232,7 +232,14 @@ type Pair struct {
 	Local     bool
 	mirai23   int
 
-	Batch Batch
+	// batchNo is the batch in which the pair last sent a packet.
+	batchNo uint64
+	// chain0 backs Chains for the usual single chain/interface/protocol,
+	// sparing an allocation and a cache miss per pair.
+	chain0 [1]ChainCount
+	// Batch is the alert detail of the current batch; nil when the
+	// tracker keeps no batch detail.
+	Batch *Batch
 }
 
 // Batch is the part of a pair's state rebuilt for every batch (psad 5.3);
@@ -285,6 +292,19 @@ func NewTracker(s Settings) *Tracker {
 	t.Counters.SigSources = make(map[int]map[netip.Addr]struct{})
 	t.batchNo = 1
 	return t
+}
+
+// Reserve sizes the tracker's tables for about n sources and pairs, so a
+// large analysis does not rehash them again and again as they grow.
+func (t *Tracker) Reserve(n int) {
+	if t.set.MaxSources > 0 && n > t.set.MaxSources {
+		n = t.set.MaxSources
+	}
+	if len(t.sources) > 0 || n <= 0 {
+		return
+	}
+	t.sources = make(map[netip.Addr]*Source, n/4)
+	t.pairIdx = make(map[pairKey]*Pair, n/2)
 }
 
 // Settings returns the tracker's settings.
@@ -485,19 +505,21 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		src.batchSigDL, src.batchSidDL = 0, 0
 		t.batch = append(t.batch, src)
 	}
-	b := &pair.Batch
-	if b.No != t.batchNo {
-		if t.set.NoBatchDetail {
-			b.No = t.batchNo
-		} else {
-			*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
-		}
+	if pair.batchNo != t.batchNo {
+		pair.batchNo = t.batchNo
 		src.batchDsts = append(src.batchDsts, pair)
+		if !t.set.NoBatchDetail {
+			if b := pair.Batch; b == nil {
+				pair.Batch = &Batch{No: t.batchNo}
+			} else {
+				*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
+			}
+		}
 	}
-	if !t.set.NoBatchDetail {
+	if b := pair.Batch; b != nil && !t.set.NoBatchDetail {
 		t.countBatch(b, p)
+		b.Topera, b.Masscan, b.Mirai = p.Topera, masscan, mirai
 	}
-	b.Topera, b.Masscan, b.Mirai = p.Topera, masscan, mirai
 	if ins.SigDL > src.batchSigDL && t.Inspect != nil {
 		src.batchSigDL = ins.SigDL
 	}
@@ -549,6 +571,9 @@ func (t *Tracker) countChain(pair *Pair, p *fwlog.Packet) {
 			cc.Pkts++
 			return
 		}
+	}
+	if pair.Chains == nil {
+		pair.Chains = pair.chain0[:0]
 	}
 	pair.Chains = append(pair.Chains, ChainCount{Chain: p.Chain, Intf: t.intern(p.Intf), Proto: p.Proto, Pkts: 1})
 }
