@@ -97,7 +97,7 @@ func TestRun(t *testing.T) {
 		{"default fields", Settings{}, lines(
 			"Mar 11 20:35:11, 192.168.10.55, 192.168.10.1, 56247, 1025, tcp, SYN, 44, eth1, INPUT, DROP",
 			"Mar 11 20:35:11, 192.168.10.55, 192.168.10.1, 56247, 1153, tcp, SYN, 44, eth1, INPUT, DROP",
-			"Mar 11 20:35:11, 10.0.0.3, 10.0.0.1, 56247, 1499, udp, , 44, eth1, INPUT, DROPINVALID",
+			"Mar 11 20:35:11, 10.0.0.3, 10.0.0.1, 56247, 1499, udp, -1, 44, eth1, INPUT, DROPINVALID",
 			"Mar 11 20:35:11, 192.168.10.55, 192.168.10.1, 56247, 1025, tcp, SYN, 44, eth1, INPUT, DROP",
 			"Mar 11 20:35:11, 10.0.0.1, 192.168.10.2, 56247, 1498, tcp, SYN, 44, eth1, INPUT, 12SID2003ESTAB",
 		)},

@@ -132,8 +132,14 @@ func bytesField(f fieldID, p *fwlog.Packet) (b []byte, ok bool) {
 func intField(f fieldID, p *fwlog.Packet, ctx *Context) (n int64, ok bool) {
 	switch f {
 	case fDP:
+		if isICMP(p) {
+			return 0, true // psad sets both ports of ICMP packets to 0
+		}
 		return int64(p.DstPort), true
 	case fSP:
+		if isICMP(p) {
+			return 0, true
+		}
 		return int64(p.SrcPort), true
 	case fFlowLabel:
 		return int64(p.FlowLabel), true
@@ -212,7 +218,7 @@ func stringField(f fieldID, p *fwlog.Packet) (s string, ok bool) {
 		if p.HasProto && p.Proto == fwlog.ProtoTCP {
 			return p.Flags.String(), true
 		}
-		return "", true
+		return "-1", true // psad's unset value
 	case fSyslogHost:
 		// psad's stand-in when the syslog header was not recognised.
 		return "unknown", true
@@ -280,4 +286,8 @@ func AppendValue(dst []byte, field string, p *fwlog.Packet, ctx *Context) []byte
 		return dst
 	}
 	return appendField(dst, f, p, ctx)
+}
+
+func isICMP(p *fwlog.Packet) bool {
+	return p.HasProto && (p.Proto == fwlog.ProtoICMP || p.Proto == fwlog.ProtoICMPv6) && p.ICMPType >= 0
 }
