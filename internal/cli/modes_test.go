@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestStatusSummaryWithAnalyze(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	out, _, code := e.run(t, "-A", "-m", logPath("syn_scan_1000_1500"), "--status-summary")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out, "Total protocol packet counters:") || strings.Contains(out, "IP Status Detail") {
+		t.Errorf("--status-summary must stop after the protocol counters:\n%s", out)
+	}
+}
+
+func TestPacketsLimit(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	out, _, _ := e.run(t, "-A", "-m", logPath("syn_scan_1000_1500"), "--packets", "10")
+	if !strings.Contains(out, "[+] Found 10 iptables log messages out of 10 total lines.") {
+		t.Errorf("missing Found line for --packets 10:\n%s", out)
+	}
+	if !strings.Contains(out, "Packets: 10,") {
+		t.Errorf("the source should have 10 packets:\n%s", out)
+	}
+}
+
+func TestStdin(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	data, err := os.ReadFile(logPath("udp_scan_1000_1150"))
+	must(t, err)
+	var out, errb bytes.Buffer
+	code := Run([]string{"-c", e.conf, "-A", "--stdin"}, Env{Stdin: bytes.NewReader(data), Stdout: &out, Stderr: &errb})
+	if code != 0 || !strings.Contains(out.String(), "Parsing STDIN") || !strings.Contains(out.String(), "Scanned ports: UDP 1000-1150") {
+		t.Errorf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+}
+
+// TestUnwritablePSADDir: forensics on a copied log must work where the
+// psad directories cannot be created; the run says what it skipped.
+func TestUnwritablePSADDir(t *testing.T) {
+	blocker := filepath.Join(t.TempDir(), "file")
+	must(t, os.WriteFile(blocker, nil, 0o600))
+	e := newTestEnv(t, map[string]string{"PSAD_DIR": filepath.Join(blocker, "psad")}, "")
+	out, errs, code := e.run(t, "-A", "-m", logPath("syn_scan_1000_1500"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(out, "SRC:  192.168.10.55, DL: 3") {
+		t.Errorf("report missing:\n%s", out)
+	}
+	if !strings.Contains(errs, "Cannot create") || strings.Contains(out, "These results are available") {
+		t.Errorf("the run must say it could not save the report:\nstdout:\n%s\nstderr:\n%s", out, errs)
+	}
+}
+
+func TestMalformedLinesKept(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	log := filepath.Join(e.dir, "bad.log")
+	good := "Mar 11 20:35:11 fw kernel: DROP IN=eth0 OUT= SRC=10.1.1.1 DST=10.2.2.2 LEN=40 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0 \n"
+	var b strings.Builder
+	for i := 0; i < 5; i++ {
+		b.WriteString(strings.Replace(good, "%d", string(rune('1'+i))+"00", 1))
+	}
+	b.WriteString("Mar 11 20:35:11 fw kernel: DROP IN=eth0 OUT= SRC=10.1.1.1 DST=10.2.2.2 LEN=40 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=99999 WINDOW=1024 RES=0x00 SYN URGP=0 \n")
+	must(t, os.WriteFile(log, []byte(b.String()), 0o600))
+	out, errs, code := e.run(t, "-A", "-m", log)
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(out, "DL: 1") {
+		t.Errorf("good lines lost:\n%s", out)
+	}
+	if !regexp.MustCompile(`bad\.log:6: field DPT`).MatchString(errs) {
+		t.Errorf("stderr does not name file:line:field of the bad line:\n%s", errs)
+	}
+	kept, err := os.ReadFile(filepath.Join(e.dir, "log", "ipt_analysis", "errs", "fwerrorlog"))
+	must(t, err)
+	if !strings.Contains(string(kept), "DPT=99999") {
+		t.Errorf("fwerrorlog lacks the malformed line: %q", kept)
+	}
+	// --no-ipt-errors keeps it out of the error log but still counts it.
+	_, errs, _ = e.run(t, "-A", "-m", log, "--no-ipt-errors")
+	if !strings.Contains(errs, "1 malformed firewall log lines, not saved (--no-ipt-errors)") {
+		t.Errorf("stderr: %s", errs)
+	}
+}
+
+func TestCSVMode(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-m", logPath("syn_sweep"), "--CSV-fields", "dst:not192.168.10.0/24 dp"}, "10.0.0.1, 1083\n10.0.0.3, 1083\n10.0.0.201, 1083\n"},
+		{[]string{"-m", logPath("syn_sweep"), "--CSV-fields", "dst", "--CSV-start-line", "3", "--CSV-end-line", "6"}, "192.168.10.3\n192.168.10.232\n192.168.10.200\n"},
+		{[]string{"-m", logPath("syn_sweep"), "--CSV-fields", "dst", "--CSV-max-lines", "2"}, "192.168.10.1\n192.168.10.2\n"},
+		{[]string{"-m", logPath("proto_scan"), "--CSV-fields", "proto:'udp' dp", "--CSV-unique-lines"}, "udp, 43784\n"},
+		{[]string{"-m", logPath("syn_sweep"), "--CSV-fields", "src dp", "--CSV-unique-lines", "--plot-separator", ";"}, "192.168.10.55;1083\n"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[2:], " "), func(t *testing.T) {
+			out, errs, code := e.run(t, append([]string{"--CSV"}, tt.args...)...)
+			if code != 0 || out != tt.want {
+				t.Errorf("exit %d, got\n%s\nwant\n%s\nstderr: %s", code, out, tt.want, errs)
+			}
+		})
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"-S"}, 2, "not implemented yet: --Status"},
+		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-write-data"}, 2, "not implemented yet: --analysis-write-data"},
+		{[]string{}, 2, "not implemented yet: daemon mode"},
+		{[]string{"--bogus"}, 255, "Unknown option: bogus"},
+		{[]string{"-p", "5"}, 255, "is ambiguous"},
+		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-fields", "SRC:1.2.3.4,DST:5.6.7.8"}, 255, "Unrecognized value for src"},
+		{[]string{"-A", "-m", "/nonexistent/log"}, 1, "Could not open /nonexistent/log"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			out, errs, code := e.run(t, tt.args...)
+			if code != tt.code || !strings.Contains(out+errs, tt.want) {
+				t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, tt.code, tt.want, out, errs)
+			}
+		})
+	}
+}
+
+func TestConfigErrorNamesFileAndLine(t *testing.T) {
+	e := newTestEnv(t, map[string]string{"STATUS_IP_THRESHOLD": "lots"}, "")
+	_, errs, code := e.run(t, "-A", "-m", logPath("syn_sweep"))
+	if code == 0 || !regexp.MustCompile(`psad\.conf:\d+: STATUS_IP_THRESHOLD`).MatchString(errs) {
+		t.Errorf("exit %d, stderr: %s", code, errs)
+	}
+}
+
+func TestBenchmarkMode(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	out, _, code := e.run(t, "-B", "--packets", "1000")
+	if code != 0 || !regexp.MustCompile(`Entering benchmark mode`).MatchString(out) ||
+		!regexp.MustCompile(`processing time: \d+`).MatchString(out) || !regexp.MustCompile(`Processed 1001 lines in .* lines/s`).MatchString(out) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+}
+
+func TestEmbeddedDefaultsWithoutEtcPsad(t *testing.T) {
+	if _, err := os.Stat(DefaultConfig); err == nil {
+		t.Skip(DefaultConfig + " exists here; the fallback is only used without it")
+	}
+	dir := t.TempDir()
+	over := filepath.Join(dir, "over.conf")
+	must(t, os.WriteFile(over, []byte("PSAD_DIR "+dir+";\n"), 0o600))
+	var out, errb bytes.Buffer
+	code := Run([]string{"-O", over, "-A", "-m", logPath("syn_sweep")}, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb})
+	if code != 0 || !strings.Contains(out.String(), "Dsts: 11") {
+		t.Errorf("exit %d\n%s%s", code, out.String(), errb.String())
+	}
+}
