@@ -1,0 +1,93 @@
+// The tests here check the repository's own rules: every package
+// documents itself and imports only what its place in the layout allows
+// (../shared/STYLE.md), checked by the compiler's view of the code rather
+// than by memory.
+package layout
+
+import (
+	"go/build"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/psadgo/psad/"
+
+// allowed lists, per package, the project packages it may import; a
+// package not listed may import any project package.
+var allowed = map[string][]string{
+	"internal/fwlog":     {},
+	"internal/netset":    {},
+	"internal/logsrc":    {},
+	"internal/protocols": {},
+	"internal/config":    {},
+	"internal/autodl":    {"internal/netset"},
+	"internal/scan":      {"internal/fwlog"},
+	"internal/report":    {"internal/fwlog", "internal/scan"},
+	"internal/fieldexpr": {"internal/fwlog"},
+	"internal/csvout":    {"internal/fwlog", "internal/fieldexpr"},
+}
+
+// noOS lists packages that must do no I/O of their own.
+var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr"}
+
+func packages(t *testing.T) map[string]*build.Package {
+	t.Helper()
+	root := filepath.Join("..", "..")
+	dirs, err := filepath.Glob(filepath.Join(root, "internal", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmds, _ := filepath.Glob(filepath.Join(root, "cmd", "*"))
+	out := map[string]*build.Package{}
+	for _, d := range append(dirs, cmds...) {
+		pkg, err := build.ImportDir(d, build.ImportComment)
+		if err != nil {
+			if _, ok := err.(*build.NoGoError); ok {
+				continue
+			}
+			t.Fatalf("%s: %v", d, err)
+		}
+		rel, _ := filepath.Rel(root, d)
+		out[filepath.ToSlash(rel)] = pkg
+	}
+	return out
+}
+
+func TestPackageDocs(t *testing.T) {
+	for name, pkg := range packages(t) {
+		if strings.TrimSpace(pkg.Doc) == "" {
+			t.Errorf("%s has no package doc comment", name)
+		}
+	}
+}
+
+func TestImportRules(t *testing.T) {
+	for name, pkg := range packages(t) {
+		ok, limited := allowed[name]
+		for _, imp := range pkg.Imports {
+			if strings.HasPrefix(imp, module) {
+				dep := strings.TrimPrefix(imp, module)
+				if limited && !contains(ok, dep) {
+					t.Errorf("%s imports %s; allowed: %v", name, dep, ok)
+				}
+				continue
+			}
+			if imp == "os/exec" && !strings.HasPrefix(name, "cmd/") {
+				t.Errorf("%s imports os/exec; commands are run only by the packages made for it", name)
+			}
+			if contains(noOS, name) && (imp == "os" || imp == "net" || imp == "os/exec") {
+				t.Errorf("%s imports %s but must do no I/O", name, imp)
+			}
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
