@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"runtime"
+	"sync"
 
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/logsrc"
@@ -23,50 +25,55 @@ type Chunk struct {
 	Items []Parsed
 	buf   []byte
 	ends  []int
+	ready chan struct{} // closed once Items are parsed
 	free  chan *Chunk
 }
 
 // Release hands the chunk back for reuse; do not touch it afterwards.
 func (c *Chunk) Release() { c.free <- c }
 
-const (
-	chunkLines = 2048
-	chunkDepth = 4
-)
+const chunkLines = 2048
 
-// ParseAhead reads r and parses its lines on a separate goroutine, so
-// that on a machine with two cores parsing overlaps the scan state work.
-// select decides which lines are parsed at all (psad's firewall-line
-// pre-filter); it must be safe to call from another goroutine. The
-// channel yields chunks in input order and is closed at the end; the
-// error function reports a read error once the channel is drained. Close
-// stop (may be nil) to abandon reading early.
+// ParseAhead reads r and parses its lines on other goroutines (one per
+// CPU), so that parsing overlaps the scan state work. sel decides which
+// lines are parsed at all (psad's firewall-line pre-filter); it must be
+// safe to call from several goroutines. The channel yields chunks in
+// input order, each already parsed, and is closed at the end; the error
+// function reports a read error once the channel is drained. Close stop
+// (may be nil) to abandon reading early.
 func ParseAhead(r io.Reader, opts fwlog.Options, sel func([]byte) bool, stop <-chan struct{}) (<-chan *Chunk, func() error) {
-	out := make(chan *Chunk, chunkDepth)
-	free := make(chan *Chunk, chunkDepth+2)
-	for i := 0; i < chunkDepth+2; i++ {
+	workers := max(runtime.GOMAXPROCS(0), 1)
+	depth := 2 * workers
+	out := make(chan *Chunk, depth)
+	work := make(chan *Chunk, depth)
+	free := make(chan *Chunk, depth+workers+2)
+	for i := 0; i < cap(free); i++ {
 		free <- &Chunk{free: free, Items: make([]Parsed, 0, chunkLines)}
+	}
+	parser := fwlog.NewParser(opts)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range work {
+				c.parse(parser, sel)
+				close(c.ready)
+			}
+		}()
 	}
 	var rerr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer wg.Wait()
 		defer close(out)
-		parser := fwlog.NewParser(opts)
+		defer close(work)
 		br := bufio.NewReaderSize(r, 256<<10)
 		var c *Chunk
 		send := func() bool {
-			c.Items = c.Items[:len(c.ends)]
-			start := 0
-			for i, end := range c.ends {
-				it := &c.Items[i]
-				it.Line = c.buf[start:end:end]
-				start = end
-				it.Selected = sel == nil || sel(it.Line)
-				if it.Selected {
-					it.Err = parser.Parse(it.Line, &it.Pkt)
-				}
-			}
+			c.ready = make(chan struct{})
+			work <- c
 			select {
 			case out <- c:
 				c = nil
@@ -82,7 +89,7 @@ func ParseAhead(r io.Reader, opts fwlog.Options, sel func([]byte) bool, stop <-c
 				case <-stop:
 					return
 				}
-				c.buf, c.ends, c.Items = c.buf[:0], c.ends[:0], c.Items[:0]
+				c.buf, c.ends = c.buf[:0], c.ends[:0]
 			}
 			line, err := readLine(br)
 			if line != nil {
@@ -103,7 +110,37 @@ func ParseAhead(r io.Reader, opts fwlog.Options, sel func([]byte) bool, stop <-c
 			}
 		}
 	}()
-	return out, func() error { <-done; return rerr }
+	ordered := make(chan *Chunk)
+	go func() {
+		defer close(ordered)
+		for c := range out {
+			select {
+			case <-c.ready:
+			case <-stop:
+				return
+			}
+			select {
+			case ordered <- c:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return ordered, func() error { <-done; return rerr }
+}
+
+func (c *Chunk) parse(parser *fwlog.Parser, sel func([]byte) bool) {
+	c.Items = c.Items[:len(c.ends)]
+	start := 0
+	for i, end := range c.ends {
+		it := &c.Items[i]
+		it.Line = c.buf[start:end:end]
+		start = end
+		it.Selected = sel == nil || sel(it.Line)
+		if it.Selected {
+			it.Err = parser.Parse(it.Line, &it.Pkt)
+		}
+	}
 }
 
 // readLine returns the next line without its ending (nil at the end),

@@ -103,7 +103,11 @@ func (s *Source) Pairs() []*Pair {
 			out = append(out, p)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return addrStringLess(out[i].Dst, out[j].Dst) })
+	keys := make([]string, len(out))
+	for i, p := range out {
+		keys[i] = fwlog.AddrString(p.Dst)
+	}
+	sort.Sort(byKey{out, keys})
 	return out
 }
 
@@ -116,3 +120,17 @@ func addrStringLess(a, b netip.Addr) bool {
 
 // AddrStringLess is addrStringLess for other packages' sorts.
 func AddrStringLess(a, b netip.Addr) bool { return addrStringLess(a, b) }
+
+// byKey sorts pairs by precomputed address strings: formatting inside the
+// comparison would repeat the work n log n times.
+type byKey struct {
+	p []*Pair
+	k []string
+}
+
+func (b byKey) Len() int           { return len(b.p) }
+func (b byKey) Less(i, j int) bool { return b.k[i] < b.k[j] }
+func (b byKey) Swap(i, j int) {
+	b.p[i], b.p[j] = b.p[j], b.p[i]
+	b.k[i], b.k[j] = b.k[j], b.k[i]
+}

@@ -315,3 +315,43 @@ func BenchmarkObserve(b *testing.B) {
 		tr.Observe(t0, &ps[i&4095])
 	}
 }
+
+// TestEvictionOrderIsExact checks eviction against a model: after any
+// sequence of packets, the source evicted is the one whose last packet is
+// oldest.
+func TestEvictionOrderIsExact(t *testing.T) {
+	s := DefaultSettings()
+	s.MaxSources = 3
+	tr := NewTracker(s)
+	feed := func(src string) {
+		p := syn(src, "10.9.9.9", 1)
+		tr.Observe(t0, &p)
+	}
+	alive := func(want ...string) {
+		t.Helper()
+		if tr.Sources() != len(want) {
+			t.Fatalf("%d sources, want %d", tr.Sources(), len(want))
+		}
+		for _, w := range want {
+			if tr.Source(netip.MustParseAddr(w)) == nil {
+				t.Fatalf("%s was evicted; alive should be %v", w, want)
+			}
+		}
+	}
+	feed("10.0.0.1")
+	feed("10.0.0.2")
+	feed("10.0.0.3")
+	feed("10.0.0.2")
+	feed("10.0.0.1")
+	feed("10.0.0.4") // evicts .3, the least recent
+	alive("10.0.0.1", "10.0.0.2", "10.0.0.4")
+	feed("10.0.0.5") // evicts .2 (seen before .1's last packet)
+	alive("10.0.0.1", "10.0.0.4", "10.0.0.5")
+	feed("10.0.0.4")
+	feed("10.0.0.1")
+	feed("10.0.0.6") // evicts .5
+	alive("10.0.0.1", "10.0.0.4", "10.0.0.6")
+	if tr.Evicted != 3 {
+		t.Errorf("Evicted = %d, want 3", tr.Evicted)
+	}
+}

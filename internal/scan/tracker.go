@@ -5,6 +5,7 @@
 package scan
 
 import (
+	"encoding/binary"
 	"io"
 	"net/netip"
 	"time"
@@ -108,14 +109,19 @@ type Tracker struct {
 
 	Counters Counters
 
-	sources map[netip.Addr]*Source
+	sources map[addrKey]*Source
 	// pairIdx finds a (source, destination) pair with one hash look-up,
 	// the hottest operation of all.
 	pairIdx map[pairKey]*Pair
 	slab    []Pair // Pairs are allocated in blocks to spare the allocator and GC
-	// lru is a circular list of sources through Source.prev/next, most
-	// recently seen first; a sentinel avoids an allocation per source.
-	lru   Source
+	// seen stamps every packet; Source.seen is the stamp of its last one.
+	seen uint64
+	// age holds one entry per source for eviction, a min-heap by stamp.
+	// An entry goes stale when its source sends again (only Source.seen
+	// is updated, a single write); stale entries are repaired when they
+	// reach the top, so eviction is exactly least-recently-seen while a
+	// packet costs no list surgery.
+	age   []ageEntry
 	pairs int
 	// Evicted counts sources forgotten because of MaxSources.
 	Evicted int
@@ -153,7 +159,7 @@ type Source struct {
 	dstOrder []*Pair
 	dstIndex map[netip.Addr]*Pair
 
-	prev, next *Source
+	seen       uint64
 	batchNo    uint64
 	batchDsts  []*Pair
 	batchSigDL int
@@ -210,7 +216,20 @@ type ICMPRecord struct {
 	Pkts  int
 }
 
-type pairKey struct{ src, dst netip.Addr }
+// addrKey is an address as a pointer-free map key: cheaper to hash than
+// netip.Addr (which carries a zone handle) and invisible to the garbage
+// collector's scan of the map.
+type addrKey struct {
+	hi, lo uint64
+	v4     bool
+}
+
+func keyOf(a netip.Addr) addrKey {
+	b := a.As16()
+	return addrKey{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), a.Is4()}
+}
+
+type pairKey struct{ src, dst addrKey }
 
 // Pair is the persistent state of one (source, destination).
 type Pair struct {
@@ -283,7 +302,7 @@ type PrefixCount struct {
 func NewTracker(s Settings) *Tracker {
 	t := &Tracker{
 		set:     s,
-		sources: make(map[netip.Addr]*Source),
+		sources: make(map[addrKey]*Source),
 		pairIdx: make(map[pairKey]*Pair),
 		strs:    make(map[string]string),
 	}
@@ -303,7 +322,7 @@ func (t *Tracker) Reserve(n int) {
 	if len(t.sources) > 0 || n <= 0 {
 		return
 	}
-	t.sources = make(map[netip.Addr]*Source, n/4)
+	t.sources = make(map[addrKey]*Source, n/4)
 	t.pairIdx = make(map[pairKey]*Pair, n/2)
 }
 
@@ -341,7 +360,7 @@ func (t *Tracker) CountPrefix(prefix []byte) {
 func (t *Tracker) Sources() int { return len(t.sources) }
 
 // Source returns the state of addr, or nil.
-func (t *Tracker) Source(addr netip.Addr) *Source { return t.sources[addr] }
+func (t *Tracker) Source(addr netip.Addr) *Source { return t.sources[keyOf(addr)] }
 
 // EachSource calls fn for every tracked source in no particular order.
 func (t *Tracker) EachSource(fn func(*Source)) {
@@ -351,8 +370,10 @@ func (t *Tracker) EachSource(fn func(*Source)) {
 }
 
 func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
-	if s, ok := t.sources[addr]; ok {
-		t.touch(s)
+	k := keyOf(addr)
+	if s, ok := t.sources[k]; ok {
+		t.seen++
+		s.seen = t.seen
 		s.LastSeen = now
 		return s
 	}
@@ -360,21 +381,31 @@ func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
 		t.evict()
 	}
 	s := &Source{Addr: addr, LastSeen: now}
-	t.pushFront(s)
-	t.sources[addr] = s
+	t.seen++
+	s.seen = t.seen
+	t.pushAge(ageEntry{s, s.seen})
+	t.sources[k] = s
 	return s
 }
 
 func (t *Tracker) evict() {
-	s := t.lru.prev
-	if s == nil || s == &t.lru {
+	var s *Source
+	for len(t.age) > 0 {
+		e := t.popAge()
+		if e.src.seen != e.seen {
+			t.pushAge(ageEntry{e.src, e.src.seen})
+			continue
+		}
+		s = e.src
+		break
+	}
+	if s == nil {
 		return
 	}
-	t.unlink(s)
-	delete(t.sources, s.Addr)
+	delete(t.sources, keyOf(s.Addr))
 	t.pairs -= len(s.dstOrder)
 	for _, p := range s.dstOrder {
-		delete(t.pairIdx, pairKey{s.Addr, p.Dst})
+		delete(t.pairIdx, pairKey{keyOf(s.Addr), keyOf(p.Dst)})
 	}
 	s.batchNo = 0 // drop it from the current batch
 	t.Evicted++
@@ -404,12 +435,13 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		masscan = p.Flags == fwlog.FlagSYN && len(p.TCPOpts) == 0 && t.optionsSeen
 	}
 
-	key := pairKey{p.Src, p.Dst}
+	key := pairKey{keyOf(p.Src), keyOf(p.Dst)}
 	pair := t.pairIdx[key]
 	var src *Source
 	if pair != nil {
 		src = pair.src
-		t.touch(src)
+		t.seen++
+		src.seen = t.seen
 		src.LastSeen = now
 	} else {
 		// Step 4: MAX_SCAN_IP_PAIRS.
@@ -727,25 +759,50 @@ func (s *Source) BatchDsts() []*Pair { return s.batchDsts }
 // DstList returns the source's destinations in first-seen order.
 func (s *Source) DstList() []*Pair { return s.dstOrder }
 
-func (t *Tracker) pushFront(s *Source) {
-	if t.lru.next == nil {
-		t.lru.next, t.lru.prev = &t.lru, &t.lru
-	}
-	s.prev, s.next = &t.lru, t.lru.next
-	t.lru.next.prev = s
-	t.lru.next = s
+type ageEntry struct {
+	src  *Source
+	seen uint64
 }
 
-func (t *Tracker) unlink(s *Source) {
-	s.prev.next, s.next.prev = s.next, s.prev
-	s.prev, s.next = nil, nil
+// pushAge adds an entry to the age heap. New sources carry the newest
+// stamp, so the sift-up usually stops at once.
+func (t *Tracker) pushAge(e ageEntry) {
+	h := append(t.age, e)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if h[p].seen <= h[i].seen {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+	t.age = h
 }
 
-func (t *Tracker) touch(s *Source) {
-	if t.lru.next != s {
-		t.unlink(s)
-		t.pushFront(s)
+func (t *Tracker) popAge() ageEntry {
+	h := t.age
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h[n] = ageEntry{}
+	h = h[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && h[l].seen < h[m].seen {
+			m = l
+		}
+		if r := l + 1; r < n && h[r].seen < h[m].seen {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
 	}
+	t.age = h
+	return top
 }
 
 // pairSlab is how many Pairs are allocated at once.
