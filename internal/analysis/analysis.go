@@ -17,6 +17,7 @@ import (
 	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
@@ -39,6 +40,8 @@ type Setup struct {
 	SummaryOnly bool // --status-summary
 	NoIPTErrors bool // --no-ipt-errors
 	NoAutoDL    bool // --no-auto-dl
+	// Engines selects the signature, ICMP and OS engines (--no-* switches).
+	Engines inspect.Options
 	AutoDLFile  string
 	Debug       bool // --debug / --test-mode
 	Version     string
@@ -97,7 +100,18 @@ func Run(s Setup) int {
 			}
 		}
 	}
-	fmt.Fprintln(errw, "[-] psad-go: signature matching, ICMP type/code validation and passive OS fingerprinting are not implemented yet; SIGS_FILE, ICMP_TYPES_FILE, ICMP6_TYPES_FILE, P0F_FILE and POSF_FILE are not used.")
+	eo := s.Engines
+	eo.Warn = func(w string) { fmt.Fprintf(errw, "[-] %s\n", w) }
+	engines, err := inspect.Load(c, eo)
+	if err != nil {
+		fmt.Fprintf(errw, "[*] %v\n", err)
+		return 1
+	}
+	tracker.Inspect = engines.Inspect
+	tracker.Fingerprint = engines.Fingerprint
+	if s.Debug {
+		fmt.Fprintf(errw, "[+] engines: %s\n", engines.Describe())
+	}
 
 	pl := pipeline.New(fwlog.NewParser(pipeline.ParserOptions(c, s.Overrides)), rules, tracker)
 	pl.Fields = s.Fields
@@ -281,6 +295,9 @@ func Run(s Setup) int {
 		PortsMax:    c.Int("STATUS_PORTS_THRESHOLD"),
 		SummaryOnly: s.SummaryOnly,
 		Protocols:   protos,
+		Sigs:        engines.TopSigInfo,
+		DetailSigs:  engines.DetailSigInfo,
+		ICMPType:    engines.ICMPTypeName,
 	})
 	if err != nil {
 		fmt.Fprintf(errw, "[*] %v\n", err)

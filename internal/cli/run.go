@@ -16,6 +16,7 @@ import (
 	"github.com/psadgo/psad/internal/csvout"
 	"github.com/psadgo/psad/internal/fieldexpr"
 	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
 )
@@ -108,6 +109,10 @@ func Run(args []string, env Env) int {
 			SummaryOnly: o.StatusSummary,
 			NoIPTErrors: o.NoIPTErrors,
 			NoAutoDL:    o.NoAutoDL,
+			Engines: inspect.Options{
+				NoSignatures: o.NoSignatures, NoSnortSIDs: o.NoSnortSids, NoICMPTypes: o.NoICMPTypes,
+				NoICMP6Types: o.NoICMP6Types, NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType,
+			},
 			AutoDLFile:  o.AutoDL,
 			Debug:       o.Debug || o.TestMode,
 			Version:     Version,

@@ -26,6 +26,10 @@ var allowed = map[string][]string{
 	"internal/report":    {"internal/fwlog", "internal/scan"},
 	"internal/fieldexpr": {"internal/fwlog"},
 	"internal/csvout":    {"internal/fwlog", "internal/fieldexpr"},
+	"internal/sig":       {"internal/fwlog"},
+	"internal/icmptype":  {},
+	"internal/osfp":      {"internal/fwlog"},
+	"internal/inspect":   {"internal/config", "internal/fwlog", "internal/icmptype", "internal/osfp", "internal/scan", "internal/sig"},
 }
 
 // noOS lists packages that must do no I/O of their own.

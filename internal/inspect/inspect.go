@@ -1,0 +1,223 @@
+// Package inspect names what the scan state only counts: it runs the
+// signature, fwsnort, ICMP type/code and passive OS fingerprinting engines
+// on each packet (psad's steps 10, 11 and 16) and tells the report how to
+// name what they found. It is built once from psad.conf and its data
+// files, then used read-only except for the per-source OS state.
+package inspect
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/icmptype"
+	"github.com/psadgo/psad/internal/osfp"
+	"github.com/psadgo/psad/internal/scan"
+	"github.com/psadgo/psad/internal/sig"
+)
+
+// Engines holds the loaded engines; a nil field is a disabled engine.
+type Engines struct {
+	Sigs      *sig.Set
+	Rules     map[int]*sig.Rule // fwsnort rules by SID
+	RuleDL    map[int]int       // snort_rule_dl
+	ICMP4     *icmptype.Table
+	ICMP6     *icmptype.Table
+	PF        *osfp.PFDB   // pf.os (psad's p0f method)
+	Posf      *osfp.PosfDB // psad's posf method
+	P0F       *osfp.P0F    // p0f v3
+	MaxHops   int
+	FwsnortOn bool // fwsnort SID handling (off with --no-snort-sids)
+
+	hits    []sig.Hit
+	guesses []string
+}
+
+// Inspect is the scan.Tracker Inspect hook: ICMP validation, then fwsnort
+// or psad signatures (psad steps 10-11).
+func (e *Engines) Inspect(p *fwlog.Packet, src *scan.Source, ins *scan.Inspection) {
+	switch {
+	case p.Proto == fwlog.ProtoICMP && !p.IPv6 && e.ICMP4 != nil:
+		e.checkICMP(e.ICMP4, p, ins)
+	case p.Proto == fwlog.ProtoICMPv6 && p.IPv6 && e.ICMP6 != nil:
+		e.checkICMP(e.ICMP6, p, ins)
+	}
+	if p.FwsnortSID > 0 && e.FwsnortOn {
+		r, known := e.Rules[p.FwsnortSID]
+		if !known {
+			// psad: an SID not in the rules directory makes a plain
+			// packet, and psad's own signatures are not tried on it.
+			return
+		}
+		dl, ok := e.RuleDL[r.SID]
+		if !ok {
+			dl = 2
+		}
+		if dl == 0 {
+			ins.Drop = true
+			return
+		}
+		ins.Sigs = append(ins.Sigs, scan.SigHit{ID: r.SID, Proto: p.ProtoKey(), DL: dl, Fwsnort: true, Rule: p.FwsnortRule, Estab: p.FwsnortEstab})
+		ins.SidDL = dl
+		return
+	}
+	if e.Sigs == nil {
+		return
+	}
+	e.hits = e.Sigs.Match(p, e.hits[:0])
+	if len(e.hits) == 0 {
+		return
+	}
+	maxDL := 0
+	for _, h := range e.hits {
+		if h.DL > 0 {
+			ins.Sigs = append(ins.Sigs, scan.SigHit{ID: h.Sig.ID, Proto: h.Sig.Proto, DL: h.DL, Rule: -1})
+		}
+		maxDL = max(maxDL, h.DL)
+	}
+	if maxDL == 0 {
+		// Only DL-0 signatures matched: psad's per-signature whitelist.
+		ins.Drop = true
+		return
+	}
+	ins.SigDL = maxDL
+}
+
+func (e *Engines) checkICMP(t *icmptype.Table, p *fwlog.Packet, ins *scan.Inspection) {
+	typeOK, codeOK := t.Check(p.ICMPType, p.ICMPCode)
+	ins.InvalidType = !typeOK
+	ins.InvalidCode = typeOK && !codeOK
+}
+
+// posfState is the per-source posf scratch space kept in scan.Source.Posf.
+type posfState struct {
+	st   osfp.PosfState
+	v3   map[string]*v3Count
+	best string
+}
+
+type v3Count struct {
+	n   int
+	why string
+}
+
+// Fingerprint is the scan.Tracker Fingerprint hook (psad step 16) for
+// SYN packets: the p0f method with TCP options, posf without.
+func (e *Engines) Fingerprint(p *fwlog.Packet, src *scan.Source, pair *scan.Pair) {
+	if len(p.TCPOpts) > 0 || e.P0F != nil {
+		if e.P0F != nil {
+			e.fingerprintV3(p, src)
+			return
+		}
+		if e.PF != nil && !p.IPv6 {
+			e.guesses = e.PF.AppendMatch(e.guesses[:0], p, e.MaxHops)
+			for _, g := range e.guesses {
+				addGuess(src, g)
+			}
+		}
+		return
+	}
+	if e.Posf == nil || p.IPv6 || src.PosfGuess != "" || pair.AbsNum >= 100 {
+		return
+	}
+	st, _ := src.Posf.(*posfState)
+	if st == nil {
+		st = &posfState{}
+		src.Posf = st
+	}
+	if g, ok := e.Posf.Observe(&st.st, p); ok {
+		src.PosfGuess = g
+	}
+}
+
+// fingerprintV3 keeps, per source, how many SYNs matched each best p0f
+// v3 label; the report shows the most frequent one with p0f's reasons.
+func (e *Engines) fingerprintV3(p *fwlog.Packet, src *scan.Source) {
+	best, ok := e.P0F.Best(p)
+	if !ok {
+		return
+	}
+	st, _ := src.Posf.(*posfState)
+	if st == nil {
+		st = &posfState{}
+		src.Posf = st
+	}
+	if st.v3 == nil {
+		st.v3 = make(map[string]*v3Count)
+	}
+	c := st.v3[best.Label]
+	if c == nil {
+		c = &v3Count{why: best.Why}
+		st.v3[best.Label] = c
+	}
+	c.n++
+	// The source's guess is the label most of its SYNs matched (ties: the
+	// first to get there).
+	if st.best == "" || c.n > st.v3[st.best].n {
+		st.best = best.Label
+	}
+	top := st.v3[st.best]
+	src.OSGuesses = append(src.OSGuesses[:0], fmt.Sprintf("%s (p0f: %d of %d SYNs; %s)", st.best, top.n, total(st.v3), top.why))
+}
+
+func total(m map[string]*v3Count) int {
+	n := 0
+	for _, c := range m {
+		n += c.n
+	}
+	return n
+}
+
+func addGuess(src *scan.Source, g string) {
+	i := sort.SearchStrings(src.OSGuesses, g)
+	if i < len(src.OSGuesses) && src.OSGuesses[i] == g {
+		return
+	}
+	src.OSGuesses = append(src.OSGuesses, "")
+	copy(src.OSGuesses[i+1:], src.OSGuesses[i:])
+	src.OSGuesses[i] = g
+}
+
+// TopSigInfo names an id in "Top signature matches": psad's signature
+// text and protocol if the id is one of psad's, else the fwsnort rule's.
+func (e *Engines) TopSigInfo(id int) (msg, proto string, ok bool) {
+	if e.Sigs != nil {
+		if s := e.Sigs.Lookup(id); s != nil {
+			return s.Msg, s.Proto, true
+		}
+	}
+	if r, found := e.Rules[id]; found && r.Msg != "" {
+		return r.Msg, r.Proto, true
+	}
+	return "", "", false
+}
+
+// DetailSigInfo names an id in IP Status Detail, where psad prefers the
+// fwsnort rule text.
+func (e *Engines) DetailSigInfo(id int) (msg, proto string, ok bool) {
+	if r, found := e.Rules[id]; found && r.Msg != "" {
+		return r.Msg, r.Proto, true
+	}
+	return e.TopSigInfo(id)
+}
+
+// ICMPTypeName is the report's name for an ICMP type.
+func (e *Engines) ICMPTypeName(v6 bool, typ int) string {
+	t := e.ICMP4
+	if v6 {
+		t = e.ICMP6
+	}
+	if t == nil {
+		return fmt.Sprint(typ)
+	}
+	return t.TypeName(typ)
+}
+
+// isP0F3 reports whether a fingerprint file is in p0f v3 format (it has
+// "[tcp:request]" sections) rather than pf.os.
+func isP0F3(path string) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && strings.Contains(string(data), "[tcp:request]")
+}
