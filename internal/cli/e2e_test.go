@@ -31,18 +31,31 @@ func newTestEnv(t *testing.T, settings map[string]string, autoDL string) *testEn
 	if err := os.MkdirAll(etc, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	protos, err := os.ReadFile(filepath.Join(repoRoot, "internal", "protocols", "protocols"))
-	if err != nil {
-		t.Fatal(err)
+	// The project's own data files, as an install of psad-go would have them.
+	for name, src := range map[string]string{
+		"protocols":   "internal/protocols/protocols",
+		"signatures":  "internal/sig/data/signatures",
+		"icmp_types":  "internal/icmptype/icmp_types",
+		"icmp6_types": "internal/icmptype/icmp6_types",
+		"p0f.fp":      "internal/osfp/default.fp",
+	} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, filepath.FromSlash(src)))
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(etc, name), data, 0o600))
 	}
-	must(t, os.WriteFile(filepath.Join(etc, "protocols"), protos, 0o600))
 	must(t, os.WriteFile(filepath.Join(etc, "auto_dl"), []byte(autoDL), 0o600))
+	must(t, os.WriteFile(filepath.Join(etc, "snort_rule_dl"), nil, 0o600))
+	// IP option numbers (RFC 791 and IANA): value, length (-1 = from the
+	// option's length byte), keyword.
+	must(t, os.WriteFile(filepath.Join(etc, "ip_options"), []byte("0 1 eol End of options\n1 1 nop No operation\n7 -1 rr Record route\n68 -1 ts Timestamp\n130 -1 sec Security\n131 -1 lsrr Loose source route\n136 4 satid Stream ID\n137 -1 ssrr Strict source route\n148 4 ralert Router alert\n"), 0o600))
 	all := map[string]string{
 		"PSAD_DIR":      filepath.Join(dir, "log"),
 		"PSAD_RUN_DIR":  filepath.Join(dir, "run"),
 		"PSAD_FIFO_DIR": filepath.Join(dir, "fifo"),
 		"PSAD_CONF_DIR": etc,
 		"HOSTNAME":      "fw",
+		"P0F_FILE":      filepath.Join(etc, "p0f.fp"),
+		"AUTO_DL_FILE":  filepath.Join(etc, "auto_dl"),
 	}
 	for k, v := range settings {
 		all[k] = v

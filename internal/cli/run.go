@@ -113,11 +113,11 @@ func Run(args []string, env Env) int {
 				NoSignatures: o.NoSignatures, NoSnortSIDs: o.NoSnortSids, NoICMPTypes: o.NoICMPTypes,
 				NoICMP6Types: o.NoICMP6Types, NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType,
 			},
-			AutoDLFile:  o.AutoDL,
-			Debug:       o.Debug || o.TestMode,
-			Version:     Version,
-			Stdout:      env.Stdout,
-			Stderr:      env.Stderr,
+			AutoDLFile: o.AutoDL,
+			Debug:      o.Debug || o.TestMode,
+			Version:    Version,
+			Stdout:     env.Stdout,
+			Stderr:     env.Stderr,
 		}
 		if o.Stdin {
 			s.Stdin = env.Stdin

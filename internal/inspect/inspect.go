@@ -149,7 +149,7 @@ func (e *Engines) fingerprintV3(p *fwlog.Packet, src *scan.Source) {
 	}
 	c := st.v3[best.Label]
 	if c == nil {
-		c = &v3Count{why: best.Why}
+		c = &v3Count{why: matchKind(best)}
 		st.v3[best.Label] = c
 	}
 	c.n++
@@ -159,7 +159,7 @@ func (e *Engines) fingerprintV3(p *fwlog.Packet, src *scan.Source) {
 		st.best = best.Label
 	}
 	top := st.v3[st.best]
-	src.OSGuesses = append(src.OSGuesses[:0], fmt.Sprintf("%s (p0f: %d of %d SYNs; %s)", st.best, top.n, total(st.v3), top.why))
+	src.OSGuesses = append(src.OSGuesses[:0], fmt.Sprintf("%s (p0f v3: %d of %d SYNs, %s)", st.best, top.n, total(st.v3), top.why))
 }
 
 func total(m map[string]*v3Count) int {
@@ -220,4 +220,16 @@ func (e *Engines) ICMPTypeName(v6 bool, typ int) string {
 func isP0F3(path string) bool {
 	data, err := os.ReadFile(path)
 	return err == nil && strings.Contains(string(data), "[tcp:request]")
+}
+
+// matchKind says how good a p0f v3 match is, in p0f's terms.
+func matchKind(g osfp.Guess) string {
+	kind := "exact match"
+	if g.Fuzzy {
+		kind = "fuzzy match"
+	}
+	if g.Generic {
+		kind += ", generic signature"
+	}
+	return fmt.Sprintf("%s, %d hops away", kind, g.Distance)
 }
