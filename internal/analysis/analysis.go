@@ -278,6 +278,7 @@ func Run(s Setup) int {
 		tracker.Debug = nil
 	}
 	batch := tracker.EndBatch()
+	engines.Finish(tracker)
 	lv := report.Levels(tracker, batch)
 	sum := 0
 	for n := 1; n <= 5; n++ {

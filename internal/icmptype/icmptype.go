@@ -232,3 +232,10 @@ func IPv4() *Table { return ipv4() }
 // such packet counts as an invalid code. The same *Table is returned on
 // every call; do not modify it.
 func IPv6() *Table { return ipv6() }
+
+// IPv4Text and IPv6Text are the built-in tables in psad's file format,
+// for installing them as files.
+func IPv4Text() []byte { return []byte(icmp4Text) }
+
+// IPv6Text is the built-in ICMPv6 table; see IPv4Text.
+func IPv6Text() []byte { return []byte(icmp6Text) }

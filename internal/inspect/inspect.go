@@ -31,8 +31,8 @@ type Engines struct {
 	MaxHops   int
 	FwsnortOn bool // fwsnort SID handling (off with --no-snort-sids)
 
-	hits    []sig.Hit
-	guesses []string
+	hits []sig.Hit
+	memo map[fpKey]*fpResult
 }
 
 // Inspect is the scan.Tracker Inspect hook: ICMP validation, then fwsnort
@@ -91,7 +91,7 @@ func (e *Engines) checkICMP(t *icmptype.Table, p *fwlog.Packet, ins *scan.Inspec
 	ins.InvalidCode = typeOK && !codeOK
 }
 
-// posfState is the per-source posf scratch space kept in scan.Source.Posf.
+// posfState is the per-source OS scratch space kept in scan.Source.Posf.
 type posfState struct {
 	st   osfp.PosfState
 	v3   map[string]*v3Count
@@ -103,6 +103,75 @@ type v3Count struct {
 	why string
 }
 
+// fpKey is everything a SYN's fingerprint depends on. Scans repeat the
+// same few header combinations thousands of times, so results are
+// remembered by it instead of matching every SYN against the database.
+type fpKey struct {
+	ttl, ipLen, win, tos, tc int
+	df, v6                   bool
+	flags                    fwlog.TCPFlags
+	// sign classes (-1 unset, 0 zero, 1 positive) of fields only
+	// quirks look at
+	ipid, flow, seq, ack int8
+	opts                 [40]byte
+	nopts, ipOptsLen     int
+}
+
+func sign[T int | int64](v T) int8 {
+	switch {
+	case v < 0:
+		return -1
+	case v == 0:
+		return 0
+	}
+	return 1
+}
+
+type fpResult struct {
+	pf    []string
+	guess osfp.Guess
+	ok    bool
+}
+
+// maxMemo bounds the fingerprint memo; it is cleared when full.
+const maxMemo = 4096
+
+func keyFor(p *fwlog.Packet) (fpKey, bool) {
+	if len(p.TCPOpts) > len(fpKey{}.opts) {
+		return fpKey{}, false
+	}
+	k := fpKey{ttl: p.TTL, ipLen: p.IPLen, win: p.Window, tos: p.TOS, tc: p.TC, df: p.DF, v6: p.IPv6, flags: p.Flags,
+		ipid: sign(p.IPID), flow: sign(p.FlowLabel), seq: sign(p.TCPSeq), ack: sign(p.TCPAck),
+		nopts: len(p.TCPOpts), ipOptsLen: len(p.IPOpts)}
+	if p.IPv6 {
+		k.ttl = p.HopLimit
+	}
+	copy(k.opts[:], p.TCPOpts)
+	return k, true
+}
+
+func (e *Engines) memoized(p *fwlog.Packet) *fpResult {
+	k, ok := keyFor(p)
+	if ok {
+		if r, found := e.memo[k]; found {
+			return r
+		}
+	}
+	r := &fpResult{}
+	if e.P0F != nil {
+		r.guess, r.ok = e.P0F.Best(p)
+	} else if e.PF != nil && !p.IPv6 {
+		r.pf = e.PF.AppendMatch(nil, p, e.MaxHops)
+	}
+	if ok {
+		if e.memo == nil || len(e.memo) >= maxMemo {
+			e.memo = make(map[fpKey]*fpResult)
+		}
+		e.memo[k] = r
+	}
+	return r
+}
+
 // Fingerprint is the scan.Tracker Fingerprint hook (psad step 16) for
 // SYN packets: the p0f method with TCP options, posf without.
 func (e *Engines) Fingerprint(p *fwlog.Packet, src *scan.Source, pair *scan.Pair) {
@@ -112,8 +181,7 @@ func (e *Engines) Fingerprint(p *fwlog.Packet, src *scan.Source, pair *scan.Pair
 			return
 		}
 		if e.PF != nil && !p.IPv6 {
-			e.guesses = e.PF.AppendMatch(e.guesses[:0], p, e.MaxHops)
-			for _, g := range e.guesses {
+			for _, g := range e.memoized(p).pf {
 				addGuess(src, g)
 			}
 		}
@@ -132,11 +200,11 @@ func (e *Engines) Fingerprint(p *fwlog.Packet, src *scan.Source, pair *scan.Pair
 	}
 }
 
-// fingerprintV3 keeps, per source, how many SYNs matched each best p0f
-// v3 label; the report shows the most frequent one with p0f's reasons.
+// fingerprintV3 counts, per source, how many SYNs matched each best p0f
+// v3 label; Finish turns the counts into the report's guess line.
 func (e *Engines) fingerprintV3(p *fwlog.Packet, src *scan.Source) {
-	best, ok := e.P0F.Best(p)
-	if !ok {
+	r := e.memoized(p)
+	if !r.ok {
 		return
 	}
 	st, _ := src.Posf.(*posfState)
@@ -145,21 +213,32 @@ func (e *Engines) fingerprintV3(p *fwlog.Packet, src *scan.Source) {
 		src.Posf = st
 	}
 	if st.v3 == nil {
-		st.v3 = make(map[string]*v3Count)
+		st.v3 = make(map[string]*v3Count, 1)
 	}
-	c := st.v3[best.Label]
+	c := st.v3[r.guess.Label]
 	if c == nil {
-		c = &v3Count{why: matchKind(best)}
-		st.v3[best.Label] = c
+		c = &v3Count{why: matchKind(r.guess)}
+		st.v3[r.guess.Label] = c
 	}
 	c.n++
 	// The source's guess is the label most of its SYNs matched (ties: the
 	// first to get there).
 	if st.best == "" || c.n > st.v3[st.best].n {
-		st.best = best.Label
+		st.best = r.guess.Label
 	}
-	top := st.v3[st.best]
-	src.OSGuesses = append(src.OSGuesses[:0], fmt.Sprintf("%s (p0f v3: %d of %d SYNs, %s)", st.best, top.n, total(st.v3), top.why))
+}
+
+// Finish writes each source's p0f v3 guess line ("<label> (p0f v3: n of m
+// SYNs, ...)") before a report is rendered.
+func (e *Engines) Finish(t *scan.Tracker) {
+	t.EachSource(func(src *scan.Source) {
+		st, _ := src.Posf.(*posfState)
+		if st == nil || st.best == "" {
+			return
+		}
+		top := st.v3[st.best]
+		src.OSGuesses = append(src.OSGuesses[:0], fmt.Sprintf("%s (p0f v3: %d of %d SYNs, %s)", st.best, top.n, total(st.v3), top.why))
+	})
 }
 
 func total(m map[string]*v3Count) int {

@@ -90,6 +90,17 @@ const (
 type P0F struct {
 	labels []p0fLabel
 	sigs   []p0fSig
+	// byLayout lists, in file order, the signatures of each option layout
+	// (p0f compares layouts exactly), so a SYN is compared only with the
+	// few signatures that share its layout.
+	byLayout map[string][]int
+}
+
+// layoutKey is the index key of a layout: the option kinds and the EOL
+// padding.
+func layoutKey(dst []byte, layout []byte, eolPad int) []byte {
+	dst = append(dst, layout...)
+	return append(dst, byte(min(eolPad, 255)))
 }
 
 type p0fLabel struct {
@@ -217,6 +228,11 @@ func ParseP0F(r io.Reader, name string) (*P0F, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("p0f.fp: reading %s: %w", name, err)
+	}
+	db.byLayout = make(map[string][]int)
+	for i := range db.sigs {
+		k := string(layoutKey(nil, db.sigs[i].layout, db.sigs[i].eolPad))
+		db.byLayout[k] = append(db.byLayout[k], i)
 	}
 	return db, nil
 }
@@ -733,7 +749,8 @@ func (db *P0F) Best(p *fwlog.Packet) (Guess, bool) {
 	}
 	bi := -1
 	var br result
-	for i := range db.sigs {
+	var kb [maxOpts + 1]byte
+	for _, i := range db.byLayout[string(layoutKey(kb[:0], k.layout[:k.nlayout], k.eolPad))] {
 		s := &db.sigs[i]
 		l := &db.labels[s.label]
 		r, ok := s.match(&k, l.class)
@@ -912,3 +929,6 @@ var defaultP0F = sync.OnceValue(func() *P0F {
 //
 // The same *P0F is returned on every call.
 func DefaultP0F() *P0F { return defaultP0F() }
+
+// DefaultText is the built-in p0f v3 database as a file.
+func DefaultText() []byte { return []byte(defaultText) }

@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/loggen"
 	"github.com/psadgo/psad/internal/logsrc"
 	"github.com/psadgo/psad/internal/scan"
@@ -170,6 +172,36 @@ func BenchmarkPipeline(b *testing.B) {
 			b.ResetTimer()
 			// The state is kept across rounds over the input, as a long
 			// scan or a busy day keeps adding to the same sources.
+			for i := 0; i < b.N; i++ {
+				pl.Process(lines[i%len(lines)])
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+		})
+	}
+}
+
+// BenchmarkPipelineFull adds the whole signature set, ICMP type checks
+// and passive OS fingerprinting (psad-go's built-in data) to
+// BenchmarkPipeline.
+func BenchmarkPipelineFull(b *testing.B) {
+	cfg, err := config.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"syn_scan_1000_1500", "ipv6_tcp_connect_nmap_default_scan", "mixed"} {
+		b.Run(name, func(b *testing.B) {
+			lines := benchLines(b, name)
+			set := scan.DefaultSettings()
+			set.NoBatchDetail = true
+			tr := scan.NewTracker(set)
+			eng, err := inspect.Load(cfg, inspect.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr.Inspect, tr.Fingerprint = eng.Inspect, eng.Fingerprint
+			pl := New(fwlog.NewParser(fwlog.Options{StripKernelTS: true, SIDMarker: []byte("SID")}), DefaultRules(), tr)
+			b.ReportAllocs()
+			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				pl.Process(lines[i%len(lines)])
 			}

@@ -108,3 +108,6 @@ var defaultTable = sync.OnceValue(func() *Table {
 // psad's shipped file (4 is "ipv4", not "ipencap"; 0 is "hopopt", not
 // "ip"). The same *Table is returned on every call; do not modify it.
 func Default() *Table { return defaultTable() }
+
+// DefaultText is the built-in table as a file in the protocols format.
+func DefaultText() []byte { return []byte(defaultText) }

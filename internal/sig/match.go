@@ -276,6 +276,12 @@ func (s *Set) Match(p *fwlog.Packet, dst []Hit) []Hit {
 	}
 	if !p.IPv6 {
 		dst = matchList(s.ip, t, &k, dst)
+		if len(p.IPOpts) > 0 {
+			dst = matchList(s.ipOpts, t, &k, dst)
+		}
+		if p.Src == p.Dst {
+			dst = matchList(s.ipSame, t, &k, dst)
+		}
 	}
 	// The lists are each sorted by ID; merge them by insertion, n is tiny.
 	h := dst[start:]
@@ -328,21 +334,6 @@ func (g *Sig) match(k *pkt, t *optTable) bool {
 			return false
 		}
 	}
-	ports := c.proto == protoTCP || c.proto == protoUDP
-	ok := false
-	for i := 0; i < c.nor; i++ {
-		o := &c.or[i]
-		if ports && !(o.dp.match(k.dp) && o.sp.match(k.sp)) {
-			continue
-		}
-		if o.anyAddr || o.src.match(p.Src) && o.dst.match(p.Dst) {
-			ok = true
-			break
-		}
-	}
-	if !ok {
-		return false
-	}
 	if !p.IPv6 { // IP-layer keywords are skipped for IPv6 packets
 		for i := range c.ipChecks {
 			if !c.ipChecks[i].set.match(k.value(c.ipChecks[i].f)) {
@@ -365,6 +356,21 @@ func (g *Sig) match(k *pkt, t *optTable) bool {
 				}
 			}
 		}
+	}
+	ports := c.proto == protoTCP || c.proto == protoUDP
+	ok := false
+	for i := 0; i < c.nor; i++ {
+		o := &c.or[i]
+		if ports && !(o.dp.match(k.dp) && o.sp.match(k.sp)) {
+			continue
+		}
+		if o.anyAddr || o.src.match(p.Src) && o.dst.match(p.Dst) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return false
 	}
 	return true
 }

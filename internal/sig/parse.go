@@ -558,7 +558,14 @@ func (p *parser) build() *Set {
 		case protoICMP:
 			icmp = append(icmp, g)
 		case protoIP:
-			s.ip = append(s.ip, g)
+			switch {
+			case g.c.ipopts:
+				s.ipOpts = append(s.ipOpts, g)
+			case g.c.sameip:
+				s.ipSame = append(s.ipSame, g)
+			default:
+				s.ip = append(s.ip, g)
+			}
 		}
 	}
 	s.tcp.build(tcp)

@@ -118,7 +118,10 @@ type Set struct {
 	tcp    portIndex
 	udp    portIndex
 	icmp   icmpIndex
-	ip     []*Sig // sorted by ID
+	// ip signatures, sorted by ID, split by what a packet must have for
+	// them to be worth evaluating (IP options; src equal to dst), since
+	// ip signatures meet every IPv4 packet.
+	ip, ipOpts, ipSame []*Sig
 	optTab optTable
 }
 
