@@ -169,3 +169,103 @@ func TestEmbeddedDefaultsWithoutEtcPsad(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, out.String(), errb.String())
 	}
 }
+
+// TestOwnDataNamesEvents: with psad-go's own data (no psad installed),
+// the generated logs are named as psad names them with its data.
+func TestOwnDataNamesEvents(t *testing.T) {
+	cases := []struct {
+		log  string
+		args []string
+		want []string
+	}{
+		{"xmas_scan_1000_1150", nil, []string{`SCAN nmap XMAS`}},
+		{"fin_scan_1000_1150", nil, []string{`SCAN FIN`}},
+		{"null_scan_1000_1150", nil, []string{`SCAN .*NULL`}},
+		{"ms_sql_server_sig_match", nil, []string{`SQL Server communication`}},
+		{"fwknop_spa_pkt", nil, []string{`fwknop Single Packet Authorization`}},
+		{"invalid_icmp_type_code", nil, []string{`Invalid ICMP code: "2" for ICMP "Echo" packet`}},
+		{"ipv6_invalid_icmp6_type_code", nil, []string{`Invalid ICMP6 (type|code)`}},
+		{"topera_ipv6_syn_scan_with_ip_opts", nil, []string{`Scanner: Topera IPv6 scan.*Pkts: 1025`}},
+		{"syn_scan_1000_1500", nil, []string{`Source OS fingerprint\(s\):\n\s+nmap SYN scan \(p0f v3: 1002 of 1002 SYNs`}},
+		{"mirai_default_credentials_scan", nil, []string{`Scanner: Mirai botnet`}},
+		{"masscan_mix", nil, []string{`Scanner: Masscan SYN scan`}},
+	}
+	e := newTestEnv(t, nil, "")
+	for _, c := range cases {
+		t.Run(c.log, func(t *testing.T) {
+			out, errs, code := e.run(t, append([]string{"-A", "-m", logPath(c.log)}, c.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			for _, w := range c.want {
+				if !regexp.MustCompile(w).MatchString(out) {
+					t.Errorf("report lacks %s", w)
+				}
+			}
+		})
+	}
+}
+
+// TestEngineSwitches: --no-signatures, --no-icmp-types and
+// --no-passive-os turn their engine off (psad's --no-icmp-types instead
+// flags every ICMP packet as invalid).
+func TestEngineSwitches(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	out, _, _ := e.run(t, "-A", "-m", logPath("fin_scan_1000_1150"), "--no-signatures")
+	if strings.Contains(out, "Signature match") || !strings.Contains(out, "Top 50 signature matches:\n        [NONE]") {
+		t.Errorf("--no-signatures still matched:\n%s", out)
+	}
+	out, _, _ = e.run(t, "-A", "-m", logPath("ipv4_valid_ping"), "--no-icmp-types")
+	if strings.Contains(out, "Invalid ICMP") {
+		t.Errorf("--no-icmp-types flagged packets:\n%s", out)
+	}
+	out, _, _ = e.run(t, "-A", "-m", logPath("invalid_icmp_type_code"), "--no-icmp-types")
+	if strings.Contains(out, "Invalid ICMP") {
+		t.Errorf("--no-icmp-types still checked:\n%s", out)
+	}
+	out, _, _ = e.run(t, "-A", "-m", logPath("syn_scan_1000_1500"), "--no-passive-os")
+	if strings.Contains(out, "Source OS") {
+		t.Errorf("--no-passive-os still fingerprinted:\n%s", out)
+	}
+}
+
+// TestFwsnortSIDs: lines logged by fwsnort rules ("[n] SID<sid> ESTAB")
+// are named from the Snort rules directory, with snort_rule_dl DLs, and
+// bypass the ACK/RST filter.
+func TestFwsnortSIDs(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	rules := filepath.Join(e.dir, "snort_rules")
+	must(t, os.MkdirAll(rules, 0o700))
+	must(t, os.WriteFile(filepath.Join(rules, "test.rules"), []byte(
+		`alert udp $EXTERNAL_NET any -> $HOME_NET 1434 (msg:"TEST worm propagation attempt"; content:"|04|"; classtype:misc-attack; sid:2003; rev:8;)`+"\n"+
+			`alert tcp $EXTERNAL_NET any -> $HOME_NET 80 (msg:"TEST web exploit"; flow:established; content:"cmd.exe"; sid:1002; rev:1;)`+"\n"), 0o600))
+	must(t, os.WriteFile(filepath.Join(e.dir, "etc", "snort_rule_dl"), []byte("1002 4;\n"), 0o600))
+	log := filepath.Join(e.dir, "fwsnort.log")
+	must(t, os.WriteFile(log, []byte(
+		"Mar 11 20:35:11 fw kernel: [12] SID2003 IN=eth0 OUT= SRC=10.9.9.9 DST=192.168.10.1 LEN=404 TOS=0x00 PREC=0x00 TTL=110 ID=1 PROTO=UDP SPT=1025 DPT=1434 LEN=384 \n"+
+			"Mar 11 20:35:12 fw kernel: [7] SID1002 ESTAB IN=eth0 OUT= SRC=10.8.8.8 DST=192.168.10.1 LEN=500 TOS=0x00 PREC=0x00 TTL=50 ID=2 PROTO=TCP SPT=40000 DPT=80 WINDOW=512 RES=0x00 ACK PSH URGP=0 \n"+
+			"Mar 11 20:35:13 fw kernel: [9] SID9999 IN=eth0 OUT= SRC=10.7.7.7 DST=192.168.10.1 LEN=40 TOS=0x00 PREC=0x00 TTL=50 ID=3 PROTO=TCP SPT=40000 DPT=22 WINDOW=512 RES=0x00 SYN URGP=0 \n"), 0o600))
+	out, errs, code := e.run(t, "-A", "-m", log, "--snort-rdir", rules)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, w := range []string{
+		`"TEST worm propagation attempt" \(udp\),  Count: 1,  Unique sources: 1,  Sid: 2003`,
+		`10\.9\.9\.9\s+DL: 2,`,  // fwsnort default DL
+		`10\.8\.8\.8\s+DL: 4,`,  // snort_rule_dl, and the ACK PSH packet was kept
+		`"\[12\] SID2003": 1`,   // prefix counter
+		`TCP, Chain: INPUT, Count: 1, DP: 80, ACK PSH, Sid: 1002`,
+	} {
+		if !regexp.MustCompile(w).MatchString(out) {
+			t.Errorf("report lacks %s", w)
+		}
+	}
+	if strings.Contains(out, "10.7.7.7") && regexp.MustCompile(`Sid: 9999`).MatchString(out) {
+		t.Errorf("an unknown SID was reported as a match:\n%s", out)
+	}
+	// --no-snort-sids: the SID prefixes are plain packets again.
+	out, _, _ = e.run(t, "-A", "-m", log, "--snort-rdir", rules, "--no-snort-sids")
+	if strings.Contains(out, "TEST worm") {
+		t.Errorf("--no-snort-sids still named the fwsnort rule:\n%s", out)
+	}
+}

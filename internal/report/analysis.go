@@ -433,6 +433,18 @@ func writeDst(w io.Writer, pr *scan.Pair, o Options, sigs SigInfo) {
 			}
 		}
 	}
+	for _, sc := range [...]struct {
+		n    int
+		what string
+	}{
+		{pr.ToperaPkts, "Topera IPv6 scan (SYNs padded with empty extension headers)"},
+		{pr.MasscanPkts, "Masscan SYN scan (option-less SYNs where others carry options)"},
+		{pr.MiraiPkts, "Mirai botnet default credentials scan (telnet 23, then 2323)"},
+	} {
+		if sc.n > 0 {
+			fmt.Fprintf(w, "        Scanner: %s, Pkts: %d\n", sc.what, sc.n)
+		}
+	}
 	recs := append([]scan.SigRecord(nil), pr.Sigs...)
 	sort.Slice(recs, func(i, j int) bool {
 		a, b := recs[i], recs[j]

@@ -248,6 +248,10 @@ type Pair struct {
 	ICMP   []ICMPRecord
 	// PortSweep marks a pair found to be part of a port sweep (psad 14.2).
 	PortSweep bool
+	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
+	// marks of those scanners, so the report can name them (psad only
+	// names them in alerts, from the last packet of a batch).
+	ToperaPkts, MasscanPkts, MiraiPkts int
 	Local     bool
 	mirai23   int
 
@@ -547,6 +551,15 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 				*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
 			}
 		}
+	}
+	if p.Topera {
+		pair.ToperaPkts++
+	}
+	if masscan {
+		pair.MasscanPkts++
+	}
+	if mirai {
+		pair.MiraiPkts++
 	}
 	if b := pair.Batch; b != nil && !t.set.NoBatchDetail {
 		t.countBatch(b, p)
