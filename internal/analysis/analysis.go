@@ -41,12 +41,12 @@ type Setup struct {
 	NoIPTErrors bool // --no-ipt-errors
 	NoAutoDL    bool // --no-auto-dl
 	// Engines selects the signature, ICMP and OS engines (--no-* switches).
-	Engines inspect.Options
-	AutoDLFile  string
-	Debug       bool // --debug / --test-mode
-	Version     string
-	Stdout      io.Writer
-	Stderr      io.Writer
+	Engines    inspect.Options
+	AutoDLFile string
+	Debug      bool // --debug / --test-mode
+	Version    string
+	Stdout     io.Writer
+	Stderr     io.Writer
 	// Progress, when non-nil, receives a live progress bar (a terminal).
 	Progress io.Writer
 	// Now is the clock for lines without a usable timestamp.

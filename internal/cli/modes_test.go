@@ -251,9 +251,9 @@ func TestFwsnortSIDs(t *testing.T) {
 	}
 	for _, w := range []string{
 		`"TEST worm propagation attempt" \(udp\),  Count: 1,  Unique sources: 1,  Sid: 2003`,
-		`10\.9\.9\.9\s+DL: 2,`,  // fwsnort default DL
-		`10\.8\.8\.8\s+DL: 4,`,  // snort_rule_dl, and the ACK PSH packet was kept
-		`"\[12\] SID2003": 1`,   // prefix counter
+		`10\.9\.9\.9\s+DL: 2,`, // fwsnort default DL
+		`10\.8\.8\.8\s+DL: 4,`, // snort_rule_dl, and the ACK PSH packet was kept
+		`"\[12\] SID2003": 1`,  // prefix counter
 		`TCP, Chain: INPUT, Count: 1, DP: 80, ACK PSH, Sid: 1002`,
 	} {
 		if !regexp.MustCompile(w).MatchString(out) {

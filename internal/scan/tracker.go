@@ -252,8 +252,8 @@ type Pair struct {
 	// marks of those scanners, so the report can name them (psad only
 	// names them in alerts, from the last packet of a batch).
 	ToperaPkts, MasscanPkts, MiraiPkts int
-	Local     bool
-	mirai23   int
+	Local                              bool
+	mirai23                            int
 
 	// batchNo is the batch in which the pair last sent a packet.
 	batchNo uint64

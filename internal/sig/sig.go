@@ -112,17 +112,17 @@ func (e *ParseError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.
 // Set is a loaded signature file. It is read-only after loading, so one
 // Set may be used by many goroutines at once.
 type Set struct {
-	sigs   []*Sig // file order
-	byID   map[int]*Sig
-	maxID  int
-	tcp    portIndex
-	udp    portIndex
-	icmp   icmpIndex
+	sigs  []*Sig // file order
+	byID  map[int]*Sig
+	maxID int
+	tcp   portIndex
+	udp   portIndex
+	icmp  icmpIndex
 	// ip signatures, sorted by ID, split by what a packet must have for
 	// them to be worth evaluating (IP options; src equal to dst), since
 	// ip signatures meet every IPv4 packet.
 	ip, ipOpts, ipSame []*Sig
-	optTab optTable
+	optTab             optTable
 }
 
 // Len returns the number of signatures.
