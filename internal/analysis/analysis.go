@@ -217,7 +217,7 @@ func Run(s Setup) int {
 	}
 	var dbg []byte
 	stop := make(chan struct{})
-	chunks, readErr := pipeline.ParseAhead(r, pipeline.ParserOptions(c, s.Overrides), accepted, stop)
+	chunks, readErr := pipeline.ParseAhead(r, pipeline.ParserOptions(c, s.Overrides), accepted, engines.Preparer, stop)
 	finished := false
 	for ch := range chunks {
 		if !known {
@@ -239,6 +239,7 @@ func Run(s Setup) int {
 				continue
 			}
 			handed++
+			engines.Use(&it.Pre)
 			pl.ProcessParsed(it.Line, &it.Pkt, it.Err)
 			if s.Debug {
 				dbg = debugStamp(dbg[:0], &it.Pkt, s.Now)
@@ -277,6 +278,7 @@ func Run(s Setup) int {
 	if !s.Debug {
 		tracker.Debug = nil
 	}
+	engines.Use(nil)
 	batch := tracker.EndBatch()
 	engines.Finish(tracker)
 	lv := report.Levels(tracker, batch)
@@ -287,8 +289,19 @@ func Run(s Setup) int {
 	}
 	fmt.Fprintf(out, "\n    Tracking %d total IP addresses\n", sum)
 
-	var rep bytes.Buffer
-	_, err = report.Write(&rep, tracker, report.Options{
+	// The report goes to stdout and, as psad does, to ANALYSIS_OUTPUT_FILE.
+	var copyFile *os.File
+	if dirs.output != "" {
+		if copyFile, err = os.OpenFile(dirs.output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+			fmt.Fprintf(errw, "[-] Could not write the report copy: %v\n", err)
+			copyFile = nil
+		}
+	}
+	var repw io.Writer = out
+	if copyFile != nil {
+		repw = io.MultiWriter(out, copyFile)
+	}
+	_, err = report.Write(repw, tracker, report.Options{
 		Version:     s.Version,
 		MinDL:       c.Int("MIN_DANGER_LEVEL"),
 		SigsMax:     c.Int("STATUS_SIGS_THRESHOLD"),
@@ -304,9 +317,8 @@ func Run(s Setup) int {
 		fmt.Fprintf(errw, "[*] %v\n", err)
 		return 1
 	}
-	out.Write(rep.Bytes())
-	if dirs.output != "" {
-		if err := os.WriteFile(dirs.output, rep.Bytes(), 0o600); err != nil {
+	if copyFile != nil {
+		if err := copyFile.Close(); err != nil {
 			fmt.Fprintf(errw, "[-] Could not write the report copy: %v\n", err)
 		} else {
 			fmt.Fprintf(out, "[+] These results are available in: %s\n", dirs.output)

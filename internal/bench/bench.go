@@ -121,7 +121,7 @@ func Run(s Setup) int {
 	say("check_scan()")
 	start := time.Now()
 	lines := 0
-	chunks, rerr := pipeline.ParseAhead(bytes.NewReader(data), opts, nil, nil)
+	chunks, rerr := pipeline.ParseAhead[struct{}](bytes.NewReader(data), opts, nil, nil, nil)
 	for c := range chunks {
 		for i := range c.Items {
 			lines++

@@ -33,7 +33,58 @@ type Engines struct {
 
 	hits []sig.Hit
 	memo map[fpKey]*fpResult
+	cur  *Pre // the current packet's preparation, if any
 }
+
+// Pre is the part of inspecting a packet that depends on the packet
+// alone, done ahead on the parsing goroutines (see Prepare).
+type Pre struct {
+	ready bool
+	hits  []sig.Hit
+	fp    *fpResult // shared, read-only once made
+}
+
+// Preparer returns a function that matches signatures and looks up
+// fingerprints for a packet ahead of Inspect and Fingerprint; the results
+// are used when Use hands the Pre to them. Each returned function keeps
+// its own fingerprint memo and only reads the engines, so each parsing
+// goroutine can run its own.
+func (e *Engines) Preparer() func(*fwlog.Packet, error, *Pre) {
+	memo := make(map[fpKey]*fpResult)
+	return func(p *fwlog.Packet, err error, pre *Pre) { e.prepare(p, err, pre, memo) }
+}
+
+func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo map[fpKey]*fpResult) {
+	pre.ready = false
+	if err != nil {
+		return
+	}
+	pre.hits = pre.hits[:0]
+	if e.Sigs != nil && !(p.FwsnortSID > 0 && e.FwsnortOn) {
+		pre.hits = e.Sigs.Match(p, pre.hits)
+	}
+	pre.fp = nil
+	if p.Proto == fwlog.ProtoTCP && p.Flags&fwlog.FlagSYN != 0 && (e.P0F != nil || e.PF != nil) {
+		k, ok := keyFor(p)
+		if r, found := memo[k]; ok && found {
+			pre.fp = r
+		} else {
+			r := e.fingerprintOf(p)
+			if ok {
+				if len(memo) >= maxMemo {
+					clear(memo)
+				}
+				memo[k] = r
+			}
+			pre.fp = r
+		}
+	}
+	pre.ready = true
+}
+
+// Use makes the next Inspect and Fingerprint calls take their signature
+// matches and fingerprints from pre (nil: compute them there).
+func (e *Engines) Use(pre *Pre) { e.cur = pre }
 
 // Inspect is the scan.Tracker Inspect hook: ICMP validation, then fwsnort
 // or psad signatures (psad steps 10-11).
@@ -66,12 +117,18 @@ func (e *Engines) Inspect(p *fwlog.Packet, src *scan.Source, ins *scan.Inspectio
 	if e.Sigs == nil {
 		return
 	}
-	e.hits = e.Sigs.Match(p, e.hits[:0])
-	if len(e.hits) == 0 {
+	hits := e.hits[:0]
+	if e.cur != nil && e.cur.ready {
+		hits = e.cur.hits
+	} else {
+		hits = e.Sigs.Match(p, hits)
+		e.hits = hits
+	}
+	if len(hits) == 0 {
 		return
 	}
 	maxDL := 0
-	for _, h := range e.hits {
+	for _, h := range hits {
 		if h.DL > 0 {
 			ins.Sigs = append(ins.Sigs, scan.SigHit{ID: h.Sig.ID, Proto: h.Sig.Proto, DL: h.DL, Rule: -1})
 		}
@@ -151,18 +208,16 @@ func keyFor(p *fwlog.Packet) (fpKey, bool) {
 }
 
 func (e *Engines) memoized(p *fwlog.Packet) *fpResult {
+	if e.cur != nil && e.cur.ready && e.cur.fp != nil {
+		return e.cur.fp
+	}
 	k, ok := keyFor(p)
 	if ok {
 		if r, found := e.memo[k]; found {
 			return r
 		}
 	}
-	r := &fpResult{}
-	if e.P0F != nil {
-		r.guess, r.ok = e.P0F.Best(p)
-	} else if e.PF != nil && !p.IPv6 {
-		r.pf = e.PF.AppendMatch(nil, p, e.MaxHops)
-	}
+	r := e.fingerprintOf(p)
 	if ok {
 		if e.memo == nil || len(e.memo) >= maxMemo {
 			e.memo = make(map[fpKey]*fpResult)
@@ -311,4 +366,15 @@ func matchKind(g osfp.Guess) string {
 		kind += ", generic signature"
 	}
 	return fmt.Sprintf("%s, %d hops away", kind, g.Distance)
+}
+
+// fingerprintOf matches a SYN against the fingerprint database in use.
+func (e *Engines) fingerprintOf(p *fwlog.Packet) *fpResult {
+	r := &fpResult{}
+	if e.P0F != nil {
+		r.guess, r.ok = e.P0F.Best(p)
+	} else if e.PF != nil && !p.IPv6 && len(p.TCPOpts) > 0 {
+		r.pf = e.PF.AppendMatch(nil, p, e.MaxHops)
+	}
+	return r
 }

@@ -11,26 +11,28 @@ import (
 	"github.com/psadgo/psad/internal/logsrc"
 )
 
-// Parsed is one input line and, when Selected, its parse result.
-type Parsed struct {
+// Parsed is one input line and, when Selected, its parse result and the
+// caller's per-packet preparation Pre.
+type Parsed[T any] struct {
 	Line     []byte
 	Selected bool // the line passed the caller's selection (select func)
 	Pkt      fwlog.Packet
 	Err      error
+	Pre      T
 }
 
 // Chunk is a block of consecutive input lines. Lines and packets point
 // into the chunk's own buffer, valid until the chunk is released.
-type Chunk struct {
-	Items []Parsed
+type Chunk[T any] struct {
+	Items []Parsed[T]
 	buf   []byte
 	ends  []int
 	ready chan struct{} // closed once Items are parsed
-	free  chan *Chunk
+	free  chan *Chunk[T]
 }
 
 // Release hands the chunk back for reuse; do not touch it afterwards.
-func (c *Chunk) Release() { c.free <- c }
+func (c *Chunk[T]) Release() { c.free <- c }
 
 const chunkLines = 2048
 
@@ -41,23 +43,33 @@ const chunkLines = 2048
 // input order, each already parsed, and is closed at the end; the error
 // function reports a read error once the channel is drained. Close stop
 // (may be nil) to abandon reading early.
-func ParseAhead(r io.Reader, opts fwlog.Options, sel func([]byte) bool, stop <-chan struct{}) (<-chan *Chunk, func() error) {
+//
+// newPrep, when not nil, is called once per parsing goroutine; the
+// function it returns then runs there for every parsed packet, to do work
+// that depends on the packet alone (signature matching, fingerprint
+// look-ups) away from the goroutine that owns the scan state. Each
+// goroutine has its own, so it may keep unsynchronised caches.
+func ParseAhead[T any](r io.Reader, opts fwlog.Options, sel func([]byte) bool, newPrep func() func(*fwlog.Packet, error, *T), stop <-chan struct{}) (<-chan *Chunk[T], func() error) {
 	workers := max(runtime.GOMAXPROCS(0), 1)
 	depth := 2 * workers
-	out := make(chan *Chunk, depth)
-	work := make(chan *Chunk, depth)
-	free := make(chan *Chunk, depth+workers+2)
+	out := make(chan *Chunk[T], depth)
+	work := make(chan *Chunk[T], depth)
+	free := make(chan *Chunk[T], depth+workers+2)
 	for i := 0; i < cap(free); i++ {
-		free <- &Chunk{free: free, Items: make([]Parsed, 0, chunkLines)}
+		free <- &Chunk[T]{free: free, Items: make([]Parsed[T], 0, chunkLines)}
 	}
 	parser := fwlog.NewParser(opts)
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
+		var prep func(*fwlog.Packet, error, *T)
+		if newPrep != nil {
+			prep = newPrep()
+		}
 		go func() {
 			defer wg.Done()
 			for c := range work {
-				c.parse(parser, sel)
+				c.parse(parser, sel, prep)
 				close(c.ready)
 			}
 		}()
@@ -70,7 +82,7 @@ func ParseAhead(r io.Reader, opts fwlog.Options, sel func([]byte) bool, stop <-c
 		defer close(out)
 		defer close(work)
 		br := bufio.NewReaderSize(r, 256<<10)
-		var c *Chunk
+		var c *Chunk[T]
 		send := func() bool {
 			c.ready = make(chan struct{})
 			work <- c
@@ -110,7 +122,7 @@ func ParseAhead(r io.Reader, opts fwlog.Options, sel func([]byte) bool, stop <-c
 			}
 		}
 	}()
-	ordered := make(chan *Chunk)
+	ordered := make(chan *Chunk[T])
 	go func() {
 		defer close(ordered)
 		for c := range out {
@@ -129,7 +141,7 @@ func ParseAhead(r io.Reader, opts fwlog.Options, sel func([]byte) bool, stop <-c
 	return ordered, func() error { <-done; return rerr }
 }
 
-func (c *Chunk) parse(parser *fwlog.Parser, sel func([]byte) bool) {
+func (c *Chunk[T]) parse(parser *fwlog.Parser, sel func([]byte) bool, prep func(*fwlog.Packet, error, *T)) {
 	c.Items = c.Items[:len(c.ends)]
 	start := 0
 	for i, end := range c.ends {
@@ -139,6 +151,9 @@ func (c *Chunk) parse(parser *fwlog.Parser, sel func([]byte) bool) {
 		it.Selected = sel == nil || sel(it.Line)
 		if it.Selected {
 			it.Err = parser.Parse(it.Line, &it.Pkt)
+			if prep != nil {
+				prep(&it.Pkt, it.Err, &it.Pre)
+			}
 		}
 	}
 }

@@ -105,7 +105,7 @@ func TestParseAheadMatchesSequential(t *testing.T) {
 	seq := newPipeline(DefaultRules())
 	logsrc.Each(bytes.NewReader(data), func(l []byte) bool { seq.Process(l); return true })
 	par := newPipeline(DefaultRules())
-	chunks, errf := ParseAhead(bytes.NewReader(data), fwlog.Options{StripKernelTS: true, SIDMarker: []byte("SID")}, nil, nil)
+	chunks, errf := ParseAhead[struct{}](bytes.NewReader(data), fwlog.Options{StripKernelTS: true, SIDMarker: []byte("SID")}, nil, nil, nil)
 	for c := range chunks {
 		for i := range c.Items {
 			par.ProcessParsed(c.Items[i].Line, &c.Items[i].Pkt, c.Items[i].Err)

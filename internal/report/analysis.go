@@ -127,7 +127,7 @@ func writeTopSigs(w io.Writer, t *scan.Tracker, o Options) {
 			continue
 		}
 		fmt.Fprintf(w, "      \"%s\" (%s),  Count: %d,  Unique sources: %d,  Sid: %d\n",
-			msg, proto, e.n, len(t.Counters.SigSources[e.id]), e.id)
+			msg, proto, e.n, t.Counters.SigSources[e.id], e.id)
 		printed++
 	}
 	if printed == 0 {
@@ -149,12 +149,11 @@ func listedSources(t *scan.Tracker, minDL int) []*scan.Source {
 			out = append(out, s)
 		}
 	})
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].DL != out[j].DL {
-			return out[i].DL > out[j].DL
-		}
-		return scan.AddrStringLess(out[i].Addr, out[j].Addr)
-	})
+	keys := make([]string, len(out))
+	for i, src := range out {
+		keys[i] = fwlog.AddrString(src.Addr)
+	}
+	sort.Sort(bySourceOrder{out, keys})
 	return out
 }
 
@@ -307,6 +306,7 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 		io.WriteString(w, none)
 	}
 	dstSeen := make(map[netip.Addr]bool)
+	var buf []byte
 	detailSigs := o.DetailSigs
 	if detailSigs == nil {
 		detailSigs = o.Sigs
@@ -317,16 +317,24 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 		var protos [4]uint64
 		for _, pr := range pairs {
 			pkts += pr.AbsNum
-			for p := 0; p < 256; p++ {
-				if pr.HasProto(uint8(p)) {
-					protos[p>>6] |= 1 << (p & 63)
-				}
+			ps := pr.ProtoSet()
+			for i := range protos {
+				protos[i] |= ps[i]
 			}
-			seen := map[[2]string]bool{}
-			for _, r := range pr.Sigs {
-				k := [2]string{r.Proto, strconv.Itoa(r.ID)}
-				if r.Proto != "ip" && !seen[k] {
-					seen[k] = true
+			// Unique sigs counts (destination, protocol, id) records;
+			// a record per chain must count once.
+			for i, r := range pr.Sigs {
+				if r.Proto == "ip" {
+					continue
+				}
+				dup := false
+				for _, q := range pr.Sigs[:i] {
+					if q.Proto == r.Proto && q.ID == r.ID {
+						dup = true
+						break
+					}
+				}
+				if !dup {
 					uniq++
 				}
 			}
@@ -337,14 +345,24 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 				tp++
 			}
 		}
-		io.WriteString(w, "\nSRC:  ")
-		writeAddr(w, s.Addr)
-		fmt.Fprintf(w, ", DL: %d, Dsts: %d, Pkts: %d, Total protocols: %d, Unique sigs: %d",
-			s.DL, len(pairs), pkts, tp, uniq)
+		b := append(buf[:0], "\nSRC:  "...)
+		b = appendAddr(b, s.Addr)
+		b = append(b, ", DL: "...)
+		b = strconv.AppendInt(b, int64(s.DL), 10)
+		b = append(b, ", Dsts: "...)
+		b = strconv.AppendInt(b, int64(len(pairs)), 10)
+		b = append(b, ", Pkts: "...)
+		b = strconv.AppendInt(b, int64(pkts), 10)
+		b = append(b, ", Total protocols: "...)
+		b = strconv.AppendInt(b, int64(tp), 10)
+		b = append(b, ", Unique sigs: "...)
+		b = strconv.AppendInt(b, int64(uniq), 10)
 		if s.Local {
-			io.WriteString(w, ", Local IP")
+			b = append(b, ", Local IP"...)
 		}
-		io.WriteString(w, "\n")
+		b = append(b, '\n')
+		w.Write(b)
+		buf = b
 		if len(s.OSGuesses) > 0 {
 			io.WriteString(w, "    Source OS fingerprint(s):\n")
 			g := append([]string(nil), s.OSGuesses...)
@@ -360,7 +378,7 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 		}
 		for _, pr := range pairs {
 			dstSeen[pr.Dst] = true
-			writeDst(w, pr, o, detailSigs)
+			buf = writeDst(w, buf, pr, o, detailSigs)
 		}
 	}
 	tot := Totals{Sources: len(srcs), Destinations: len(dstSeen)}
@@ -368,21 +386,32 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 	return tot
 }
 
-func writeAddr(w io.Writer, a netip.Addr) {
-	io.WriteString(w, fwlog.AddrString(a))
+// appendAddr appends an address as the detail section prints it: IPv6
+// with its short form in parentheses.
+func appendAddr(b []byte, a netip.Addr) []byte {
+	b = fwlog.AppendAddr(b, a)
 	if a.Is6() {
-		fmt.Fprintf(w, " (%s)", ShortV6(a))
+		b = append(b, " ("...)
+		b = append(b, ShortV6(a)...)
+		b = append(b, ')')
 	}
+	return b
 }
 
-func writeDst(w io.Writer, pr *scan.Pair, o Options, sigs SigInfo) {
-	io.WriteString(w, "    DST: ")
-	writeAddr(w, pr.Dst)
+// writeDst writes one destination block. The hot lines are built by
+// appending into buf (returned for reuse): a busy log's report has
+// hundreds of thousands of them.
+func writeDst(w io.Writer, buf []byte, pr *scan.Pair, o Options, sigs SigInfo) []byte {
+	b := append(buf[:0], "    DST: "...)
+	b = appendAddr(b, pr.Dst)
 	if pr.Local {
-		io.WriteString(w, ", Local IP")
+		b = append(b, ", Local IP"...)
 	}
-	io.WriteString(w, "\n")
-	cc := append([]scan.ChainCount(nil), pr.Chains...)
+	b = append(b, '\n')
+	cc := pr.Chains
+	if len(cc) > 1 {
+		cc = append([]scan.ChainCount(nil), cc...)
+	}
 	sort.Slice(cc, func(i, j int) bool {
 		a, b := cc[i], cc[j]
 		if a.Chain != b.Chain {
@@ -412,16 +441,24 @@ func writeDst(w io.Writer, pr *scan.Pair, o Options, sigs SigInfo) {
 				continue
 			}
 			r := pr.Ranges[ri]
-			rng := strconv.Itoa(r.Lo)
+			b = append(b, "        Scanned ports: "...)
+			b = append(b, upperProto[ri]...)
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(r.Lo), 10)
 			if r.Hi != r.Lo {
-				rng += "-" + strconv.Itoa(r.Hi)
+				b = append(b, '-')
+				b = strconv.AppendInt(b, int64(r.Hi), 10)
 			}
-			fmt.Fprintf(w, "        Scanned ports: %s %s, Pkts: %d, Chain: %s, Intf: %s\n",
-				strings.ToUpper(fwlog.ProtoKey(c.Proto)), rng, c.Pkts, c.Chain, c.Intf)
+			b = append(b, ", Pkts: "...)
+			b = strconv.AppendInt(b, int64(c.Pkts), 10)
+			b = appendChainIntf(b, c.Chain, c.Intf)
 		}
-		fmt.Fprintf(w, "        Total scanned IP protocols: %d, Chain: %s, Intf: %s\n", j-i, cc[i].Chain, cc[i].Intf)
+		b = append(b, "        Total scanned IP protocols: "...)
+		b = strconv.AppendInt(b, int64(j-i), 10)
+		b = appendChainIntf(b, cc[i].Chain, cc[i].Intf)
 		i = j
 	}
+	w.Write(b)
 	if pr.PortSweep {
 		for ri, name := range [...]string{"TCP", "UDP", "UDPLITE"} {
 			if r := pr.Ranges[ri]; r.Seen && r.Hi != 0 {
@@ -466,15 +503,26 @@ func writeDst(w io.Writer, pr *scan.Pair, o Options, sigs SigInfo) {
 				msg = m
 			}
 		}
-		fmt.Fprintf(w, "        Signature match: \"%s\"\n", msg)
-		fmt.Fprintf(w, "            %s, Chain: %s, Count: %d", strings.ToUpper(r.Proto), r.Chain, r.Pkts)
+		b = append(b[:0], "        Signature match: \""...)
+		b = append(b, msg...)
+		b = append(b, "\"\n            "...)
+		b = appendUpper(b, r.Proto)
+		b = append(b, ", Chain: "...)
+		b = append(b, r.Chain.String()...)
+		b = append(b, ", Count: "...)
+		b = strconv.AppendInt(b, int64(r.Pkts), 10)
 		if r.DP >= 0 {
-			fmt.Fprintf(w, ", DP: %d", r.DP)
+			b = append(b, ", DP: "...)
+			b = strconv.AppendInt(b, int64(r.DP), 10)
 			if r.Flags != "" {
-				fmt.Fprintf(w, ", %s", r.Flags)
+				b = append(b, ", "...)
+				b = append(b, r.Flags...)
 			}
 		}
-		fmt.Fprintf(w, ", Sid: %d\n", r.ID)
+		b = append(b, ", Sid: "...)
+		b = strconv.AppendInt(b, int64(r.ID), 10)
+		b = append(b, '\n')
+		w.Write(b)
 	}
 	icmp := append([]scan.ICMPRecord(nil), pr.ICMP...)
 	sort.Slice(icmp, func(i, j int) bool {
@@ -503,6 +551,7 @@ func writeDst(w io.Writer, pr *scan.Pair, o Options, sigs SigInfo) {
 		fmt.Fprintf(w, "        Invalid %s code: \"%d\" for %s \"%s\" packet Chain: %s, Packets: %d\n",
 			fam, r.Code, fam, text, r.Chain, r.Pkts)
 	}
+	return b
 }
 
 func chainIdx(c fwlog.Chain) int {
@@ -551,4 +600,44 @@ func ShortV6(a netip.Addr) string {
 		sb.WriteString(strings.ToUpper(strconv.FormatUint(uint64(g[i]), 16)))
 	}
 	return sb.String()
+}
+
+var upperProto = [...]string{"TCP", "UDP", "UDPLITE"}
+
+func appendChainIntf(b []byte, c fwlog.Chain, intf string) []byte {
+	b = append(b, ", Chain: "...)
+	b = append(b, c.String()...)
+	b = append(b, ", Intf: "...)
+	b = append(b, intf...)
+	return append(b, '\n')
+}
+
+// bySourceOrder sorts sources by DL, highest first, then by the printed
+// address, with the address strings made once instead of per comparison.
+type bySourceOrder struct {
+	s []*scan.Source
+	k []string
+}
+
+func (b bySourceOrder) Len() int { return len(b.s) }
+func (b bySourceOrder) Less(i, j int) bool {
+	if b.s[i].DL != b.s[j].DL {
+		return b.s[i].DL > b.s[j].DL
+	}
+	return b.k[i] < b.k[j]
+}
+func (b bySourceOrder) Swap(i, j int) {
+	b.s[i], b.s[j] = b.s[j], b.s[i]
+	b.k[i], b.k[j] = b.k[j], b.k[i]
+}
+
+func appendUpper(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/psadgo/psad/internal/fwlog"
@@ -86,9 +87,10 @@ type Counters struct {
 	UDPLitePort [65536]int
 	// Prefix counts log prefixes; keys are interned.
 	Prefix map[string]*int
-	// SigCount and SigSources are per signature id.
+	// SigCount counts matches and SigSources distinct sources per
+	// signature id.
 	SigCount   map[int]int
-	SigSources map[int]map[netip.Addr]struct{}
+	SigSources map[int]int
 }
 
 // Tracker is the scan state of psad. It is not safe for concurrent use:
@@ -160,6 +162,7 @@ type Source struct {
 	dstIndex map[netip.Addr]*Pair
 
 	seen       uint64
+	sigIDs     []int // distinct signature ids matched
 	batchNo    uint64
 	batchDsts  []*Pair
 	batchSigDL int
@@ -312,7 +315,7 @@ func NewTracker(s Settings) *Tracker {
 	}
 	t.Counters.Prefix = make(map[string]*int)
 	t.Counters.SigCount = make(map[int]int)
-	t.Counters.SigSources = make(map[int]map[netip.Addr]struct{})
+	t.Counters.SigSources = make(map[int]int)
 	t.batchNo = 1
 	return t
 }
@@ -592,6 +595,10 @@ func (pr *Pair) setProto(proto uint8) { pr.protos[proto>>6] |= 1 << (proto & 63)
 // HasProto reports whether the pair has seen protocol proto.
 func (pr *Pair) HasProto(proto uint8) bool { return pr.protos[proto>>6]&(1<<(proto&63)) != 0 }
 
+// ProtoSet is the set of protocol numbers the pair has seen, a bit per
+// number.
+func (pr *Pair) ProtoSet() [4]uint64 { return pr.protos }
+
 // TotProtocols is the number of distinct protocols the pair has seen.
 func (pr *Pair) TotProtocols() int { return popcount(pr.protos) }
 
@@ -729,12 +736,12 @@ func (t *Tracker) recordSigs(src *Source, pair *Pair, p *fwlog.Packet, ins *Insp
 			})
 		}
 		c.SigCount[h.ID]++
-		ss := c.SigSources[h.ID]
-		if ss == nil {
-			ss = make(map[netip.Addr]struct{})
-			c.SigSources[h.ID] = ss
+		if !slices.Contains(src.sigIDs, h.ID) {
+			// A source matches few distinct signatures: a short list on
+			// the source beats a set of sources per signature.
+			src.sigIDs = append(src.sigIDs, h.ID)
+			c.SigSources[h.ID]++
 		}
-		ss[p.Src] = struct{}{}
 		src.SigCount++
 	}
 }
