@@ -150,14 +150,17 @@ func (e *Engines) checkICMP(t *icmptype.Table, p *fwlog.Packet, ins *scan.Inspec
 
 // posfState is the per-source OS scratch space kept in scan.Source.Posf.
 type posfState struct {
-	st   osfp.PosfState
-	v3   map[string]*v3Count
-	best string
+	st osfp.PosfState
+	// v3 counts SYNs per best p0f v3 label; a source shows one or two
+	// labels, so a short list beats a map. best indexes it (-1: none).
+	v3   []v3Count
+	best int
 }
 
 type v3Count struct {
-	n   int
-	why string
+	label string
+	n     int
+	why   string
 }
 
 // fpKey is everything a SYN's fingerprint depends on. Scans repeat the
@@ -247,7 +250,7 @@ func (e *Engines) Fingerprint(p *fwlog.Packet, src *scan.Source, pair *scan.Pair
 	}
 	st, _ := src.Posf.(*posfState)
 	if st == nil {
-		st = &posfState{}
+		st = &posfState{best: -1}
 		src.Posf = st
 	}
 	if g, ok := e.Posf.Observe(&st.st, p); ok {
@@ -264,22 +267,21 @@ func (e *Engines) fingerprintV3(p *fwlog.Packet, src *scan.Source) {
 	}
 	st, _ := src.Posf.(*posfState)
 	if st == nil {
-		st = &posfState{}
+		st = &posfState{best: -1}
 		src.Posf = st
 	}
-	if st.v3 == nil {
-		st.v3 = make(map[string]*v3Count, 1)
+	i := 0
+	for i < len(st.v3) && st.v3[i].label != r.guess.Label {
+		i++
 	}
-	c := st.v3[r.guess.Label]
-	if c == nil {
-		c = &v3Count{why: matchKind(r.guess)}
-		st.v3[r.guess.Label] = c
+	if i == len(st.v3) {
+		st.v3 = append(st.v3, v3Count{label: r.guess.Label, why: matchKind(r.guess)})
 	}
-	c.n++
+	st.v3[i].n++
 	// The source's guess is the label most of its SYNs matched (ties: the
 	// first to get there).
-	if st.best == "" || c.n > st.v3[st.best].n {
-		st.best = r.guess.Label
+	if st.best < 0 || st.v3[i].n > st.v3[st.best].n {
+		st.best = i
 	}
 }
 
@@ -288,17 +290,17 @@ func (e *Engines) fingerprintV3(p *fwlog.Packet, src *scan.Source) {
 func (e *Engines) Finish(t *scan.Tracker) {
 	t.EachSource(func(src *scan.Source) {
 		st, _ := src.Posf.(*posfState)
-		if st == nil || st.best == "" {
+		if st == nil || st.best < 0 {
 			return
 		}
 		top := st.v3[st.best]
-		src.OSGuesses = append(src.OSGuesses[:0], fmt.Sprintf("%s (p0f v3: %d of %d SYNs, %s)", st.best, top.n, total(st.v3), top.why))
+		src.OSGuesses = append(src.OSGuesses[:0], fmt.Sprintf("%s (p0f v3: %d of %d SYNs, %s)", top.label, top.n, total(st.v3), top.why))
 	})
 }
 
-func total(m map[string]*v3Count) int {
+func total(l []v3Count) int {
 	n := 0
-	for _, c := range m {
+	for _, c := range l {
 		n += c.n
 	}
 	return n
