@@ -73,9 +73,7 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range warns {
-			warn(fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg))
-		}
+		warnAll(warn, warns)
 		e.RuleDL = dl
 	}
 	if !o.NoSnortSIDs && !embedded {
@@ -83,9 +81,7 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range warns {
-			warn(fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg))
-		}
+		warnAll(warn, warns)
 		e.Rules = rules
 	}
 	if !o.NoSignatures {
@@ -114,9 +110,7 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range warns {
-			warn(fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg))
-		}
+		warnAll(warn, warns)
 		e.Sigs = set
 	}
 
@@ -185,6 +179,13 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 		e.P0F = osfp.DefaultP0F()
 	}
 	return e, nil
+}
+
+// warnAll passes data-file warnings on as "file:line: message".
+func warnAll(warn func(string), ws []sig.Warning) {
+	for _, w := range ws {
+		warn(fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Msg))
+	}
 }
 
 func fileExists(p string) bool {
