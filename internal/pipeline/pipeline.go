@@ -48,6 +48,9 @@ type Pipeline struct {
 	Fields  Matcher       // nil: no --analysis-fields
 	// Clock gives the time for lines whose timestamp cannot be read.
 	Clock func() time.Time
+	// UseClock makes every packet's time the clock's (the daemon), not
+	// the log timestamp (analysis mode).
+	UseClock bool
 	// OnMalformed receives every malformed line and why (the line buffer
 	// is reused afterwards: copy it to keep it).
 	OnMalformed func(line []byte, err error)
@@ -184,6 +187,9 @@ func (pl *Pipeline) ProcessParsed(line []byte, p *fwlog.Packet, err error) Outco
 // previous result while the timestamp text repeats (it usually does for
 // whole bursts of a scan).
 func (pl *Pipeline) time(p *fwlog.Packet) time.Time {
+	if pl.UseClock {
+		return pl.Clock()
+	}
 	ts := p.Timestamp
 	if len(ts) > 0 && bytes.Equal(ts, pl.lastTS) {
 		return pl.lastTime

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"time"
 
 	"github.com/psadgo/psad/internal/fwlog"
 )
@@ -133,4 +134,32 @@ func (b byKey) Less(i, j int) bool { return b.k[i] < b.k[j] }
 func (b byKey) Swap(i, j int) {
 	b.p[i], b.p[j] = b.p[j], b.p[i]
 	b.k[i], b.k[j] = b.k[j], b.k[i]
+}
+
+// Expire forgets every (source, destination) pair whose scan started at
+// least timeout before now (psad's SCAN_TIMEOUT with ENABLE_PERSISTENCE=N:
+// a long scan is forgotten an hour after it started, even if still
+// active). Sources, their danger levels and the global counters are
+// kept, as in psad. It returns the number of pairs removed.
+func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
+	removed := 0
+	for k, pr := range t.pairIdx {
+		if now.Sub(pr.Start) < timeout {
+			continue
+		}
+		src := pr.src
+		delete(t.pairIdx, k)
+		t.pairs--
+		removed++
+		for i, q := range src.dstOrder {
+			if q == pr {
+				src.dstOrder = append(src.dstOrder[:i], src.dstOrder[i+1:]...)
+				break
+			}
+		}
+		if src.dstIndex != nil {
+			delete(src.dstIndex, pr.Dst)
+		}
+	}
+	return removed
 }

@@ -355,3 +355,27 @@ func TestEvictionOrderIsExact(t *testing.T) {
 		t.Errorf("Evicted = %d, want 3", tr.Evicted)
 	}
 }
+
+func TestExpire(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	for i := 0; i < 20; i++ {
+		p := syn("10.1.1.1", "10.2.2.2", 100+i)
+		tr.Observe(t0, &p)
+	}
+	late := syn("10.1.1.1", "10.2.2.3", 80)
+	tr.Observe(t0.Add(50*time.Minute), &late)
+	tr.EndBatch()
+	if n := tr.Expire(t0.Add(time.Hour), time.Hour); n != 1 {
+		t.Fatalf("expired %d pairs, want 1 (the one started an hour ago)", n)
+	}
+	src := tr.Source(netip.MustParseAddr("10.1.1.1"))
+	if src == nil || src.DL != 2 || len(src.Pairs()) != 1 {
+		t.Fatalf("after expiry: source %v, want DL 2 kept with one pair left", src)
+	}
+	// The expired pair starts afresh.
+	p := syn("10.1.1.1", "10.2.2.2", 100)
+	tr.Observe(t0.Add(61*time.Minute), &p)
+	if pr := src.Dst(netip.MustParseAddr("10.2.2.2")); pr == nil || pr.AbsNum != 1 {
+		t.Fatalf("re-created pair: %+v", pr)
+	}
+}
