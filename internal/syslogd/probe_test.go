@@ -1,8 +1,0 @@
-package syslogd
-
-import (
-	_ "github.com/leodido/go-syslog/v4/octetcounting"
-	"testing"
-)
-
-func TestProbe(t *testing.T) {}
