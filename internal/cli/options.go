@@ -482,6 +482,9 @@ var optImplemented = map[string]bool{
 	"snort-rdir": true, "snort-type": true, "restrict-ip": true,
 	"debug": true, "test-mode": true, "verbose": true, "Benchmark": true,
 	"max-sources": true,
+	// Daemon mode and its signals.
+	"no-daemon": true, "Interval": true, "Kill": true, "HUP": true,
+	"no-fwcheck": true, "no-kmsgsd": true, "lib-dir": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first

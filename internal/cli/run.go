@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 
 	"github.com/psadgo/psad/internal/analysis"
 	"github.com/psadgo/psad/internal/bench"
@@ -59,12 +60,8 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "psad: not implemented yet: --%s\n", name)
 		return 2
 	}
-	if !o.Analyze && !o.CSV && !o.Benchmark {
-		if o.StatusSummary {
-			fmt.Fprintln(env.Stderr, "psad: not implemented yet: --status-summary without -A (status mode)")
-		} else {
-			fmt.Fprintln(env.Stderr, "psad: not implemented yet: daemon mode (use -A to analyze a log file, --CSV to export one)")
-		}
+	if o.StatusSummary && !o.Analyze {
+		fmt.Fprintln(env.Stderr, "psad: not implemented yet: --status-summary without -A (status mode)")
 		return 2
 	}
 	if o.EmailAnalysis && !o.Analyze {
@@ -100,6 +97,12 @@ func Run(args []string, env Env) int {
 	}
 
 	switch {
+	case o.Kill:
+		return signalDaemon(cfg, syscall.SIGTERM, env.Stdout, env.Stderr)
+	case o.HUP:
+		return signalDaemon(cfg, syscall.SIGHUP, env.Stdout, env.Stderr)
+	case !o.Analyze && !o.CSV && !o.Benchmark:
+		return runDaemon(o, cfg, env)
 	case o.Analyze:
 		s := analysis.Setup{
 			Config:      cfg,

@@ -19,11 +19,13 @@ import (
 )
 
 // Source is one input: it calls sink for every line until ctx is done
-// and returns why it stopped. sink may be called from several goroutines
-// (a syslog listener serves connections concurrently).
+// and returns why it stopped. sink reports whether the line was taken; it
+// is false only once the daemon is stopping, and an input that saves its
+// position must not count such a line as read. sink may be called from
+// several goroutines (a syslog listener serves connections concurrently).
 type Source struct {
 	Name string
-	Run  func(ctx context.Context, sink func(line []byte)) error
+	Run  func(ctx context.Context, sink func(line []byte) bool) error
 }
 
 // Engine is everything that judges lines; Reload replaces it whole.
@@ -139,10 +141,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := s.Run(ctx, func(line []byte) {
+			err := s.Run(ctx, func(line []byte) bool {
+				if ctx.Err() != nil {
+					return false
+				}
 				select {
 				case d.lines <- append([]byte(nil), line...):
+					return true
 				case <-ctx.Done():
+					return false
 				}
 			})
 			if err != nil && !errors.Is(err, context.Canceled) {
@@ -162,6 +169,22 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			// Let the inputs stop, then process what they delivered, so a
+			// position saved by an input on its way out matches what was
+			// processed (a restart then reads no line twice or never).
+			wg.Wait()
+			for {
+				select {
+				case line := <-d.lines:
+					if before == nil {
+						before = make(map[*scan.Source]int)
+					}
+					d.process(eng, line, before)
+					continue
+				default:
+				}
+				break
+			}
 			d.closeBatch(eng, &before)
 			return nil
 		case err := <-errc:

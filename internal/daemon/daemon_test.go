@@ -26,7 +26,7 @@ func engine(set scan.Settings, t *scan.Tracker) *Engine {
 type feeder struct{ ch chan string }
 
 func (f *feeder) source() Source {
-	return Source{Name: "test", Run: func(ctx context.Context, sink func([]byte)) error {
+	return Source{Name: "test", Run: func(ctx context.Context, sink func([]byte) bool) error {
 		for {
 			select {
 			case l := <-f.ch:

@@ -1,0 +1,208 @@
+// Package alerting is psad's alert cycle (operations spec 6.1.1): after a
+// batch has its danger levels, every source at or above MIN_DANGER_LEVEL
+// gets, per destination of the batch, its syslog lines, its alert text
+// in PSAD_DIR and, at or above EMAIL_ALERT_DANGER_LEVEL, an email, within
+// psad's limits (ALERT_ALL, EMAIL_LIMIT). Mail is handed to a queue so a
+// slow mail server never holds up detection.
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/psadgo/psad/internal/alert"
+	"github.com/psadgo/psad/internal/alert/mail"
+	"github.com/psadgo/psad/internal/daemon"
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/scan"
+)
+
+// Syslog sends one syslog message.
+type Syslog interface {
+	Send(msg string) error
+}
+
+// Config is the alerting part of psad.conf plus the senders.
+type Config struct {
+	MinDL       int  // MIN_DANGER_LEVEL
+	EmailDL     int  // EMAIL_ALERT_DANGER_LEVEL
+	AlertAll    bool // ALERT_ALL
+	EmailLimit  int  // EMAIL_LIMIT, 0 = unlimited
+	LimitPerDst bool // ENABLE_EMAIL_LIMIT_PER_DST
+	LimitMsg    bool // EMAIL_LIMIT_STATUS_MSG
+	SigSyslog   bool // ENABLE_SIG_MSG_SYSLOG
+	SigSyslogN  int  // SIG_MSG_SYSLOG_THRESHOLD
+	// AlertPrefix and StatusPrefix are MAIL_ALERT_PREFIX and
+	// MAIL_STATUS_PREFIX.
+	AlertPrefix, StatusPrefix string
+	From                      string
+	To                        []string
+	Hostname                  string
+	Version, ProgPath         string
+	// Dir is PSAD_DIR, where per-source alert files go ("" writes none).
+	Dir string
+	// Template fills the per-packet-independent fields of alert.Info
+	// (signature names, ICMP names, thresholds).
+	Template alert.Info
+
+	Mailer mail.Sender // nil: no email (ALERTING_METHODS noemail)
+	Syslog Syslog      // nil: no syslog (nosyslog)
+	// Stdout, when set, receives the alert text instead of mail
+	// (--no-daemon).
+	Stdout interface{ Write([]byte) (int, error) }
+	Log    *slog.Logger
+	// Clock is the time source.
+	Clock func() time.Time
+}
+
+// Alerter keeps the state of the alert cycle between batches.
+type Alerter struct {
+	cfg     Config
+	emails  map[string]int // per source (or source>dst) e-mail counts
+	alerted map[*scan.Pair]bool
+	queue   chan *mail.Message
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	sent    int
+	failed  int
+}
+
+// New starts an alerter; Close waits for queued mail.
+func New(c Config) *Alerter {
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	a := &Alerter{cfg: c, emails: make(map[string]int), alerted: make(map[*scan.Pair]bool), queue: make(chan *mail.Message, 256)}
+	a.wg.Add(1)
+	go a.mailer()
+	return a
+}
+
+// Close stops the mail queue after sending what it holds.
+func (a *Alerter) Close() {
+	close(a.queue)
+	a.wg.Wait()
+}
+
+// Sent returns how many emails were sent and how many failed.
+func (a *Alerter) Sent() (sent, failed int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.sent, a.failed
+}
+
+func (a *Alerter) mailer() {
+	defer a.wg.Done()
+	for m := range a.queue {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		err := a.cfg.Mailer.Send(ctx, m)
+		cancel()
+		a.mu.Lock()
+		if err != nil {
+			a.failed++
+		} else {
+			a.sent++
+		}
+		a.mu.Unlock()
+		if err != nil {
+			a.cfg.Log.Error("sending alert mail", "subject", m.Subject, "err", err)
+		}
+	}
+}
+
+func (a *Alerter) syslog(msg string) {
+	if a.cfg.Syslog == nil {
+		return
+	}
+	if err := a.cfg.Syslog.Send(msg); err != nil {
+		a.cfg.Log.Error("syslog", "err", err)
+	}
+}
+
+// Batch runs the alert cycle for one closed batch (daemon.Config.Alert).
+func (a *Alerter) Batch(b *daemon.Batch) {
+	c := &a.cfg
+	for _, src := range b.Sources {
+		if src.DL < max(c.MinDL, 1) {
+			continue
+		}
+		srcKey := fwlog.AddrString(src.Addr)
+		_, raised := b.Raised[src]
+		dsts := src.BatchDsts()
+		for _, pair := range dsts {
+			if !c.AlertAll && a.alerted[pair] && !raised {
+				continue
+			}
+			key := srcKey
+			if c.LimitPerDst {
+				key += ">" + fwlog.AddrString(pair.Dst)
+			}
+			in := c.Template
+			in.Now = c.Clock()
+			in.DL, in.Src, in.Pair, in.ScanDsts = src.DL, src, pair, len(dsts)
+			in.Style = b.Tracker.Style(pair)
+			in.Hostname, in.Version, in.ProgPath = c.Hostname, c.Version, c.ProgPath
+			in.OSGuesses, in.PosfGuess = src.OSGuesses, src.PosfGuess
+			in.TotalEmailAlerts = a.emails[key] + 1
+			if c.SigSyslog {
+				for _, l := range alert.SigLines(&in, c.SigSyslogN) {
+					a.syslog(l)
+				}
+			}
+			a.syslog(alert.ScanLine(&in))
+			body := alert.Email(nil, &in)
+			a.writeFiles(src, pair, body)
+			a.alerted[pair] = true
+			switch {
+			case c.Stdout != nil:
+				c.Stdout.Write(body)
+			case c.Mailer == nil || src.DL < c.EmailDL || len(c.To) == 0:
+			case c.EmailLimit > 0 && a.emails[key] >= c.EmailLimit:
+				if a.emails[key] == c.EmailLimit && c.LimitMsg {
+					a.emails[key]++ // send the notice once
+					a.enqueue(&mail.Message{From: c.From, To: c.To, Subject: fmt.Sprintf("%s %s: email limit reached for %s",
+						c.StatusPrefix, alert.Clean(c.Hostname), key),
+						Body: []byte(fmt.Sprintf("psad has sent %d alert emails for %s and sends no more (EMAIL_LIMIT %d).\n", c.EmailLimit, key, c.EmailLimit))})
+				}
+			default:
+				a.emails[key]++
+				a.enqueue(&mail.Message{From: c.From, To: c.To, Subject: alert.Subject(c.AlertPrefix, &in), Body: body})
+			}
+		}
+	}
+}
+
+func (a *Alerter) enqueue(m *mail.Message) {
+	select {
+	case a.queue <- m:
+	default:
+		a.cfg.Log.Error("alert mail queue full, dropping", "subject", m.Subject)
+		a.mu.Lock()
+		a.failed++
+		a.mu.Unlock()
+	}
+}
+
+// writeFiles keeps psad's per-source files: danger_level and the last
+// alert text of each destination.
+func (a *Alerter) writeFiles(src *scan.Source, pair *scan.Pair, body []byte) {
+	if a.cfg.Dir == "" {
+		return
+	}
+	dir := filepath.Join(a.cfg.Dir, fwlog.AddrString(src.Addr))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		a.cfg.Log.Error("alert files", "err", err)
+		return
+	}
+	os.WriteFile(filepath.Join(dir, "danger_level"), []byte(fmt.Sprintf("%d\n", src.DL)), 0o600)
+	os.WriteFile(filepath.Join(dir, fwlog.AddrString(pair.Dst)+"_email_alert"), body, 0o600)
+	os.WriteFile(filepath.Join(dir, fwlog.AddrString(pair.Dst)+"_start_time"), []byte(fmt.Sprintf("%d\n", pair.Start.Unix())), 0o600)
+}

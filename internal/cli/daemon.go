@@ -1,0 +1,527 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/psadgo/psad/internal/alert"
+	"github.com/psadgo/psad/internal/alert/mail"
+	"github.com/psadgo/psad/internal/alert/syslogout"
+	"github.com/psadgo/psad/internal/alerting"
+	"github.com/psadgo/psad/internal/autodl"
+	"github.com/psadgo/psad/internal/config"
+	"github.com/psadgo/psad/internal/daemon"
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/inspect"
+	"github.com/psadgo/psad/internal/logsrc"
+	"github.com/psadgo/psad/internal/pipeline"
+	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/scan"
+	"github.com/psadgo/psad/internal/sdnotify"
+	"github.com/psadgo/psad/internal/state"
+	"github.com/psadgo/psad/internal/syslogd"
+)
+
+// buildEngine makes the detection side of the daemon from a loaded
+// configuration; HUP calls it again and swaps the result in whole.
+func buildEngine(o *Options, cfg *config.Config, t *scan.Tracker, warn func(string)) (*daemon.Engine, *inspect.Engines, error) {
+	ov := pipeline.Overrides{Interface: o.Interface, Restrict: o.RestrictIP, NoSnortSID: o.NoSnortSids, MaxSources: o.MaxSources}
+	protos := protocols.Default()
+	if p := cfg.Str("PROTOCOLS_FILE"); !cfg.Embedded() && p != "" {
+		if tab, err := protocols.Load(p); err == nil {
+			protos = tab
+		} else {
+			warn(fmt.Sprintf("%v; using the built-in protocol table", err))
+		}
+	}
+	rules, warns, err := pipeline.RulesFromConfig(cfg, protos, ov)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, w := range warns {
+		warn(w)
+	}
+	set, err := pipeline.SettingsFromConfig(cfg, ov)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := inspect.Load(cfg, inspect.Options{NoSignatures: o.NoSignatures, NoSnortSIDs: o.NoSnortSids,
+		NoICMPTypes: o.NoICMPTypes, NoICMP6Types: o.NoICMP6Types, NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType, Warn: warn})
+	if err != nil {
+		return nil, nil, err
+	}
+	pl := pipeline.New(fwlog.NewParser(pipeline.ParserOptions(cfg, ov)), rules, t)
+	pl.UseClock = true
+	interval := time.Duration(cfg.Int("CHECK_INTERVAL")) * time.Second
+	if o.Interval > 0 {
+		interval = time.Duration(o.Interval) * time.Second
+	}
+	if interval <= 0 {
+		interval = 5 * time.Second
+	}
+	de := &daemon.Engine{Pipeline: pl, Finish: eng.Finish, Settings: set, Interval: interval,
+		ExpireEvery: cfg.Int("PERSISTENCE_CTR_THRESHOLD")}
+	if !cfg.Y("ENABLE_PERSISTENCE") {
+		de.ScanTimeout = time.Duration(cfg.Int("SCAN_TIMEOUT")) * time.Second
+	}
+	return de, eng, nil
+}
+
+// hooks points the tracker at an engine set (and auto_dl list).
+func hooks(t *scan.Tracker, eng *inspect.Engines, cfg *config.Config, o *Options, warn func(string)) {
+	t.Inspect, t.Fingerprint, t.AutoDL = eng.Inspect, eng.Fingerprint, nil
+	if o.NoAutoDL {
+		return
+	}
+	path := o.AutoDL
+	if path == "" && !cfg.Embedded() {
+		path = cfg.Str("AUTO_DL_FILE")
+	}
+	if path == "" {
+		return
+	}
+	l, ws, err := autodl.Load(path)
+	if err != nil {
+		warn(fmt.Sprintf("auto_dl: %v", err))
+		return
+	}
+	for _, w := range ws {
+		warn(fmt.Sprint(w))
+	}
+	if l.Len() > 0 {
+		t.AutoDL = func(p *fwlog.Packet, cur int) (int, bool, bool) { return l.Match(p.Src, cur, p.Proto, p.DstPort) }
+	}
+}
+
+// runDaemon is psad with no mode option: follow the firewall log, detect,
+// alert. It stays in the foreground (systemd's Type=notify runs it so; a
+// shell user can add "&"), see docs/compat.md.
+func runDaemon(o *Options, cfg *config.Config, env Env) int {
+	return runDaemonCtx(context.Background(), o, cfg, env, nil)
+}
+
+// runDaemonCtx runs the daemon until ctx is done or TERM/INT arrives;
+// ready, when set, is called once the inputs run (tests).
+func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env Env, ready func()) int {
+	level := slog.LevelInfo
+	if o.Debug || o.Verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	warn := func(s string) { log.Warn(s) }
+
+	pidPath := cfg.Str("PSAD_PID_FILE")
+	pid, err := state.Acquire(pidPath)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	defer pid.Release()
+
+	set, err := pipeline.SettingsFromConfig(cfg, pipeline.Overrides{MaxSources: o.MaxSources})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	tracker := scan.NewTracker(set)
+	eng, engines, err := buildEngine(o, cfg, tracker, warn)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	hooks(tracker, engines, cfg, o, warn)
+
+	alerter, syslogW, err := newAlerter(o, cfg, engines, env, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	defer alerter.Close()
+	if syslogW != nil {
+		defer syslogW.Close()
+		syslogW.Send("starting up psad version " + Version)
+	}
+
+	sources, save, err := inputs(o, cfg, env, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	d := daemon.New(daemon.Config{
+		Sources: sources,
+		Engine:  eng,
+		Tracker: tracker,
+		Alert: func(b *daemon.Batch) {
+			alerter.Batch(b)
+			save()
+		},
+		Reload: func() (*daemon.Engine, error) {
+			ncfg, err := loadConfig(o, env.Stderr)
+			if err != nil {
+				return nil, err
+			}
+			ne, neng, err := buildEngine(o, ncfg, tracker, warn)
+			if err != nil {
+				return nil, err
+			}
+			hooks(tracker, neng, ncfg, o, warn)
+			return ne, nil
+		},
+		Log: log,
+		Ready: func() {
+			sdnotify.Send("READY=1")
+			if ready != nil {
+				ready()
+			}
+		},
+	})
+
+	ctx, stop := context.WithCancel(parent)
+	defer stop()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+	go func() {
+		for s := range sigs {
+			switch s {
+			case syscall.SIGHUP:
+				sdnotify.Send("RELOADING=1")
+				if err := d.Reload(ctx); err != nil {
+					log.Error("HUP: new configuration refused, still running the old one", "err", err)
+				} else if syslogW != nil {
+					syslogW.Send("received HUP signal, re-imported psad.conf")
+				}
+				sdnotify.Send("READY=1")
+			case syscall.SIGUSR1:
+				log.Warn("USR1 state dump is not implemented yet")
+			default:
+				sdnotify.Send("STOPPING=1")
+				stop()
+				return
+			}
+		}
+	}()
+	if iv := sdnotify.WatchdogInterval(); iv > 0 {
+		go func() {
+			t := time.NewTicker(iv)
+			defer t.Stop()
+			for {
+				select {
+				case <-t.C:
+					sdnotify.Send("WATCHDOG=1")
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	err = d.Run(ctx)
+	save()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// newAlerter builds the alert senders from psad.conf: syslog (unless
+// ALERTING_METHODS says nosyslog) and mail by SMTP (SMTP_SERVER) or the
+// mail program (mailCmd), run with an argument list.
+func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, log *slog.Logger) (*alerting.Alerter, *syslogout.Writer, error) {
+	methods := strings.ToLower(cfg.Str("ALERTING_METHODS"))
+	noMail := strings.Contains(methods, "nomail") || strings.Contains(methods, "noemail") || strings.Contains(methods, "no-email")
+	noSyslog := strings.Contains(methods, "nosyslog") || strings.Contains(methods, "no-syslog")
+	ac := alerting.Config{
+		MinDL: cfg.Int("MIN_DANGER_LEVEL"), EmailDL: cfg.Int("EMAIL_ALERT_DANGER_LEVEL"),
+		AlertAll: cfg.Y("ALERT_ALL"), EmailLimit: cfg.Int("EMAIL_LIMIT"), LimitPerDst: cfg.Y("ENABLE_EMAIL_LIMIT_PER_DST"),
+		LimitMsg: cfg.Y("EMAIL_LIMIT_STATUS_MSG"), SigSyslog: cfg.Y("ENABLE_SIG_MSG_SYSLOG"), SigSyslogN: cfg.Int("SIG_MSG_SYSLOG_THRESHOLD"),
+		AlertPrefix: cfg.Str("MAIL_ALERT_PREFIX"), StatusPrefix: cfg.Str("MAIL_STATUS_PREFIX"),
+		Hostname: cfg.Str("HOSTNAME"), Version: Version, Dir: cfg.Str("PSAD_DIR"), Log: log,
+	}
+	ac.ProgPath, _ = os.Executable()
+	ac.Template = alert.Info{
+		ICMPTypeName:          eng.ICMPTypeName,
+		ProtocolScanThreshold: cfg.Int("PROTOCOL_SCAN_THRESHOLD"),
+		MACReporting:          cfg.Y("ENABLE_MAC_ADDR_REPORTING"),
+		SnortSIDStr:           cfg.Str("SNORT_SID_STR"),
+		Sigs: func(id int) (string, string, string, []string, bool, []int, bool) {
+			msg, proto, ok := eng.DetailSigInfo(id)
+			return msg, proto, "", nil, false, nil, ok
+		},
+	}
+	if !noMail {
+		to, err := mail.ParseAddresses(cfg.Str("EMAIL_ADDRESSES"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("EMAIL_ADDRESSES: %w", err)
+		}
+		ac.To = to
+		ac.From = cfg.Str("MAIL_FROM_ADDRESS")
+		if ac.From == "" || ac.From == "NONE" {
+			h, _ := os.Hostname()
+			ac.From = "psad@" + h
+		}
+		if srv := cfg.Str("SMTP_SERVER"); srv != "" && srv != "NONE" {
+			ac.Mailer = mail.NewSMTP(mail.SMTPConfig{Host: srv, Port: cfg.Int("SMTP_PORT"), StartTLS: cfg.Str("SMTP_STARTTLS"),
+				Username: none(cfg.Str("SMTP_USER")), Password: none(cfg.Str("SMTP_PASSWORD")), Timeout: 30 * time.Second})
+		} else if p, ok := cfg.Cmd("mail"); ok {
+			ac.Mailer = mail.NewExec(mail.ExecConfig{Path: p, Mode: "mail", Timeout: 30 * time.Second})
+		}
+	}
+	if o.NoDaemon {
+		ac.Stdout = env.Stdout
+	}
+	var w *syslogout.Writer
+	if !noSyslog {
+		var err error
+		w, err = syslogout.New(syslogout.Config{Identity: cfg.Str("SYSLOG_IDENTITY"), Facility: cfg.Str("SYSLOG_FACILITY"),
+			Priority: cfg.Str("SYSLOG_PRIORITY"), Network: none(cfg.Str("SYSLOG_SERVER_NETWORK")), Addr: none(cfg.Str("SYSLOG_SERVER"))})
+		if err != nil {
+			log.Warn("syslog alerts disabled", "err", err)
+			w = nil
+		} else {
+			ac.Syslog = w
+		}
+	}
+	return alerting.New(ac), w, nil
+}
+
+func none(s string) string {
+	if s == "NONE" {
+		return ""
+	}
+	return s
+}
+
+// inputs chooses what the daemon reads, as psad.conf says, and returns a
+// function that saves the inputs' positions for a restart.
+func inputs(o *Options, cfg *config.Config, env Env, log *slog.Logger) ([]daemon.Source, func(), error) {
+	var srcs []daemon.Source
+	var saves []func()
+	posDir := cfg.Str("PSAD_FIFO_DIR")
+	tags := strings.Fields(strings.ReplaceAll(none(cfg.Str("SYSLOG_KERNEL_TAGS")), ",", " "))
+	if len(tags) == 0 {
+		tags = []string{"kernel"}
+	}
+	if udp, tcp, tlsAddr := none(cfg.Str("SYSLOG_LISTEN_UDP")), none(cfg.Str("SYSLOG_LISTEN_TCP")), none(cfg.Str("SYSLOG_LISTEN_TLS")); udp != "" || tcp != "" || tlsAddr != "" {
+		sc := syslogd.Config{UDP: udp, TCP: tcp, TLS: tlsAddr, KernelTags: tags,
+			Logf: func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...)) }}
+		if tlsAddr != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.Str("SYSLOG_TLS_CERT"), cfg.Str("SYSLOG_TLS_KEY"))
+			if err != nil {
+				return nil, nil, fmt.Errorf("SYSLOG_TLS_CERT/SYSLOG_TLS_KEY: %w", err)
+			}
+			sc.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+		srv, err := syslogd.Listen(sc)
+		if err != nil {
+			return nil, nil, err
+		}
+		srcs = append(srcs, daemon.Source{Name: "syslog listener", Run: func(ctx context.Context, sink func([]byte) bool) error {
+			return srv.Serve(ctx, func(l []byte) { sink(l) })
+		}})
+	}
+	switch {
+	case o.Stdin:
+		srcs = append(srcs, daemon.Source{Name: "stdin", Run: func(ctx context.Context, sink func([]byte) bool) error {
+			return logsrc.Each(env.Stdin, func(l []byte) bool { return sink(l) })
+		}})
+	case cfg.Y("ENABLE_KMSG_READ"):
+		posFile := filepath.Join(posDir, "kmsg_seq")
+		var mu sync.Mutex
+		var last *uint64
+		// Sequence numbers restart at boot: resume only within one boot.
+		bootID, _ := logsrc.BootID()
+		var saved kmsgPos
+		if loadJSON(posFile, &saved) && saved.Boot == bootID && bootID != "" {
+			seq := saved.Seq
+			last = &seq
+		}
+		boot, _ := logsrc.BootTime()
+		host, _ := os.Hostname()
+		srcs = append(srcs, daemon.Source{Name: "/dev/kmsg", Run: func(ctx context.Context, sink func([]byte) bool) error {
+			var buf []byte
+			mu.Lock()
+			start := last
+			mu.Unlock()
+			return logsrc.Kmsg(ctx, logsrc.KmsgOptions{AfterSeq: start}, func(r logsrc.KmsgRecord) {
+				if !r.Kernel() {
+					// Written to /dev/kmsg from user space: not a packet
+					// the kernel logged.
+					return
+				}
+				buf = logsrc.KmsgLine(buf[:0], r, boot, host)
+				if sink(buf) {
+					mu.Lock()
+					seq := r.Seq
+					last = &seq
+					mu.Unlock()
+				}
+			})
+		}})
+		saves = append(saves, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if last != nil {
+				saveJSON(posFile, kmsgPos{Boot: bootID, Seq: *last})
+			}
+		})
+	case cfg.Y("ENABLE_FW_MSG_READ_CMD"):
+		cmd := cfg.Str("FW_MSG_READ_CMD")
+		srcs = append(srcs, daemon.Source{Name: "journal", Run: func(ctx context.Context, sink func([]byte) bool) error {
+			var buf []byte
+			rejected, err := logsrc.Journal(ctx, logsrc.JournalOptions{Command: cmd}, func(r logsrc.JournalRecord) {
+				buf = logsrc.JournalLine(buf[:0], r)
+				sink(buf)
+			})
+			if rejected > 0 {
+				log.Info("journal records not from the kernel ignored", "count", rejected)
+			}
+			return err
+		}})
+	default:
+		path := o.MessagesFile
+		if path == "" {
+			path = cfg.Str("IPT_SYSLOG_FILE")
+		}
+		posFile := filepath.Join(posDir, "input_pos")
+		var mu sync.Mutex
+		var last *logsrc.Pos
+		var start logsrc.Pos
+		if loadJSON(posFile, &start) {
+			last = &start
+		}
+		rejected := 0
+		srcs = append(srcs, daemon.Source{Name: path, Run: func(ctx context.Context, sink func([]byte) bool) error {
+			mu.Lock()
+			from := last
+			mu.Unlock()
+			return logsrc.Follow(ctx, path, logsrc.FollowOptions{Start: from,
+				Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }},
+				func(l []byte, pos logsrc.Pos) {
+					ok := true
+					if fwlog.HasInOut(l) && !kernelTagged(l, tags) {
+						// A line that looks like a firewall record but was
+						// not written by the kernel (logger, an application)
+						// is a forgery: count it, never act on it.
+						rejected++
+						if rejected == 1 || rejected%1000 == 0 {
+							log.Warn("ignoring firewall-looking lines not tagged by the kernel", "count", rejected)
+						}
+					} else {
+						ok = sink(l)
+					}
+					if ok {
+						mu.Lock()
+						p := pos
+						last = &p
+						mu.Unlock()
+					}
+				})
+		}})
+		saves = append(saves, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if last != nil {
+				saveJSON(posFile, *last)
+			}
+		})
+	}
+	return srcs, func() {
+		for _, s := range saves {
+			s()
+		}
+	}, nil
+}
+
+// kernelTagged reports whether a syslog line's tag is a kernel tag:
+// "Mon DD HH:MM:SS host kernel: ..." or "<ISO time> host kernel: ...".
+func kernelTagged(line []byte, tags []string) bool {
+	f := strings.Fields(string(line[:min(len(line), 96)]))
+	idx := 4
+	if len(f) > 0 && len(f[0]) > 0 && f[0][0] >= '0' && f[0][0] <= '9' {
+		idx = 2
+	}
+	if len(f) <= idx {
+		return false
+	}
+	tag := strings.TrimSuffix(f[idx], ":")
+	for _, t := range tags {
+		if tag == t {
+			return true
+		}
+	}
+	return false
+}
+
+// kmsgPos is the saved /dev/kmsg position.
+type kmsgPos struct {
+	Boot string
+	Seq  uint64
+}
+
+func loadJSON(path string, v any) bool {
+	data, err := os.ReadFile(path)
+	return err == nil && json.Unmarshal(data, v) == nil
+}
+
+// saveJSON writes v atomically (rename), so a crash leaves the old or the
+// new position, never half of one.
+func saveJSON(path string, v any) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	os.MkdirAll(filepath.Dir(path), 0o700)
+	tmp := path + ".tmp"
+	if os.WriteFile(tmp, data, 0o600) == nil {
+		os.Rename(tmp, path)
+	}
+}
+
+// signalDaemon implements -K (TERM) and -H (HUP) against the running
+// daemon named by PSAD_PID_FILE.
+func signalDaemon(cfg *config.Config, sig syscall.Signal, out, errw io.Writer) int {
+	path := cfg.Str("PSAD_PID_FILE")
+	pid, err := state.Running(path)
+	if err != nil {
+		fmt.Fprintf(errw, "[*] %v\n", err)
+		return 1
+	}
+	if pid == 0 {
+		fmt.Fprintf(errw, "[-] psad is not running (no locked pid file %s)\n", path)
+		if sig == syscall.SIGTERM {
+			return 0
+		}
+		return 1
+	}
+	if err := syscall.Kill(pid, sig); err != nil {
+		fmt.Fprintf(errw, "[*] could not signal psad (pid %d): %v\n", pid, err)
+		return 1
+	}
+	switch sig {
+	case syscall.SIGTERM:
+		for i := 0; i < 100; i++ {
+			if p, _ := state.Running(path); p == 0 {
+				fmt.Fprintf(out, "[+] psad (pid: %d) stopped.\n", pid)
+				return 0
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		fmt.Fprintf(errw, "[*] psad (pid: %d) did not stop within 5 seconds\n", pid)
+		return 1
+	default:
+		fmt.Fprintf(out, "[+] HUP signal sent to psad (pid: %d).\n", pid)
+		return 0
+	}
+}

@@ -1,0 +1,263 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	smtp "github.com/emersion/go-smtp"
+)
+
+// mailbox is an in-process SMTP server (emersion/go-smtp).
+type mailbox struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &mailSession{m: m}, nil }
+
+type mailSession struct{ m *mailbox }
+
+func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *mailSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *mailSession) Data(r io.Reader) error {
+	d, err := io.ReadAll(r)
+	s.m.mu.Lock()
+	s.m.msgs = append(s.m.msgs, string(d))
+	s.m.mu.Unlock()
+	return err
+}
+func (s *mailSession) Reset()        {}
+func (s *mailSession) Logout() error { return nil }
+
+func (m *mailbox) all() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.msgs...)
+}
+
+func startSMTP(t *testing.T) (*mailbox, int) {
+	t.Helper()
+	mb := &mailbox{}
+	srv := smtp.NewServer(mb)
+	srv.Domain = "localhost"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return mb, l.Addr().(*net.TCPAddr).Port
+}
+
+// syslogSink is a unix datagram socket standing in for /dev/log.
+type syslogSink struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func startSyslog(t *testing.T, path string) *syslogSink {
+	t.Helper()
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	must(t, err)
+	s := &syslogSink{}
+	go func() {
+		buf := make([]byte, 8192)
+		for {
+			n, _, err := c.ReadFromUnix(buf)
+			if err != nil {
+				return
+			}
+			s.mu.Lock()
+			s.lines = append(s.lines, string(buf[:n]))
+			s.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { c.Close() })
+	return s
+}
+
+func (s *syslogSink) find(sub string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.lines {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+const daemonSYN = "%s fw kernel: %sIN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0 \n"
+
+func appendLines(t *testing.T, path string, lines ...string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	must(t, err)
+	for _, l := range lines {
+		_, err = f.WriteString(l)
+		must(t, err)
+	}
+	must(t, f.Close())
+}
+
+// TestDaemonFollowsLogAndAlerts: a scan appended to the followed log
+// reaches syslog and the SMTP server within an interval; a hostile log
+// prefix cannot add a mail header; a forged (non-kernel) line is ignored.
+func TestDaemonFollowsLogAndAlerts(t *testing.T) {
+	mb, port := startSMTP(t)
+	dir := t.TempDir()
+	sockPath := filepath.Join(dir, "log.sock")
+	sl := startSyslog(t, sockPath)
+	logPath := filepath.Join(dir, "messages")
+	must(t, os.WriteFile(logPath, []byte("old line that the daemon must not read\n"), 0o600))
+	e := newTestEnv(t, map[string]string{
+		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "EMAIL_ADDRESSES": "admin@example.com",
+		"SMTP_SERVER": "127.0.0.1", "SMTP_PORT": strconv.Itoa(port), "SMTP_STARTTLS": "no",
+		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "HOSTNAME": "fw1",
+		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"),
+	}, "")
+	o, errs := ParseArgs([]string{"-c", e.conf, "--no-daemon"})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	o.NoDaemon = false // mail, not stdout; --no-daemon only keeps the test in the foreground
+	cfg, err := loadConfig(o, io.Discard)
+	must(t, err)
+	var out, errb bytes.Buffer
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: &out, Stderr: &errb}, func() { close(ready) })
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("daemon did not stop")
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("daemon not ready: %s", errb.String())
+	}
+	// A second daemon on the same pid file refuses to start.
+	if code := runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, nil); code != 1 {
+		t.Errorf("second daemon exit %d, want 1", code)
+	}
+	time.Sleep(100 * time.Millisecond) // Follow is at the end of the file
+	ts := time.Now().Format("Jan _2 15:04:05")
+	var lines []string
+	for p := 0; p < 6; p++ {
+		lines = append(lines, fmt.Sprintf(daemonSYN, ts, "DROP\rBcc: evil@example.com\x1b[2J ", "10.1.1.1", 1000+p))
+	}
+	// A forged line from user space: tag "logger", not "kernel".
+	lines = append(lines, strings.Replace(fmt.Sprintf(daemonSYN, ts, "DROP ", "10.9.9.9", 22), " kernel: ", " logger: ", 1))
+	appendLines(t, logPath, lines...)
+
+	waitFor(t, "the syslog scan line", func() bool { return sl.find("scan detected") != "" })
+	line := sl.find("scan detected")
+	if !strings.Contains(line, "scan detected (Nmap -sT or -sS scan): 10.1.1.1 -> 192.168.10.1 tcp: [1000-1005] flags: SYN tcp pkts: 6 DL: 1") {
+		t.Errorf("syslog line %q", line)
+	}
+	if !strings.Contains(line, "psad") || !strings.HasPrefix(line, "<") {
+		t.Errorf("syslog framing %q", line)
+	}
+	waitFor(t, "the alert mail", func() bool { return len(mb.all()) > 0 })
+	msg := mb.all()[0]
+	head, body, _ := strings.Cut(strings.ReplaceAll(msg, "\r\n", "\n"), "\n\n")
+	if strings.Contains(head, "evil@example.com") || strings.Contains(strings.ToLower(head), "\nbcc:") {
+		t.Errorf("a log prefix reached the mail headers:\n%s", head)
+	}
+	if !strings.Contains(head, "10.1.1.1") || !strings.Contains(body, "Danger level: [1] (out of 5)") {
+		t.Errorf("mail:\n%s", msg)
+	}
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(strings.ToLower(l), "bcc:") {
+			t.Errorf("header-like line in the body: %q", l)
+		}
+	}
+	if sl.find("10.9.9.9") != "" || len(mb.all()) != 1 {
+		t.Errorf("the forged line was acted on")
+	}
+	if !strings.Contains(errb.String(), "not tagged by the kernel") {
+		t.Errorf("forged line not reported: %s", errb.String())
+	}
+	// The per-source alert file psad keeps.
+	if _, err := os.Stat(filepath.Join(e.dir, "log", "10.1.1.1", "192.168.10.1_email_alert")); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDaemonResumesAfterRestart: lines written while the daemon is
+// stopped are read after it starts again, and lines read before are not
+// read twice (the saved input position).
+func TestDaemonResumesAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	sockPath := filepath.Join(dir, "log.sock")
+	sl := startSyslog(t, sockPath)
+	logPath := filepath.Join(dir, "messages")
+	must(t, os.WriteFile(logPath, nil, 0o600))
+	e := newTestEnv(t, map[string]string{
+		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
+		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
+		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
+	}, "")
+	o, _ := ParseArgs([]string{"-c", e.conf})
+	cfg, err := loadConfig(o, io.Discard)
+	must(t, err)
+	start := func() (stop func()) {
+		ready := make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() {
+			done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
+		}()
+		select {
+		case <-ready:
+		case <-time.After(5 * time.Second):
+			t.Fatal("daemon not ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+		return func() { cancel(); <-done }
+	}
+	ts := time.Now().Format("Jan _2 15:04:05")
+	batch := func(from int) (ls []string) {
+		for p := from; p < from+6; p++ {
+			ls = append(ls, fmt.Sprintf(daemonSYN, ts, "DROP ", "10.2.2.2", p))
+		}
+		return ls
+	}
+	stop := start()
+	appendLines(t, logPath, batch(2000)...)
+	waitFor(t, "the first scan line", func() bool { return sl.find("[2000-2005]") != "" })
+	stop()
+	appendLines(t, logPath, batch(2006)...) // written while stopped
+	stop = start()
+	defer stop()
+	waitFor(t, "the scan line after restart", func() bool { return sl.find("[2006-2011]") != "" })
+	if l := sl.find("[2006-2011]"); !strings.Contains(l, "tcp pkts: 6 ") {
+		t.Errorf("after restart the batch should hold exactly the 6 new lines: %q", l)
+	}
+}
