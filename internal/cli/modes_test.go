@@ -123,7 +123,8 @@ func TestRefusals(t *testing.T) {
 	}{
 		{[]string{"-S"}, 2, "not implemented yet: --Status"},
 		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-write-data"}, 2, "not implemented yet: --analysis-write-data"},
-		{[]string{}, 2, "not implemented yet: daemon mode"},
+		{[]string{"-U"}, 2, "not implemented yet: --USR1"},
+		{[]string{"-R"}, 2, "not implemented yet: --Restart"},
 		{[]string{"--bogus"}, 255, "Unknown option: bogus"},
 		{[]string{"-p", "5"}, 255, "is ambiguous"},
 		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-fields", "SRC:1.2.3.4,DST:5.6.7.8"}, 255, "Unrecognized value for src"},

@@ -227,9 +227,11 @@ func TestNotImplemented(t *testing.T) {
 		{[]string{"-m", "f", "-X", "-F"}, "fw-del-chains"},
 		{[]string{"--gnuplot-title", "t", "--gnuplot"}, "gnuplot-title"},
 		{[]string{"-L"}, "fw-list-auto"},
-		{[]string{"-I", "5"}, "Interval"},
+		{[]string{"-I", "5"}, ""},
+		{[]string{"-U"}, "USR1"},
 		{[]string{"--reputation-feeds-list"}, "reputation-feeds-list"},
-		{[]string{"-K"}, "Kill"},
+		{[]string{"-K"}, ""},
+		{[]string{"-H", "--no-daemon"}, ""},
 		{[]string{"--sig-update"}, "sig-update"},
 	}
 	for _, tt := range tests {
