@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,7 +36,7 @@ import (
 
 // buildEngine makes the detection side of the daemon from a loaded
 // configuration; HUP calls it again and swaps the result in whole.
-func buildEngine(o *Options, cfg *config.Config, t *scan.Tracker, warn func(string)) (*daemon.Engine, *inspect.Engines, error) {
+func buildEngine(o *Options, cfg *config.Config, t *scan.Tracker, warn func(string)) (*daemon.Engine, *inspect.Engines, *protocols.Table, error) {
 	ov := pipeline.Overrides{Interface: o.Interface, Restrict: o.RestrictIP, NoSnortSID: o.NoSnortSids, MaxSources: o.MaxSources}
 	protos := protocols.Default()
 	if p := cfg.Str("PROTOCOLS_FILE"); !cfg.Embedded() && p != "" {
@@ -47,19 +48,19 @@ func buildEngine(o *Options, cfg *config.Config, t *scan.Tracker, warn func(stri
 	}
 	rules, warns, err := pipeline.RulesFromConfig(cfg, protos, ov)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for _, w := range warns {
 		warn(w)
 	}
 	set, err := pipeline.SettingsFromConfig(cfg, ov)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	eng, err := inspect.Load(cfg, inspect.Options{NoSignatures: o.NoSignatures, NoSnortSIDs: o.NoSnortSids,
 		NoICMPTypes: o.NoICMPTypes, NoICMP6Types: o.NoICMP6Types, NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType, Warn: warn})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	pl := pipeline.New(fwlog.NewParser(pipeline.ParserOptions(cfg, ov)), rules, t)
 	pl.UseClock = true
@@ -75,7 +76,7 @@ func buildEngine(o *Options, cfg *config.Config, t *scan.Tracker, warn func(stri
 	if !cfg.Y("ENABLE_PERSISTENCE") {
 		de.ScanTimeout = time.Duration(cfg.Int("SCAN_TIMEOUT")) * time.Second
 	}
-	return de, eng, nil
+	return de, eng, protos, nil
 }
 
 // hooks points the tracker at an engine set (and auto_dl list).
@@ -135,12 +136,14 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		return 1
 	}
 	tracker := scan.NewTracker(set)
-	eng, engines, err := buildEngine(o, cfg, tracker, warn)
+	eng, engines, protos, err := buildEngine(o, cfg, tracker, warn)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
 	hooks(tracker, engines, cfg, o, warn)
+	var curEng atomic.Pointer[inspect.Engines]
+	curEng.Store(engines)
 
 	alerter, syslogW, err := newAlerter(o, cfg, engines, env, log)
 	if err != nil {
@@ -171,11 +174,12 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 			if err != nil {
 				return nil, err
 			}
-			ne, neng, err := buildEngine(o, ncfg, tracker, warn)
+			ne, neng, _, err := buildEngine(o, ncfg, tracker, warn)
 			if err != nil {
 				return nil, err
 			}
 			hooks(tracker, neng, ncfg, o, warn)
+			curEng.Store(neng)
 			return ne, nil
 		},
 		Log: log,
@@ -189,6 +193,15 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 
 	ctx, stop := context.WithCancel(parent)
 	defer stop()
+	closeSock, err := serveStatus(ctx, cfg, d, curEng.Load, protos)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	defer closeSock()
+	if p := cfg.Str("PSAD_CMDLINE_FILE"); p != "" && !o.Debug {
+		os.WriteFile(p, []byte(strings.Join(o.Args, " ")+"\n"), 0o600)
+	}
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 	defer signal.Stop(sigs)

@@ -208,6 +208,28 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.dir, "log", "10.1.1.1", "192.168.10.1_email_alert")); err != nil {
 		t.Error(err)
 	}
+
+	// psad -S asks the running daemon for its report.
+	st, sterr, code := e.run(t, "-S")
+	if code != 0 || !strings.Contains(st, fmt.Sprintf("[+] psad (pid: %d)", os.Getpid())) ||
+		!strings.Contains(st, "    Command line arguments: -c "+e.conf+" --no-daemon") ||
+		!strings.Contains(st, "SRC:  10.1.1.1, DL: 1, Dsts: 1, Pkts: 6,") || !strings.Contains(st, "[+] These results are available in:") {
+		t.Errorf("-S: exit %d\n%s%s", code, st, sterr)
+	}
+	if st, _, _ := e.run(t, "--status-summary"); strings.Contains(st, "IP Status Detail") || !strings.Contains(st, "Top 25 attackers") {
+		t.Errorf("--status-summary:\n%s", st)
+	}
+	if st, _, _ := e.run(t, "-S", "--status-dl", "2"); strings.Contains(st, "SRC:  10.1.1.1") {
+		t.Errorf("--status-dl 2 lists a DL 1 source:\n%s", st)
+	}
+	// psad -H: the daemon re-reads its configuration and keeps its state.
+	if out, _, code := e.run(t, "-H"); code != 0 || !strings.Contains(out, "HUP signal sent") {
+		t.Errorf("-H: exit %d %s", code, out)
+	}
+	waitFor(t, "the HUP syslog line", func() bool { return sl.find("received HUP signal") != "" })
+	if st, _, _ := e.run(t, "-S"); !strings.Contains(st, "SRC:  10.1.1.1, DL: 1") {
+		t.Errorf("state lost after HUP:\n%s", st)
+	}
 }
 
 // TestDaemonResumesAfterRestart: lines written while the daemon is

@@ -121,7 +121,7 @@ func TestRefusals(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"-S"}, 2, "not implemented yet: --Status"},
+		{[]string{"-S"}, 1, "pid file"},
 		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-write-data"}, 2, "not implemented yet: --analysis-write-data"},
 		{[]string{"-U"}, 2, "not implemented yet: --USR1"},
 		{[]string{"-R"}, 2, "not implemented yet: --Restart"},

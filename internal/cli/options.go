@@ -136,6 +136,10 @@ type Options struct {
 	// dashes) of every option that appeared on the command line.
 	Given map[string]bool
 
+	// Args are the arguments as given, saved by the daemon in
+	// PSAD_CMDLINE_FILE (shown by -S).
+	Args []string
+
 	optOrder []string // canonical names in first-appearance order
 }
 
@@ -403,6 +407,7 @@ func optParseInt(s string) (int, bool) {
 // incomplete.
 func ParseArgs(args []string) (*Options, []string) {
 	o := &Options{
+		Args:          append([]string(nil), args...),
 		PlotSeparator: ", ",
 		Given:         map[string]bool{},
 	}
@@ -485,6 +490,7 @@ var optImplemented = map[string]bool{
 	// Daemon mode and its signals.
 	"no-daemon": true, "Interval": true, "Kill": true, "HUP": true,
 	"no-fwcheck": true, "no-kmsgsd": true, "lib-dir": true,
+	"Status": true, "status-dl": true, "status-ip": true, "status-summary": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first

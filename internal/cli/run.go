@@ -60,10 +60,6 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "psad: not implemented yet: --%s\n", name)
 		return 2
 	}
-	if o.StatusSummary && !o.Analyze {
-		fmt.Fprintln(env.Stderr, "psad: not implemented yet: --status-summary without -A (status mode)")
-		return 2
-	}
 	if o.EmailAnalysis && !o.Analyze {
 		fmt.Fprintln(env.Stderr, "[*] Can only specify --email-analysis flag when run in --Analyze mode.")
 		return 1
@@ -97,6 +93,8 @@ func Run(args []string, env Env) int {
 	}
 
 	switch {
+	case o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze:
+		return runStatus(o, cfg, env)
 	case o.Kill:
 		return signalDaemon(cfg, syscall.SIGTERM, env.Stdout, env.Stderr)
 	case o.HUP:

@@ -80,6 +80,7 @@ type Daemon struct {
 	cfg    Config
 	lines  chan []byte
 	reload chan chan error
+	query  chan func(*scan.Tracker)
 	stats  Stats
 	mu     sync.Mutex // guards stats for Stats()
 }
@@ -99,7 +100,7 @@ func New(c Config) *Daemon {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Daemon{cfg: c, lines: make(chan []byte, 4096), reload: make(chan chan error)}
+	return &Daemon{cfg: c, lines: make(chan []byte, 4096), reload: make(chan chan error), query: make(chan func(*scan.Tracker))}
 }
 
 // Reload asks the running daemon to re-read its configuration (HUP) and
@@ -115,6 +116,23 @@ func (d *Daemon) Reload(ctx context.Context) error {
 	select {
 	case err := <-done:
 		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Query runs fn on the daemon's goroutine, where it may read the scan
+// state (the status report), and waits for it.
+func (d *Daemon) Query(ctx context.Context, fn func(t *scan.Tracker)) error {
+	done := make(chan struct{})
+	select {
+	case d.query <- func(t *scan.Tracker) { fn(t); close(done) }:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -215,6 +233,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 					c.Log.Info("scans timed out", "pairs", n)
 				}
 			}
+		case fn := <-d.query:
+			fn(c.Tracker)
 		case done := <-d.reload:
 			ne, err := c.Reload()
 			if err != nil {
