@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -282,4 +283,73 @@ func TestDaemonResumesAfterRestart(t *testing.T) {
 	if l := sl.find("[2006-2011]"); !strings.Contains(l, "tcp pkts: 6 ") {
 		t.Errorf("after restart the batch should hold exactly the 6 new lines: %q", l)
 	}
+}
+
+// BenchmarkAlertLatency measures the time from a scan's last line being
+// appended to the followed log to its "scan detected" syslog line, with
+// CHECK_INTERVAL 1 (the batch period bounds it); it reports the median
+// and the worst of b.N scans.
+func BenchmarkAlertLatency(b *testing.B) {
+	t := &testing.T{}
+	dir := b.TempDir()
+	sockPath := filepath.Join(dir, "log.sock")
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	arrived := make(chan string, 64)
+	go func() {
+		buf := make([]byte, 8192)
+		for {
+			n, _, err := c.ReadFromUnix(buf)
+			if err != nil {
+				return
+			}
+			if l := string(buf[:n]); strings.Contains(l, "scan detected") {
+				arrived <- l
+			}
+		}
+	}()
+	logPath := filepath.Join(dir, "messages")
+	os.WriteFile(logPath, nil, 0o600)
+	e := newTestEnv(t, map[string]string{"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
+		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "PSAD_PID_FILE": filepath.Join(dir, "psad.pid")}, "")
+	o, _ := ParseArgs([]string{"-c", e.conf})
+	cfg, err := loadConfig(o, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
+	}()
+	<-ready
+	defer func() { cancel(); <-done }()
+	time.Sleep(100 * time.Millisecond)
+	var lat []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ts := time.Now().Format("Jan _2 15:04:05")
+		var lines []string
+		for p := 0; p < 5; p++ {
+			lines = append(lines, fmt.Sprintf(daemonSYN, ts, "DROP ", fmt.Sprintf("10.5.%d.%d", i/250, i%250+1), 100+p))
+		}
+		start := time.Now()
+		appendLines(t, logPath, lines...)
+		select {
+		case <-arrived:
+			lat = append(lat, time.Since(start))
+		case <-time.After(5 * time.Second):
+			b.Fatal("no alert within 5 s")
+		}
+		// Start the next scan at a random point of the batch period.
+		time.Sleep(time.Duration(i%7) * 97 * time.Millisecond)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "ms-median")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "ms-p99")
 }

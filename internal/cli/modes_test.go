@@ -270,3 +270,31 @@ func TestFwsnortSIDs(t *testing.T) {
 		t.Errorf("--no-snort-sids still named the fwsnort rule:\n%s", out)
 	}
 }
+
+// TestDumpConf: -D lists every variable of the config (the upstream
+// check) and leaks no address, name or credential.
+func TestDumpConf(t *testing.T) {
+	e := newTestEnv(t, map[string]string{"HOME_NET": "192.0.2.0/24", "EMAIL_ADDRESSES": "secret@example.com", "SMTP_PASSWORD": "hunter2"}, "")
+	out, _, code := e.run(t, "-D")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	data, _ := os.ReadFile(e.conf)
+	for _, l := range strings.Split(string(data), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") || strings.HasSuffix(f[0], "Cmd") || !strings.Contains(l, ";") {
+			continue
+		}
+		if !strings.Contains(out, "    "+f[0]+" ") {
+			t.Errorf("-D lacks %s", f[0])
+		}
+	}
+	for _, secret := range []string{"192.0.2.0", "secret@example.com", "hunter2", "fw1"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("-D leaks %q", secret)
+		}
+	}
+	if !strings.Contains(out, "[+] iptables") {
+		t.Errorf("-D lacks the command paths:\n%s", out)
+	}
+}

@@ -93,6 +93,8 @@ func Run(args []string, env Env) int {
 	}
 
 	switch {
+	case o.DumpConf:
+		return runDumpConf(cfg, env.Stdout)
 	case o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze:
 		return runStatus(o, cfg, env)
 	case o.Kill:
