@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"github.com/psadgo/psad/internal/logsrc"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/report"
 	"github.com/psadgo/psad/internal/scan"
 	"github.com/psadgo/psad/internal/sdnotify"
 	"github.com/psadgo/psad/internal/state"
@@ -217,7 +219,21 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 				}
 				sdnotify.Send("READY=1")
 			case syscall.SIGUSR1:
-				log.Warn("USR1 state dump is not implemented yet")
+				// psad dumps its scan hash with Data::Dumper; we write the
+				// full report of the live state, which says the same in
+				// psad's own words.
+				path := fmt.Sprintf("%s.%d", cfg.Str("PRINT_SCAN_HASH"), os.Getpid())
+				var buf bytes.Buffer
+				d.Query(ctx, func(t *scan.Tracker) {
+					e := curEng.Load()
+					report.Write(&buf, t, report.Options{Version: Version, MinDL: 1, Protocols: protos,
+						Sigs: e.TopSigInfo, DetailSigs: e.DetailSigInfo, ICMPType: e.ICMPTypeName})
+				})
+				if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+					log.Error("USR1 dump", "err", err)
+				} else {
+					log.Info("USR1: state written", "file", path)
+				}
 			default:
 				sdnotify.Send("STOPPING=1")
 				stop()
@@ -523,6 +539,9 @@ func signalDaemon(cfg *config.Config, sig syscall.Signal, out, errw io.Writer) i
 		return 1
 	}
 	switch sig {
+	case syscall.SIGUSR1:
+		fmt.Fprintf(out, "[+] USR1 signal sent to psad (pid: %d); state is written to %s.%d\n", pid, cfg.Str("PRINT_SCAN_HASH"), pid)
+		return 0
 	case syscall.SIGTERM:
 		for i := 0; i < 100; i++ {
 			if p, _ := state.Running(path); p == 0 {

@@ -228,6 +228,15 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 		t.Errorf("-H: exit %d %s", code, out)
 	}
 	waitFor(t, "the HUP syslog line", func() bool { return sl.find("received HUP signal") != "" })
+	// psad -U: the daemon writes its state.
+	if out, _, code := e.run(t, "-U"); code != 0 || !strings.Contains(out, "USR1 signal sent") {
+		t.Errorf("-U: exit %d %s", code, out)
+	}
+	dump := filepath.Join(e.dir, "log", "scan_hash."+strconv.Itoa(os.Getpid()))
+	waitFor(t, "the USR1 dump", func() bool {
+		data, _ := os.ReadFile(dump)
+		return strings.Contains(string(data), "SRC:  10.1.1.1, DL: 1")
+	})
 	if st, _, _ := e.run(t, "-S"); !strings.Contains(st, "SRC:  10.1.1.1, DL: 1") {
 		t.Errorf("state lost after HUP:\n%s", st)
 	}

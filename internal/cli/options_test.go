@@ -228,7 +228,7 @@ func TestNotImplemented(t *testing.T) {
 		{[]string{"--gnuplot-title", "t", "--gnuplot"}, "gnuplot-title"},
 		{[]string{"-L"}, "fw-list-auto"},
 		{[]string{"-I", "5"}, ""},
-		{[]string{"-U"}, "USR1"},
+		{[]string{"-U"}, ""},
 		{[]string{"--reputation-feeds-list"}, "reputation-feeds-list"},
 		{[]string{"-K"}, ""},
 		{[]string{"-H", "--no-daemon"}, ""},
