@@ -144,6 +144,24 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		return 1
 	}
 	hooks(tracker, engines, cfg, o, warn)
+
+	// Scan state survives restarts in a bbolt file; IMPORT_OLD_SCANS says
+	// whether a start continues from it.
+	store, err := state.OpenStore(filepath.Join(cfg.Str("PSAD_FIFO_DIR"), "psad_state.db"))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	defer store.Close()
+	if cfg.Y("IMPORT_OLD_SCANS") {
+		n, bad, err := store.Load(tracker)
+		if err != nil {
+			warn(fmt.Sprintf("importing old scans: %v", err))
+		}
+		log.Info("imported old scans", "sources", n, "unreadable", bad)
+	} else if err := store.Forget(); err != nil {
+		warn(fmt.Sprintf("clearing old scans: %v", err))
+	}
 	var curEng atomic.Pointer[inspect.Engines]
 	curEng.Store(engines)
 
@@ -241,6 +259,43 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 			}
 		}
 	}()
+	// Save changed sources every second, so a crash loses at most that.
+	var mark uint64
+	persist := func() {
+		var srcs []scan.SourceState
+		var cs scan.CounterState
+		collect := func(t *scan.Tracker) {
+			mark = t.ChangedSince(mark, func(s *scan.Source) { srcs = append(srcs, s.Export()) })
+			if len(srcs) > 0 {
+				cs = t.ExportCounters()
+			}
+		}
+		if ctx.Err() != nil {
+			collect(tracker) // the daemon has stopped: its state is ours now
+		} else if err := d.Query(ctx, collect); err != nil {
+			return
+		}
+		if len(srcs) == 0 {
+			return
+		}
+		if err := store.Save(srcs, cs); err != nil {
+			log.Error("saving scan state", "err", err)
+		}
+	}
+	persistDone := make(chan struct{})
+	go func() {
+		defer close(persistDone)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				persist()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
 	if iv := sdnotify.WatchdogInterval(); iv > 0 {
 		go func() {
 			t := time.NewTicker(iv)
@@ -256,6 +311,8 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		}()
 	}
 	err = d.Run(ctx)
+	<-persistDone
+	persist()
 	save()
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)

@@ -362,3 +362,43 @@ func BenchmarkAlertLatency(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "ms-median")
 	b.ReportMetric(float64(lat[len(lat)*99/100].Milliseconds()), "ms-p99")
 }
+
+// TestDaemonImportsOldScans: with IMPORT_OLD_SCANS Y a restarted daemon
+// continues the scan state of the previous run.
+func TestDaemonImportsOldScans(t *testing.T) {
+	dir := t.TempDir()
+	sockPath := filepath.Join(dir, "log.sock")
+	sl := startSyslog(t, sockPath)
+	logPath := filepath.Join(dir, "messages")
+	must(t, os.WriteFile(logPath, nil, 0o600))
+	e := newTestEnv(t, map[string]string{
+		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail", "IMPORT_OLD_SCANS": "Y",
+		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
+		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
+	}, "")
+	o, _ := ParseArgs([]string{"-c", e.conf})
+	cfg, err := loadConfig(o, io.Discard)
+	must(t, err)
+	run := func(lines []string, want string) {
+		ready := make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan int, 1)
+		go func() { done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) }) }()
+		<-ready
+		time.Sleep(100 * time.Millisecond)
+		appendLines(t, logPath, lines...)
+		waitFor(t, want, func() bool { return sl.find(want) != "" })
+		cancel()
+		<-done
+	}
+	ts := time.Now().Format("Jan _2 15:04:05")
+	var first, second []string
+	for p := 0; p < 10; p++ {
+		first = append(first, fmt.Sprintf(daemonSYN, ts, "DROP ", "10.3.3.3", 3000+p))
+		second = append(second, fmt.Sprintf(daemonSYN, ts, "DROP ", "10.3.3.3", 3010+p))
+	}
+	run(first, "[3000-3009]")
+	// 10 + 10 packets reach DANGER_LEVEL2 (15) only if the first run's 10
+	// were kept.
+	run(second, "DL: 2")
+}

@@ -379,3 +379,39 @@ func TestExpire(t *testing.T) {
 		t.Fatalf("re-created pair: %+v", pr)
 	}
 }
+
+func TestExportImportRoundTrip(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	for i := 0; i < 20; i++ {
+		p := syn("10.1.1.1", "10.2.2.2", 100+i)
+		tr.Observe(t0, &p)
+	}
+	u := pkt("10.1.1.1", "10.2.2.3", fwlog.ProtoUDP, 53, 0)
+	tr.Observe(t0, &u)
+	tr.EndBatch()
+	src := tr.Source(netip.MustParseAddr("10.1.1.1"))
+	st := src.Export()
+	cs := tr.ExportCounters()
+
+	tr2 := NewTracker(DefaultSettings())
+	tr2.Import(st)
+	tr2.ImportCounters(cs)
+	s2 := tr2.Source(netip.MustParseAddr("10.1.1.1"))
+	if s2 == nil || s2.DL != src.DL || s2.Packets != 21 || len(s2.Pairs()) != 2 {
+		t.Fatalf("imported source %+v", s2)
+	}
+	if tr2.Counters.TCPPort[105] != 1 || tr2.Counters.Proto[fwlog.ProtoUDP] != 1 {
+		t.Error("counters not imported")
+	}
+	// New packets continue the imported pairs.
+	p := syn("10.1.1.1", "10.2.2.2", 5000)
+	tr2.Observe(t0, &p)
+	if pr := s2.Dst(netip.MustParseAddr("10.2.2.2")); pr.AbsNum != 21 || pr.Ranges[0].Hi != 5000 {
+		t.Errorf("continued pair: %d packets, range %+v", pr.AbsNum, pr.Ranges[0])
+	}
+	// Importing again replaces, and eviction still works afterwards.
+	tr2.Import(st)
+	if tr2.Sources() != 1 {
+		t.Fatalf("%d sources after re-import", tr2.Sources())
+	}
+}

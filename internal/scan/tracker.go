@@ -162,6 +162,7 @@ type Source struct {
 	dstIndex map[netip.Addr]*Pair
 
 	seen       uint64
+	gone       bool  // removed (replaced by Import); its age entry is void
 	sigIDs     []int // distinct signature ids matched
 	batchNo    uint64
 	batchDsts  []*Pair
@@ -399,6 +400,9 @@ func (t *Tracker) evict() {
 	var s *Source
 	for len(t.age) > 0 {
 		e := t.popAge()
+		if e.src.gone {
+			continue
+		}
 		if e.src.seen != e.seen {
 			t.pushAge(ageEntry{e.src, e.src.seen})
 			continue

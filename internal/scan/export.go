@@ -1,0 +1,170 @@
+package scan
+
+import (
+	"net/netip"
+	"time"
+)
+
+// SourceState is the saved form of a Source and its pairs, so a daemon
+// restart (IMPORT_OLD_SCANS) continues with the danger levels, counts and
+// signature records it had. Batch-only state is not kept.
+type SourceState struct {
+	Addr      netip.Addr
+	DL        int
+	Packets   int
+	SigCount  int
+	Local     bool
+	AutoDL    bool
+	OSGuesses []string
+	PosfGuess string
+	SigIDs    []int
+	LastSeen  time.Time
+	Pairs     []PairState
+}
+
+// PairState is the saved form of a Pair.
+type PairState struct {
+	Dst                                         netip.Addr
+	Start                                       time.Time
+	AbsNum                                      int
+	Protos                                      [4]uint64
+	Chains                                      []ChainCount
+	Ranges                                      [3]PortRange
+	Sigs                                        []SigRecord
+	ICMP                                        []ICMPRecord
+	PortSweep, Local                            bool
+	ToperaPkts, MasscanPkts, MiraiPkts, Mirai23 int
+}
+
+// CounterState is the saved form of the global counters, sparse.
+type CounterState struct {
+	Proto, TCPPort, UDPPort, UDPLitePort map[int]int
+	Prefix                               map[string]int
+	SigCount, SigSources                 map[int]int
+}
+
+// Export returns the saved form of src.
+func (s *Source) Export() SourceState {
+	st := SourceState{Addr: s.Addr, DL: s.DL, Packets: s.Packets, SigCount: s.SigCount, Local: s.Local, AutoDL: s.AutoDL,
+		OSGuesses: append([]string(nil), s.OSGuesses...), PosfGuess: s.PosfGuess, SigIDs: append([]int(nil), s.sigIDs...), LastSeen: s.LastSeen}
+	for _, p := range s.dstOrder {
+		st.Pairs = append(st.Pairs, PairState{
+			Dst: p.Dst, Start: p.Start, AbsNum: p.AbsNum, Protos: p.protos,
+			Chains: append([]ChainCount(nil), p.Chains...), Ranges: p.Ranges,
+			Sigs: append([]SigRecord(nil), p.Sigs...), ICMP: append([]ICMPRecord(nil), p.ICMP...),
+			PortSweep: p.PortSweep, Local: p.Local, ToperaPkts: p.ToperaPkts, MasscanPkts: p.MasscanPkts,
+			MiraiPkts: p.MiraiPkts, Mirai23: p.mirai23,
+		})
+	}
+	return st
+}
+
+// Import adds a saved source (replacing one with the same address).
+func (t *Tracker) Import(st SourceState) {
+	if old := t.sources[keyOf(st.Addr)]; old != nil {
+		t.remove(old)
+	}
+	s := t.source(st.Addr, st.LastSeen)
+	s.DL, s.Packets, s.SigCount, s.Local, s.AutoDL = st.DL, st.Packets, st.SigCount, st.Local, st.AutoDL
+	s.OSGuesses, s.PosfGuess, s.sigIDs = st.OSGuesses, st.PosfGuess, st.SigIDs
+	for _, ps := range st.Pairs {
+		p := t.newPair()
+		*p = Pair{src: s, Dst: ps.Dst, Start: ps.Start, AbsNum: ps.AbsNum, protos: ps.Protos, Ranges: ps.Ranges,
+			Sigs: ps.Sigs, ICMP: ps.ICMP, PortSweep: ps.PortSweep, Local: ps.Local,
+			ToperaPkts: ps.ToperaPkts, MasscanPkts: ps.MasscanPkts, MiraiPkts: ps.MiraiPkts, mirai23: ps.Mirai23}
+		p.Chains = append(p.chain0[:0], ps.Chains...)
+		s.addDst(p)
+		t.pairIdx[pairKey{keyOf(s.Addr), keyOf(p.Dst)}] = p
+		t.pairs++
+	}
+}
+
+// remove forgets a source and its pairs.
+func (t *Tracker) remove(s *Source) {
+	delete(t.sources, keyOf(s.Addr))
+	t.pairs -= len(s.dstOrder)
+	for _, p := range s.dstOrder {
+		delete(t.pairIdx, pairKey{keyOf(s.Addr), keyOf(p.Dst)})
+	}
+	s.batchNo = 0
+	s.gone = true // its age-heap entry is dropped when reached
+}
+
+// ChangedSince calls fn for every source that saw a packet after the
+// stamp mark and returns the current stamp, for incremental saving.
+func (t *Tracker) ChangedSince(mark uint64, fn func(*Source)) uint64 {
+	for _, s := range t.sources {
+		if s.seen > mark {
+			fn(s)
+		}
+	}
+	return t.seen
+}
+
+// ExportCounters returns the global counters in saved form.
+func (t *Tracker) ExportCounters() CounterState {
+	c := &t.Counters
+	st := CounterState{Proto: map[int]int{}, TCPPort: map[int]int{}, UDPPort: map[int]int{}, UDPLitePort: map[int]int{},
+		Prefix: map[string]int{}, SigCount: map[int]int{}, SigSources: map[int]int{}}
+	for i, n := range c.Proto {
+		if n != 0 {
+			st.Proto[i] = n
+		}
+	}
+	for i := range c.TCPPort {
+		if c.TCPPort[i] != 0 {
+			st.TCPPort[i] = c.TCPPort[i]
+		}
+		if c.UDPPort[i] != 0 {
+			st.UDPPort[i] = c.UDPPort[i]
+		}
+		if c.UDPLitePort[i] != 0 {
+			st.UDPLitePort[i] = c.UDPLitePort[i]
+		}
+	}
+	for k, v := range c.Prefix {
+		st.Prefix[k] = *v
+	}
+	for k, v := range c.SigCount {
+		st.SigCount[k] = v
+	}
+	for k, v := range c.SigSources {
+		st.SigSources[k] = v
+	}
+	return st
+}
+
+// ImportCounters replaces the global counters with saved ones.
+func (t *Tracker) ImportCounters(st CounterState) {
+	c := &t.Counters
+	for i, n := range st.Proto {
+		if i >= 0 && i < len(c.Proto) {
+			c.Proto[i] = n
+		}
+	}
+	for i, n := range st.TCPPort {
+		if i >= 0 && i < 65536 {
+			c.TCPPort[i] = n
+		}
+	}
+	for i, n := range st.UDPPort {
+		if i >= 0 && i < 65536 {
+			c.UDPPort[i] = n
+		}
+	}
+	for i, n := range st.UDPLitePort {
+		if i >= 0 && i < 65536 {
+			c.UDPLitePort[i] = n
+		}
+	}
+	for k, v := range st.Prefix {
+		n := v
+		c.Prefix[k] = &n
+	}
+	for k, v := range st.SigCount {
+		c.SigCount[k] = v
+	}
+	for k, v := range st.SigSources {
+		c.SigSources[k] = v
+	}
+}
