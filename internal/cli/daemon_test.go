@@ -383,7 +383,9 @@ func TestDaemonImportsOldScans(t *testing.T) {
 		ready := make(chan struct{})
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan int, 1)
-		go func() { done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) }) }()
+		go func() {
+			done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
+		}()
 		<-ready
 		time.Sleep(100 * time.Millisecond)
 		appendLines(t, logPath, lines...)
