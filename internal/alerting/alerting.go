@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -51,6 +52,8 @@ type Config struct {
 	Template alert.Info
 
 	Mailer mail.Sender // nil: no email (ALERTING_METHODS noemail)
+	// Script runs EXTERNAL_SCRIPT after an alert mail (nil: off).
+	Script interface{ Alerted(src netip.Addr) }
 	Syslog Syslog      // nil: no syslog (nosyslog)
 	// Stdout, when set, receives the alert text instead of mail
 	// (--no-daemon).
@@ -175,6 +178,9 @@ func (a *Alerter) Batch(b *daemon.Batch) {
 			default:
 				a.emails[key]++
 				a.enqueue(&mail.Message{From: c.From, To: c.To, Subject: alert.Subject(c.AlertPrefix, &in), Body: body})
+				if c.Script != nil {
+					c.Script.Alerted(src.Addr)
+				}
 			}
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/psadgo/psad/internal/alert"
+	"github.com/psadgo/psad/internal/alert/extscript"
 	"github.com/psadgo/psad/internal/alert/mail"
 	"github.com/psadgo/psad/internal/alert/syslogout"
 	"github.com/psadgo/psad/internal/alerting"
@@ -366,6 +367,14 @@ func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, l
 	}
 	if o.NoDaemon {
 		ac.Stdout = env.Stdout
+	}
+	if cfg.Y("ENABLE_EXT_SCRIPT_EXEC") && !o.NoDaemon {
+		r, err := extscript.New(extscript.Config{Command: cfg.Str("EXTERNAL_SCRIPT"), PerAlert: cfg.Y("EXEC_EXT_SCRIPT_PER_ALERT"),
+			Logf: func(f string, a ...any) { log.Warn(fmt.Sprintf(f, a...)) }})
+		if err != nil {
+			return nil, nil, err
+		}
+		ac.Script = r
 	}
 	var w *syslogout.Writer
 	if !noSyslog {

@@ -37,7 +37,7 @@ var allowed = map[string][]string{
 
 // execOK lists the packages made for running commands: the mail and
 // sendmail sender and the journalctl reader.
-var execOK = []string{"internal/alert/mail", "internal/logsrc"}
+var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc"}
 
 // noOS lists packages that must do no I/O of their own.
 var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr"}
