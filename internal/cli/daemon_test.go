@@ -404,3 +404,68 @@ func TestDaemonImportsOldScans(t *testing.T) {
 	// were kept.
 	run(second, "DL: 2")
 }
+
+func freePort(t *testing.T, network string) string {
+	t.Helper()
+	if network == "udp" {
+		c, err := net.ListenPacket("udp", "127.0.0.1:0")
+		must(t, err)
+		defer c.Close()
+		return c.LocalAddr().String()
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestDaemonSyslogListener: log-server mode. RFC 3164 over UDP and RFC
+// 5424 over TCP reach detection; garbage and non-kernel messages are
+// counted and do not stop the listener.
+func TestDaemonSyslogListener(t *testing.T) {
+	dir := t.TempDir()
+	sockPath := filepath.Join(dir, "log.sock")
+	sl := startSyslog(t, sockPath)
+	udpAddr, tcpAddr := freePort(t, "udp"), freePort(t, "tcp")
+	e := newTestEnv(t, map[string]string{
+		"IPT_SYSLOG_FILE": filepath.Join(dir, "unused"), "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
+		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
+		"SYSLOG_LISTEN_UDP": udpAddr, "SYSLOG_LISTEN_TCP": tcpAddr,
+		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
+	}, "")
+	o, _ := ParseArgs([]string{"-c", e.conf})
+	cfg, err := loadConfig(o, io.Discard)
+	must(t, err)
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
+	}()
+	<-ready
+	defer func() { cancel(); <-done }()
+	time.Sleep(100 * time.Millisecond)
+	logLine := "DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0"
+
+	u, err := net.Dial("udp", udpAddr)
+	must(t, err)
+	defer u.Close()
+	u.Write([]byte{0xff, 0x00, 0x13, 0x37}) // garbage
+	u.Write([]byte("<13>" + time.Now().Format(time.Stamp) + " fw5 logger: " + fmt.Sprintf(logLine, "10.6.6.6", 22)))
+	for p := 0; p < 5; p++ {
+		u.Write([]byte("<4>" + time.Now().Format(time.Stamp) + " fw5 kernel: " + fmt.Sprintf(logLine, "10.4.4.4", 4000+p)))
+	}
+	waitFor(t, "a scan sent over UDP", func() bool { return sl.find("10.4.4.4 -> 192.168.10.1 tcp: [4000-4004]") != "" })
+
+	c, err := net.Dial("tcp", tcpAddr)
+	must(t, err)
+	defer c.Close()
+	for p := 0; p < 5; p++ {
+		msg := "<4>1 " + time.Now().Format("2006-01-02T15:04:05.000000Z07:00") + " fw6 kernel - - - " + fmt.Sprintf(logLine, "10.4.4.5", 5000+p)
+		fmt.Fprintf(c, "%d %s", len(msg), msg) // octet counting
+	}
+	waitFor(t, "a scan sent over TCP", func() bool { return sl.find("10.4.4.5 -> 192.168.10.1 tcp: [5000-5004]") != "" })
+	if sl.find("10.6.6.6") != "" {
+		t.Error("a message tagged logger was acted on")
+	}
+}
