@@ -7,12 +7,14 @@
 package alerting
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/psadgo/psad/internal/alert/mail"
 	"github.com/psadgo/psad/internal/daemon"
 	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/report"
 	"github.com/psadgo/psad/internal/scan"
 )
 
@@ -52,9 +55,13 @@ type Config struct {
 	Template alert.Info
 
 	Mailer mail.Sender // nil: no email (ALERTING_METHODS noemail)
+	// SigInfo names signatures and PsadID tells psad_ids, for the
+	// per-pair signatures files.
+	SigInfo report.SigInfo
+	PsadID  func(id int) bool
 	// Script runs EXTERNAL_SCRIPT after an alert mail (nil: off).
 	Script interface{ Alerted(src netip.Addr) }
-	Syslog Syslog      // nil: no syslog (nosyslog)
+	Syslog Syslog // nil: no syslog (nosyslog)
 	// Stdout, when set, receives the alert text instead of mail
 	// (--no-daemon).
 	Stdout interface{ Write([]byte) (int, error) }
@@ -208,7 +215,35 @@ func (a *Alerter) writeFiles(src *scan.Source, pair *scan.Pair, body []byte) {
 		a.cfg.Log.Error("alert files", "err", err)
 		return
 	}
+	dst := fwlog.AddrString(pair.Dst)
 	os.WriteFile(filepath.Join(dir, "danger_level"), []byte(fmt.Sprintf("%d\n", src.DL)), 0o600)
-	os.WriteFile(filepath.Join(dir, fwlog.AddrString(pair.Dst)+"_email_alert"), body, 0o600)
-	os.WriteFile(filepath.Join(dir, fwlog.AddrString(pair.Dst)+"_start_time"), []byte(fmt.Sprintf("%d\n", pair.Start.Unix())), 0o600)
+	if a.cfg.Stdout == nil {
+		os.WriteFile(filepath.Join(dir, dst+"_email_alert"), body, 0o600)
+	}
+	os.WriteFile(filepath.Join(dir, dst+"_start_time"), []byte(fmt.Sprintf("%d\n", pair.Start.Unix())), 0o600)
+	var b bytes.Buffer
+	report.PairPacketCounters(&b, pair)
+	WriteAtomic(filepath.Join(dir, dst+"_packet_ctr"), b.Bytes())
+	if len(pair.Sigs) > 0 {
+		b.Reset()
+		report.PairSignatures(&b, pair, a.cfg.Clock().Unix(), a.cfg.SigInfo, a.cfg.PsadID)
+		WriteAtomic(filepath.Join(dir, dst+"_signatures"), b.Bytes())
+	}
+	if len(src.OSGuesses) > 0 {
+		WriteAtomic(filepath.Join(dir, "p0f_guess"), []byte(strings.Join(src.OSGuesses, "\n")+"\n"))
+	}
+	if src.PosfGuess != "" {
+		WriteAtomic(filepath.Join(dir, "os_guess"), []byte(src.PosfGuess+"\n"))
+	}
+}
+
+// WriteAtomic replaces path with data through a temporary file and a
+// rename, so readers (psad -S of other tools, scripts) never see half a
+// file.
+func WriteAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

@@ -188,6 +188,7 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		Tracker: tracker,
 		Alert: func(b *daemon.Batch) {
 			alerter.Batch(b)
+			writeTopFiles(cfg, b.Tracker, curEng.Load())
 			save()
 		},
 		Reload: func() (*daemon.Engine, error) {
@@ -337,6 +338,14 @@ func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, l
 		Hostname: cfg.Str("HOSTNAME"), Version: Version, Dir: cfg.Str("PSAD_DIR"), Log: log,
 	}
 	ac.ProgPath, _ = os.Executable()
+	ac.SigInfo = eng.DetailSigInfo
+	ac.PsadID = func(id int) bool {
+		if eng.Sigs == nil {
+			return false
+		}
+		s := eng.Sigs.Lookup(id)
+		return s != nil && s.PsadID
+	}
 	ac.Template = alert.Info{
 		ICMPTypeName:          eng.ICMPTypeName,
 		ProtocolScanThreshold: cfg.Int("PROTOCOL_SCAN_THRESHOLD"),
@@ -621,5 +630,33 @@ func signalDaemon(cfg *config.Config, sig syscall.Signal, out, errw io.Writer) i
 	default:
 		fmt.Fprintf(out, "[+] HUP signal sent to psad (pid: %d).\n", pid)
 		return 0
+	}
+}
+
+// writeTopFiles rewrites psad's global counter and top files in PSAD_DIR
+// (packet_ctr, ipt_prefix_ctr, top_ports, top_sigs, top_attackers), which
+// scripts and dashboards read.
+func writeTopFiles(cfg *config.Config, t *scan.Tracker, e *inspect.Engines) {
+	dir := cfg.Str("PSAD_DIR")
+	if dir == "" {
+		return
+	}
+	files := []struct {
+		name  string
+		write func(w io.Writer)
+	}{
+		{"packet_ctr", func(w io.Writer) { report.PacketCounters(w, t) }},
+		{"ipt_prefix_ctr", func(w io.Writer) { report.PrefixCounters(w, t) }},
+		{"top_ports", func(w io.Writer) { report.TopPorts(w, t, cfg.Int("TOP_PORTS_LOG_THRESHOLD")) }},
+		{"top_sigs", func(w io.Writer) { report.TopSigs(w, t, cfg.Int("TOP_SIGS_LOG_THRESHOLD"), e.TopSigInfo) }},
+		{"top_attackers", func(w io.Writer) {
+			report.TopAttackers(w, t, report.FileLimits{IPs: cfg.Int("TOP_IP_LOG_THRESHOLD"), MinDL: cfg.Int("MIN_DANGER_LEVEL")})
+		}},
+	}
+	os.MkdirAll(dir, 0o700)
+	for _, f := range files {
+		var b bytes.Buffer
+		f.write(&b)
+		alerting.WriteAtomic(filepath.Join(dir, f.name), b.Bytes())
 	}
 }

@@ -210,6 +210,20 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 		t.Error(err)
 	}
 
+	// psad's files under PSAD_DIR.
+	for name, want := range map[string]string{
+		"top_attackers":                    "10.1.1.1        1 6 ",
+		"top_ports":                        "tcp 1000  1",
+		"packet_ctr":                       "     tcp: 6",
+		"10.1.1.1/192.168.10.1_packet_ctr": "INPUT_eth0_tcp:  6 [1000-1005]",
+		"10.1.1.1/danger_level":            "1",
+	} {
+		data, err := os.ReadFile(filepath.Join(e.dir, "log", name))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s: %v, want a line with %q:\n%s", name, err, want, data)
+		}
+	}
+
 	// psad -S asks the running daemon for its report.
 	st, sterr, code := e.run(t, "-S")
 	if code != 0 || !strings.Contains(st, fmt.Sprintf("[+] psad (pid: %d)", os.Getpid())) ||
