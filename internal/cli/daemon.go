@@ -660,3 +660,48 @@ func writeTopFiles(cfg *config.Config, t *scan.Tracker, e *inspect.Engines) {
 		alerting.WriteAtomic(filepath.Join(dir, f.name), b.Bytes())
 	}
 }
+
+// runRestart is -R: stop the running daemon and start it again with the
+// arguments it was started with (PSAD_CMDLINE_FILE), detached from this
+// terminal. psad 2.4.6 restarted through a shell and, without a saved
+// command line, with the default configuration; we never use a shell and
+// fall back to this invocation's -c/-O.
+func runRestart(o *Options, cfg *config.Config, env Env) int {
+	args := []string{}
+	if data, err := os.ReadFile(cfg.Str("PSAD_CMDLINE_FILE")); err == nil {
+		args = strings.Fields(strings.SplitN(string(data), "\n", 2)[0])
+	}
+	if len(args) == 0 {
+		if o.Config != "" {
+			args = append(args, "-c", o.Config)
+		}
+		if len(o.OverrideConfig) > 0 {
+			args = append(args, "-O", strings.Join(o.OverrideConfig, ","))
+		}
+	}
+	if code := signalDaemon(cfg, syscall.SIGTERM, env.Stdout, env.Stderr); code != 0 {
+		return code
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	defer null.Close()
+	fmt.Fprintf(env.Stdout, "[+] Restarting psad daemons on %s\n", cfg.Str("HOSTNAME"))
+	p, err := os.StartProcess(self, append([]string{self}, args...), &os.ProcAttr{
+		Files: []*os.File{null, null, null},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] restarting psad: %v\n", err)
+		return 1
+	}
+	p.Release()
+	return 0
+}

@@ -124,7 +124,6 @@ func TestRefusals(t *testing.T) {
 		{[]string{"-S"}, 1, "pid file"},
 		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-write-data"}, 2, "not implemented yet: --analysis-write-data"},
 		{[]string{"-U"}, 1, "psad is not running"},
-		{[]string{"-R"}, 2, "not implemented yet: --Restart"},
 		{[]string{"--bogus"}, 255, "Unknown option: bogus"},
 		{[]string{"-p", "5"}, 255, "is ambiguous"},
 		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-fields", "SRC:1.2.3.4,DST:5.6.7.8"}, 255, "Unrecognized value for src"},

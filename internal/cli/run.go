@@ -101,6 +101,8 @@ func Run(args []string, env Env) int {
 		return signalDaemon(cfg, syscall.SIGTERM, env.Stdout, env.Stderr)
 	case o.HUP:
 		return signalDaemon(cfg, syscall.SIGHUP, env.Stdout, env.Stderr)
+	case o.Restart:
+		return runRestart(o, cfg, env)
 	case o.USR1:
 		return signalDaemon(cfg, syscall.SIGUSR1, env.Stdout, env.Stderr)
 	case !o.Analyze && !o.CSV && !o.Benchmark:
