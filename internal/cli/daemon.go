@@ -125,6 +125,19 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 	warn := func(s string) { log.Warn(s) }
 
+	for _, f := range []struct {
+		on   bool
+		what string
+	}{
+		{cfg.Y("ENABLE_DNS_LOOKUPS") && !o.NoRDNS, "reverse DNS in alerts (ENABLE_DNS_LOOKUPS)"},
+		{cfg.Y("ENABLE_WHOIS_LOOKUPS") && !o.NoWhois, "whois in alerts (ENABLE_WHOIS_LOOKUPS)"},
+		{cfg.Y("ENABLE_DSHIELD_ALERTS"), "DShield reports (ENABLE_DSHIELD_ALERTS)"},
+		{cfg.Y("ENABLE_AUTO_IDS"), "auto-blocking (ENABLE_AUTO_IDS)"},
+	} {
+		if f.on {
+			log.Warn("not implemented yet, ignored: " + f.what)
+		}
+	}
 	pidPath := cfg.Str("PSAD_PID_FILE")
 	pid, err := state.Acquire(pidPath)
 	if err != nil {
