@@ -59,6 +59,15 @@ type Config struct {
 	// per-pair signatures files.
 	SigInfo report.SigInfo
 	PsadID  func(id int) bool
+	// Lookups gives reverse DNS names and whois text without blocking
+	// (nil: lookups off). A result not known yet is started in the
+	// background and appears in later alerts.
+	Lookups interface {
+		Lookup(ip netip.Addr) (dnsName, whois string)
+	}
+	DNSOn, WhoisOn bool
+	// WhoisForceSrc is ENABLE_WHOIS_FORCE_SRC_IP.
+	WhoisForceSrc bool
 	// Script runs EXTERNAL_SCRIPT after an alert mail (nil: off).
 	Script interface{ Alerted(src netip.Addr) }
 	Syslog Syslog // nil: no syslog (nosyslog)
@@ -162,6 +171,22 @@ func (a *Alerter) Batch(b *daemon.Batch) {
 			in.Hostname, in.Version, in.ProgPath = c.Hostname, c.Version, c.ProgPath
 			in.OSGuesses, in.PosfGuess = src.OSGuesses, src.PosfGuess
 			in.TotalEmailAlerts = a.emails[key] + 1
+			if c.Lookups != nil {
+				in.DNSLookups = c.DNSOn
+				srcDNS, srcWhois := c.Lookups.Lookup(src.Addr)
+				dstDNS, dstWhois := c.Lookups.Lookup(pair.Dst)
+				if c.DNSOn {
+					in.SrcDNS, in.DstDNS = srcDNS, dstDNS
+				}
+				if c.WhoisOn {
+					// psad looks up the destination when the source is
+					// local and the destination is not.
+					in.Whois = srcWhois
+					if !c.WhoisForceSrc && src.Local && !pair.Local {
+						in.Whois, in.WhoisDst = dstWhois, true
+					}
+				}
+			}
 			if c.SigSyslog {
 				for _, l := range alert.SigLines(&in, c.SigSyslogN) {
 					a.syslog(l)

@@ -28,6 +28,7 @@ import (
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
+	"github.com/psadgo/psad/internal/lookup"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
 	"github.com/psadgo/psad/internal/report"
@@ -129,8 +130,6 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		on   bool
 		what string
 	}{
-		{cfg.Y("ENABLE_DNS_LOOKUPS") && !o.NoRDNS, "reverse DNS in alerts (ENABLE_DNS_LOOKUPS)"},
-		{cfg.Y("ENABLE_WHOIS_LOOKUPS") && !o.NoWhois, "whois in alerts (ENABLE_WHOIS_LOOKUPS)"},
 		{cfg.Y("ENABLE_DSHIELD_ALERTS"), "DShield reports (ENABLE_DSHIELD_ALERTS)"},
 		{cfg.Y("ENABLE_AUTO_IDS"), "auto-blocking (ENABLE_AUTO_IDS)"},
 	} {
@@ -389,6 +388,18 @@ func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, l
 	}
 	if o.NoDaemon {
 		ac.Stdout = env.Stdout
+	}
+	ac.DNSOn = cfg.Y("ENABLE_DNS_LOOKUPS") && !o.NoRDNS
+	ac.WhoisOn = cfg.Y("ENABLE_WHOIS_LOOKUPS") && !o.NoWhois
+	ac.WhoisForceSrc = cfg.Y("ENABLE_WHOIS_FORCE_SRC_IP")
+	if ac.DNSOn || ac.WhoisOn {
+		whoisTimeout := time.Duration(cfg.Int("WHOIS_TIMEOUT")) * time.Second
+		ac.Lookups = lookup.NewCache(lookup.CacheConfig{
+			Whois:      lookup.WhoisConfig{Server: none(cfg.Str("WHOIS_SERVER")), Timeout: whoisTimeout},
+			DNS:        lookup.ResolverConfig{Server: none(cfg.Str("DNS_SERVER"))},
+			WhoisReuse: cfg.Int("WHOIS_LOOKUP_THRESHOLD"), DNSReuse: cfg.Int("DNS_LOOKUP_THRESHOLD"),
+			NoWhois: !ac.WhoisOn, NoDNS: !ac.DNSOn, ForceASCII: cfg.Y("ENABLE_WHOIS_FORCE_ASCII"), Logger: log,
+		})
 	}
 	if cfg.Y("ENABLE_EXT_SCRIPT_EXEC") && !o.NoDaemon {
 		r, err := extscript.New(extscript.Config{Command: cfg.Str("EXTERNAL_SCRIPT"), PerAlert: cfg.Y("EXEC_EXT_SCRIPT_PER_ALERT"),

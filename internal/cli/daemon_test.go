@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	smtp "github.com/emersion/go-smtp"
+	"github.com/miekg/dns"
 )
 
 // mailbox is an in-process SMTP server (emersion/go-smtp).
@@ -481,5 +483,101 @@ func TestDaemonSyslogListener(t *testing.T) {
 	waitFor(t, "a scan sent over TCP", func() bool { return sl.find("10.4.4.5 -> 192.168.10.1 tcp: [5000-5004]") != "" })
 	if sl.find("10.6.6.6") != "" {
 		t.Error("a message tagged logger was acted on")
+	}
+}
+
+// TestDaemonLookups: reverse DNS and whois (servers started by the test)
+// reach the alert mail, and hostile whois text cannot add a header or a
+// mail command.
+func TestDaemonLookups(t *testing.T) {
+	mb, port := startSMTP(t)
+	// whois server: one hostile record.
+	wl, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	defer wl.Close()
+	go func() {
+		for {
+			c, err := wl.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				bufio.NewReader(c).ReadString('\n')
+				io.WriteString(c, "NetRange: 10.0.0.0 - 10.255.255.255\r\nOrgName: Test Org\r\nBcc: evil@example.com\r\n~! touch /tmp/pwned\r\n\x1b[2Jdone\r\n")
+			}()
+		}
+	}()
+	// DNS server: PTR for 10.1.1.1.
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	must(t, err)
+	dsrv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		if len(r.Question) == 1 && r.Question[0].Name == "1.1.1.10.in-addr.arpa." {
+			m.Answer = append(m.Answer, &dns.PTR{Hdr: dns.RR_Header{Name: r.Question[0].Name, Rrtype: dns.TypePTR, Class: dns.ClassINET, Ttl: 60}, Ptr: "scanner.example.net."})
+		} else {
+			m.Rcode = dns.RcodeNameError
+		}
+		w.WriteMsg(m)
+	})}
+	go dsrv.ActivateAndServe()
+	defer dsrv.Shutdown()
+
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "messages")
+	must(t, os.WriteFile(logPath, nil, 0o600))
+	e := newTestEnv(t, map[string]string{
+		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "EMAIL_ADDRESSES": "admin@example.com",
+		"SMTP_SERVER": "127.0.0.1", "SMTP_PORT": strconv.Itoa(port), "SMTP_STARTTLS": "no",
+		"ALERTING_METHODS": "nosyslog", "ENABLE_DNS_LOOKUPS": "Y", "ENABLE_WHOIS_LOOKUPS": "Y",
+		"DNS_SERVER": pc.LocalAddr().String(), "WHOIS_SERVER": wl.Addr().String(),
+		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
+	}, "")
+	o, _ := ParseArgs([]string{"-c", e.conf})
+	cfg, err := loadConfig(o, io.Discard)
+	must(t, err)
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
+	}()
+	<-ready
+	defer func() { cancel(); <-done }()
+	time.Sleep(100 * time.Millisecond)
+	ts := time.Now().Format("Jan _2 15:04:05")
+	scanFrom := func(first int) {
+		var ls []string
+		for p := first; p < first+5; p++ {
+			ls = append(ls, fmt.Sprintf(daemonSYN, ts, "DROP ", "10.1.1.1", p))
+		}
+		appendLines(t, logPath, ls...)
+	}
+	// The first alert starts the lookups; a later one carries them.
+	scanFrom(100)
+	waitFor(t, "the first mail", func() bool { return len(mb.all()) >= 1 })
+	var withNames string
+	for i := 0; i < 10 && withNames == ""; i++ {
+		time.Sleep(300 * time.Millisecond)
+		scanFrom(200 + 10*i)
+		waitFor(t, "another mail", func() bool { return len(mb.all()) >= i+2 })
+		for _, m := range mb.all() {
+			if strings.Contains(m, "scanner.example.net") && strings.Contains(m, "OrgName: Test Org") {
+				withNames = m
+			}
+		}
+	}
+	if withNames == "" {
+		t.Fatalf("no mail carried the DNS name and whois record:\n%s", strings.Join(mb.all(), "\n----\n"))
+	}
+	head, body, _ := strings.Cut(strings.ReplaceAll(withNames, "\r\n", "\n"), "\n\n")
+	if strings.Contains(head, "evil@") {
+		t.Errorf("whois text reached the headers:\n%s", head)
+	}
+	for _, l := range strings.Split(body, "\n") {
+		if strings.HasPrefix(l, "~") || strings.HasPrefix(strings.ToLower(l), "bcc:") || strings.ContainsRune(l, 0x1b) {
+			t.Errorf("hostile whois line survived: %q", l)
+		}
 	}
 }

@@ -56,6 +56,9 @@ func newTestEnv(t *testing.T, settings map[string]string, autoDL string) *testEn
 		"HOSTNAME":      "fw",
 		"P0F_FILE":      filepath.Join(etc, "p0f.fp"),
 		"AUTO_DL_FILE":  filepath.Join(etc, "auto_dl"),
+		// Tests talk to no DNS or whois server but their own.
+		"ENABLE_DNS_LOOKUPS":   "N",
+		"ENABLE_WHOIS_LOOKUPS": "N",
 	}
 	for k, v := range settings {
 		all[k] = v

@@ -51,8 +51,9 @@ type CacheConfig struct {
 	ForceASCII bool
 
 	// OnResult, if set, is called after each finished lookup with what is
-	// now known about ip. It runs on a lookup goroutine, never with the
-	// cache locked, and must not block for long.
+	// now known about ip. It runs on a lookup goroutine after waiters in
+	// [Cache.Wait] have been released, never with the cache locked, and
+	// must not block for long.
 	OnResult func(ip netip.Addr, dnsName, whois string)
 
 	// Logger receives lookup failures at debug level; nil discards them.
