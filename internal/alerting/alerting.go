@@ -272,3 +272,16 @@ func WriteAtomic(path string, data []byte) error {
 	}
 	return os.Rename(tmp, path)
 }
+
+// Mail queues a message on the alert mailer (DShield reports and other
+// non-alert mail); it reports false when no mailer is configured.
+func (a *Alerter) Mail(m *mail.Message) bool {
+	if a.cfg.Mailer == nil {
+		return false
+	}
+	if m.From == "" {
+		m.From = a.cfg.From
+	}
+	a.enqueue(m)
+	return true
+}

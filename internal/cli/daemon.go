@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -25,6 +26,7 @@ import (
 	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/daemon"
+	"github.com/psadgo/psad/internal/dshield"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
@@ -130,7 +132,6 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		on   bool
 		what string
 	}{
-		{cfg.Y("ENABLE_DSHIELD_ALERTS"), "DShield reports (ENABLE_DSHIELD_ALERTS)"},
 		{cfg.Y("ENABLE_AUTO_IDS"), "auto-blocking (ENABLE_AUTO_IDS)"},
 	} {
 		if f.on {
@@ -194,13 +195,25 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
+	var ds *dshield.Collector
+	var onPacket func(time.Time, *fwlog.Packet)
+	if cfg.Y("ENABLE_DSHIELD_ALERTS") {
+		iv := time.Duration(max(cfg.Int("DSHIELD_ALERT_INTERVAL"), 1)) * time.Hour
+		ds = dshield.New(cfg.Str("DSHIELD_USER_ID"), iv, cfg.Int("DSHIELD_DL_THRESHOLD"), time.Now())
+		onPacket = ds.Add
+		log.Warn("DShield reporting is on: every logged packet is sent to " + cfg.Str("DSHIELD_ALERT_EMAIL"))
+	}
 	d := daemon.New(daemon.Config{
-		Sources: sources,
-		Engine:  eng,
-		Tracker: tracker,
+		OnPacket: onPacket,
+		Sources:  sources,
+		Engine:   eng,
+		Tracker:  tracker,
 		Alert: func(b *daemon.Batch) {
 			alerter.Batch(b)
 			writeTopFiles(cfg, b.Tracker, curEng.Load())
+			if ds != nil && ds.Due(b.Now) {
+				sendDShield(cfg, ds, b, alerter, syslogW, log)
+			}
 			save()
 		},
 		Reload: func() (*daemon.Engine, error) {
@@ -728,4 +741,30 @@ func runRestart(o *Options, cfg *config.Config, env Env) int {
 	}
 	p.Release()
 	return 0
+}
+
+// sendDShield mails the buffered DShield records (DSHIELD_ALERT_EMAIL),
+// writes DSHIELD_EMAIL_FILE and DSHIELD_COUNTER_FILE, and logs psad's
+// syslog line.
+func sendDShield(cfg *config.Config, ds *dshield.Collector, b *daemon.Batch, a *alerting.Alerter, sl *syslogout.Writer, log *slog.Logger) {
+	subject, body, n := ds.Report(b.Now, Version, func(ip netip.Addr) int {
+		if s := b.Tracker.Source(ip); s != nil {
+			return s.DL
+		}
+		return 0
+	})
+	if n == 0 {
+		return
+	}
+	to := cfg.Str("DSHIELD_ALERT_EMAIL")
+	alerting.WriteAtomic(cfg.Str("DSHIELD_EMAIL_FILE"), body)
+	alerting.WriteAtomic(cfg.Str("DSHIELD_COUNTER_FILE"), []byte(ds.Counters()))
+	from := none(cfg.Str("DSHIELD_USER_EMAIL"))
+	if !a.Mail(&mail.Message{From: from, To: []string{to}, Subject: subject, Body: body}) {
+		log.Error("DShield report not sent: no mailer configured")
+		return
+	}
+	if sl != nil {
+		sl.Send(fmt.Sprintf("sent %d lines of log data to %s", n, to))
+	}
 }

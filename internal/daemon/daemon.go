@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/scan"
 )
@@ -73,6 +74,9 @@ type Config struct {
 	Ready func()
 	// Processed, when set, is called after each line is processed (tests).
 	Processed func()
+	// OnPacket, when set, sees every packet that reached the scan state
+	// (DShield records), on the daemon goroutine.
+	OnPacket func(now time.Time, p *fwlog.Packet)
 }
 
 // Daemon is a running detector.
@@ -259,6 +263,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) process(eng *Engine, line []byte, before map[*scan.Source]int) {
 	pl := eng.Pipeline
 	o := pl.Process(line)
+	if o == pipeline.Accepted && d.cfg.OnPacket != nil {
+		d.cfg.OnPacket(d.cfg.Clock(), &pl.Packet)
+	}
 	if o == pipeline.Accepted {
 		if src := d.cfg.Tracker.Source(pl.Packet.Src); src != nil {
 			if _, seen := before[src]; !seen {

@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"internal/csvout":    {"internal/fwlog", "internal/fieldexpr"},
 	"internal/sig":       {"internal/fwlog"},
 	"internal/syslogd":   {},
+	"internal/dshield":   {"internal/fwlog"},
 	"internal/daemon":    {"internal/pipeline", "internal/scan"},
 	"internal/icmptype":  {},
 	"internal/osfp":      {"internal/fwlog"},
@@ -40,7 +41,7 @@ var allowed = map[string][]string{
 var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc"}
 
 // noOS lists packages that must do no I/O of their own.
-var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr"}
+var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr", "internal/dshield"}
 
 func packages(t *testing.T) map[string]*build.Package {
 	t.Helper()
