@@ -30,7 +30,7 @@ var allowed = map[string][]string{
 	"internal/sig":       {"internal/fwlog"},
 	"internal/syslogd":   {},
 	"internal/dshield":   {"internal/fwlog"},
-	"internal/daemon":    {"internal/pipeline", "internal/scan"},
+	"internal/daemon":    {"internal/fwlog", "internal/pipeline", "internal/scan"},
 	"internal/icmptype":  {},
 	"internal/osfp":      {"internal/fwlog"},
 	"internal/inspect":   {"internal/config", "internal/fwlog", "internal/icmptype", "internal/osfp", "internal/scan", "internal/sig"},
