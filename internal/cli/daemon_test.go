@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -145,7 +144,7 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	o.NoDaemon = false // mail, not stdout; --no-daemon only keeps the test in the foreground
 	cfg, err := loadConfig(o, io.Discard)
 	must(t, err)
-	var out, errb bytes.Buffer
+	var out, errb syncBuffer
 	ready := make(chan struct{})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)

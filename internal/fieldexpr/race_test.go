@@ -1,0 +1,5 @@
+//go:build race
+
+package fieldexpr
+
+func init() { raceEnabled = true }
