@@ -14,8 +14,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/psadgo/psad/internal/alert"
+	"github.com/psadgo/psad/internal/alerting"
 	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/config"
+	"github.com/psadgo/psad/internal/daemon"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
@@ -40,6 +43,9 @@ type Setup struct {
 	SummaryOnly bool // --status-summary
 	NoIPTErrors bool // --no-ipt-errors
 	NoAutoDL    bool // --no-auto-dl
+	// WriteData is --analysis-write-data: run the alert cycle over every
+	// source, writing psad's per-source files under ANALYSIS_MODE_DIR.
+	WriteData bool
 	// Engines selects the signature, ICMP and OS engines (--no-* switches).
 	Engines    inspect.Options
 	AutoDLFile string
@@ -78,8 +84,9 @@ func Run(s Setup) int {
 		fmt.Fprintf(errw, "[*] %v\n", err)
 		return 1
 	}
-	// -A writes no alerts yet, so the per-batch detail they need is skipped.
-	settings.NoBatchDetail = true
+	// Without --analysis-write-data -A writes no alerts, so the per-batch
+	// detail they need is skipped.
+	settings.NoBatchDetail = !s.WriteData
 	tracker := scan.NewTracker(settings)
 	// A one-shot analysis keeps nearly everything it allocates until the
 	// report, so collecting garbage often only costs time; the memory
@@ -324,6 +331,9 @@ func Run(s Setup) int {
 			fmt.Fprintf(out, "[+] These results are available in: %s\n", dirs.output)
 		}
 	}
+	if s.WriteData && dirs.amDir != "" {
+		writeData(s, dirs, tracker, batch, engines, out, errw)
+	}
 	errLog.summary(errw)
 	if tracker.Evicted > 0 {
 		fmt.Fprintf(errw, "[-] %d scan sources were forgotten to stay within MAX_SCAN_SOURCES=%d; raise it (or --max-sources) to keep them all.\n",
@@ -410,6 +420,7 @@ func loadAutoDL(c *config.Config, override string, errw io.Writer) (*autodl.List
 }
 
 type dirs struct {
+	amDir  string // ANALYSIS_MODE_DIR, "" when it could not be made
 	errLog string // rewritten FW_ERROR_LOG
 	output string // ANALYSIS_OUTPUT_FILE, "" when it cannot be written
 }
@@ -434,6 +445,8 @@ func prepareDirs(c *config.Config, out, errw io.Writer) dirs {
 	}
 	if err := os.MkdirAll(filepath.Join(amDir, "errs"), 0o700); err != nil {
 		fmt.Fprintf(errw, "[-] Cannot create %s: %v\n", amDir, err)
+	} else {
+		d.amDir = amDir
 	}
 	d.errLog = c.Str("FW_ERROR_LOG")
 	if rel, ok := strings.CutPrefix(d.errLog, psadDir+"/"); ok {
@@ -511,4 +524,42 @@ func (e *errorLog) close() {
 	if e.f != nil {
 		e.f.Close()
 	}
+}
+
+// debugSyslog prints what the daemon would send to syslog, as psad's
+// debug mode does ("[+] syslog msg: ..."); without --debug nothing.
+type debugSyslog struct{ w io.Writer }
+
+func (d debugSyslog) Send(msg string) error {
+	_, err := fmt.Fprintf(d.w, "[+] syslog msg: %s\n", msg)
+	return err
+}
+
+// writeData is --analysis-write-data: psad's alert cycle over every
+// source with its files under ANALYSIS_MODE_DIR (no mail: -e is not
+// implemented yet), and in debug mode the syslog lines it would send.
+func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspect.Engines, out, errw io.Writer) {
+	c := s.Config
+	fmt.Fprintf(out, "[+] Writing %s/<IP> directories.\n", d.amDir)
+	if len(batch) > 1000 {
+		fmt.Fprintln(out, "    This may take a while...")
+	}
+	ac := alerting.Config{
+		MinDL: c.Int("MIN_DANGER_LEVEL"), EmailDL: c.Int("EMAIL_ALERT_DANGER_LEVEL"), AlertAll: true,
+		SigSyslog: c.Y("ENABLE_SIG_MSG_SYSLOG"), SigSyslogN: c.Int("SIG_MSG_SYSLOG_THRESHOLD"),
+		Hostname: c.Str("HOSTNAME"), Version: s.Version, Dir: d.amDir, SigInfo: e.DetailSigInfo,
+		Template: alert.Info{ICMPTypeName: e.ICMPTypeName, ProtocolScanThreshold: c.Int("PROTOCOL_SCAN_THRESHOLD"),
+			SnortSIDStr: c.Str("SNORT_SID_STR"), MACReporting: c.Y("ENABLE_MAC_ADDR_REPORTING"),
+			Sigs: func(id int) (string, string, string, []string, bool, []int, bool) {
+				msg, proto, ok := e.DetailSigInfo(id)
+				return msg, proto, "", nil, false, nil, ok
+			}},
+		Clock: s.Now,
+	}
+	if s.Debug {
+		ac.Syslog = debugSyslog{errw}
+	}
+	a := alerting.New(ac)
+	defer a.Close()
+	a.Batch(&daemon.Batch{Now: s.Now(), Tracker: t, Sources: batch})
 }

@@ -122,7 +122,7 @@ func TestRefusals(t *testing.T) {
 		want string
 	}{
 		{[]string{"-S"}, 1, "pid file"},
-		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-write-data"}, 2, "not implemented yet: --analysis-write-data"},
+		{[]string{"-A", "-m", logPath("syn_sweep"), "-e"}, 2, "not implemented yet: --email-analysis"},
 		{[]string{"-U"}, 1, "psad is not running"},
 		{[]string{"--bogus"}, 255, "Unknown option: bogus"},
 		{[]string{"-p", "5"}, 255, "is ambiguous"},
@@ -295,5 +295,27 @@ func TestDumpConf(t *testing.T) {
 	}
 	if !strings.Contains(out, "[+] iptables") {
 		t.Errorf("-D lacks the command paths:\n%s", out)
+	}
+}
+
+// TestAnalysisWriteData: -A --analysis-write-data writes psad's per-source
+// files under ANALYSIS_MODE_DIR.
+func TestAnalysisWriteData(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	out, errs, code := e.run(t, "-A", "-m", logPath("syn_scan_1000_1500"), "--analysis-write-data")
+	if code != 0 || !strings.Contains(out, "[+] Writing "+filepath.Join(e.dir, "log", "ipt_analysis")+"/<IP> directories.") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	dir := filepath.Join(e.dir, "log", "ipt_analysis", "192.168.10.55")
+	for name, want := range map[string]string{
+		"danger_level":             "3",
+		"192.168.10.1_email_alert": "Danger level: [3] (out of 5)",
+		"192.168.10.1_packet_ctr":  "INPUT_eth1_tcp:  1002 [1000-1500]",
+		"192.168.10.1_signatures":  "BACKDOOR",
+	} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s: %v, want %q in:\n%s", name, err, want, data)
+		}
 	}
 }

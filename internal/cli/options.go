@@ -491,7 +491,7 @@ var optImplemented = map[string]bool{
 	"no-daemon": true, "Interval": true, "Kill": true, "HUP": true,
 	"no-fwcheck": true, "no-kmsgsd": true, "lib-dir": true,
 	"Status": true, "status-dl": true, "status-ip": true, "status-summary": true,
-	"Dump-conf": true, "USR1": true, "Restart": true,
+	"Dump-conf": true, "USR1": true, "Restart": true, "analysis-write-data": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first

@@ -219,7 +219,7 @@ func TestNotImplemented(t *testing.T) {
 			"--CSV-stdin", "--plot-separator", ";"}, ""},
 		{[]string{"-B", "--packets", "10"}, ""},
 		{[]string{"-h", "-V"}, ""},
-		{[]string{"-A", "--analysis-write-data"}, "analysis-write-data"},
+		{[]string{"-A", "--analysis-write-data"}, ""},
 		{[]string{"-A", "-e"}, "email-analysis"},
 		{[]string{"-A", "-w", "--dns-analysis"}, "whois-analysis"},
 		{[]string{"--status-summary"}, ""},

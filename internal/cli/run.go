@@ -116,6 +116,7 @@ func Run(args []string, env Env) int {
 			SummaryOnly: o.StatusSummary,
 			NoIPTErrors: o.NoIPTErrors,
 			NoAutoDL:    o.NoAutoDL,
+			WriteData:   o.AnalysisWriteData,
 			Engines: inspect.Options{
 				NoSignatures: o.NoSignatures, NoSnortSIDs: o.NoSnortSids, NoICMPTypes: o.NoICMPTypes,
 				NoICMP6Types: o.NoICMP6Types, NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType,
