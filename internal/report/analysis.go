@@ -99,13 +99,16 @@ func header(w io.Writer, what string, n int) {
 
 const none = "        [NONE]\n"
 
-func writeTopSigs(w io.Writer, t *scan.Tracker, o Options) {
-	header(w, "signature matches", o.SigsMax)
-	type ent struct{ id, n int }
-	var ents []ent
+// sigCount is one signature's match count.
+type sigCount struct{ id, n int }
+
+// sigsByCount returns the matched signature ids, most matches first, then
+// by id (psad left ties to hash order).
+func sigsByCount(t *scan.Tracker) []sigCount {
+	var ents []sigCount
 	for id, n := range t.Counters.SigCount {
 		if n > 0 {
-			ents = append(ents, ent{id, n})
+			ents = append(ents, sigCount{id, n})
 		}
 	}
 	sort.Slice(ents, func(i, j int) bool {
@@ -114,6 +117,34 @@ func writeTopSigs(w io.Writer, t *scan.Tracker, o Options) {
 		}
 		return ents[i].id < ents[j].id
 	})
+	return ents
+}
+
+// uniqueSigs counts a pair's (protocol, id) signature records, once each
+// whatever the chains; ip signatures only when withIP.
+func uniqueSigs(pr *scan.Pair, withIP bool) int {
+	n := 0
+	for i, r := range pr.Sigs {
+		if r.Proto == "ip" && !withIP {
+			continue
+		}
+		dup := false
+		for _, q := range pr.Sigs[:i] {
+			if q.Proto == r.Proto && q.ID == r.ID {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			n++
+		}
+	}
+	return n
+}
+
+func writeTopSigs(w io.Writer, t *scan.Tracker, o Options) {
+	header(w, "signature matches", o.SigsMax)
+	ents := sigsByCount(t)
 	printed := 0
 	for _, e := range ents {
 		if o.SigsMax > 0 && printed >= o.SigsMax {
@@ -321,23 +352,7 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 			for i := range protos {
 				protos[i] |= ps[i]
 			}
-			// Unique sigs counts (destination, protocol, id) records;
-			// a record per chain must count once.
-			for i, r := range pr.Sigs {
-				if r.Proto == "ip" {
-					continue
-				}
-				dup := false
-				for _, q := range pr.Sigs[:i] {
-					if q.Proto == r.Proto && q.ID == r.ID {
-						dup = true
-						break
-					}
-				}
-				if !dup {
-					uniq++
-				}
-			}
+			uniq += uniqueSigs(pr, false)
 		}
 		tp := 0
 		for _, x := range protos {

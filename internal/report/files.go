@@ -67,19 +67,8 @@ func TopPorts(w io.Writer, t *scan.Tracker, max int) {
 // TopSigs writes top_sigs.
 func TopSigs(w io.Writer, t *scan.Tracker, max int, sigs SigInfo) {
 	io.WriteString(w, "#\n# Format: <sid> \"<msg>\" <matches> <num_sources> <sig_proto>\n#\n\n")
-	type ent struct{ id, n int }
-	var ents []ent
-	for id, n := range t.Counters.SigCount {
-		ents = append(ents, ent{id, n})
-	}
-	sort.Slice(ents, func(i, j int) bool {
-		if ents[i].n != ents[j].n {
-			return ents[i].n > ents[j].n
-		}
-		return ents[i].id < ents[j].id
-	})
 	n := 0
-	for _, e := range ents {
+	for _, e := range sigsByCount(t) {
 		if max > 0 && n >= max || sigs == nil {
 			break
 		}
@@ -102,15 +91,7 @@ func TopAttackers(w io.Writer, t *scan.Tracker, lim FileLimits) {
 	for _, s := range srcs {
 		uniq := 0
 		for _, pr := range s.Pairs() {
-			for i, r := range pr.Sigs {
-				dup := false
-				for _, q := range pr.Sigs[:i] {
-					dup = dup || q.ID == r.ID && q.Proto == r.Proto
-				}
-				if !dup {
-					uniq++
-				}
-			}
+			uniq += uniqueSigs(pr, true)
 		}
 		local := 0
 		if s.Local {
