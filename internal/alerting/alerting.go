@@ -62,9 +62,7 @@ type Config struct {
 	// Lookups gives reverse DNS names and whois text without blocking
 	// (nil: lookups off). A result not known yet is started in the
 	// background and appears in later alerts.
-	Lookups interface {
-		Lookup(ip netip.Addr) (dnsName, whois string)
-	}
+	Lookups        Lookups
 	DNSOn, WhoisOn bool
 	// WhoisForceSrc is ENABLE_WHOIS_FORCE_SRC_IP.
 	WhoisForceSrc bool
@@ -77,6 +75,11 @@ type Config struct {
 	Log    *slog.Logger
 	// Clock is the time source.
 	Clock func() time.Time
+}
+
+// Lookups gives reverse DNS names and whois text without blocking.
+type Lookups interface {
+	Lookup(ip netip.Addr) (dnsName, whois string)
 }
 
 // Alerter keeps the state of the alert cycle between batches.

@@ -5,9 +5,11 @@ package analysis
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/psadgo/psad/internal/alert"
+	"github.com/psadgo/psad/internal/alert/mail"
 	"github.com/psadgo/psad/internal/alerting"
 	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/config"
@@ -46,6 +49,14 @@ type Setup struct {
 	// WriteData is --analysis-write-data: run the alert cycle over every
 	// source, writing psad's per-source files under ANALYSIS_MODE_DIR.
 	WriteData bool
+	// Mailer, MailTo and MailFrom send the alerts of --analysis-write-data
+	// when -e/--email-analysis is given (nil: no mail).
+	Mailer   mail.Sender
+	MailTo   []string
+	MailFrom string
+	// Lookups is reverse DNS (--dns-analysis) and whois (-w) for the alerts.
+	Lookups        alerting.Lookups
+	DNSOn, WhoisOn bool
 	// Engines selects the signature, ICMP and OS engines (--no-* switches).
 	Engines    inspect.Options
 	AutoDLFile string
@@ -554,7 +565,27 @@ func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspec
 				msg, proto, ok := e.DetailSigInfo(id)
 				return msg, proto, "", nil, false, nil, ok
 			}},
-		Clock: s.Now,
+		Clock:  s.Now,
+		Mailer: s.Mailer, To: s.MailTo, From: s.MailFrom, AlertPrefix: c.Str("MAIL_ALERT_PREFIX"),
+		Lookups: s.Lookups, DNSOn: s.DNSOn, WhoisOn: s.WhoisOn, WhoisForceSrc: c.Y("ENABLE_WHOIS_FORCE_SRC_IP"),
+	}
+	if s.Mailer != nil {
+		fmt.Fprintln(out, "[+] Generating email alerts...")
+	}
+	if s.WhoisOn {
+		fmt.Fprintln(out, "[+] Issuing whois lookups (may take several seconds).")
+		// -A waits for the answers psad waited for, at most WHOIS_TIMEOUT.
+		if w, ok := s.Lookups.(interface {
+			Wait(context.Context, netip.Addr) (string, string)
+		}); ok {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(max(c.Int("WHOIS_TIMEOUT"), 1))*time.Second)
+			for _, src := range batch {
+				if src.DL >= max(c.Int("MIN_DANGER_LEVEL"), 1) {
+					w.Wait(ctx, src.Addr)
+				}
+			}
+			cancel()
+		}
 	}
 	if s.Debug {
 		ac.Syslog = debugSyslog{errw}

@@ -382,21 +382,9 @@ func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, l
 		},
 	}
 	if !noMail {
-		to, err := mail.ParseAddresses(cfg.Str("EMAIL_ADDRESSES"))
-		if err != nil {
-			return nil, nil, fmt.Errorf("EMAIL_ADDRESSES: %w", err)
-		}
-		ac.To = to
-		ac.From = cfg.Str("MAIL_FROM_ADDRESS")
-		if ac.From == "" || ac.From == "NONE" {
-			h, _ := os.Hostname()
-			ac.From = "psad@" + h
-		}
-		if srv := cfg.Str("SMTP_SERVER"); srv != "" && srv != "NONE" {
-			ac.Mailer = mail.NewSMTP(mail.SMTPConfig{Host: srv, Port: cfg.Int("SMTP_PORT"), StartTLS: cfg.Str("SMTP_STARTTLS"),
-				Username: none(cfg.Str("SMTP_USER")), Password: none(cfg.Str("SMTP_PASSWORD")), Timeout: 30 * time.Second})
-		} else if p, ok := cfg.Cmd("mail"); ok {
-			ac.Mailer = mail.NewExec(mail.ExecConfig{Path: p, Mode: "mail", Timeout: 30 * time.Second})
+		var err error
+		if ac.Mailer, ac.To, ac.From, err = mailer(cfg); err != nil {
+			return nil, nil, err
 		}
 	}
 	if o.NoDaemon {
@@ -406,13 +394,7 @@ func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, l
 	ac.WhoisOn = cfg.Y("ENABLE_WHOIS_LOOKUPS") && !o.NoWhois
 	ac.WhoisForceSrc = cfg.Y("ENABLE_WHOIS_FORCE_SRC_IP")
 	if ac.DNSOn || ac.WhoisOn {
-		whoisTimeout := time.Duration(cfg.Int("WHOIS_TIMEOUT")) * time.Second
-		ac.Lookups = lookup.NewCache(lookup.CacheConfig{
-			Whois:      lookup.WhoisConfig{Server: none(cfg.Str("WHOIS_SERVER")), Timeout: whoisTimeout},
-			DNS:        lookup.ResolverConfig{Server: none(cfg.Str("DNS_SERVER"))},
-			WhoisReuse: cfg.Int("WHOIS_LOOKUP_THRESHOLD"), DNSReuse: cfg.Int("DNS_LOOKUP_THRESHOLD"),
-			NoWhois: !ac.WhoisOn, NoDNS: !ac.DNSOn, ForceASCII: cfg.Y("ENABLE_WHOIS_FORCE_ASCII"), Logger: log,
-		})
+		ac.Lookups = lookups(cfg, ac.DNSOn, ac.WhoisOn, log)
 	}
 	if cfg.Y("ENABLE_EXT_SCRIPT_EXEC") && !o.NoDaemon {
 		r, err := extscript.New(extscript.Config{Command: cfg.Str("EXTERNAL_SCRIPT"), PerAlert: cfg.Y("EXEC_EXT_SCRIPT_PER_ALERT"),
@@ -432,6 +414,9 @@ func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, l
 			w = nil
 		} else {
 			ac.Syslog = w
+			if o.Debug || o.TestMode {
+				ac.Syslog = debugEcho{w, env.Stderr}
+			}
 		}
 	}
 	return alerting.New(ac), w, nil
@@ -519,17 +504,35 @@ func inputs(o *Options, cfg *config.Config, env Env, log *slog.Logger) ([]daemon
 		})
 	case cfg.Y("ENABLE_FW_MSG_READ_CMD"):
 		cmd := cfg.Str("FW_MSG_READ_CMD")
+		posFile := filepath.Join(posDir, "journal_cursor")
+		var mu sync.Mutex
+		var cursor string
+		loadJSON(posFile, &cursor)
 		srcs = append(srcs, daemon.Source{Name: "journal", Run: func(ctx context.Context, sink func([]byte) bool) error {
 			var buf []byte
-			rejected, err := logsrc.Journal(ctx, logsrc.JournalOptions{Command: cmd}, func(r logsrc.JournalRecord) {
+			mu.Lock()
+			after := cursor
+			mu.Unlock()
+			rejected, err := logsrc.Journal(ctx, logsrc.JournalOptions{Command: cmd, AfterCursor: after}, func(r logsrc.JournalRecord) {
 				buf = logsrc.JournalLine(buf[:0], r)
-				sink(buf)
+				if sink(buf) {
+					mu.Lock()
+					cursor = r.Cursor
+					mu.Unlock()
+				}
 			})
 			if rejected > 0 {
 				log.Info("journal records not from the kernel ignored", "count", rejected)
 			}
 			return err
 		}})
+		saves = append(saves, func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if cursor != "" {
+				saveJSON(posFile, cursor)
+			}
+		})
 	default:
 		path := o.MessagesFile
 		if path == "" {
@@ -767,4 +770,49 @@ func sendDShield(cfg *config.Config, ds *dshield.Collector, b *daemon.Batch, a *
 	if sl != nil {
 		sl.Send(fmt.Sprintf("sent %d lines of log data to %s", n, to))
 	}
+}
+
+// mailer builds the alert mail sender from psad.conf: SMTP when
+// SMTP_SERVER is set, else the mail program (mailCmd) run with an
+// argument list; nil when neither is available.
+func mailer(cfg *config.Config) (mail.Sender, []string, string, error) {
+	to, err := mail.ParseAddresses(cfg.Str("EMAIL_ADDRESSES"))
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("EMAIL_ADDRESSES: %w", err)
+	}
+	from := none(cfg.Str("MAIL_FROM_ADDRESS"))
+	if from == "" {
+		h, _ := os.Hostname()
+		from = "psad@" + h
+	}
+	if srv := none(cfg.Str("SMTP_SERVER")); srv != "" {
+		return mail.NewSMTP(mail.SMTPConfig{Host: srv, Port: cfg.Int("SMTP_PORT"), StartTLS: cfg.Str("SMTP_STARTTLS"),
+			Username: none(cfg.Str("SMTP_USER")), Password: none(cfg.Str("SMTP_PASSWORD")), Timeout: 30 * time.Second}), to, from, nil
+	}
+	if p, ok := cfg.Cmd("mail"); ok {
+		return mail.NewExec(mail.ExecConfig{Path: p, Mode: "mail", Timeout: 30 * time.Second}), to, from, nil
+	}
+	return nil, to, from, nil
+}
+
+// lookups builds the reverse DNS and whois cache from psad.conf.
+func lookups(cfg *config.Config, dnsOn, whoisOn bool, log *slog.Logger) *lookup.Cache {
+	return lookup.NewCache(lookup.CacheConfig{
+		Whois:      lookup.WhoisConfig{Server: none(cfg.Str("WHOIS_SERVER")), Timeout: time.Duration(cfg.Int("WHOIS_TIMEOUT")) * time.Second},
+		DNS:        lookup.ResolverConfig{Server: none(cfg.Str("DNS_SERVER"))},
+		WhoisReuse: cfg.Int("WHOIS_LOOKUP_THRESHOLD"), DNSReuse: cfg.Int("DNS_LOOKUP_THRESHOLD"),
+		NoWhois: !whoisOn, NoDNS: !dnsOn, ForceASCII: cfg.Y("ENABLE_WHOIS_FORCE_ASCII"), Logger: log,
+	})
+}
+
+// debugEcho sends syslog messages and, as psad's --debug does, prints
+// each one on stderr as "[+] syslog msg: <msg>".
+type debugEcho struct {
+	w   alerting.Syslog
+	out io.Writer
+}
+
+func (d debugEcho) Send(msg string) error {
+	fmt.Fprintf(d.out, "[+] syslog msg: %s\n", msg)
+	return d.w.Send(msg)
 }

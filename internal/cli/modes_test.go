@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -122,7 +123,7 @@ func TestRefusals(t *testing.T) {
 		want string
 	}{
 		{[]string{"-S"}, 1, "pid file"},
-		{[]string{"-A", "-m", logPath("syn_sweep"), "-e"}, 2, "not implemented yet: --email-analysis"},
+		{[]string{"-e"}, 1, "Can only specify --email-analysis flag when run in --Analyze mode."},
 		{[]string{"-U"}, 1, "psad is not running"},
 		{[]string{"--bogus"}, 255, "Unknown option: bogus"},
 		{[]string{"-p", "5"}, 255, "is ambiguous"},
@@ -317,5 +318,20 @@ func TestAnalysisWriteData(t *testing.T) {
 		if err != nil || !strings.Contains(string(data), want) {
 			t.Errorf("%s: %v, want %q in:\n%s", name, err, want, data)
 		}
+	}
+}
+
+// TestAnalysisEmail: -A --analysis-write-data -e mails the alerts.
+func TestAnalysisEmail(t *testing.T) {
+	mb, port := startSMTP(t)
+	e := newTestEnv(t, map[string]string{"SMTP_SERVER": "127.0.0.1", "SMTP_PORT": strconv.Itoa(port), "SMTP_STARTTLS": "no",
+		"EMAIL_ADDRESSES": "admin@example.com"}, "")
+	out, errs, code := e.run(t, "-A", "-m", logPath("syn_scan_1000_1500"), "--analysis-write-data", "-e")
+	if code != 0 || !strings.Contains(out, "[+] Generating email alerts...") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	msgs := mb.all()
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "192.168.10.55") || !strings.Contains(msgs[0], "Danger level: [3]") {
+		t.Errorf("mails: %q", msgs)
 	}
 }

@@ -492,6 +492,7 @@ var optImplemented = map[string]bool{
 	"no-fwcheck": true, "no-kmsgsd": true, "lib-dir": true,
 	"Status": true, "status-dl": true, "status-ip": true, "status-summary": true,
 	"Dump-conf": true, "USR1": true, "Restart": true, "analysis-write-data": true,
+	"email-analysis": true, "whois-analysis": true, "dns-analysis": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first

@@ -130,6 +130,18 @@ func Run(args []string, env Env) int {
 		if o.Stdin {
 			s.Stdin = env.Stdin
 		}
+		if o.EmailAnalysis {
+			m, to, from, err := mailer(cfg)
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+				return 1
+			}
+			s.Mailer, s.MailTo, s.MailFrom = m, to, from
+		}
+		if o.WhoisAnalysis || o.DNSAnalysis {
+			s.DNSOn, s.WhoisOn = o.DNSAnalysis && !o.NoRDNS, o.WhoisAnalysis && !o.NoWhois
+			s.Lookups = lookups(cfg, s.DNSOn, s.WhoisOn, nil)
+		}
 		if env.StderrTTY {
 			s.Progress = env.Stderr
 		}
