@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -232,6 +233,7 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 		!strings.Contains(st, "SRC:  10.1.1.1, DL: 1, Dsts: 1, Pkts: 6,") || !strings.Contains(st, "[+] These results are available in:") {
 		t.Errorf("-S: exit %d\n%s%s", code, st, sterr)
 	}
+	checkStatusGolden(t, "status-running.txt", st, e)
 	if st, _, _ := e.run(t, "--status-summary"); strings.Contains(st, "IP Status Detail") || !strings.Contains(st, "Top 25 attackers") {
 		t.Errorf("--status-summary:\n%s", st)
 	}
@@ -255,6 +257,39 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	if st, _, _ := e.run(t, "-S"); !strings.Contains(st, "SRC:  10.1.1.1, DL: 1") {
 		t.Errorf("state lost after HUP:\n%s", st)
 	}
+}
+
+// checkStatusGolden compares -S output with a golden file after
+// replacing what changes between runs (pid, CPU, memory, start time,
+// temporary paths).
+func checkStatusGolden(t *testing.T, name, got string, e *testEnv) {
+	t.Helper()
+	got = strings.ReplaceAll(got, e.dir, "$TMP")
+	got = regexp.MustCompile(`\(pid: \d+\)  %CPU: \S+  %MEM: \S+`).ReplaceAllString(got, "(pid: PID)  %CPU: CPU  %MEM: MEM")
+	got = regexp.MustCompile(`Running since: .*`).ReplaceAllString(got, "Running since: TIME")
+	golden := filepath.Join("testdata", "golden", name)
+	if *optUpdate {
+		must(t, os.WriteFile(golden, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if got != string(want) {
+		t.Errorf("-S output differs from %s:\n%s", golden, lineDiff(string(want), got))
+	}
+}
+
+// TestStatusWithoutDaemon: -S with no daemon prints psad's message and
+// exits 1.
+func TestStatusWithoutDaemon(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	out, _, code := e.run(t, "-S")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	checkStatusGolden(t, "status-stopped.txt", out, e)
 }
 
 // TestDaemonResumesAfterRestart: lines written while the daemon is
