@@ -475,12 +475,14 @@ func inputs(o *Options, cfg *config.Config, env Env, log *slog.Logger) ([]daemon
 		}
 		boot, _ := logsrc.BootTime()
 		host, _ := os.Hostname()
-		srcs = append(srcs, daemon.Source{Name: "/dev/kmsg", Run: func(ctx context.Context, sink func([]byte) bool) error {
+		kready := make(chan struct{})
+		var konce sync.Once
+		srcs = append(srcs, daemon.Source{Name: "/dev/kmsg", Ready: kready, Run: func(ctx context.Context, sink func([]byte) bool) error {
 			var buf []byte
 			mu.Lock()
 			start := last
 			mu.Unlock()
-			return logsrc.Kmsg(ctx, logsrc.KmsgOptions{AfterSeq: start}, func(r logsrc.KmsgRecord) {
+			return logsrc.Kmsg(ctx, logsrc.KmsgOptions{AfterSeq: start, Ready: func() { konce.Do(func() { close(kready) }) }}, func(r logsrc.KmsgRecord) {
 				if !r.Kernel() {
 					// Written to /dev/kmsg from user space: not a packet
 					// the kernel logged.
@@ -546,11 +548,13 @@ func inputs(o *Options, cfg *config.Config, env Env, log *slog.Logger) ([]daemon
 			last = &start
 		}
 		rejected := 0
-		srcs = append(srcs, daemon.Source{Name: path, Run: func(ctx context.Context, sink func([]byte) bool) error {
+		fready := make(chan struct{})
+		var fonce sync.Once
+		srcs = append(srcs, daemon.Source{Name: path, Ready: fready, Run: func(ctx context.Context, sink func([]byte) bool) error {
 			mu.Lock()
 			from := last
 			mu.Unlock()
-			return logsrc.Follow(ctx, path, logsrc.FollowOptions{Start: from,
+			return logsrc.Follow(ctx, path, logsrc.FollowOptions{Start: from, Ready: func() { fonce.Do(func() { close(fready) }) },
 				Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }},
 				func(l []byte, pos logsrc.Pos) {
 					ok := true

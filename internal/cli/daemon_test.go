@@ -169,7 +169,6 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	if code := runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, nil); code != 1 {
 		t.Errorf("second daemon exit %d, want 1", code)
 	}
-	time.Sleep(100 * time.Millisecond) // Follow is at the end of the file
 	ts := time.Now().Format("Jan _2 15:04:05")
 	var lines []string
 	for p := 0; p < 6; p++ {
@@ -321,7 +320,6 @@ func TestDaemonResumesAfterRestart(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatal("daemon not ready")
 		}
-		time.Sleep(100 * time.Millisecond)
 		return func() { cancel(); <-done }
 	}
 	ts := time.Now().Format("Jan _2 15:04:05")
@@ -387,7 +385,6 @@ func BenchmarkAlertLatency(b *testing.B) {
 	}()
 	<-ready
 	defer func() { cancel(); <-done }()
-	time.Sleep(100 * time.Millisecond)
 	var lat []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -437,7 +434,6 @@ func TestDaemonImportsOldScans(t *testing.T) {
 			done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
 		}()
 		<-ready
-		time.Sleep(100 * time.Millisecond)
 		appendLines(t, logPath, lines...)
 		waitFor(t, want, func() bool { return sl.find(want) != "" })
 		cancel()
@@ -494,7 +490,6 @@ func TestDaemonSyslogListener(t *testing.T) {
 	}()
 	<-ready
 	defer func() { cancel(); <-done }()
-	time.Sleep(100 * time.Millisecond)
 	logLine := "DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0"
 
 	u, err := net.Dial("udp", udpAddr)
@@ -579,7 +574,6 @@ func TestDaemonLookups(t *testing.T) {
 	}()
 	<-ready
 	defer func() { cancel(); <-done }()
-	time.Sleep(100 * time.Millisecond)
 	ts := time.Now().Format("Jan _2 15:04:05")
 	scanFrom := func(first int) {
 		var ls []string

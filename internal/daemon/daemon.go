@@ -27,6 +27,9 @@ import (
 type Source struct {
 	Name string
 	Run  func(ctx context.Context, sink func(line []byte) bool) error
+	// Ready, when not nil, is closed by the input once it reads (the file
+	// is open and positioned); the daemon reports itself ready only then.
+	Ready <-chan struct{}
 }
 
 // Engine is everything that judges lines; Reload replaces it whole.
@@ -180,6 +183,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}()
 	}
 	defer wg.Wait()
+	for _, s := range c.Sources {
+		if s.Ready == nil {
+			continue
+		}
+		select {
+		case <-s.Ready:
+		case err := <-errc:
+			c.Log.Error("input stopped", "err", err)
+			return err
+		case <-ctx.Done():
+			return nil
+		case <-time.After(10 * time.Second):
+			c.Log.Warn("input not ready after 10 s, going on", "input", s.Name)
+		}
+	}
 	if c.Ready != nil {
 		c.Ready()
 	}

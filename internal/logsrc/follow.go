@@ -45,6 +45,10 @@ type FollowOptions struct {
 	// Logf receives diagnostics (waiting for the file, rotation,
 	// truncation, reopen problems). May be nil.
 	Logf func(format string, args ...any)
+	// Ready, when set, is called once the file is open and positioned (or
+	// found missing and watched for): every line written after that is
+	// read.
+	Ready func()
 }
 
 const defaultPoll = 250 * time.Millisecond
@@ -103,6 +107,9 @@ func Follow(ctx context.Context, path string, o FollowOptions, sink func(line []
 		return err
 	}
 	fl.watch()
+	if o.Ready != nil {
+		o.Ready()
+	}
 
 	tick := time.NewTicker(o.Poll)
 	defer tick.Stop()

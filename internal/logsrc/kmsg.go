@@ -48,6 +48,9 @@ type KmsgOptions struct {
 	// Logf receives diagnostics (records overwritten before they were
 	// read, malformed records). May be nil.
 	Logf func(format string, args ...any)
+	// Ready, when set, is called once the device is open and positioned:
+	// every record logged after that is read.
+	Ready func()
 }
 
 // kmsgBuf is the read size. Each read of /dev/kmsg returns exactly one
@@ -86,7 +89,9 @@ func Kmsg(ctx context.Context, o KmsgOptions, sink func(r KmsgRecord)) error {
 	}
 	stop := context.AfterFunc(ctx, func() { f.SetReadDeadline(time.Unix(1, 0)) })
 	defer stop()
-
+	if o.Ready != nil {
+		o.Ready()
+	}
 	return readKmsg(ctx, f, o, sink)
 }
 
