@@ -211,7 +211,11 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 		t.Error(err)
 	}
 
-	// psad's files under PSAD_DIR.
+	// psad's files under PSAD_DIR, written right after the batch's alerts.
+	waitFor(t, "top_attackers", func() bool {
+		_, err := os.Stat(filepath.Join(e.dir, "log", "top_attackers"))
+		return err == nil
+	})
 	for name, want := range map[string]string{
 		"top_attackers":                    "10.1.1.1        1 6 ",
 		"top_ports":                        "tcp 1000  1",
