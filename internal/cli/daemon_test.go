@@ -309,23 +309,7 @@ func TestDaemonResumesAfterRestart(t *testing.T) {
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
 	}, "")
-	o, _ := ParseArgs([]string{"-c", e.conf})
-	cfg, err := loadConfig(o, io.Discard)
-	must(t, err)
-	start := func() (stop func()) {
-		ready := make(chan struct{})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan int, 1)
-		go func() {
-			done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
-		}()
-		select {
-		case <-ready:
-		case <-time.After(5 * time.Second):
-			t.Fatal("daemon not ready")
-		}
-		return func() { cancel(); <-done }
-	}
+	start := func() (stop func()) { return startDaemon(t, e.conf, Env{}) }
 	ts := time.Now().Format("Jan _2 15:04:05")
 	batch := func(from int) (ls []string) {
 		for p := from; p < from+6; p++ {
@@ -376,19 +360,7 @@ func BenchmarkAlertLatency(b *testing.B) {
 	os.WriteFile(logPath, nil, 0o600)
 	e := newTestEnv(t, map[string]string{"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "PSAD_PID_FILE": filepath.Join(dir, "psad.pid")}, "")
-	o, _ := ParseArgs([]string{"-c", e.conf})
-	cfg, err := loadConfig(o, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	ready := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int)
-	go func() {
-		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
-	}()
-	<-ready
-	defer func() { cancel(); <-done }()
+	startDaemon(b, e.conf, Env{})
 	var lat []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -427,21 +399,11 @@ func TestDaemonImportsOldScans(t *testing.T) {
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
 	}, "")
-	o, _ := ParseArgs([]string{"-c", e.conf})
-	cfg, err := loadConfig(o, io.Discard)
-	must(t, err)
 	run := func(lines []string, want string) {
-		ready := make(chan struct{})
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan int, 1)
-		go func() {
-			done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
-		}()
-		<-ready
+		stop := startDaemon(t, e.conf, Env{})
 		appendLines(t, logPath, lines...)
 		waitFor(t, want, func() bool { return sl.find(want) != "" })
-		cancel()
-		<-done
+		stop()
 	}
 	ts := time.Now().Format("Jan _2 15:04:05")
 	var first, second []string
@@ -483,17 +445,7 @@ func TestDaemonSyslogListener(t *testing.T) {
 		"SYSLOG_LISTEN_UDP": udpAddr, "SYSLOG_LISTEN_TCP": tcpAddr,
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
 	}, "")
-	o, _ := ParseArgs([]string{"-c", e.conf})
-	cfg, err := loadConfig(o, io.Discard)
-	must(t, err)
-	ready := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
-	}()
-	<-ready
-	defer func() { cancel(); <-done }()
+	startDaemon(t, e.conf, Env{})
 	logLine := "DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0"
 
 	u, err := net.Dial("udp", udpAddr)
@@ -567,17 +519,7 @@ func TestDaemonLookups(t *testing.T) {
 		"DNS_SERVER": pc.LocalAddr().String(), "WHOIS_SERVER": wl.Addr().String(),
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
 	}, "")
-	o, _ := ParseArgs([]string{"-c", e.conf})
-	cfg, err := loadConfig(o, io.Discard)
-	must(t, err)
-	ready := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	go func() {
-		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, func() { close(ready) })
-	}()
-	<-ready
-	defer func() { cancel(); <-done }()
+	startDaemon(t, e.conf, Env{})
 	ts := time.Now().Format("Jan _2 15:04:05")
 	scanFrom := func(first int) {
 		var ls []string
@@ -612,4 +554,50 @@ func TestDaemonLookups(t *testing.T) {
 			t.Errorf("hostile whois line survived: %q", l)
 		}
 	}
+}
+
+// startDaemon runs the daemon in-process with the test's config until
+// the returned stop function is called (or the test ends).
+func startDaemon(tb testing.TB, conf string, env Env) (stop func()) {
+	tb.Helper()
+	o, errs := ParseArgs([]string{"-c", conf})
+	if len(errs) > 0 {
+		tb.Fatal(errs)
+	}
+	cfg, err := loadConfig(o, io.Discard)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- runDaemonCtx(ctx, o, cfg, env, func() { close(ready) }) }()
+	select {
+	case <-ready:
+	case code := <-done:
+		cancel()
+		tb.Fatalf("daemon exited with %d before it was ready", code)
+	case <-time.After(10 * time.Second):
+		cancel()
+		tb.Fatal("daemon not ready within 10 s")
+	}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				tb.Error("daemon did not stop")
+			}
+		})
+	}
+	tb.Cleanup(stop)
+	return stop
 }
