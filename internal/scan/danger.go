@@ -26,6 +26,7 @@ func (t *Tracker) EndBatch() []*Source {
 	srcs := t.BatchSources()
 	s := &t.set
 	for _, src := range srcs {
+		old := src.DL
 		// Signature DLs: the highest of the batch (psad keeps the last
 		// matching packet's; see docs/compat.md).
 		if src.batchSigDL > src.DL {
@@ -36,28 +37,11 @@ func (t *Tracker) EndBatch() []*Source {
 		}
 		nDst := len(src.batchDsts)
 		for _, pair := range src.batchDsts {
-			abs := pair.AbsNum
-			lo, hi := 65535, 0
-			for _, r := range pair.Ranges {
-				if r.Seen {
-					lo = min(lo, r.Lo)
-					hi = max(hi, r.Hi)
-				}
-			}
-			span := abs
-			if hi != 0 {
-				span = hi - lo
-			}
-			if abs < s.DangerLevel[1] && nDst < s.UniqueHosts[1] {
+			l, lo, hi, ok := t.pairLevel(pair, nDst)
+			if !ok {
 				continue
 			}
-			if span < s.PortRangeScanThreshold && pair.TotProtocols() < s.ProtocolScanThreshold && nDst < s.UniqueHosts[1] {
-				continue
-			}
-			if l := levelFor(abs, s.DangerLevel); l > src.DL {
-				src.DL = l
-			}
-			if l := levelFor(nDst, s.UniqueHosts); l > src.DL {
+			if l > src.DL {
 				src.DL = l
 			}
 			// A port sweep: one port (or a span equal to the sweep
@@ -72,11 +56,78 @@ func (t *Tracker) EndBatch() []*Source {
 				}
 			}
 		}
+		if src.DL > old && t.OnRaise != nil {
+			t.OnRaise(src, old)
+		}
 	}
 	t.batchNo++
 	t.batch = t.batch[:0]
 	t.PairLimitHit = false
 	return srcs
+}
+
+// pairLevel is psad's danger-level rule (7.2) for one pair of a batch with
+// nDst destinations: the level the pair's packet count and the batch's
+// destination count reach, and whether the pair counts as a scan at all.
+// lo and hi are the pair's lowest and highest destination port (hi is 0
+// without ports). Every input only grows during a batch, so the level
+// computed part-way through is never above the one at the batch's end.
+func (t *Tracker) pairLevel(pair *Pair, nDst int) (level, lo, hi int, ok bool) {
+	return t.pairLevelAs(pair, nDst, false)
+}
+
+// pairLevelAs is pairLevel; live leaves out the one input that can shrink
+// during a batch: a pair without ports counts its packets as its span,
+// and its first port replaces that with the port range (an ICMP flood of
+// one host is a scan until the host also gets one TCP packet). Live
+// levels wait for ports, so they never run ahead of psad's.
+func (t *Tracker) pairLevelAs(pair *Pair, nDst int, live bool) (level, lo, hi int, ok bool) {
+	s := &t.set
+	abs := pair.AbsNum
+	lo, hi = 65535, 0
+	for _, r := range pair.Ranges {
+		if r.Seen {
+			lo = min(lo, r.Lo)
+			hi = max(hi, r.Hi)
+		}
+	}
+	span := abs
+	if hi != 0 {
+		span = hi - lo
+	} else if live {
+		span = 0
+	}
+	if abs < s.DangerLevel[1] && nDst < s.UniqueHosts[1] {
+		return 0, lo, hi, false
+	}
+	if span < s.PortRangeScanThreshold && pair.TotProtocols() < s.ProtocolScanThreshold && nDst < s.UniqueHosts[1] {
+		return 0, lo, hi, false
+	}
+	return max(levelFor(abs, s.DangerLevel), levelFor(nDst, s.UniqueHosts)), lo, hi, true
+}
+
+// assessLive raises src's danger level toward the batch so far, as the
+// packet for pair lands (Settings.Live: the daemon, whose -S and blocking
+// must not wait for the CHECK_INTERVAL tick). newDst tells that pair just
+// joined the batch. Only pair needs a look: another pair's inputs change
+// with its own packets, except the batch's destination count, which makes
+// every pair count once it reaches DL1_UNIQUE_HOSTS; that moment gets one
+// pass over them all. Port-sweep marks, which compare a span for equality
+// and so are not monotonic, stay with EndBatch.
+func (t *Tracker) assessLive(src *Source, pair *Pair, newDst bool) {
+	dl := max(src.DL, src.batchSigDL, src.batchSidDL)
+	nDst := len(src.batchDsts)
+	if l, _, _, ok := t.pairLevelAs(pair, nDst, true); ok {
+		dl = max(dl, l)
+	}
+	if newDst && nDst == max(t.set.UniqueHosts[1], 1) {
+		for _, q := range src.batchDsts {
+			if l, _, _, ok := t.pairLevelAs(q, nDst, true); ok {
+				dl = max(dl, l)
+			}
+		}
+	}
+	src.DL = dl
 }
 
 // levelFor maps a count onto thresholds th[1..5]: below th[2] is 1, below

@@ -35,6 +35,11 @@ type Settings struct {
 	// counts that only alerts use (analysis mode without alerts); the
 	// batch's destination sets, which drive danger levels, are kept.
 	NoBatchDetail bool
+	// Live assigns danger levels as packets land instead of only when the
+	// batch ends (the daemon: -S and blocking see a scan within a second,
+	// not at the next CHECK_INTERVAL tick). The batch's final levels are
+	// the same either way.
+	Live bool
 	// HomeNet reports whether an address is inside HOME_NET; nil means
 	// HOME_NET is "any", in which case nothing is marked local (1.3).
 	HomeNet func(netip.Addr) bool
@@ -108,6 +113,11 @@ type Tracker struct {
 	Fingerprint func(p *fwlog.Packet, src *Source, pair *Pair)
 	// Debug receives psad's debug lines (port sweeps, Topera, Masscan).
 	Debug io.Writer
+	// OnRaise, when set, is told every time a source's danger level rises,
+	// with the level it had (the daemon's blocking decisions and change
+	// tracking). It runs inside Observe or EndBatch: it must not call back
+	// into the tracker.
+	OnRaise func(src *Source, old int)
 
 	Counters Counters
 
@@ -168,8 +178,18 @@ type Source struct {
 	batchDsts  []*Pair
 	batchSigDL int
 	batchSidDL int
-	LastSeen   time.Time
+	// startNo and startDL record the DL the source had when the current
+	// batch first saw it, before anything of that batch raised it.
+	startNo  uint64
+	startDL  int
+	LastSeen time.Time
 }
+
+// BatchStartDL returns the danger level the source had before the
+// current batch first saw it (the alert cycle's "did DL rise" test). It is
+// valid for sources of the current batch, and inside EndBatch's result
+// until the next packet.
+func (s *Source) BatchStartDL() int { return s.startDL }
 
 // PortRange is the lowest and highest destination port of a protocol.
 type PortRange struct {
@@ -468,6 +488,18 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		t.pairs++
 	}
 
+	if src.startNo != t.batchNo+1 {
+		src.startNo, src.startDL = t.batchNo+1, src.DL
+	}
+	entryDL := src.DL
+	if t.OnRaise != nil {
+		defer func() {
+			if src.DL > entryDL {
+				t.OnRaise(src, entryDL)
+			}
+		}()
+	}
+
 	// Step 3: Mirai (telnet default-credential scanners hit 23, then 2323).
 	mirai := false
 	if p.Proto == fwlog.ProtoTCP && p.Flags&fwlog.FlagSYN != 0 {
@@ -548,7 +580,8 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		src.batchSigDL, src.batchSidDL = 0, 0
 		t.batch = append(t.batch, src)
 	}
-	if pair.batchNo != t.batchNo {
+	newDst := pair.batchNo != t.batchNo
+	if newDst {
 		pair.batchNo = t.batchNo
 		src.batchDsts = append(src.batchDsts, pair)
 		if !t.set.NoBatchDetail {
@@ -585,6 +618,10 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		if masscan {
 			io.WriteString(t.Debug, "    Masscan SYN scan\n")
 		}
+	}
+
+	if t.set.Live {
+		t.assessLive(src, pair, newDst)
 	}
 
 	// Step 16: passive OS fingerprinting of SYN packets.
