@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"internal/netset":    {},
 	"internal/logsrc":    {},
 	"internal/protocols": {},
-	"internal/config":    {},
+	"internal/config":    {"internal/netset"},
 	"internal/autodl":    {"internal/netset"},
 	"internal/scan":      {"internal/fwlog"},
 	"internal/report":    {"internal/fwlog", "internal/scan"},
