@@ -291,8 +291,7 @@ const defaultMaxHops = 20
 // bad one is an *Error naming the file, line and variable.
 func (c *Config) Settings() (*Settings, error) {
 	s := &Settings{Embedded: c.embedded, MainFile: c.mainFile}
-	var err error
-	if err = c.detect(&s.Detect); err != nil {
+	if err := c.detect(&s.Detect); err != nil {
 		return nil, err
 	}
 	c.alert(&s.Alert)
