@@ -19,21 +19,20 @@ import (
 	"github.com/psadgo/psad/internal/alert"
 	"github.com/psadgo/psad/internal/alert/mail"
 	"github.com/psadgo/psad/internal/alerting"
-	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/daemon"
+	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
 	"github.com/psadgo/psad/internal/pipeline"
-	"github.com/psadgo/psad/internal/protocols"
 	"github.com/psadgo/psad/internal/report"
 	"github.com/psadgo/psad/internal/scan"
 )
 
 // Setup is everything an analysis run needs.
 type Setup struct {
-	Config *config.Config
+	Settings *config.Settings
 	// Input names the log file; Stdin, when non-nil, is read instead
 	// (--stdin) and the progress line says STDIN.
 	Input string
@@ -41,11 +40,13 @@ type Setup struct {
 	// Packets stops after this many firewall lines (--packets, 0 = all).
 	Packets int
 	// Fields is the --analysis-fields filter, nil for none.
-	Fields      pipeline.Matcher
-	Overrides   pipeline.Overrides
+	Fields pipeline.Matcher
+	// Detect holds the command-line switches for the detection engine
+	// (-i, --restrict-ip, --no-* engines, -a, --no-auto-dl); its Warn is
+	// set by Run.
+	Detect      detect.Options
 	SummaryOnly bool // --status-summary
 	NoIPTErrors bool // --no-ipt-errors
-	NoAutoDL    bool // --no-auto-dl
 	// WriteData is --analysis-write-data: run the alert cycle over every
 	// source, writing psad's per-source files under ANALYSIS_MODE_DIR.
 	WriteData bool
@@ -57,13 +58,10 @@ type Setup struct {
 	// Lookups is reverse DNS (--dns-analysis) and whois (-w) for the alerts.
 	Lookups        alerting.Lookups
 	DNSOn, WhoisOn bool
-	// Engines selects the signature, ICMP and OS engines (--no-* switches).
-	Engines    inspect.Options
-	AutoDLFile string
-	Debug      bool // --debug / --test-mode
-	Version    string
-	Stdout     io.Writer
-	Stderr     io.Writer
+	Debug          bool // --debug / --test-mode
+	Version        string
+	Stdout         io.Writer
+	Stderr         io.Writer
 	// Progress, when non-nil, receives a live progress bar (a terminal).
 	Progress io.Writer
 	// Now is the clock for lines without a usable timestamp.
@@ -75,67 +73,35 @@ func Run(s Setup) int {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
-	c := s.Config
+	c := s.Settings
 	out, errw := s.Stdout, s.Stderr
 
-	protos, warn := loadProtocols(c)
-	for _, w := range warn {
-		fmt.Fprintf(errw, "[-] %s\n", w)
-	}
-	rules, warn, err := pipeline.RulesFromConfig(c, protos, s.Overrides)
-	if err != nil {
-		fmt.Fprintf(errw, "[*] %v\n", err)
-		return 1
-	}
-	for _, w := range warn {
-		fmt.Fprintf(errw, "[-] %s\n", w)
-	}
-	settings, err := pipeline.SettingsFromConfig(c, s.Overrides)
+	do := s.Detect
+	do.Warn = func(w string) { fmt.Fprintf(errw, "[-] %s\n", w) }
+	d, err := detect.Build(c, do)
 	if err != nil {
 		fmt.Fprintf(errw, "[*] %v\n", err)
 		return 1
 	}
 	// Without --analysis-write-data -A writes no alerts, so the per-batch
 	// detail they need is skipped.
-	settings.NoBatchDetail = !s.WriteData
-	tracker := scan.NewTracker(settings)
+	d.Scan.NoBatchDetail = !s.WriteData
+	tracker := d.NewTracker()
+	engines, protos := d.Engines, d.Protocols
 	// A one-shot analysis keeps nearly everything it allocates until the
 	// report, so collecting garbage often only costs time; the memory
 	// bound is MAX_SCAN_SOURCES.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	if s.Debug {
 		tracker.Debug = errw
-	}
-	if !s.NoAutoDL {
-		l, err := loadAutoDL(c, s.AutoDLFile, errw)
-		if err != nil {
-			fmt.Fprintf(errw, "[*] %v\n", err)
-			return 1
-		}
-		if l != nil && l.Len() > 0 {
-			tracker.AutoDL = func(p *fwlog.Packet, cur int) (int, bool, bool) {
-				return l.Match(p.Src, cur, p.Proto, p.DstPort)
-			}
-		}
-	}
-	eo := s.Engines
-	eo.Warn = func(w string) { fmt.Fprintf(errw, "[-] %s\n", w) }
-	engines, err := inspect.Load(c, eo)
-	if err != nil {
-		fmt.Fprintf(errw, "[*] %v\n", err)
-		return 1
-	}
-	tracker.Inspect = engines.Inspect
-	tracker.Fingerprint = engines.Fingerprint
-	if s.Debug {
 		fmt.Fprintf(errw, "[+] engines: %s\n", engines.Describe())
 	}
 
-	pl := pipeline.New(fwlog.NewParser(pipeline.ParserOptions(c, s.Overrides)), rules, tracker)
+	pl := d.NewPipeline(tracker)
 	pl.Fields = s.Fields
 	pl.Clock = s.Now
 
-	dirs := prepareDirs(c, out, errw)
+	dirs := prepareDirs(&c.Files, out, errw)
 	errLog := newErrorLog(dirs.errLog, s.NoIPTErrors)
 	defer errLog.close()
 
@@ -235,7 +201,7 @@ func Run(s Setup) int {
 	}
 	var dbg []byte
 	stop := make(chan struct{})
-	chunks, readErr := pipeline.ParseAhead(r, pipeline.ParserOptions(c, s.Overrides), accepted, engines.Preparer, stop)
+	chunks, readErr := pipeline.ParseAhead(r, d.Parser, accepted, engines.Preparer, stop)
 	finished := false
 	for ch := range chunks {
 		if !known {
@@ -321,10 +287,10 @@ func Run(s Setup) int {
 	}
 	_, err = report.Write(repw, tracker, report.Options{
 		Version:     s.Version,
-		MinDL:       c.Int("MIN_DANGER_LEVEL"),
-		SigsMax:     c.Int("STATUS_SIGS_THRESHOLD"),
-		IPMax:       c.Int("STATUS_IP_THRESHOLD"),
-		PortsMax:    c.Int("STATUS_PORTS_THRESHOLD"),
+		MinDL:       c.Alert.MinDangerLevel,
+		SigsMax:     c.Status.SigsThreshold,
+		IPMax:       c.Status.IPThreshold,
+		PortsMax:    c.Status.PortsThreshold,
 		SummaryOnly: s.SummaryOnly,
 		Protocols:   protos,
 		Sigs:        engines.TopSigInfo,
@@ -348,7 +314,7 @@ func Run(s Setup) int {
 	errLog.summary(errw)
 	if tracker.Evicted > 0 {
 		fmt.Fprintf(errw, "[-] %d scan sources were forgotten to stay within MAX_SCAN_SOURCES=%d; raise it (or --max-sources) to keep them all.\n",
-			tracker.Evicted, settings.MaxSources)
+			tracker.Evicted, d.Scan.MaxSources)
 	}
 	fmt.Fprintln(out, "\n[+] Finished --Analyze cycle.")
 	return 0
@@ -393,43 +359,6 @@ func debugStamp(b []byte, p *fwlog.Packet, now func() time.Time) []byte {
 	return append(b, '\n')
 }
 
-func loadProtocols(c *config.Config) (*protocols.Table, []string) {
-	path := c.Str("PROTOCOLS_FILE")
-	if c.Embedded() || path == "" {
-		return protocols.Default(), nil
-	}
-	t, err := protocols.Load(path)
-	if err != nil {
-		return protocols.Default(), []string{fmt.Sprintf("%v; using the built-in protocol table", err)}
-	}
-	return t, nil
-}
-
-func loadAutoDL(c *config.Config, override string, errw io.Writer) (*autodl.List, error) {
-	path := override
-	if path == "" {
-		if c.Embedded() {
-			return nil, nil
-		}
-		path = c.Str("AUTO_DL_FILE")
-	}
-	if path == "" {
-		return nil, nil
-	}
-	l, warns, err := autodl.Load(path)
-	if err != nil {
-		if override == "" && errors.Is(err, os.ErrNotExist) {
-			fmt.Fprintf(errw, "[-] auto_dl file %s does not exist; no danger levels are pre-assigned\n", path)
-			return nil, nil
-		}
-		return nil, err
-	}
-	for _, w := range warns {
-		fmt.Fprintf(errw, "[-] %v\n", w)
-	}
-	return l, nil
-}
-
 type dirs struct {
 	amDir  string // ANALYSIS_MODE_DIR, "" when it could not be made
 	errLog string // rewritten FW_ERROR_LOG
@@ -440,9 +369,9 @@ type dirs struct {
 // directories, start a fresh ANALYSIS_MODE_DIR, and point FW_ERROR_LOG
 // into it. What cannot be created is reported and skipped, so an
 // ordinary user still gets the report.
-func prepareDirs(c *config.Config, out, errw io.Writer) dirs {
-	psadDir := filepath.Clean(c.Str("PSAD_DIR"))
-	amDir := filepath.Clean(c.Str("ANALYSIS_MODE_DIR"))
+func prepareDirs(f *config.Files, out, errw io.Writer) dirs {
+	psadDir := filepath.Clean(f.PsadDir)
+	amDir := filepath.Clean(f.AnalysisModeDir)
 	var d dirs
 	if err := os.MkdirAll(psadDir, 0o700); err != nil {
 		fmt.Fprintf(errw, "[-] Cannot create %s (%v): the report is printed but not saved, and malformed lines are not logged.\n", psadDir, errors.Unwrap(err))
@@ -459,11 +388,11 @@ func prepareDirs(c *config.Config, out, errw io.Writer) dirs {
 	} else {
 		d.amDir = amDir
 	}
-	d.errLog = c.Str("FW_ERROR_LOG")
+	d.errLog = f.FWErrorLog
 	if rel, ok := strings.CutPrefix(d.errLog, psadDir+"/"); ok {
 		d.errLog = filepath.Join(amDir, rel)
 	}
-	d.output = c.Str("ANALYSIS_OUTPUT_FILE")
+	d.output = f.AnalysisOutputFile
 	return d
 }
 
@@ -550,24 +479,24 @@ func (d debugSyslog) Send(msg string) error {
 // source with its files under ANALYSIS_MODE_DIR (no mail: -e is not
 // implemented yet), and in debug mode the syslog lines it would send.
 func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspect.Engines, out, errw io.Writer) {
-	c := s.Config
+	c := &s.Settings.Alert
 	fmt.Fprintf(out, "[+] Writing %s/<IP> directories.\n", d.amDir)
 	if len(batch) > 1000 {
 		fmt.Fprintln(out, "    This may take a while...")
 	}
 	ac := alerting.Config{
-		MinDL: c.Int("MIN_DANGER_LEVEL"), EmailDL: c.Int("EMAIL_ALERT_DANGER_LEVEL"), AlertAll: true,
-		SigSyslog: c.Y("ENABLE_SIG_MSG_SYSLOG"), SigSyslogN: c.Int("SIG_MSG_SYSLOG_THRESHOLD"),
-		Hostname: c.Str("HOSTNAME"), Version: s.Version, Dir: d.amDir, SigInfo: e.DetailSigInfo,
-		Template: alert.Info{ICMPTypeName: e.ICMPTypeName, ProtocolScanThreshold: c.Int("PROTOCOL_SCAN_THRESHOLD"),
-			SnortSIDStr: c.Str("SNORT_SID_STR"), MACReporting: c.Y("ENABLE_MAC_ADDR_REPORTING"),
+		MinDL: c.MinDangerLevel, EmailDL: c.EmailAlertDangerLevel, AlertAll: true,
+		SigSyslog: c.SigMsgSyslog, SigSyslogN: c.SigMsgSyslogThreshold,
+		Hostname: c.Hostname, Version: s.Version, Dir: d.amDir, SigInfo: e.DetailSigInfo,
+		Template: alert.Info{ICMPTypeName: e.ICMPTypeName, ProtocolScanThreshold: s.Settings.Detect.ProtocolScanThreshold,
+			SnortSIDStr: s.Settings.Detect.SnortSIDStr, MACReporting: c.MACReporting,
 			Sigs: func(id int) (string, string, string, []string, bool, []int, bool) {
 				msg, proto, ok := e.DetailSigInfo(id)
 				return msg, proto, "", nil, false, nil, ok
 			}},
 		Clock:  s.Now,
-		Mailer: s.Mailer, To: s.MailTo, From: s.MailFrom, AlertPrefix: c.Str("MAIL_ALERT_PREFIX"),
-		Lookups: s.Lookups, DNSOn: s.DNSOn, WhoisOn: s.WhoisOn, WhoisForceSrc: c.Y("ENABLE_WHOIS_FORCE_SRC_IP"),
+		Mailer: s.Mailer, To: s.MailTo, From: s.MailFrom, AlertPrefix: c.MailAlertPrefix,
+		Lookups: s.Lookups, DNSOn: s.DNSOn, WhoisOn: s.WhoisOn, WhoisForceSrc: c.WhoisForceSrcIP,
 	}
 	if s.Mailer != nil {
 		fmt.Fprintln(out, "[+] Generating email alerts...")
@@ -578,9 +507,9 @@ func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspec
 		if w, ok := s.Lookups.(interface {
 			Wait(context.Context, netip.Addr) (string, string)
 		}); ok {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(max(c.Int("WHOIS_TIMEOUT"), 1))*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), max(c.WhoisTimeout, time.Second))
 			for _, src := range batch {
-				if src.DL >= max(c.Int("MIN_DANGER_LEVEL"), 1) {
+				if src.DL >= max(c.MinDangerLevel, 1) {
 					w.Wait(ctx, src.Addr)
 				}
 			}

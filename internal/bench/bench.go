@@ -13,23 +13,24 @@ import (
 	"time"
 
 	"github.com/psadgo/psad/internal/config"
-	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/logsrc"
 	"github.com/psadgo/psad/internal/pipeline"
-	"github.com/psadgo/psad/internal/protocols"
-	"github.com/psadgo/psad/internal/scan"
 )
 
 // Setup is a benchmark run.
 type Setup struct {
-	Config     *config.Config
+	Settings   *config.Settings
 	Input      string // -m; "" for synthetic packets
 	Packets    int
 	PacketsSet bool
-	Overrides  pipeline.Overrides
-	Stdout     io.Writer
-	Stderr     io.Writer
-	Now        func() time.Time
+	// Detect holds the command-line switches for the pipeline (-i,
+	// --restrict-ip, --no-snort-sids, --max-sources). Run sets NoEngines:
+	// the benchmark times the parser, the ignore rules and the tracker.
+	Detect detect.Options
+	Stdout io.Writer
+	Stderr io.Writer
+	Now    func() time.Time
 }
 
 // Synthetic appends psad's benchmark lines: n+1 SYNs from one host with
@@ -100,28 +101,24 @@ func Run(s Setup) int {
 		data = buf.Bytes()
 	}
 
-	rules, _, err := pipeline.RulesFromConfig(s.Config, protocols.Default(), s.Overrides)
-	if err != nil {
-		fmt.Fprintf(s.Stderr, "[*] %v\n", err)
-		return 1
-	}
-	settings, err := pipeline.SettingsFromConfig(s.Config, s.Overrides)
+	do := s.Detect
+	do.NoEngines, do.Warn = true, nil
+	d, err := detect.Build(s.Settings, do)
 	if err != nil {
 		fmt.Fprintf(s.Stderr, "[*] %v\n", err)
 		return 1
 	}
 	// The same engine set-up as -A: no alert detail, parsing on a second
 	// core, fewer garbage collections.
-	settings.NoBatchDetail = true
+	d.Scan.NoBatchDetail = true
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	t := scan.NewTracker(settings)
+	t := d.NewTracker()
 	t.Reserve(bytes.Count(data, []byte{'\n'}))
-	opts := pipeline.ParserOptions(s.Config, s.Overrides)
-	pl := pipeline.New(fwlog.NewParser(opts), rules, t)
+	pl := d.NewPipeline(t)
 	say("check_scan()")
 	start := time.Now()
 	lines := 0
-	chunks, rerr := pipeline.ParseAhead[struct{}](bytes.NewReader(data), opts, nil, nil, nil)
+	chunks, rerr := pipeline.ParseAhead[struct{}](bytes.NewReader(data), d.Parser, nil, nil, nil)
 	for c := range chunks {
 		for i := range c.Items {
 			lines++

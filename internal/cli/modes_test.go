@@ -148,6 +148,30 @@ func TestConfigErrorNamesFileAndLine(t *testing.T) {
 	}
 }
 
+// TestSettingsErrorNamesFileAndLine: a value that loads but does not
+// compile (here an IGNORE_PORTS entry for ICMP) stops every mode that
+// builds the detection engine, naming file:line and the variable, while
+// -D, which builds none, still shows the configuration.
+func TestSettingsErrorNamesFileAndLine(t *testing.T) {
+	e := newTestEnv(t, map[string]string{"IGNORE_PORTS": "tcp/22, icmp/8"}, "")
+	want := regexp.MustCompile(`psad\.conf:\d+: IGNORE_PORTS: "icmp/8": want tcp/PORT`)
+	for _, args := range [][]string{
+		{"-A", "-m", logPath("syn_sweep")},
+		{"--CSV", "-m", logPath("syn_sweep"), "--CSV-fields", "src"},
+		{"-B", "--packets", "10"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			_, errs, code := e.run(t, args...)
+			if code != 1 || !want.MatchString(errs) {
+				t.Errorf("exit %d, stderr: %s", code, errs)
+			}
+		})
+	}
+	if _, errs, code := e.run(t, "-D"); code != 0 {
+		t.Errorf("-D: exit %d, stderr: %s", code, errs)
+	}
+}
+
 func TestBenchmarkMode(t *testing.T) {
 	e := newTestEnv(t, nil, "")
 	out, _, code := e.run(t, "-B", "--packets", "1000")

@@ -15,11 +15,10 @@ import (
 	"github.com/psadgo/psad/internal/bench"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/csvout"
+	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/fieldexpr"
 	"github.com/psadgo/psad/internal/fwlog"
-	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/pipeline"
-	"github.com/psadgo/psad/internal/protocols"
 )
 
 // DefaultConfig is where psad looks for its configuration.
@@ -81,17 +80,6 @@ func Run(args []string, env Env) int {
 	if o.SnortRdir != "" {
 		cfg.Set("SNORT_RULES_DIR", o.SnortRdir)
 	}
-	input := o.MessagesFile
-	if input == "" {
-		input = cfg.Str("IPT_SYSLOG_FILE")
-	}
-	ov := pipeline.Overrides{
-		Interface:  o.Interface,
-		Restrict:   o.RestrictIP,
-		NoSnortSID: o.NoSnortSids,
-		MaxSources: o.MaxSources,
-	}
-
 	switch {
 	case o.DumpConf:
 		return runDumpConf(cfg, env.Stdout)
@@ -108,24 +96,23 @@ func Run(args []string, env Env) int {
 	case !o.Analyze && !o.CSV && !o.Benchmark:
 		return runDaemon(o, cfg, env)
 	case o.Analyze:
+		set, err := cfg.Settings()
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
 		s := analysis.Setup{
-			Config:      cfg,
-			Input:       input,
+			Settings:    set,
+			Input:       inputPath(o, set),
 			Packets:     o.Packets,
-			Overrides:   ov,
+			Detect:      detectOptions(o),
 			SummaryOnly: o.StatusSummary,
 			NoIPTErrors: o.NoIPTErrors,
-			NoAutoDL:    o.NoAutoDL,
 			WriteData:   o.AnalysisWriteData,
-			Engines: inspect.Options{
-				NoSignatures: o.NoSignatures, NoSnortSIDs: o.NoSnortSids, NoICMPTypes: o.NoICMPTypes,
-				NoICMP6Types: o.NoICMP6Types, NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType,
-			},
-			AutoDLFile: o.AutoDL,
-			Debug:      o.Debug || o.TestMode,
-			Version:    Version,
-			Stdout:     env.Stdout,
-			Stderr:     env.Stderr,
+			Debug:       o.Debug || o.TestMode,
+			Version:     Version,
+			Stdout:      env.Stdout,
+			Stderr:      env.Stderr,
 		}
 		if o.Stdin {
 			s.Stdin = env.Stdin
@@ -155,12 +142,40 @@ func Run(args []string, env Env) int {
 		}
 		return analysis.Run(s)
 	case o.CSV:
-		return runCSV(o, cfg, input, ov, env)
+		set, err := cfg.Settings()
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
+		return runCSV(o, set, env)
 	default:
+		set, err := cfg.Settings()
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
 		return bench.Run(bench.Setup{
-			Config: cfg, Input: o.MessagesFile, Packets: o.Packets, PacketsSet: o.PacketsSet,
-			Overrides: ov, Stdout: env.Stdout, Stderr: env.Stderr,
+			Settings: set, Input: o.MessagesFile, Packets: o.Packets, PacketsSet: o.PacketsSet,
+			Detect: detectOptions(o), Stdout: env.Stdout, Stderr: env.Stderr,
 		})
+	}
+}
+
+// inputPath is the log file the one-shot modes read: -m, else IPT_SYSLOG_FILE.
+func inputPath(o *Options, s *config.Settings) string {
+	if o.MessagesFile != "" {
+		return o.MessagesFile
+	}
+	return s.Inputs.IPTSyslogFile
+}
+
+// detectOptions collects the command-line switches that change detection.
+func detectOptions(o *Options) detect.Options {
+	return detect.Options{
+		Interface: o.Interface, Restrict: o.RestrictIP, NoSnortSID: o.NoSnortSids, MaxSources: o.MaxSources,
+		NoSignatures: o.NoSignatures, NoICMPTypes: o.NoICMPTypes, NoICMP6Types: o.NoICMP6Types,
+		NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType,
+		NoAutoDL: o.NoAutoDL, AutoDLFile: o.AutoDL,
 	}
 }
 
@@ -181,16 +196,19 @@ func loadConfig(o *Options, errw io.Writer) (*config.Config, error) {
 	return config.Load(path, o.OverrideConfig)
 }
 
-func runCSV(o *Options, cfg *config.Config, input string, ov pipeline.Overrides, env Env) int {
-	rules, warn, err := pipeline.RulesFromConfig(cfg, protocols.Default(), ov)
+// runCSV is --CSV: print fields of the packets the pipeline accepts. It
+// builds no engines, since nothing is scored.
+func runCSV(o *Options, s *config.Settings, env Env) int {
+	do := detectOptions(o)
+	do.NoEngines = true
+	do.Warn = func(w string) { fmt.Fprintf(env.Stderr, "[-] %s\n", w) }
+	d, err := detect.Build(s, do)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
-	for _, w := range warn {
-		fmt.Fprintf(env.Stderr, "[-] %s\n", w)
-	}
-	pl := pipeline.New(fwlog.NewParser(pipeline.ParserOptions(cfg, ov)), rules, nil)
+	pl := d.NewPipeline(nil)
+	input := inputPath(o, s)
 	var r io.Reader
 	if o.CSVStdin || o.Stdin {
 		r = env.Stdin

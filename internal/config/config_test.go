@@ -407,6 +407,9 @@ func TestInvalid(t *testing.T) {
 		msg     string
 		err     string // "{main}" stands for the main file's path
 		varName string
+		// settings marks a rule that Settings applies: the file loads,
+		// and building the typed settings fails.
+		settings bool
 	}{
 		{
 			file:    "invalid-enable-value.conf",
@@ -480,6 +483,34 @@ func TestInvalid(t *testing.T) {
 			err:     `testdata/invalid-missing-required.conf: FW_DATA_FILE: The config file "testdata/invalid-missing-required.conf" does not contain the variable: "FW_DATA_FILE". Exiting!`,
 			varName: "FW_DATA_FILE",
 		},
+		{
+			file:     "invalid-home-net.conf",
+			msg:      `netset: bad address in "10.0.0.300/24"`,
+			err:      `testdata/invalid-home-net.conf:3: HOME_NET: netset: bad address in "10.0.0.300/24"`,
+			varName:  "HOME_NET",
+			settings: true,
+		},
+		{
+			file:     "invalid-ignore-ports.conf",
+			msg:      `"icmp/8": want tcp/PORT, tcp/LOW-HIGH, udp/PORT or udp/LOW-HIGH`,
+			err:      `testdata/invalid-ignore-ports.conf:2: IGNORE_PORTS: "icmp/8": want tcp/PORT, tcp/LOW-HIGH, udp/PORT or udp/LOW-HIGH`,
+			varName:  "IGNORE_PORTS",
+			settings: true,
+		},
+		{
+			file:     "invalid-ignore-ports-range.conf",
+			msg:      `"tcp/80-70000": bad port or range`,
+			err:      `testdata/invalid-ignore-ports-range.conf:2: IGNORE_PORTS: "tcp/80-70000": bad port or range`,
+			varName:  "IGNORE_PORTS",
+			settings: true,
+		},
+		{
+			file:     "invalid-ignore-log-prefixes.conf",
+			msg:      "error parsing regexp: missing closing ): `^(DROP`",
+			err:      "testdata/invalid-ignore-log-prefixes.conf:2: IGNORE_LOG_PREFIXES: error parsing regexp: missing closing ): `^(DROP`",
+			varName:  "IGNORE_LOG_PREFIXES",
+			settings: true,
+		},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
@@ -490,7 +521,14 @@ func TestInvalid(t *testing.T) {
 			if tt.asMain {
 				_, err = Load(path, nil)
 			} else {
-				_, err = Load(mainPath, []string{path})
+				var c *Config
+				c, err = Load(mainPath, []string{path})
+				if tt.settings {
+					if err != nil {
+						t.Fatalf("Load: %v; the file must load and fail only in Settings", err)
+					}
+					_, err = c.Settings()
+				}
 			}
 			var ce *Error
 			if !errors.As(err, &ce) {

@@ -54,6 +54,14 @@ func FuzzParse(f *testing.F) {
 			}
 			_ = c.FWSearchAll()
 			_ = c.FWMsgSearch()
+			// Every loaded configuration has typed settings or a
+			// positioned *Error saying which variable does not compile.
+			if _, err := c.Settings(); err != nil {
+				var ce *Error
+				if !errors.As(err, &ce) || ce.Var == "" {
+					t.Fatalf("Settings error %v (%T) names no variable", err, err)
+				}
+			}
 		}
 	})
 }

@@ -30,45 +30,52 @@ type Options struct {
 // when psad.conf names no fingerprint file of its own.
 const DefaultP0FPath = "/etc/p0f/p0f.fp"
 
-// Load builds the engines psad.conf asks for. With the embedded default
-// configuration (no psad installed) it uses this project's own data;
-// with a real psad.conf it reads psad's files, falling back to our data
-// (and saying so) when a named file is missing.
+// Load is [LoadSettings] over c's settings.
+//
+// Deprecated: build the settings once with [config.Config.Settings] and
+// use [LoadSettings].
 func Load(c *config.Config, o Options) (*Engines, error) {
+	s, err := c.Settings()
+	if err != nil {
+		return nil, err
+	}
+	return LoadSettings(&s.Detect, s.Embedded, o)
+}
+
+// LoadSettings builds the engines the settings ask for. With the embedded
+// default configuration (embedded true: no psad installed) it uses this
+// project's own data; with a real psad.conf it reads psad's files,
+// falling back to our data (and saying so) when a named file is missing.
+func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) {
 	warn := o.Warn
 	if warn == nil {
 		warn = func(string) {}
 	}
-	e := &Engines{MaxHops: c.Int("MAX_HOPS"), FwsnortOn: !o.NoSnortSIDs}
-	if e.MaxHops == 0 {
-		e.MaxHops = 20
-	}
-	embedded := c.Embedded()
+	e := &Engines{MaxHops: d.MaxHops, FwsnortOn: !o.NoSnortSIDs}
 	// file returns the configured path of a data file, or "" to use our
 	// built-in data (embedded config, or the file is missing).
-	file := func(name string) string {
-		p := c.Str(name)
-		if embedded || p == "" {
+	file := func(f config.DataFile) string {
+		if embedded || f.Path == "" {
 			return ""
 		}
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			warn(fmt.Sprintf("%s %s does not exist; using psad-go's built-in data", name, p))
+		if _, err := os.Stat(f.Path); errors.Is(err, fs.ErrNotExist) {
+			warn(fmt.Sprintf("%s %s does not exist; using psad-go's built-in data", f.Var, f.Path))
 			return ""
 		}
-		return p
+		return f.Path
 	}
 
 	// Signatures and the files that tune them.
-	rulesDirs := []string{c.Str("SNORT_RULES_DIR"), c.Str("FWSNORT_RULES_DIR")}
+	rulesDirs := []string{d.SnortRulesDir, d.FwsnortRulesDir}
 	var classDL map[string]int
 	if !embedded {
 		var err error
-		classDL, err = sig.LoadClassification(filepath.Join(c.Str("SNORT_RULES_DIR"), "classification.config"))
+		classDL, err = sig.LoadClassification(filepath.Join(d.SnortRulesDir, "classification.config"))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 	}
-	if p := file("SNORT_RULE_DL_FILE"); p != "" {
+	if p := file(d.SnortRuleDLFile); p != "" {
 		dl, warns, err := sig.LoadRuleDL(p)
 		if err != nil {
 			return nil, err
@@ -86,13 +93,13 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 	}
 	if !o.NoSignatures {
 		so := sig.Options{
-			Vars:       c.Get,
-			Strict:     c.Y("ENABLE_SNORT_SIG_STRICT"),
+			Vars:       d.Var,
+			Strict:     d.SnortSigStrict,
 			ClassDL:    classDL,
 			RuleDL:     e.RuleDL,
-			PsadCompat: !c.Y("ENABLE_SNORT_RULE_SEMANTICS"),
+			PsadCompat: !d.SnortRuleSemantics,
 		}
-		if p := file("IP_OPTS_FILE"); p != "" {
+		if p := file(d.IPOptsFile); p != "" {
 			opts, err := sig.LoadIPOptions(p)
 			if err != nil {
 				return nil, err
@@ -102,7 +109,7 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 		var set *sig.Set
 		var warns []sig.Warning
 		var err error
-		if p := file("SIGS_FILE"); p != "" {
+		if p := file(d.SigsFile); p != "" {
 			set, warns, err = sig.Load(p, so)
 		} else {
 			set, warns, err = sig.ParseDefault(so)
@@ -117,7 +124,7 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 	// ICMP type/code tables; the switches disable the check itself (psad
 	// instead flags every ICMP packet, see docs/compat.md).
 	if !o.NoICMPTypes {
-		if p := file("ICMP_TYPES_FILE"); p != "" {
+		if p := file(d.ICMPTypesFile); p != "" {
 			t, err := icmptype.Load(p)
 			if err != nil {
 				return nil, err
@@ -128,7 +135,7 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 		}
 	}
 	if !o.NoICMP6Types {
-		if p := file("ICMP6_TYPES_FILE"); p != "" {
+		if p := file(d.ICMP6TypesFile); p != "" {
 			t, err := icmptype.Load(p)
 			if err != nil {
 				return nil, err
@@ -143,7 +150,7 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 	if o.NoPassiveOS {
 		return e, nil
 	}
-	p0f := c.Str("P0F_FILE")
+	p0f := d.P0FFile.Path
 	switch {
 	case !embedded && p0f != "" && fileExists(p0f) && !isP0F3(p0f):
 		db, err := osfp.LoadPF(p0f)
@@ -151,7 +158,7 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 			return nil, err
 		}
 		e.PF = db
-		if p := file("POSF_FILE"); p != "" {
+		if p := file(d.PosfFile); p != "" {
 			pdb, err := osfp.LoadPosf(p)
 			if err != nil {
 				return nil, err

@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"internal/netset":    {},
 	"internal/logsrc":    {},
 	"internal/protocols": {},
-	"internal/config":    {},
+	"internal/config":    {"internal/netset"},
 	"internal/autodl":    {"internal/netset"},
 	"internal/scan":      {"internal/fwlog"},
 	"internal/report":    {"internal/fwlog", "internal/scan"},
@@ -34,6 +34,8 @@ var allowed = map[string][]string{
 	"internal/icmptype":  {},
 	"internal/osfp":      {"internal/fwlog"},
 	"internal/inspect":   {"internal/config", "internal/fwlog", "internal/icmptype", "internal/osfp", "internal/scan", "internal/sig"},
+	"internal/detect": {"internal/config", "internal/fwlog", "internal/scan", "internal/pipeline", "internal/inspect",
+		"internal/autodl", "internal/protocols", "internal/netset"},
 }
 
 // execOK lists the packages made for running commands: the mail and

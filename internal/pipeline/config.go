@@ -1,13 +1,8 @@
 package pipeline
 
 import (
-	"fmt"
-	"regexp"
-	"strings"
-
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/fwlog"
-	"github.com/psadgo/psad/internal/netset"
 	"github.com/psadgo/psad/internal/scan"
 )
 
@@ -19,37 +14,26 @@ type Overrides struct {
 	MaxSources int    // --max-sources (0: the config's value)
 }
 
-// RulesFromConfig compiles psad.conf's ignore rules. Warnings are for
-// entries psad skips with a syslog message.
-func RulesFromConfig(c *config.Config, names ProtoNamer, o Overrides) (Rules, []string, error) {
+// RulesFrom builds the ignore rules from the typed settings and the
+// command line. Warnings are for entries psad skips with a syslog
+// message; the only error is a bad --restrict-ip, since the settings were
+// checked when they were built.
+func RulesFrom(d *config.Detect, names ProtoNamer, o Overrides) (Rules, []string, error) {
 	r := DefaultRules()
-	var warn []string
-	var err error
-	if r.IgnoreLogPrefixes, err = ParsePrefixRegexp(c.Str("IGNORE_LOG_PREFIXES")); err != nil {
-		return r, nil, confErr(c, "IGNORE_LOG_PREFIXES", err)
-	}
-	var w []string
-	r.IgnoreInterfaces, w = ParseInterfaces(c.Str("IGNORE_INTERFACES"))
+	var warn, w []string
+	r.IgnoreLogPrefixes = d.IgnoreLogPrefixes
+	r.IgnoreInterfaces, w = interfaces(d.IgnoreInterfaces)
 	warn = append(warn, w...)
-	r.IgnoreProto, w = ParseIgnoreProtocols(c.Str("IGNORE_PROTOCOLS"), names)
+	r.IgnoreProto, w = ignoreProtocols(d.IgnoreProtocols, names)
 	warn = append(warn, w...)
-	if r.IgnoreTCP, r.IgnoreUDP, err = ParseIgnorePorts(c.Str("IGNORE_PORTS")); err != nil {
-		return r, nil, confErr(c, "IGNORE_PORTS", err)
-	}
-	r.Conntrack = c.Y("IGNORE_CONNTRACK_BUG_PKTS")
-	r.IPv6 = c.Y("ENABLE_IPV6_DETECTION")
-	r.FWSearchAll = c.FWSearchAll()
-	if !r.FWSearchAll {
-		for _, s := range c.FWMsgSearch() {
-			re, err := regexp.Compile(s)
-			if err != nil {
-				return r, nil, confErr(c, "FW_MSG_SEARCH", err)
-			}
-			r.FWMsgSearch = append(r.FWMsgSearch, re)
-		}
-	}
+	r.IgnoreTCP, r.IgnoreUDP = portSet(d.IgnoreTCP), portSet(d.IgnoreUDP)
+	r.Conntrack = d.IgnoreConntrack
+	r.IPv6 = d.IPv6
+	r.FWSearchAll = d.FWSearchAll
+	r.FWMsgSearch = d.FWMsgSearch
 	r.Interface = o.Interface
 	if o.Restrict != "" {
+		var err error
 		if r.Restrict, err = ParseRestrict(o.Restrict); err != nil {
 			return r, nil, err
 		}
@@ -57,56 +41,74 @@ func RulesFromConfig(c *config.Config, names ProtoNamer, o Overrides) (Rules, []
 	return r, warn, nil
 }
 
-func confErr(c *config.Config, name string, err error) error {
-	file, line := c.Line(name)
-	if file == "" {
-		return err
-	}
-	return fmt.Errorf("%s:%d: %w", file, line, err)
-}
-
-// ParserOptions returns the parser options psad.conf selects.
-func ParserOptions(c *config.Config, o Overrides) fwlog.Options {
-	opts := fwlog.Options{StripKernelTS: c.Y("IGNORE_KERNEL_TIMESTAMP")}
-	if sid := c.Str("SNORT_SID_STR"); sid != "" && !o.NoSnortSID {
-		opts.SIDMarker = []byte(sid)
+// ParserOptionsFrom returns the parser options the settings select.
+func ParserOptionsFrom(d *config.Detect, o Overrides) fwlog.Options {
+	opts := fwlog.Options{StripKernelTS: d.IgnoreKernelTimestamp}
+	if d.SnortSIDStr != "" && !o.NoSnortSID {
+		opts.SIDMarker = []byte(d.SnortSIDStr)
 	}
 	return opts
 }
 
-// DefaultMaxSources bounds the scan state when psad.conf does not set
-// MAX_SCAN_SOURCES: a million sources is far beyond any real scan log yet
-// keeps a spoofed-source flood from taking all memory.
-const DefaultMaxSources = 1000000
+// DefaultMaxSources is [config.DefaultMaxSources], kept here for callers
+// that predate the typed settings.
+const DefaultMaxSources = config.DefaultMaxSources
 
-// SettingsFromConfig reads the tracker thresholds from psad.conf.
-func SettingsFromConfig(c *config.Config, o Overrides) (scan.Settings, error) {
+// SettingsFrom returns the tracker thresholds of the settings, with
+// --max-sources applied.
+func SettingsFrom(d *config.Detect, o Overrides) scan.Settings {
 	s := scan.DefaultSettings()
 	for n := 1; n <= 5; n++ {
-		s.DangerLevel[n] = c.Int(fmt.Sprintf("DANGER_LEVEL%d", n))
-		s.UniqueHosts[n] = c.Int(fmt.Sprintf("DL%d_UNIQUE_HOSTS", n))
+		s.DangerLevel[n] = d.DangerLevel[n]
+		s.UniqueHosts[n] = d.UniqueHosts[n]
 	}
-	s.PortRangeScanThreshold = c.Int("PORT_RANGE_SCAN_THRESHOLD")
-	s.PortRangeSweepThreshold = c.Int("PORT_RANGE_SWEEP_THRESHOLD")
-	s.ProtocolScanThreshold = c.Int("PROTOCOL_SCAN_THRESHOLD")
-	s.MaxScanIPPairs = c.Int("MAX_SCAN_IP_PAIRS")
-	s.ExpectTCPOptions = c.Y("EXPECT_TCP_OPTIONS")
-	s.MaxSources = DefaultMaxSources
-	if v, ok := c.Get("MAX_SCAN_SOURCES"); ok && strings.TrimSpace(v) != "" {
-		s.MaxSources = c.Int("MAX_SCAN_SOURCES")
-	}
+	s.PortRangeScanThreshold = d.PortRangeScanThreshold
+	s.PortRangeSweepThreshold = d.PortRangeSweepThreshold
+	s.ProtocolScanThreshold = d.ProtocolScanThreshold
+	s.MaxScanIPPairs = d.MaxScanIPPairs
+	s.ExpectTCPOptions = d.ExpectTCPOptions
+	s.MaxSources = d.MaxScanSources
 	if o.MaxSources > 0 {
 		s.MaxSources = o.MaxSources
 	}
-	home := strings.TrimSpace(c.Str("HOME_NET"))
-	if home != "" && !strings.EqualFold(home, "any") && !strings.Contains(home, "CHANGEME") {
-		set, err := netset.Parse(home)
-		if err != nil {
-			return s, confErr(c, "HOME_NET", err)
-		}
-		if !set.Any() {
-			s.HomeNet = set.Contains
-		}
+	if d.HomeNet != nil {
+		s.HomeNet = d.HomeNet.Contains
 	}
-	return s, nil
+	return s
+}
+
+// RulesFromConfig is [RulesFrom] over c's settings.
+//
+// Deprecated: build the settings once with [config.Config.Settings] and
+// use [RulesFrom].
+func RulesFromConfig(c *config.Config, names ProtoNamer, o Overrides) (Rules, []string, error) {
+	s, err := c.Settings()
+	if err != nil {
+		return DefaultRules(), nil, err
+	}
+	return RulesFrom(&s.Detect, names, o)
+}
+
+// ParserOptions is [ParserOptionsFrom] over c's settings. A configuration
+// whose settings do not build gets the shipped defaults; RulesFromConfig
+// reports the error.
+//
+// Deprecated: use [ParserOptionsFrom].
+func ParserOptions(c *config.Config, o Overrides) fwlog.Options {
+	s, err := c.Settings()
+	if err != nil {
+		return fwlog.Options{StripKernelTS: true}
+	}
+	return ParserOptionsFrom(&s.Detect, o)
+}
+
+// SettingsFromConfig is [SettingsFrom] over c's settings.
+//
+// Deprecated: use [SettingsFrom].
+func SettingsFromConfig(c *config.Config, o Overrides) (scan.Settings, error) {
+	s, err := c.Settings()
+	if err != nil {
+		return scan.DefaultSettings(), err
+	}
+	return SettingsFrom(&s.Detect, o), nil
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/fwlog"
 )
 
@@ -60,17 +61,21 @@ func ParsePrefixRegexp(v string) (*regexp.Regexp, error) {
 // ParseInterfaces parses IGNORE_INTERFACES. psad skips (with a warning)
 // entries that are not made of word characters, dots and colons.
 func ParseInterfaces(v string) (map[string]bool, []string) {
-	var warn []string
 	v = strings.TrimSpace(v)
-	if v == "" || v == "NONE" {
+	if v == "NONE" {
 		return nil, nil
 	}
+	return interfaces(splitList(v))
+}
+
+// interfaces is ParseInterfaces over entries already split and trimmed.
+func interfaces(list []string) (map[string]bool, []string) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	var warn []string
 	m := make(map[string]bool)
-	for _, f := range strings.Split(v, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
+	for _, f := range list {
 		if !validIntf(f) {
 			warn = append(warn, fmt.Sprintf("IGNORE_INTERFACES: invalid interface name %q skipped", f))
 			continue
@@ -78,6 +83,18 @@ func ParseInterfaces(v string) (map[string]bool, []string) {
 		m[f] = true
 	}
 	return m, warn
+}
+
+// splitList splits a comma-separated value into trimmed, non-empty
+// entries.
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func validIntf(s string) bool {
@@ -103,15 +120,21 @@ type ProtoNamer interface {
 // consequence that "58" does not ignore ICMPv6 (whose key is "icmp6").
 func ParseIgnoreProtocols(v string, names ProtoNamer) (t [fwlog.NumProtoIndex]bool, warn []string) {
 	v = strings.TrimSpace(v)
-	if v == "" || v == "NONE" {
+	if v == "NONE" {
+		return t, nil
+	}
+	return ignoreProtocols(splitList(v), names)
+}
+
+// ignoreProtocols is ParseIgnoreProtocols over entries already split and
+// trimmed.
+func ignoreProtocols(list []string, names ProtoNamer) (t [fwlog.NumProtoIndex]bool, warn []string) {
+	if len(list) == 0 {
 		return t, nil
 	}
 	keys := make(map[string]bool)
-	for _, f := range strings.Split(v, ",") {
-		f = strings.ToLower(strings.TrimSpace(f))
-		if f == "" {
-			continue
-		}
+	for _, f := range list {
+		f = strings.ToLower(f)
 		if !isWord(f) {
 			warn = append(warn, fmt.Sprintf("IGNORE_PROTOCOLS: invalid protocol %q skipped", f))
 			continue
@@ -144,66 +167,30 @@ func isWord(s string) bool {
 	return true
 }
 
-// ParseIgnorePorts parses IGNORE_PORTS ("tcp/22, udp/53, tcp/6000-6010").
-// As in psad a range is kept only when low < high, and only TCP and UDP
-// destination ports are ever ignored.
+// ParseIgnorePorts parses IGNORE_PORTS ("tcp/22, udp/53, tcp/6000-6010")
+// into destination port bitmaps, with psad's rules (see
+// [config.ParsePorts]).
 func ParseIgnorePorts(v string) (tcp, udp *[1024]uint64, err error) {
-	v = strings.TrimSpace(v)
-	if v == "" || v == "NONE" {
-		return nil, nil, nil
+	t, u, err := config.ParsePorts(v)
+	if err != nil {
+		return nil, nil, fmt.Errorf("IGNORE_PORTS: %w", err)
 	}
-	for _, f := range strings.Split(v, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		l := strings.ToLower(f)
-		var set **[1024]uint64
-		switch {
-		case strings.Contains(l, "tcp/"):
-			set = &tcp
-			l = l[strings.Index(l, "tcp/")+4:]
-		case strings.Contains(l, "udp/"):
-			set = &udp
-			l = l[strings.Index(l, "udp/")+4:]
-		default:
-			return nil, nil, fmt.Errorf("IGNORE_PORTS: %q: want tcp/PORT, tcp/LOW-HIGH, udp/PORT or udp/LOW-HIGH", f)
-		}
-		lo, hi, ok := parsePortRange(l)
-		if !ok {
-			return nil, nil, fmt.Errorf("IGNORE_PORTS: %q: bad port or range", f)
-		}
-		if lo > hi {
-			continue
-		}
-		if *set == nil {
-			*set = new([1024]uint64)
-		}
-		for p := lo; p <= hi; p++ {
-			(*set)[p>>6] |= 1 << (p & 63)
-		}
-	}
-	return tcp, udp, nil
+	return portSet(t), portSet(u), nil
 }
 
-func parsePortRange(s string) (lo, hi int, ok bool) {
-	a, b, isRange := strings.Cut(s, "-")
-	lo, err := strconv.Atoi(strings.TrimSpace(a))
-	if err != nil || lo < 0 || lo > 65535 {
-		return 0, 0, false
+// portSet turns port ranges into a bitmap; nil when there are none, so
+// the per-packet check is a nil test.
+func portSet(rs []config.PortRange) *[1024]uint64 {
+	if len(rs) == 0 {
+		return nil
 	}
-	if !isRange {
-		return lo, lo, true
+	set := new([1024]uint64)
+	for _, r := range rs {
+		for p := int(r.Lo); p <= int(r.Hi); p++ {
+			set[p>>6] |= 1 << (p & 63)
+		}
 	}
-	hi, err = strconv.Atoi(strings.TrimSpace(b))
-	if err != nil || hi < 0 || hi > 65535 {
-		return 0, 0, false
-	}
-	if lo >= hi {
-		// psad stores a range only when low < high: "tcp/5-5" ignores nothing.
-		return 1, 0, true
-	}
-	return lo, hi, true
+	return set
 }
 
 // ParseRestrict parses --restrict-ip: an IPv4 or IPv6 address or network.

@@ -1,0 +1,593 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/psadgo/psad/internal/netset"
+)
+
+// Settings is a loaded configuration turned into typed values: numbers
+// parsed, Y/N switches as bools, lists split, "NONE" turned into "" and
+// durations carrying their unit. It is built once by [Config.Settings],
+// which is the only code that names psad.conf variables, so every default
+// and range lives beside the field it fills. A Settings is never mutated
+// after it is built; a reload builds a new one.
+type Settings struct {
+	// Embedded reports whether the configuration is the built-in
+	// psad.conf: no psad is installed, so the data files it names (under
+	// /etc/psad) must not be read and psad-go's own data is used instead.
+	Embedded bool
+	// MainFile is the main config file, for messages.
+	MainFile string
+
+	Detect Detect
+	Alert  Alert
+	Inputs Inputs
+	Files  Files
+	Status Status
+	Daemon Daemon
+	Block  Block
+}
+
+// Detect is what decides whether a log line is a packet worth keeping and
+// how scans are scored: ignore rules, thresholds and the data files of the
+// signature, ICMP and OS engines.
+type Detect struct {
+	// DangerLevel[n] is DANGER_LEVELn, the packet count that raises a
+	// source to level n (index 0 unused).
+	DangerLevel [6]int
+	// UniqueHosts[n] is DLn_UNIQUE_HOSTS, the distinct destinations that
+	// raise a source to level n (0: not used).
+	UniqueHosts [6]int
+
+	PortRangeScanThreshold  int // PORT_RANGE_SCAN_THRESHOLD
+	PortRangeSweepThreshold int // PORT_RANGE_SWEEP_THRESHOLD
+	ProtocolScanThreshold   int // PROTOCOL_SCAN_THRESHOLD
+	MaxScanIPPairs          int // MAX_SCAN_IP_PAIRS (0: unlimited)
+	// MaxScanSources is MAX_SCAN_SOURCES, or DefaultMaxSources when the
+	// variable is absent or blank.
+	MaxScanSources   int
+	ExpectTCPOptions bool // EXPECT_TCP_OPTIONS
+
+	// HomeNet is HOME_NET; nil when every address is home ("any", an
+	// empty value, or psad's unedited "CHANGEME" placeholder).
+	HomeNet *netset.Set
+
+	// IgnoreLogPrefixes is IGNORE_LOG_PREFIXES compiled; nil for NONE.
+	IgnoreLogPrefixes *regexp.Regexp
+	// IgnoreInterfaces are the IGNORE_INTERFACES entries, trimmed, empty
+	// entries dropped; checking the names (psad skips bad ones with a
+	// warning) is the pipeline's job.
+	IgnoreInterfaces []string
+	// IgnoreProtocols are the IGNORE_PROTOCOLS entries, trimmed; they are
+	// resolved against the protocols table by the pipeline.
+	IgnoreProtocols []string
+	// IgnoreTCP and IgnoreUDP are the IGNORE_PORTS destination port
+	// ranges, already reduced to psad's rule that a range counts only
+	// when low < high.
+	IgnoreTCP, IgnoreUDP []PortRange
+	IgnoreConntrack      bool // IGNORE_CONNTRACK_BUG_PKTS
+	IPv6                 bool // ENABLE_IPV6_DETECTION
+
+	// FWSearchAll and FWMsgSearch are FW_SEARCH_ALL and the compiled
+	// FW_MSG_SEARCH patterns (see [Config.FWSearchAll]); FWMsgSearch is
+	// nil when FWSearchAll is true because it is then never consulted.
+	FWSearchAll bool
+	FWMsgSearch []*regexp.Regexp
+
+	SnortSIDStr           string // SNORT_SID_STR ("" turns fwsnort SIDs off)
+	IgnoreKernelTimestamp bool   // IGNORE_KERNEL_TIMESTAMP
+
+	// MaxHops is MAX_HOPS, psad's bound on the hop distance guessed from
+	// the TTL; 0 in the file means psad's shipped 20.
+	MaxHops            int
+	SnortSigStrict     bool // ENABLE_SNORT_SIG_STRICT
+	SnortRuleSemantics bool // ENABLE_SNORT_RULE_SEMANTICS
+
+	// Data files. Each keeps its variable name for "does not exist"
+	// messages.
+	SigsFile        DataFile // SIGS_FILE
+	AutoDLFile      DataFile // AUTO_DL_FILE
+	PosfFile        DataFile // POSF_FILE
+	P0FFile         DataFile // P0F_FILE
+	IPOptsFile      DataFile // IP_OPTS_FILE
+	ICMPTypesFile   DataFile // ICMP_TYPES_FILE
+	ICMP6TypesFile  DataFile // ICMP6_TYPES_FILE
+	SnortRuleDLFile DataFile // SNORT_RULE_DL_FILE
+	ProtocolsFile   DataFile // PROTOCOLS_FILE
+	SnortRulesDir   string   // SNORT_RULES_DIR
+	FwsnortRulesDir string   // FWSNORT_RULES_DIR
+
+	// Vars holds every variable as loaded, for the $NAME references in
+	// signatures ($HOME_NET, $HTTP_PORTS, ...), which may name any of them.
+	Vars map[string]string
+}
+
+// Var looks up a variable for signature $NAME expansion; it has the shape
+// sig.Options.Vars wants.
+func (d *Detect) Var(name string) (string, bool) {
+	v, ok := d.Vars[name]
+	return v, ok
+}
+
+// DataFile is the path of a data file together with the psad.conf
+// variable that names it, so a loader's message can say which setting
+// points at a missing file.
+type DataFile struct {
+	Var  string
+	Path string // "" when unset
+}
+
+// PortRange is an inclusive range of destination ports.
+type PortRange struct{ Lo, Hi uint16 }
+
+// DefaultMaxSources bounds the scan state when psad.conf does not set
+// MAX_SCAN_SOURCES: a million sources is far beyond any real scan log yet
+// keeps a spoofed-source flood from taking all memory.
+const DefaultMaxSources = 1000000
+
+// Alert is how and when alerts go out: thresholds, mail, syslog, lookups,
+// the external script, DShield and the top files.
+type Alert struct {
+	// EmailAddresses is EMAIL_ADDRESSES split on commas and blanks.
+	EmailAddresses        []string
+	MinDangerLevel        int  // MIN_DANGER_LEVEL
+	EmailAlertDangerLevel int  // EMAIL_ALERT_DANGER_LEVEL
+	AlertAll              bool // ALERT_ALL
+	EmailLimit            int  // EMAIL_LIMIT (0: unlimited)
+	EmailLimitPerDst      bool // ENABLE_EMAIL_LIMIT_PER_DST
+	EmailLimitStatusMsg   bool // EMAIL_LIMIT_STATUS_MSG
+	SigMsgSyslog          bool // ENABLE_SIG_MSG_SYSLOG
+	SigMsgSyslogThreshold int  // SIG_MSG_SYSLOG_THRESHOLD
+	MACReporting          bool // ENABLE_MAC_ADDR_REPORTING
+
+	MailAlertPrefix  string // MAIL_ALERT_PREFIX
+	MailStatusPrefix string // MAIL_STATUS_PREFIX
+	MailErrorPrefix  string // MAIL_ERROR_PREFIX
+	MailFatalPrefix  string // MAIL_FATAL_PREFIX
+	MailFrom         string // MAIL_FROM_ADDRESS ("" for NONE)
+	Hostname         string // HOSTNAME
+
+	// NoMail and NoSyslog decode ALERTING_METHODS, which psad searches for
+	// the words noemail (or nomail, no-email) and nosyslog (no-syslog).
+	NoMail, NoSyslog bool
+
+	// MailCmd is the mail program (mailCmd), "" when none is configured.
+	MailCmd string
+	SMTP    SMTP
+	Syslog  Syslog
+
+	DNSLookups           bool          // ENABLE_DNS_LOOKUPS
+	DNSServer            string        // DNS_SERVER ("" for NONE: the system resolver)
+	DNSLookupThreshold   int           // DNS_LOOKUP_THRESHOLD
+	WhoisLookups         bool          // ENABLE_WHOIS_LOOKUPS
+	WhoisServer          string        // WHOIS_SERVER ("" for NONE)
+	WhoisTimeout         time.Duration // WHOIS_TIMEOUT, in seconds in the file
+	WhoisLookupThreshold int           // WHOIS_LOOKUP_THRESHOLD
+	WhoisForceASCII      bool          // ENABLE_WHOIS_FORCE_ASCII
+	WhoisForceSrcIP      bool          // ENABLE_WHOIS_FORCE_SRC_IP
+
+	ExtScript ExtScript
+	DShield   DShield
+
+	TopPortsThreshold int // TOP_PORTS_LOG_THRESHOLD
+	TopSigsThreshold  int // TOP_SIGS_LOG_THRESHOLD
+	TopIPThreshold    int // TOP_IP_LOG_THRESHOLD
+}
+
+// SMTP is psad-go's direct SMTP delivery (not in psad, which always runs
+// the mail program). Server is "" when mail goes through MailCmd.
+type SMTP struct {
+	Server   string // SMTP_SERVER
+	Port     int    // SMTP_PORT
+	StartTLS string // SMTP_STARTTLS: no, opportunistic or mandatory
+	User     string // SMTP_USER
+	Password string // SMTP_PASSWORD
+}
+
+// Syslog is where alert syslog messages go. Server and Network are "" for
+// the local syslog socket.
+type Syslog struct {
+	Identity string // SYSLOG_IDENTITY
+	Facility string // SYSLOG_FACILITY (checked at load)
+	Priority string // SYSLOG_PRIORITY (checked at load)
+	Network  string // SYSLOG_SERVER_NETWORK
+	Server   string // SYSLOG_SERVER
+}
+
+// ExtScript is the program run for alerts.
+type ExtScript struct {
+	Enable   bool   // ENABLE_EXT_SCRIPT_EXEC
+	Command  string // EXTERNAL_SCRIPT
+	PerAlert bool   // EXEC_EXT_SCRIPT_PER_ALERT
+}
+
+// DShield is reporting to dshield.org.
+type DShield struct {
+	Enable      bool          // ENABLE_DSHIELD_ALERTS
+	Interval    time.Duration // DSHIELD_ALERT_INTERVAL, hours in the file (1..24)
+	UserID      string        // DSHIELD_USER_ID
+	DLThreshold int           // DSHIELD_DL_THRESHOLD
+	AlertEmail  string        // DSHIELD_ALERT_EMAIL
+	UserEmail   string        // DSHIELD_USER_EMAIL ("" for NONE)
+	EmailFile   string        // DSHIELD_EMAIL_FILE
+	CounterFile string        // DSHIELD_COUNTER_FILE
+}
+
+// Inputs is where the daemon reads firewall messages from.
+type Inputs struct {
+	IPTSyslogFile string // IPT_SYSLOG_FILE
+	KmsgRead      bool   // ENABLE_KMSG_READ
+	FWMsgReadCmd  bool   // ENABLE_FW_MSG_READ_CMD
+	// FWMsgReadCommand is FW_MSG_READ_CMD, the journalctl to run.
+	FWMsgReadCommand string
+	// KernelTags is SYSLOG_KERNEL_TAGS split on commas and blanks; a
+	// syslog line counts as a kernel message only with one of these
+	// tags. Empty or NONE means ["kernel"], the tag every syslogd uses.
+	KernelTags []string
+	ListenUDP  string // SYSLOG_LISTEN_UDP ("" for NONE)
+	ListenTCP  string // SYSLOG_LISTEN_TCP ("" for NONE)
+	ListenTLS  string // SYSLOG_LISTEN_TLS ("" for NONE)
+	TLSCert    string // SYSLOG_TLS_CERT
+	TLSKey     string // SYSLOG_TLS_KEY
+}
+
+// Files are the paths psad writes.
+type Files struct {
+	PsadDir            string // PSAD_DIR
+	RunDir             string // PSAD_RUN_DIR
+	FifoDir            string // PSAD_FIFO_DIR
+	PidFile            string // PSAD_PID_FILE
+	CmdlineFile        string // PSAD_CMDLINE_FILE
+	PrintScanHash      string // PRINT_SCAN_HASH
+	StatusOutputFile   string // STATUS_OUTPUT_FILE
+	AnalysisModeDir    string // ANALYSIS_MODE_DIR
+	AnalysisOutputFile string // ANALYSIS_OUTPUT_FILE
+	FWErrorLog         string // FW_ERROR_LOG
+}
+
+// Status bounds the -S report (checked at load, as psad does).
+type Status struct {
+	SigsThreshold  int // STATUS_SIGS_THRESHOLD
+	IPThreshold    int // STATUS_IP_THRESHOLD
+	PortsThreshold int // STATUS_PORTS_THRESHOLD
+}
+
+// Daemon is the timing of the daemon's cycle and scan state.
+type Daemon struct {
+	// CheckInterval is CHECK_INTERVAL (seconds in the file); a value
+	// that is not a positive number means psad's shipped 5 seconds, since
+	// a zero ticker would spin.
+	CheckInterval time.Duration
+	// ScanTimeout is SCAN_TIMEOUT (seconds in the file); it applies only
+	// when Persistence is off.
+	ScanTimeout time.Duration
+	Persistence bool // ENABLE_PERSISTENCE
+	// PersistenceCtrThreshold is PERSISTENCE_CTR_THRESHOLD: how many
+	// check intervals pass between timeout sweeps.
+	PersistenceCtrThreshold int
+	ImportOldScans          bool // IMPORT_OLD_SCANS
+}
+
+// Block is automatic blocking; only the switches the default
+// configuration already has are read here.
+type Block struct {
+	AutoIDS            bool // ENABLE_AUTO_IDS
+	AutoIDSDangerLevel int  // AUTO_IDS_DANGER_LEVEL
+}
+
+// defaultCheckInterval is psad's shipped CHECK_INTERVAL.
+const defaultCheckInterval = 5 * time.Second
+
+// defaultMaxHops is psad's shipped MAX_HOPS.
+const defaultMaxHops = 20
+
+// Settings turns c into typed values. Values that must be compiled (HOME_NET,
+// IGNORE_PORTS, IGNORE_LOG_PREFIXES, FW_MSG_SEARCH) are checked here, and a
+// bad one is an *Error naming the file, line and variable.
+func (c *Config) Settings() (*Settings, error) {
+	s := &Settings{Embedded: c.embedded, MainFile: c.mainFile}
+	if err := c.detect(&s.Detect); err != nil {
+		return nil, err
+	}
+	c.alert(&s.Alert)
+
+	in := &s.Inputs
+	in.IPTSyslogFile = c.Str("IPT_SYSLOG_FILE")
+	in.KmsgRead = c.Y("ENABLE_KMSG_READ")
+	in.FWMsgReadCmd = c.Y("ENABLE_FW_MSG_READ_CMD")
+	in.FWMsgReadCommand = c.Str("FW_MSG_READ_CMD")
+	in.KernelTags = strings.Fields(strings.ReplaceAll(c.none("SYSLOG_KERNEL_TAGS"), ",", " "))
+	if len(in.KernelTags) == 0 {
+		in.KernelTags = []string{"kernel"}
+	}
+	in.ListenUDP = c.none("SYSLOG_LISTEN_UDP")
+	in.ListenTCP = c.none("SYSLOG_LISTEN_TCP")
+	in.ListenTLS = c.none("SYSLOG_LISTEN_TLS")
+	in.TLSCert = c.Str("SYSLOG_TLS_CERT")
+	in.TLSKey = c.Str("SYSLOG_TLS_KEY")
+
+	s.Files = Files{
+		PsadDir:            c.Str("PSAD_DIR"),
+		RunDir:             c.Str("PSAD_RUN_DIR"),
+		FifoDir:            c.Str("PSAD_FIFO_DIR"),
+		PidFile:            c.Str("PSAD_PID_FILE"),
+		CmdlineFile:        c.Str("PSAD_CMDLINE_FILE"),
+		PrintScanHash:      c.Str("PRINT_SCAN_HASH"),
+		StatusOutputFile:   c.Str("STATUS_OUTPUT_FILE"),
+		AnalysisModeDir:    c.Str("ANALYSIS_MODE_DIR"),
+		AnalysisOutputFile: c.Str("ANALYSIS_OUTPUT_FILE"),
+		FWErrorLog:         c.Str("FW_ERROR_LOG"),
+	}
+	s.Status = Status{
+		SigsThreshold:  c.Int("STATUS_SIGS_THRESHOLD"),
+		IPThreshold:    c.Int("STATUS_IP_THRESHOLD"),
+		PortsThreshold: c.Int("STATUS_PORTS_THRESHOLD"),
+	}
+	s.Daemon = Daemon{
+		CheckInterval:           c.seconds("CHECK_INTERVAL"),
+		ScanTimeout:             c.seconds("SCAN_TIMEOUT"),
+		Persistence:             c.Y("ENABLE_PERSISTENCE"),
+		PersistenceCtrThreshold: c.Int("PERSISTENCE_CTR_THRESHOLD"),
+		ImportOldScans:          c.Y("IMPORT_OLD_SCANS"),
+	}
+	if s.Daemon.CheckInterval <= 0 {
+		s.Daemon.CheckInterval = defaultCheckInterval
+	}
+	s.Block = Block{
+		AutoIDS:            c.Y("ENABLE_AUTO_IDS"),
+		AutoIDSDangerLevel: c.Int("AUTO_IDS_DANGER_LEVEL"),
+	}
+	return s, nil
+}
+
+func (c *Config) detect(d *Detect) error {
+	for n := 1; n <= 5; n++ {
+		d.DangerLevel[n] = c.Int("DANGER_LEVEL" + strconv.Itoa(n))
+		d.UniqueHosts[n] = c.Int("DL" + strconv.Itoa(n) + "_UNIQUE_HOSTS")
+	}
+	d.PortRangeScanThreshold = c.Int("PORT_RANGE_SCAN_THRESHOLD")
+	d.PortRangeSweepThreshold = c.Int("PORT_RANGE_SWEEP_THRESHOLD")
+	d.ProtocolScanThreshold = c.Int("PROTOCOL_SCAN_THRESHOLD")
+	d.MaxScanIPPairs = c.Int("MAX_SCAN_IP_PAIRS")
+	d.MaxScanSources = DefaultMaxSources
+	if c.Str("MAX_SCAN_SOURCES") != "" {
+		d.MaxScanSources = c.Int("MAX_SCAN_SOURCES")
+	}
+	d.ExpectTCPOptions = c.Y("EXPECT_TCP_OPTIONS")
+
+	// psad's installer leaves "CHANGEME" until the user edits HOME_NET;
+	// like "any" it means no network is singled out.
+	if home := c.Str("HOME_NET"); home != "" && !strings.EqualFold(home, "any") && !strings.Contains(home, "CHANGEME") {
+		set, err := netset.Parse(home)
+		if err != nil {
+			return c.wrapAt("HOME_NET", err)
+		}
+		if !set.Any() {
+			d.HomeNet = &set
+		}
+	}
+
+	if v := c.none("IGNORE_LOG_PREFIXES"); v != "" {
+		re, err := regexp.Compile(v)
+		if err != nil {
+			return c.wrapAt("IGNORE_LOG_PREFIXES", err)
+		}
+		d.IgnoreLogPrefixes = re
+	}
+	d.IgnoreInterfaces = list(c.none("IGNORE_INTERFACES"))
+	d.IgnoreProtocols = list(c.none("IGNORE_PROTOCOLS"))
+	var err error
+	if d.IgnoreTCP, d.IgnoreUDP, err = ParsePorts(c.none("IGNORE_PORTS")); err != nil {
+		return c.wrapAt("IGNORE_PORTS", err)
+	}
+	d.IgnoreConntrack = c.Y("IGNORE_CONNTRACK_BUG_PKTS")
+	d.IPv6 = c.Y("ENABLE_IPV6_DETECTION")
+
+	d.FWSearchAll = c.FWSearchAll()
+	if !d.FWSearchAll {
+		for _, v := range c.FWMsgSearch() {
+			re, err := regexp.Compile(v)
+			if err != nil {
+				return c.wrapAt("FW_MSG_SEARCH", err)
+			}
+			d.FWMsgSearch = append(d.FWMsgSearch, re)
+		}
+	}
+	d.SnortSIDStr = c.Str("SNORT_SID_STR")
+	d.IgnoreKernelTimestamp = c.Y("IGNORE_KERNEL_TIMESTAMP")
+
+	d.MaxHops = c.Int("MAX_HOPS")
+	if d.MaxHops == 0 {
+		d.MaxHops = defaultMaxHops
+	}
+	d.SnortSigStrict = c.Y("ENABLE_SNORT_SIG_STRICT")
+	d.SnortRuleSemantics = c.Y("ENABLE_SNORT_RULE_SEMANTICS")
+
+	d.SigsFile = c.file("SIGS_FILE")
+	d.AutoDLFile = c.file("AUTO_DL_FILE")
+	d.PosfFile = c.file("POSF_FILE")
+	d.P0FFile = c.file("P0F_FILE")
+	d.IPOptsFile = c.file("IP_OPTS_FILE")
+	d.ICMPTypesFile = c.file("ICMP_TYPES_FILE")
+	d.ICMP6TypesFile = c.file("ICMP6_TYPES_FILE")
+	d.SnortRuleDLFile = c.file("SNORT_RULE_DL_FILE")
+	d.ProtocolsFile = c.file("PROTOCOLS_FILE")
+	d.SnortRulesDir = c.Str("SNORT_RULES_DIR")
+	d.FwsnortRulesDir = c.Str("FWSNORT_RULES_DIR")
+
+	d.Vars = make(map[string]string, len(c.vars))
+	for name, v := range c.vars {
+		d.Vars[name] = v.value
+	}
+	return nil
+}
+
+func (c *Config) alert(a *Alert) {
+	a.EmailAddresses = strings.FieldsFunc(c.Str("EMAIL_ADDRESSES"), func(r rune) bool { return r == ',' || r == ' ' })
+	a.MinDangerLevel = c.Int("MIN_DANGER_LEVEL")
+	a.EmailAlertDangerLevel = c.Int("EMAIL_ALERT_DANGER_LEVEL")
+	a.AlertAll = c.Y("ALERT_ALL")
+	a.EmailLimit = c.Int("EMAIL_LIMIT")
+	a.EmailLimitPerDst = c.Y("ENABLE_EMAIL_LIMIT_PER_DST")
+	a.EmailLimitStatusMsg = c.Y("EMAIL_LIMIT_STATUS_MSG")
+	a.SigMsgSyslog = c.Y("ENABLE_SIG_MSG_SYSLOG")
+	a.SigMsgSyslogThreshold = c.Int("SIG_MSG_SYSLOG_THRESHOLD")
+	a.MACReporting = c.Y("ENABLE_MAC_ADDR_REPORTING")
+	a.MailAlertPrefix = c.Str("MAIL_ALERT_PREFIX")
+	a.MailStatusPrefix = c.Str("MAIL_STATUS_PREFIX")
+	a.MailErrorPrefix = c.Str("MAIL_ERROR_PREFIX")
+	a.MailFatalPrefix = c.Str("MAIL_FATAL_PREFIX")
+	a.MailFrom = c.none("MAIL_FROM_ADDRESS")
+	a.Hostname = c.Str("HOSTNAME")
+
+	methods := strings.ToLower(c.Str("ALERTING_METHODS"))
+	a.NoMail = strings.Contains(methods, "nomail") || strings.Contains(methods, "noemail") || strings.Contains(methods, "no-email")
+	a.NoSyslog = strings.Contains(methods, "nosyslog") || strings.Contains(methods, "no-syslog")
+
+	a.MailCmd, _ = c.Cmd("mail")
+	a.SMTP = SMTP{
+		Server:   c.none("SMTP_SERVER"),
+		Port:     c.Int("SMTP_PORT"),
+		StartTLS: c.Str("SMTP_STARTTLS"),
+		User:     c.none("SMTP_USER"),
+		Password: c.none("SMTP_PASSWORD"),
+	}
+	a.Syslog = Syslog{
+		Identity: c.Str("SYSLOG_IDENTITY"),
+		Facility: c.Str("SYSLOG_FACILITY"),
+		Priority: c.Str("SYSLOG_PRIORITY"),
+		Network:  c.none("SYSLOG_SERVER_NETWORK"),
+		Server:   c.none("SYSLOG_SERVER"),
+	}
+
+	a.DNSLookups = c.Y("ENABLE_DNS_LOOKUPS")
+	a.DNSServer = c.none("DNS_SERVER")
+	a.DNSLookupThreshold = c.Int("DNS_LOOKUP_THRESHOLD")
+	a.WhoisLookups = c.Y("ENABLE_WHOIS_LOOKUPS")
+	a.WhoisServer = c.none("WHOIS_SERVER")
+	a.WhoisTimeout = c.seconds("WHOIS_TIMEOUT")
+	a.WhoisLookupThreshold = c.Int("WHOIS_LOOKUP_THRESHOLD")
+	a.WhoisForceASCII = c.Y("ENABLE_WHOIS_FORCE_ASCII")
+	a.WhoisForceSrcIP = c.Y("ENABLE_WHOIS_FORCE_SRC_IP")
+
+	a.ExtScript = ExtScript{
+		Enable:   c.Y("ENABLE_EXT_SCRIPT_EXEC"),
+		Command:  c.Str("EXTERNAL_SCRIPT"),
+		PerAlert: c.Y("EXEC_EXT_SCRIPT_PER_ALERT"),
+	}
+	a.DShield = DShield{
+		Enable: c.Y("ENABLE_DSHIELD_ALERTS"),
+		// Load has checked the range 1..24; the floor keeps a hand-made
+		// Config from producing a zero ticker.
+		Interval:    time.Duration(max(c.Int("DSHIELD_ALERT_INTERVAL"), 1)) * time.Hour,
+		UserID:      c.Str("DSHIELD_USER_ID"),
+		DLThreshold: c.Int("DSHIELD_DL_THRESHOLD"),
+		AlertEmail:  c.Str("DSHIELD_ALERT_EMAIL"),
+		UserEmail:   c.none("DSHIELD_USER_EMAIL"),
+		EmailFile:   c.Str("DSHIELD_EMAIL_FILE"),
+		CounterFile: c.Str("DSHIELD_COUNTER_FILE"),
+	}
+	a.TopPortsThreshold = c.Int("TOP_PORTS_LOG_THRESHOLD")
+	a.TopSigsThreshold = c.Int("TOP_SIGS_LOG_THRESHOLD")
+	a.TopIPThreshold = c.Int("TOP_IP_LOG_THRESHOLD")
+}
+
+// none returns Str(name), or "" for psad's "NONE" (which turns a feature
+// off).
+func (c *Config) none(name string) string {
+	if v := c.Str(name); v != "NONE" {
+		return v
+	}
+	return ""
+}
+
+// seconds reads a count of seconds the way psad does (perlInt).
+func (c *Config) seconds(name string) time.Duration {
+	return time.Duration(c.Int(name)) * time.Second
+}
+
+func (c *Config) file(name string) DataFile {
+	return DataFile{Var: name, Path: c.Str(name)}
+}
+
+// wrapAt reports that the value of name does not compile.
+func (c *Config) wrapAt(name string, err error) *Error {
+	file, line := c.Line(name)
+	return &Error{File: file, Line: line, Var: name, Msg: err.Error(), Err: err}
+}
+
+// list splits a comma-separated value into trimmed, non-empty entries.
+func list(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// ParsePorts parses an IGNORE_PORTS value ("tcp/22, udp/53,
+// tcp/6000-6010"; "" or NONE for none). As in psad a range is kept only
+// when low < high ("tcp/5-5" ignores nothing), and only TCP and UDP ports
+// can be named; the protocol is found anywhere in the entry, case
+// folded, as psad's pattern does.
+func ParsePorts(v string) (tcp, udp []PortRange, err error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "NONE" {
+		return nil, nil, nil
+	}
+	for _, f := range list(v) {
+		l := strings.ToLower(f)
+		var set *[]PortRange
+		switch {
+		case strings.Contains(l, "tcp/"):
+			set = &tcp
+			l = l[strings.Index(l, "tcp/")+4:]
+		case strings.Contains(l, "udp/"):
+			set = &udp
+			l = l[strings.Index(l, "udp/")+4:]
+		default:
+			return nil, nil, fmt.Errorf("%q: want tcp/PORT, tcp/LOW-HIGH, udp/PORT or udp/LOW-HIGH", f)
+		}
+		r, keep, ok := parsePortRange(l)
+		if !ok {
+			return nil, nil, fmt.Errorf("%q: bad port or range", f)
+		}
+		if keep {
+			*set = append(*set, r)
+		}
+	}
+	return tcp, udp, nil
+}
+
+// parsePortRange parses "PORT" or "LOW-HIGH"; keep is false for a range
+// psad drops (low >= high).
+func parsePortRange(s string) (r PortRange, keep, ok bool) {
+	a, b, isRange := strings.Cut(s, "-")
+	lo, ok := port(a)
+	if !ok {
+		return r, false, false
+	}
+	if !isRange {
+		return PortRange{lo, lo}, true, true
+	}
+	hi, ok := port(b)
+	if !ok {
+		return r, false, false
+	}
+	return PortRange{lo, hi}, lo < hi, true
+}
+
+func port(s string) (uint16, bool) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 || n > 65535 {
+		return 0, false
+	}
+	return uint16(n), true
+}

@@ -1,0 +1,189 @@
+package config
+
+import (
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestSettingsDefaults checks the typed values of the embedded psad.conf:
+// each row is a field and the value psad's shipped configuration means.
+func TestSettingsDefaults(t *testing.T) {
+	c, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, a := &s.Detect, &s.Alert
+	tests := []struct {
+		name      string
+		got, want any
+	}{
+		{"Embedded", s.Embedded, true},
+		{"DangerLevel", d.DangerLevel, [6]int{0, 5, 15, 150, 1500, 10000}},
+		{"UniqueHosts", d.UniqueHosts, [6]int{0, 10, 20, 50, 100, 500}},
+		{"PortRangeScanThreshold", d.PortRangeScanThreshold, 1},
+		{"PortRangeSweepThreshold", d.PortRangeSweepThreshold, 0},
+		{"ProtocolScanThreshold", d.ProtocolScanThreshold, 5},
+		{"MaxScanIPPairs", d.MaxScanIPPairs, 0},
+		{"MaxScanSources", d.MaxScanSources, DefaultMaxSources},
+		{"ExpectTCPOptions", d.ExpectTCPOptions, true},
+		{"HomeNet (any)", d.HomeNet == nil, true},
+		{"IgnoreLogPrefixes (NONE)", d.IgnoreLogPrefixes == nil, true},
+		{"IgnoreInterfaces (NONE)", d.IgnoreInterfaces, []string(nil)},
+		{"IgnoreProtocols (NONE)", d.IgnoreProtocols, []string(nil)},
+		{"IgnoreTCP (NONE)", d.IgnoreTCP, []PortRange(nil)},
+		{"IgnoreConntrack", d.IgnoreConntrack, true},
+		{"IPv6", d.IPv6, true},
+		{"FWSearchAll", d.FWSearchAll, true},
+		{"FWMsgSearch", len(d.FWMsgSearch), 0},
+		{"SnortSIDStr", d.SnortSIDStr, "SID"},
+		{"IgnoreKernelTimestamp", d.IgnoreKernelTimestamp, true},
+		{"MaxHops", d.MaxHops, 20},
+		{"SnortSigStrict", d.SnortSigStrict, true},
+		{"SnortRuleSemantics", d.SnortRuleSemantics, true},
+		{"SigsFile", d.SigsFile, DataFile{"SIGS_FILE", "/etc/psad/signatures"}},
+		{"AutoDLFile", d.AutoDLFile, DataFile{"AUTO_DL_FILE", "/etc/psad/auto_dl"}},
+		{"ProtocolsFile", d.ProtocolsFile, DataFile{"PROTOCOLS_FILE", "/etc/psad/protocols"}},
+		{"SnortRulesDir", d.SnortRulesDir, "/etc/psad/snort_rules"},
+		{"Vars HOME_NET", d.Vars["HOME_NET"], "any"},
+
+		{"EmailAddresses", a.EmailAddresses, []string{"root@localhost"}},
+		{"MinDangerLevel", a.MinDangerLevel, 1},
+		{"EmailAlertDangerLevel", a.EmailAlertDangerLevel, 1},
+		{"EmailLimit", a.EmailLimit, 0},
+		{"NoMail", a.NoMail, false},
+		{"NoSyslog", a.NoSyslog, false},
+		{"MailFrom (NONE)", a.MailFrom, ""},
+		{"SMTP", a.SMTP, SMTP{Port: 25, StartTLS: "opportunistic"}},
+		{"Syslog server (NONE)", a.Syslog.Server + a.Syslog.Network, ""},
+		{"WhoisTimeout", a.WhoisTimeout, 60 * time.Second},
+		{"WhoisServer", a.WhoisServer, "whois.iana.org:43"},
+		{"DNSServer (NONE)", a.DNSServer, ""},
+		{"DShield.Interval", a.DShield.Interval, 6 * time.Hour},
+
+		{"IPTSyslogFile", s.Inputs.IPTSyslogFile, "/var/log/messages"},
+		{"KernelTags", s.Inputs.KernelTags, []string{"kernel"}},
+		{"ListenUDP (NONE)", s.Inputs.ListenUDP, ""},
+		{"FWMsgReadCommand", s.Inputs.FWMsgReadCommand, "/bin/journalctl"},
+
+		{"PsadDir", s.Files.PsadDir, "/var/log/psad"},
+		{"AnalysisModeDir", s.Files.AnalysisModeDir, "/var/log/psad/ipt_analysis"},
+		{"Status", s.Status, Status{SigsThreshold: 50, IPThreshold: 25, PortsThreshold: 20}},
+		{"Daemon", s.Daemon, Daemon{CheckInterval: 5 * time.Second, ScanTimeout: time.Hour, PersistenceCtrThreshold: 5}},
+		{"Block", s.Block, Block{AutoIDSDangerLevel: 5}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("got %#v, want %#v", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSettingsValues checks the conversions: psad's numeric reading,
+// NONE, the list splits and the fallbacks for values that would stop the
+// daemon working.
+func TestSettingsValues(t *testing.T) {
+	c := mustParse(t, `
+DANGER_LEVEL2 20abc;
+MAX_SCAN_SOURCES  ;
+MAX_HOPS 0;
+CHECK_INTERVAL 0;
+SCAN_TIMEOUT 90;
+HOME_NET 192.168.1.0/24, 10.0.0.0/8;
+IGNORE_PORTS tcp/80-85, UDP/53, tcp/5-5;
+IGNORE_INTERFACES lo, eth1 ,;
+IGNORE_PROTOCOLS NONE;
+IGNORE_LOG_PREFIXES ^ALLOW;
+EMAIL_ADDRESSES a@example.org, b@example.org c@example.org;
+ALERTING_METHODS noemail;
+SYSLOG_KERNEL_TAGS kernel,kern  fw;
+SYSLOG_LISTEN_UDP 127.0.0.1:514;
+ENABLE_PERSISTENCE yes;
+`)
+	s, err := c.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &s.Detect
+	if d.DangerLevel[2] != 20 {
+		t.Errorf("DANGER_LEVEL2 20abc: got %d, want 20 (Perl numeric reading)", d.DangerLevel[2])
+	}
+	if d.MaxScanSources != DefaultMaxSources {
+		t.Errorf("blank MAX_SCAN_SOURCES: got %d, want %d", d.MaxScanSources, DefaultMaxSources)
+	}
+	if d.MaxHops != 20 {
+		t.Errorf("MAX_HOPS 0: got %d, want 20", d.MaxHops)
+	}
+	if s.Daemon.CheckInterval != 5*time.Second || s.Daemon.ScanTimeout != 90*time.Second {
+		t.Errorf("Daemon = %+v", s.Daemon)
+	}
+	if !s.Daemon.Persistence {
+		t.Error("ENABLE_PERSISTENCE yes: Persistence false")
+	}
+	if d.HomeNet == nil || !d.HomeNet.Contains(netip.MustParseAddr("10.1.2.3")) || d.HomeNet.Contains(netip.MustParseAddr("172.16.0.1")) {
+		t.Errorf("HomeNet = %v", d.HomeNet)
+	}
+	if want := []PortRange{{80, 85}}; !reflect.DeepEqual(d.IgnoreTCP, want) {
+		t.Errorf("IgnoreTCP = %v, want %v", d.IgnoreTCP, want)
+	}
+	if want := []PortRange{{53, 53}}; !reflect.DeepEqual(d.IgnoreUDP, want) {
+		t.Errorf("IgnoreUDP = %v, want %v", d.IgnoreUDP, want)
+	}
+	if want := []string{"lo", "eth1"}; !reflect.DeepEqual(d.IgnoreInterfaces, want) {
+		t.Errorf("IgnoreInterfaces = %q, want %q", d.IgnoreInterfaces, want)
+	}
+	if d.IgnoreProtocols != nil {
+		t.Errorf("IgnoreProtocols = %q, want none", d.IgnoreProtocols)
+	}
+	if d.IgnoreLogPrefixes == nil || !d.IgnoreLogPrefixes.MatchString("ALLOW IN") {
+		t.Errorf("IgnoreLogPrefixes = %v", d.IgnoreLogPrefixes)
+	}
+	if want := []string{"a@example.org", "b@example.org", "c@example.org"}; !reflect.DeepEqual(s.Alert.EmailAddresses, want) {
+		t.Errorf("EmailAddresses = %q, want %q", s.Alert.EmailAddresses, want)
+	}
+	if !s.Alert.NoMail || s.Alert.NoSyslog {
+		t.Errorf("ALERTING_METHODS noemail: NoMail=%v NoSyslog=%v", s.Alert.NoMail, s.Alert.NoSyslog)
+	}
+	if want := []string{"kernel", "kern", "fw"}; !reflect.DeepEqual(s.Inputs.KernelTags, want) {
+		t.Errorf("KernelTags = %q, want %q", s.Inputs.KernelTags, want)
+	}
+	if s.Inputs.ListenUDP != "127.0.0.1:514" {
+		t.Errorf("ListenUDP = %q", s.Inputs.ListenUDP)
+	}
+	if s.Embedded {
+		t.Error("a parsed file reports Embedded")
+	}
+}
+
+// TestSettingsFWMsgSearch checks that the search patterns are compiled
+// only when FW_SEARCH_ALL is N, and that a bad one is reported there.
+func TestSettingsFWMsgSearch(t *testing.T) {
+	base := defaultsWithout("FW_SEARCH_ALL", "FW_MSG_SEARCH")
+	c, err := Parse("main.conf", []byte("FW_SEARCH_ALL N;\nFW_MSG_SEARCH DROP;\nFW_MSG_SEARCH REJ(ECT;\n"+base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Settings()
+	if want := "main.conf:2: FW_MSG_SEARCH: error parsing regexp: missing closing ): `REJ(ECT`"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+
+	c, err = Parse("main.conf", []byte("FW_SEARCH_ALL N;\nFW_MSG_SEARCH DROP;\nFW_MSG_SEARCH REJECT;\n"+base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Detect.FWSearchAll || len(s.Detect.FWMsgSearch) != 2 || !s.Detect.FWMsgSearch[1].MatchString("x REJECT y") {
+		t.Errorf("FWSearchAll=%v FWMsgSearch=%v", s.Detect.FWSearchAll, s.Detect.FWMsgSearch)
+	}
+}
