@@ -67,6 +67,14 @@ func Load(c *config.Config, o Options) (*Engines, error) {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
+		refPath := filepath.Join(c.Str("SNORT_RULES_DIR"), "reference.config")
+		refs, err := sig.LoadReferences(refPath)
+		switch {
+		case err == nil:
+			e.RefURLs = refs
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("reference types: %w", err)
+		}
 	}
 	if p := file("SNORT_RULE_DL_FILE"); p != "" {
 		dl, warns, err := sig.LoadRuleDL(p)
