@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -18,13 +19,12 @@ import (
 
 	"github.com/psadgo/psad/internal/alert"
 	"github.com/psadgo/psad/internal/alert/mail"
-	"github.com/psadgo/psad/internal/alerting"
 	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/config"
-	"github.com/psadgo/psad/internal/daemon"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
+	"github.com/psadgo/psad/internal/notify"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
 	"github.com/psadgo/psad/internal/report"
@@ -55,8 +55,11 @@ type Setup struct {
 	MailTo   []string
 	MailFrom string
 	// Lookups is reverse DNS (--dns-analysis) and whois (-w) for the alerts.
-	Lookups        alerting.Lookups
+	Lookups        notify.Lookups
 	DNSOn, WhoisOn bool
+	// NoPortLookup is --no-netstat: the alerts do not say whether a
+	// server is bound to the ports of their signature matches.
+	NoPortLookup bool
 	// Engines selects the signature, ICMP and OS engines (--no-* switches).
 	Engines    inspect.Options
 	AutoDLFile string
@@ -343,7 +346,7 @@ func Run(s Setup) int {
 		}
 	}
 	if s.WriteData && dirs.amDir != "" {
-		writeData(s, dirs, tracker, batch, engines, out, errw)
+		writeData(s, dirs, tracker, batch, engines, protos, out, errw)
 	}
 	errLog.summary(errw)
 	if tracker.Evicted > 0 {
@@ -547,27 +550,28 @@ func (d debugSyslog) Send(msg string) error {
 }
 
 // writeData is --analysis-write-data: psad's alert cycle over every
-// source with its files under ANALYSIS_MODE_DIR (no mail: -e is not
-// implemented yet), and in debug mode the syslog lines it would send.
-func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspect.Engines, out, errw io.Writer) {
+// source with its files under ANALYSIS_MODE_DIR (mail with -e), and in
+// debug mode the syslog lines it would send.
+func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspect.Engines, protos *protocols.Table, out, errw io.Writer) {
 	c := s.Config
 	fmt.Fprintf(out, "[+] Writing %s/<IP> directories.\n", d.amDir)
 	if len(batch) > 1000 {
 		fmt.Fprintln(out, "    This may take a while...")
 	}
-	ac := alerting.Config{
+	nc := notify.Config{
 		MinDL: c.Int("MIN_DANGER_LEVEL"), EmailDL: c.Int("EMAIL_ALERT_DANGER_LEVEL"), AlertAll: true,
 		SigSyslog: c.Y("ENABLE_SIG_MSG_SYSLOG"), SigSyslogN: c.Int("SIG_MSG_SYSLOG_THRESHOLD"),
-		Hostname: c.Str("HOSTNAME"), Version: s.Version, Dir: d.amDir, SigInfo: e.DetailSigInfo,
-		Template: alert.Info{ICMPTypeName: e.ICMPTypeName, ProtocolScanThreshold: c.Int("PROTOCOL_SCAN_THRESHOLD"),
-			SnortSIDStr: c.Str("SNORT_SID_STR"), MACReporting: c.Y("ENABLE_MAC_ADDR_REPORTING"),
-			Sigs: func(id int) (string, string, string, []string, bool, []int, bool) {
-				msg, proto, ok := e.DetailSigInfo(id)
-				return msg, proto, "", nil, false, nil, ok
-			}},
+		Hostname: c.Str("HOSTNAME"), Version: s.Version, Dir: d.amDir,
+		Template: alert.Info{ProtocolScanThreshold: c.Int("PROTOCOL_SCAN_THRESHOLD"),
+			SnortSIDStr: c.Str("SNORT_SID_STR"), MACReporting: c.Y("ENABLE_MAC_ADDR_REPORTING"), Analysis: true},
+		Engines: e, Protocols: protos,
 		Clock:  s.Now,
 		Mailer: s.Mailer, To: s.MailTo, From: s.MailFrom, AlertPrefix: c.Str("MAIL_ALERT_PREFIX"),
 		Lookups: s.Lookups, DNSOn: s.DNSOn, WhoisOn: s.WhoisOn, WhoisForceSrc: c.Y("ENABLE_WHOIS_FORCE_SRC_IP"),
+		Log: slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	if !s.NoPortLookup {
+		nc.Ports = func() (*notify.Ports, error) { return notify.ReadProcNet("/proc/net") }
 	}
 	if s.Mailer != nil {
 		fmt.Fprintln(out, "[+] Generating email alerts...")
@@ -588,9 +592,13 @@ func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspec
 		}
 	}
 	if s.Debug {
-		ac.Syslog = debugSyslog{errw}
+		nc.Syslog = debugSyslog{errw}
 	}
-	a := alerting.New(ac)
-	defer a.Close()
-	a.Batch(&daemon.Batch{Now: s.Now(), Tracker: t, Sources: batch})
+	// A one-shot run has no detection to protect: it waits for the
+	// worker rather than drop output.
+	nc.Wait = true
+	n := notify.New(nc, nil)
+	n.Batch(&scan.Closed{Now: s.Now(), Tracker: t, Sources: batch})
+	// A one-shot run waits for all of it (mail included).
+	n.Close(context.Background())
 }

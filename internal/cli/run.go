@@ -109,14 +109,15 @@ func Run(args []string, env Env) int {
 		return runDaemon(o, cfg, env)
 	case o.Analyze:
 		s := analysis.Setup{
-			Config:      cfg,
-			Input:       input,
-			Packets:     o.Packets,
-			Overrides:   ov,
-			SummaryOnly: o.StatusSummary,
-			NoIPTErrors: o.NoIPTErrors,
-			NoAutoDL:    o.NoAutoDL,
-			WriteData:   o.AnalysisWriteData,
+			Config:       cfg,
+			Input:        input,
+			Packets:      o.Packets,
+			Overrides:    ov,
+			SummaryOnly:  o.StatusSummary,
+			NoIPTErrors:  o.NoIPTErrors,
+			NoAutoDL:     o.NoAutoDL,
+			WriteData:    o.AnalysisWriteData,
+			NoPortLookup: o.NoNetstat,
 			Engines: inspect.Options{
 				NoSignatures: o.NoSignatures, NoSnortSIDs: o.NoSnortSids, NoICMPTypes: o.NoICMPTypes,
 				NoICMP6Types: o.NoICMP6Types, NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType,
