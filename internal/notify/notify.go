@@ -133,7 +133,7 @@ type Config struct {
 	// (one-shot modes, where nothing else waits on the caller). Close
 	// must then not run while Batch does.
 	Wait bool
-	Log      *slog.Logger
+	Log  *slog.Logger
 	// Clock is the time printed in alerts (nil: time.Now).
 	Clock func() time.Time
 }
