@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var psadEtc = flag.String("psad-etc", "/etc/psad", "directory holding psad's own data files (signatures, icmp_types, pf.os, ...)")
+
+// TestAlertMailPsadData runs -A --analysis-write-data on the MS-SQL
+// signature sample with psad's own data files and compares the alert
+// text it writes (<dst>_email_alert, the body of the alert mail) with a
+// golden file: the signature block must carry psad's classtype and
+// reference for psad_id 100205, as the daemon's mail does. The banner
+// dates are the clock's and are masked.
+func TestAlertMailPsadData(t *testing.T) {
+	etc := *psadEtc
+	for _, f := range []string{"signatures", "icmp_types", "icmp6_types", "pf.os", "posf", "protocols"} {
+		if _, err := os.Stat(filepath.Join(etc, f)); err != nil {
+			t.Skipf("psad's data files are absent (%v); install Debian's psad package or pass -psad-etc=DIR (e.g. the etc/psad of an extracted psad .deb)", err)
+		}
+	}
+	e := newTestEnv(t, map[string]string{
+		"PSAD_CONF_DIR":               etc,
+		"P0F_FILE":                    filepath.Join(etc, "pf.os"),
+		"ENABLE_SNORT_RULE_SEMANTICS": "N",
+		// No fwsnort rules from the host: the alert must not depend on
+		// whether fwsnort is installed.
+		"FWSNORT_RULES_DIR": filepath.Join(t.TempDir(), "no-fwsnort"),
+	}, "")
+	log := logPath("ms_sql_server_sig_match")
+	out, errs, code := e.run(t, "-A", "-m", log, "--analysis-write-data", "--no-rdns", "--no-whois")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	files, err := filepath.Glob(filepath.Join(e.dir, "log", "ipt_analysis", "192.168.10.55", "*_email_alert"))
+	if err != nil || len(files) != 1 {
+		t.Fatalf("want one email_alert file for 192.168.10.55, have %v (%v)\n%s\n%s", files, err, out, errs)
+	}
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	banner := regexp.MustCompile(`(?m)^(=-=-=-=-=-=-=-=-=-=-=-= ).*( =-=-=-=-=-=-=-=-=-=-=-=)$`)
+	got := banner.ReplaceAllString(string(data), "${1}$$DATE${2}")
+	for _, want := range []string{"psad_id:   100205", "classtype: attempted-admin", "reference: (url) http://www.linklogger.com/TCP1433.htm"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("alert lacks %q", want)
+		}
+	}
+	golden := filepath.Join("testdata", "alert-mail-ms-sql.golden")
+	if *optUpdate {
+		must(t, os.WriteFile(golden, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("alert differs from %s (run with -update after checking):\n%s", golden, lineDiff(string(want), got))
+	}
+}
