@@ -5,9 +5,9 @@ import (
 	"io"
 	"mime/quotedprintable"
 	"os"
-	"strconv"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
