@@ -35,8 +35,8 @@ import (
 	"github.com/psadgo/psad/internal/scan"
 )
 
-// Syslog sends one syslog message. It is called from the worker
-// goroutine only.
+// Syslog sends one syslog message. The workers call it one call at a
+// time, never from Batch's goroutine.
 type Syslog interface {
 	Send(msg string) error
 }
@@ -49,7 +49,8 @@ type Lookups interface {
 }
 
 // Script runs EXTERNAL_SCRIPT for a source that was alerted; it must
-// not block (extscript.Runner queues the run). Called from the worker.
+// not block (extscript.Runner queues the run). Called from the local
+// worker.
 type Script interface {
 	Alerted(src netip.Addr)
 }
@@ -171,6 +172,8 @@ type Notifier struct {
 	ctx    context.Context // cancelled when Close gives up waiting
 	cancel context.CancelFunc
 	done   chan struct{} // closed when both workers have stopped
+
+	syslogMu sync.Mutex // serialises Syslog.Send between the workers
 
 	mu      sync.Mutex
 	closed  bool

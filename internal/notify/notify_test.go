@@ -376,3 +376,54 @@ func TestReadProcNet(t *testing.T) {
 		t.Error("ReadProcNet of an empty directory: no error")
 	}
 }
+
+// TestDShield: packets given to Packet are mailed to DSHIELD_ALERT_EMAIL
+// once the interval is up, with the email and counter files, and the
+// "sent N lines" syslog line follows the mail. The collector survives a
+// reload.
+func TestDShield(t *testing.T) {
+	mb, sender := startSMTP(t)
+	cfg := baseConfig(t)
+	cfg.Mailer, cfg.EmailDL = sender, 6 // no alert mail, only DShield's
+	sl := &syslogRec{}
+	cfg.Syslog = sl
+	dir := t.TempDir()
+	cfg.DShield = &DShield{UserID: "1234", Interval: time.Hour, To: "reports@dshield.example",
+		EmailFile: filepath.Join(dir, "dshield.email"), CounterFile: filepath.Join(dir, "dshield.counter")}
+	n1 := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	for i := range 3 {
+		var p fwlog.Packet
+		p.Reset()
+		p.Src, p.Dst = netip.MustParseAddr("10.9.9.9"), netip.MustParseAddr("192.168.10.1")
+		p.Proto, p.HasProto = fwlog.ProtoTCP, true
+		p.Chain, p.Intf, p.In = fwlog.ChainInput, []byte("eth1"), []byte("eth1")
+		p.SrcPort, p.DstPort, p.Flags = 40000, 2000+i, fwlog.FlagSYN
+		tr.Observe(t0, &p)
+		n1.Packet(t0, &p)
+	}
+	n1.Batch(closed(tr)) // not due yet
+	n2 := New(cfg, n1)
+	n1.Close(context.Background())
+	b := closed(tr)
+	b.Now = t0.Add(time.Hour)
+	n2.Batch(b)
+	sum := n2.Close(context.Background())
+	if sum.Done.Mails != 1 || !sum.Failed.zero() || !sum.Dropped.zero() {
+		t.Fatalf("summary %+v, want the one DShield mail", sum)
+	}
+	msgs := mb.all()
+	if len(msgs) != 1 || msgs[0].to[0] != "reports@dshield.example" || strings.Count(msgs[0].data, "\t1234\t1\t10.9.9.9\t") != 3 {
+		t.Fatalf("DShield mail: %+v", msgs)
+	}
+	if data, err := os.ReadFile(cfg.DShield.CounterFile); err != nil || string(data) != "total emails: 1\ntotal packets: 3\n" {
+		t.Errorf("counter file: %q, %v", data, err)
+	}
+	if _, err := os.Stat(cfg.DShield.EmailFile); err != nil {
+		t.Error(err)
+	}
+	lines := sl.all()
+	if len(lines) == 0 || lines[len(lines)-1] != "sent 3 lines of log data to reports@dshield.example" {
+		t.Errorf("syslog: %q", lines)
+	}
+}

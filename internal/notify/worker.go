@@ -26,7 +26,7 @@ const (
 // job is one piece of I/O for the worker.
 type job struct {
 	kind kind
-	line string // kindSyslog; kindMail: syslog line queued once the mail is out
+	line string // kindSyslog; kindMail: syslog line sent once the mail is out
 	// kindFiles: files written atomically under dir, made first.
 	dir   string
 	files []file
@@ -48,6 +48,9 @@ func (j *job) counts() Counts {
 	case kindFiles:
 		return Counts{Files: len(j.files)}
 	case kindMail:
+		if j.line != "" {
+			return Counts{Mails: 1, SyslogLines: 1}
+		}
 		return Counts{Mails: 1}
 	case kindScript:
 		return Counts{Scripts: 1}
@@ -164,7 +167,7 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 	log := n.cfg.Log
 	switch j.kind {
 	case kindSyslog:
-		if err := n.cfg.Syslog.Send(j.line); err != nil {
+		if err := n.sendSyslog(j.line); err != nil {
 			log.Error("sending syslog alert", "err", err)
 			return Counts{}, Counts{SyslogLines: 1}, Counts{}
 		}
@@ -196,12 +199,16 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 			log.Error("sending alert mail", "subject", j.mail.Subject, "err", err)
 			return Counts{}, j.counts(), Counts{}
 		}
+		done.Mails = 1
 		if j.line != "" {
-			// The syslog line goes through the local worker, which owns
-			// the syslog writer's ordering.
-			n.offer(job{kind: kindSyslog, line: j.line}, false)
+			if err := n.sendSyslog(j.line); err != nil {
+				log.Error("sending syslog alert", "err", err)
+				failed.SyslogLines = 1
+			} else {
+				done.SyslogLines = 1
+			}
 		}
-		return Counts{Mails: 1}, Counts{}, Counts{}
+		return done, failed, Counts{}
 	case kindScript:
 		n.cfg.Script.Alerted(j.addr)
 		return Counts{Scripts: 1}, Counts{}, Counts{}
@@ -213,6 +220,14 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 		n.refreshPorts()
 	}
 	return Counts{}, Counts{}, Counts{}
+}
+
+// sendSyslog sends one line; both workers send (the mail worker its
+// after-mail lines), and Syslog need not be safe for concurrent use.
+func (n *Notifier) sendSyslog(line string) error {
+	n.syslogMu.Lock()
+	defer n.syslogMu.Unlock()
+	return n.cfg.Syslog.Send(line)
 }
 
 // Close stops accepting work and lets the worker finish the queue until
