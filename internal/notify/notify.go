@@ -179,6 +179,7 @@ type Notifier struct {
 	closed  bool
 	sum     Summary
 	pending Counts // enqueued, not finished
+	drops   int    // jobs dropped by enqueue, for its log lines
 }
 
 // New starts a Notifier. With prev (a reload) the new one carries on

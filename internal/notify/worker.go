@@ -71,16 +71,13 @@ func (c *Counts) add(d Counts, sign int) {
 // this only bounds a misbehaving one.
 const closeGrace = time.Second
 
-// enqueue hands a job to the worker without waiting: a full queue, or a
-// closed Notifier, drops the job and counts it.
-func (n *Notifier) enqueue(j job) { n.offer(j, n.cfg.Wait) }
-
-// offer queues j, waiting for room when wait is set; only Batch's
-// goroutine may wait, since Close closes the queue from it (Config.Wait).
-func (n *Notifier) offer(j job, wait bool) {
+// enqueue hands a job to the local worker without waiting: a full queue,
+// or a closed Notifier, drops the job and counts it. With Config.Wait it
+// waits for room instead; only Batch's goroutine enqueues.
+func (n *Notifier) enqueue(j job) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if !n.closed && wait {
+	if !n.closed && n.cfg.Wait {
 		n.pending.add(j.counts(), 1)
 		n.mu.Unlock()
 		n.queue <- j
@@ -96,11 +93,16 @@ func (n *Notifier) offer(j job, wait bool) {
 		}
 	}
 	n.sum.Dropped.add(j.counts(), 1)
-	what := "alert output queue full"
-	if n.closed {
-		what = "alert output after shutdown"
+	// A full queue drops a lot at once: say so on the first drop and
+	// then every 1000th, not for each item.
+	n.drops++
+	if n.drops == 1 || n.drops%1000 == 0 {
+		what := "alert output queue full"
+		if n.closed {
+			what = "alert output after shutdown"
+		}
+		n.cfg.Log.Warn(what+", dropping", "kind", j.kind.String(), "dropped so far", n.sum.Dropped)
 	}
-	n.cfg.Log.Warn(what+", dropping", "kind", j.kind.String(), "items", j.counts().total())
 }
 
 func (c Counts) total() int { return c.Mails + c.SyslogLines + c.Files + c.Scripts }
