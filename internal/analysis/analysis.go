@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -18,14 +19,14 @@ import (
 
 	"github.com/psadgo/psad/internal/alert"
 	"github.com/psadgo/psad/internal/alert/mail"
-	"github.com/psadgo/psad/internal/alerting"
 	"github.com/psadgo/psad/internal/config"
-	"github.com/psadgo/psad/internal/daemon"
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
+	"github.com/psadgo/psad/internal/notify"
 	"github.com/psadgo/psad/internal/pipeline"
+	"github.com/psadgo/psad/internal/protocols"
 	"github.com/psadgo/psad/internal/report"
 	"github.com/psadgo/psad/internal/scan"
 )
@@ -56,12 +57,15 @@ type Setup struct {
 	MailTo   []string
 	MailFrom string
 	// Lookups is reverse DNS (--dns-analysis) and whois (-w) for the alerts.
-	Lookups        alerting.Lookups
+	Lookups        notify.Lookups
 	DNSOn, WhoisOn bool
 	Debug          bool // --debug / --test-mode
-	Version        string
-	Stdout         io.Writer
-	Stderr         io.Writer
+	// NoPortLookup is --no-netstat: the alerts do not say whether a
+	// server is bound to the ports of their signature matches.
+	NoPortLookup bool
+	Version      string
+	Stdout       io.Writer
+	Stderr       io.Writer
 	// Progress, when non-nil, receives a live progress bar (a terminal).
 	Progress io.Writer
 	// Now is the clock for lines without a usable timestamp.
@@ -309,7 +313,7 @@ func Run(s Setup) int {
 		}
 	}
 	if s.WriteData && dirs.amDir != "" {
-		writeData(s, dirs, tracker, batch, engines, out, errw)
+		writeData(s, dirs, tracker, batch, engines, protos, out, errw)
 	}
 	errLog.summary(errw)
 	if tracker.Evicted > 0 {
@@ -476,27 +480,28 @@ func (d debugSyslog) Send(msg string) error {
 }
 
 // writeData is --analysis-write-data: psad's alert cycle over every
-// source with its files under ANALYSIS_MODE_DIR (no mail: -e is not
-// implemented yet), and in debug mode the syslog lines it would send.
-func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspect.Engines, out, errw io.Writer) {
+// source with its files under ANALYSIS_MODE_DIR (mail with -e), and in
+// debug mode the syslog lines it would send.
+func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspect.Engines, protos *protocols.Table, out, errw io.Writer) {
 	c := &s.Settings.Alert
 	fmt.Fprintf(out, "[+] Writing %s/<IP> directories.\n", d.amDir)
 	if len(batch) > 1000 {
 		fmt.Fprintln(out, "    This may take a while...")
 	}
-	ac := alerting.Config{
+	nc := notify.Config{
 		MinDL: c.MinDangerLevel, EmailDL: c.EmailAlertDangerLevel, AlertAll: true,
 		SigSyslog: c.SigMsgSyslog, SigSyslogN: c.SigMsgSyslogThreshold,
-		Hostname: c.Hostname, Version: s.Version, Dir: d.amDir, SigInfo: e.DetailSigInfo,
-		Template: alert.Info{ICMPTypeName: e.ICMPTypeName, ProtocolScanThreshold: s.Settings.Detect.ProtocolScanThreshold,
-			SnortSIDStr: s.Settings.Detect.SnortSIDStr, MACReporting: c.MACReporting,
-			Sigs: func(id int) (string, string, string, []string, bool, []int, bool) {
-				msg, proto, ok := e.DetailSigInfo(id)
-				return msg, proto, "", nil, false, nil, ok
-			}},
+		Hostname: c.Hostname, Version: s.Version, Dir: d.amDir,
+		Template: alert.Info{ProtocolScanThreshold: s.Settings.Detect.ProtocolScanThreshold,
+			SnortSIDStr: s.Settings.Detect.SnortSIDStr, MACReporting: c.MACReporting, Analysis: true},
+		Engines: e, Protocols: protos,
 		Clock:  s.Now,
 		Mailer: s.Mailer, To: s.MailTo, From: s.MailFrom, AlertPrefix: c.MailAlertPrefix,
 		Lookups: s.Lookups, DNSOn: s.DNSOn, WhoisOn: s.WhoisOn, WhoisForceSrc: c.WhoisForceSrcIP,
+		Log: slog.New(slog.NewTextHandler(errw, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	}
+	if !s.NoPortLookup {
+		nc.Ports = func() (*notify.Ports, error) { return notify.ReadProcNet("/proc/net") }
 	}
 	if s.Mailer != nil {
 		fmt.Fprintln(out, "[+] Generating email alerts...")
@@ -517,9 +522,13 @@ func writeData(s Setup, d dirs, t *scan.Tracker, batch []*scan.Source, e *inspec
 		}
 	}
 	if s.Debug {
-		ac.Syslog = debugSyslog{errw}
+		nc.Syslog = debugSyslog{errw}
 	}
-	a := alerting.New(ac)
-	defer a.Close()
-	a.Batch(&daemon.Batch{Now: s.Now(), Tracker: t, Sources: batch})
+	// A one-shot run has no detection to protect: it waits for the
+	// worker rather than drop output.
+	nc.Wait = true
+	n := notify.New(nc, nil)
+	n.Batch(&scan.Closed{Now: s.Now(), Tracker: t, Sources: batch})
+	// A one-shot run waits for all of it (mail included).
+	n.Close(context.Background())
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -22,15 +21,14 @@ import (
 	"github.com/psadgo/psad/internal/alert/extscript"
 	"github.com/psadgo/psad/internal/alert/mail"
 	"github.com/psadgo/psad/internal/alert/syslogout"
-	"github.com/psadgo/psad/internal/alerting"
 	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/daemon"
-	"github.com/psadgo/psad/internal/dshield"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
 	"github.com/psadgo/psad/internal/lookup"
+	"github.com/psadgo/psad/internal/notify"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
 	"github.com/psadgo/psad/internal/report"
@@ -179,14 +177,22 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 	var curEng atomic.Pointer[inspect.Engines]
 	curEng.Store(engines)
 
-	alerter, syslogW, err := newAlerter(o, cfg, engines, env, log)
+	alerter, syslogW, err := newAlerter(o, cfg, engines, protos, env, log)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
-	defer alerter.Close()
+	defer func() {
+		// TERM must not wait on a stuck mail server: what is not out
+		// within a few seconds is dropped, and Close logs how much.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		alerter.Close(ctx)
+		cancel()
+		if syslogW != nil {
+			syslogW.Close()
+		}
+	}()
 	if syslogW != nil {
-		defer syslogW.Close()
 		syslogW.Send("starting up psad version " + Version)
 	}
 
@@ -195,12 +201,9 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
-	var ds *dshield.Collector
 	var onPacket func(time.Time, *fwlog.Packet)
 	if cfg.Y("ENABLE_DSHIELD_ALERTS") {
-		iv := time.Duration(max(cfg.Int("DSHIELD_ALERT_INTERVAL"), 1)) * time.Hour
-		ds = dshield.New(cfg.Str("DSHIELD_USER_ID"), iv, cfg.Int("DSHIELD_DL_THRESHOLD"), time.Now())
-		onPacket = ds.Add
+		onPacket = alerter.Packet
 		log.Warn("DShield reporting is on: every logged packet is sent to " + cfg.Str("DSHIELD_ALERT_EMAIL"))
 	}
 	d := daemon.New(daemon.Config{
@@ -209,11 +212,7 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		Engine:   eng,
 		Tracker:  tracker,
 		Alert: func(b *daemon.Batch) {
-			alerter.Batch(b)
-			writeTopFiles(cfg, b.Tracker, curEng.Load())
-			if ds != nil && ds.Due(b.Now) {
-				sendDShield(cfg, ds, b, alerter, syslogW, log)
-			}
+			alerter.Batch(&scan.Closed{Now: b.Now, Tracker: b.Tracker, Sources: b.Sources, Raised: b.Raised})
 			save()
 		},
 		Reload: func() (*daemon.Engine, error) {
@@ -351,11 +350,11 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 // newAlerter builds the alert senders from psad.conf: syslog (unless
 // ALERTING_METHODS says nosyslog) and mail by SMTP (SMTP_SERVER) or the
 // mail program (mailCmd), run with an argument list.
-func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, log *slog.Logger) (*alerting.Alerter, *syslogout.Writer, error) {
+func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, protos *protocols.Table, env Env, log *slog.Logger) (*notify.Notifier, *syslogout.Writer, error) {
 	methods := strings.ToLower(cfg.Str("ALERTING_METHODS"))
 	noMail := strings.Contains(methods, "nomail") || strings.Contains(methods, "noemail") || strings.Contains(methods, "no-email")
 	noSyslog := strings.Contains(methods, "nosyslog") || strings.Contains(methods, "no-syslog")
-	ac := alerting.Config{
+	ac := notify.Config{
 		MinDL: cfg.Int("MIN_DANGER_LEVEL"), EmailDL: cfg.Int("EMAIL_ALERT_DANGER_LEVEL"),
 		AlertAll: cfg.Y("ALERT_ALL"), EmailLimit: cfg.Int("EMAIL_LIMIT"), LimitPerDst: cfg.Y("ENABLE_EMAIL_LIMIT_PER_DST"),
 		LimitMsg: cfg.Y("EMAIL_LIMIT_STATUS_MSG"), SigSyslog: cfg.Y("ENABLE_SIG_MSG_SYSLOG"), SigSyslogN: cfg.Int("SIG_MSG_SYSLOG_THRESHOLD"),
@@ -363,23 +362,20 @@ func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, l
 		Hostname: cfg.Str("HOSTNAME"), Version: Version, Dir: cfg.Str("PSAD_DIR"), Log: log,
 	}
 	ac.ProgPath, _ = os.Executable()
-	ac.SigInfo = eng.DetailSigInfo
-	ac.PsadID = func(id int) bool {
-		if eng.Sigs == nil {
-			return false
-		}
-		s := eng.Sigs.Lookup(id)
-		return s != nil && s.PsadID
-	}
+	ac.Engines, ac.Protocols = eng, protos
 	ac.Template = alert.Info{
-		ICMPTypeName:          eng.ICMPTypeName,
 		ProtocolScanThreshold: cfg.Int("PROTOCOL_SCAN_THRESHOLD"),
 		MACReporting:          cfg.Y("ENABLE_MAC_ADDR_REPORTING"),
 		SnortSIDStr:           cfg.Str("SNORT_SID_STR"),
-		Sigs: func(id int) (string, string, string, []string, bool, []int, bool) {
-			msg, proto, ok := eng.DetailSigInfo(id)
-			return msg, proto, "", nil, false, nil, ok
-		},
+	}
+	ac.TopFiles = &notify.TopFiles{Ports: cfg.Int("TOP_PORTS_LOG_THRESHOLD"), Sigs: cfg.Int("TOP_SIGS_LOG_THRESHOLD"), IPs: cfg.Int("TOP_IP_LOG_THRESHOLD")}
+	if cfg.Y("ENABLE_DSHIELD_ALERTS") {
+		ac.DShield = &notify.DShield{UserID: cfg.Str("DSHIELD_USER_ID"), Interval: time.Duration(max(cfg.Int("DSHIELD_ALERT_INTERVAL"), 1)) * time.Hour,
+			DLThreshold: cfg.Int("DSHIELD_DL_THRESHOLD"), To: cfg.Str("DSHIELD_ALERT_EMAIL"), From: none(cfg.Str("DSHIELD_USER_EMAIL")),
+			EmailFile: cfg.Str("DSHIELD_EMAIL_FILE"), CounterFile: cfg.Str("DSHIELD_COUNTER_FILE")}
+	}
+	if !o.NoNetstat {
+		ac.Ports = func() (*notify.Ports, error) { return notify.ReadProcNet("/proc/net") }
 	}
 	if !noMail {
 		var err error
@@ -419,7 +415,7 @@ func newAlerter(o *Options, cfg *config.Config, eng *inspect.Engines, env Env, l
 			}
 		}
 	}
-	return alerting.New(ac), w, nil
+	return notify.New(ac, nil), w, nil
 }
 
 func none(s string) string {
@@ -677,34 +673,6 @@ func signalDaemon(cfg *config.Config, sig syscall.Signal, out, errw io.Writer) i
 	}
 }
 
-// writeTopFiles rewrites psad's global counter and top files in PSAD_DIR
-// (packet_ctr, ipt_prefix_ctr, top_ports, top_sigs, top_attackers), which
-// scripts and dashboards read.
-func writeTopFiles(cfg *config.Config, t *scan.Tracker, e *inspect.Engines) {
-	dir := cfg.Str("PSAD_DIR")
-	if dir == "" {
-		return
-	}
-	files := []struct {
-		name  string
-		write func(w io.Writer)
-	}{
-		{"packet_ctr", func(w io.Writer) { report.PacketCounters(w, t) }},
-		{"ipt_prefix_ctr", func(w io.Writer) { report.PrefixCounters(w, t) }},
-		{"top_ports", func(w io.Writer) { report.TopPorts(w, t, cfg.Int("TOP_PORTS_LOG_THRESHOLD")) }},
-		{"top_sigs", func(w io.Writer) { report.TopSigs(w, t, cfg.Int("TOP_SIGS_LOG_THRESHOLD"), e.TopSigInfo) }},
-		{"top_attackers", func(w io.Writer) {
-			report.TopAttackers(w, t, report.FileLimits{IPs: cfg.Int("TOP_IP_LOG_THRESHOLD"), MinDL: cfg.Int("MIN_DANGER_LEVEL")})
-		}},
-	}
-	os.MkdirAll(dir, 0o700)
-	for _, f := range files {
-		var b bytes.Buffer
-		f.write(&b)
-		alerting.WriteAtomic(filepath.Join(dir, f.name), b.Bytes())
-	}
-}
-
 // runRestart is -R: stop the running daemon and start it again with the
 // arguments it was started with (PSAD_CMDLINE_FILE), detached from this
 // terminal. psad 2.4.6 restarted through a shell and, without a saved
@@ -750,32 +718,6 @@ func runRestart(o *Options, cfg *config.Config, env Env) int {
 	return 0
 }
 
-// sendDShield mails the buffered DShield records (DSHIELD_ALERT_EMAIL),
-// writes DSHIELD_EMAIL_FILE and DSHIELD_COUNTER_FILE, and logs psad's
-// syslog line.
-func sendDShield(cfg *config.Config, ds *dshield.Collector, b *daemon.Batch, a *alerting.Alerter, sl *syslogout.Writer, log *slog.Logger) {
-	subject, body, n := ds.Report(b.Now, Version, func(ip netip.Addr) int {
-		if s := b.Tracker.Source(ip); s != nil {
-			return s.DL
-		}
-		return 0
-	})
-	if n == 0 {
-		return
-	}
-	to := cfg.Str("DSHIELD_ALERT_EMAIL")
-	alerting.WriteAtomic(cfg.Str("DSHIELD_EMAIL_FILE"), body)
-	alerting.WriteAtomic(cfg.Str("DSHIELD_COUNTER_FILE"), []byte(ds.Counters()))
-	from := none(cfg.Str("DSHIELD_USER_EMAIL"))
-	if !a.Mail(&mail.Message{From: from, To: []string{to}, Subject: subject, Body: body}) {
-		log.Error("DShield report not sent: no mailer configured")
-		return
-	}
-	if sl != nil {
-		sl.Send(fmt.Sprintf("sent %d lines of log data to %s", n, to))
-	}
-}
-
 // mailer builds the alert mail sender from psad.conf: SMTP when
 // SMTP_SERVER is set, else the mail program (mailCmd) run with an
 // argument list; nil when neither is available.
@@ -812,7 +754,7 @@ func lookups(cfg *config.Config, dnsOn, whoisOn bool, log *slog.Logger) *lookup.
 // debugEcho sends syslog messages and, as psad's --debug does, prints
 // each one on stderr as "[+] syslog msg: <msg>".
 type debugEcho struct {
-	w   alerting.Syslog
+	w   notify.Syslog
 	out io.Writer
 }
 

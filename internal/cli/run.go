@@ -102,17 +102,18 @@ func Run(args []string, env Env) int {
 			return 1
 		}
 		s := analysis.Setup{
-			Settings:    set,
-			Input:       inputPath(o, set),
-			Packets:     o.Packets,
-			Detect:      detectOptions(o),
-			SummaryOnly: o.StatusSummary,
-			NoIPTErrors: o.NoIPTErrors,
-			WriteData:   o.AnalysisWriteData,
-			Debug:       o.Debug || o.TestMode,
-			Version:     Version,
-			Stdout:      env.Stdout,
-			Stderr:      env.Stderr,
+			Settings:     set,
+			Input:        inputPath(o, set),
+			Packets:      o.Packets,
+			Detect:       detectOptions(o),
+			SummaryOnly:  o.StatusSummary,
+			NoIPTErrors:  o.NoIPTErrors,
+			WriteData:    o.AnalysisWriteData,
+			Debug:        o.Debug || o.TestMode,
+			Version:      Version,
+			Stdout:       env.Stdout,
+			Stderr:       env.Stderr,
+			NoPortLookup: o.NoNetstat,
 		}
 		if o.Stdin {
 			s.Stdin = env.Stdin

@@ -30,6 +30,9 @@ type Engines struct {
 	P0F       *osfp.P0F    // p0f v3
 	MaxHops   int
 	FwsnortOn bool // fwsnort SID handling (off with --no-snort-sids)
+	// RefURLs is reference.config: reference type (lower case) -> base
+	// URL; nil uses Snort's stock types (see AlertSig).
+	RefURLs map[string]string
 
 	hits []sig.Hit
 	memo map[fpKey]*fpResult

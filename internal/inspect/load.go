@@ -74,6 +74,14 @@ func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) 
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
+		refPath := filepath.Join(d.SnortRulesDir, "reference.config")
+		refs, err := sig.LoadReferences(refPath)
+		switch {
+		case err == nil:
+			e.RefURLs = refs
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("reference types: %w", err)
+		}
 	}
 	if p := file(d.SnortRuleDLFile); p != "" {
 		dl, warns, err := sig.LoadRuleDL(p)

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
+	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -116,6 +118,29 @@ func (s *SMTPSender) Send(ctx context.Context, m *Message) error {
 			MinVersion:         tls.VersionTLS12,
 		}),
 	}
+	// go-mail uses ctx only to dial; once connected it waits up to
+	// Timeout on every reply. A server that accepts and then says nothing
+	// would hold a daemon's shutdown that long, so the connection is
+	// closed the moment ctx is done.
+	var mu sync.Mutex
+	var stops []func() bool
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	opts = append(opts, gomail.WithDialContextFunc(func(dctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := (&net.Dialer{}).DialContext(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		stops = append(stops, context.AfterFunc(ctx, func() { conn.Close() }))
+		mu.Unlock()
+		return conn, nil
+	}))
 	if s.cfg.HeloName != "" {
 		opts = append(opts, gomail.WithHELO(s.cfg.HeloName))
 	}
@@ -128,6 +153,9 @@ func (s *SMTPSender) Send(ctx context.Context, m *Message) error {
 		return fmt.Errorf("smtp: %w", err)
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("smtp: sending to %s:%d: %w (%w)", s.cfg.Host, s.cfg.Port, context.Cause(ctx), err)
+		}
 		return fmt.Errorf("smtp: sending to %s:%d: %w", s.cfg.Host, s.cfg.Port, err)
 	}
 	return nil

@@ -1,0 +1,469 @@
+// Package notify is psad's alert cycle (operations spec 6.1.1) as a side
+// effect seam: after a batch has its danger levels, every source at or
+// above MIN_DANGER_LEVEL gets, per destination of the batch, its syslog
+// lines, its alert text in PSAD_DIR and, at or above
+// EMAIL_ALERT_DANGER_LEVEL, an email, within psad's limits (ALERT_ALL,
+// EMAIL_LIMIT); then the top files and the DShield report.
+//
+// Everything that needs the scan state is computed in [Notifier.Batch],
+// on the goroutine that owns the tracker; the I/O (syslog, files, mail,
+// EXTERNAL_SCRIPT) is handed to one worker goroutine through a bounded
+// queue, so a slow disk or mail server never holds up detection, and
+// [Notifier.Close] bounds how long shutdown waits for it.
+package notify
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/psadgo/psad/internal/alert"
+	"github.com/psadgo/psad/internal/alert/mail"
+	"github.com/psadgo/psad/internal/dshield"
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/inspect"
+	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/report"
+	"github.com/psadgo/psad/internal/scan"
+)
+
+// Syslog sends one syslog message. The workers call it one call at a
+// time, never from Batch's goroutine.
+type Syslog interface {
+	Send(msg string) error
+}
+
+// Lookups gives reverse DNS names and whois text without blocking: a
+// result not known yet is started in the background and appears in later
+// alerts. It is called on the goroutine that calls Batch.
+type Lookups interface {
+	Lookup(ip netip.Addr) (dnsName, whois string)
+}
+
+// Script runs EXTERNAL_SCRIPT for a source that was alerted; it must
+// not block (extscript.Runner queues the run). Called from the local
+// worker.
+type Script interface {
+	Alerted(src netip.Addr)
+}
+
+// TopFiles are the limits of psad's top files in PSAD_DIR.
+type TopFiles struct {
+	Ports int // TOP_PORTS_LOG_THRESHOLD
+	Sigs  int // TOP_SIGS_LOG_THRESHOLD
+	IPs   int // TOP_IP_LOG_THRESHOLD
+}
+
+// DShield is psad's DShield reporting (ENABLE_DSHIELD_ALERTS).
+type DShield struct {
+	UserID      string        // DSHIELD_USER_ID
+	Interval    time.Duration // DSHIELD_ALERT_INTERVAL
+	DLThreshold int           // DSHIELD_DL_THRESHOLD
+	To          string        // DSHIELD_ALERT_EMAIL
+	From        string        // DSHIELD_USER_EMAIL; "" uses Config.From
+	EmailFile   string        // DSHIELD_EMAIL_FILE
+	CounterFile string        // DSHIELD_COUNTER_FILE
+}
+
+// Config is the alert cycle's part of psad.conf, typed, plus the senders.
+// The zero value of a sender field turns that output off.
+type Config struct {
+	MinDL       int  // MIN_DANGER_LEVEL
+	EmailDL     int  // EMAIL_ALERT_DANGER_LEVEL
+	AlertAll    bool // ALERT_ALL
+	EmailLimit  int  // EMAIL_LIMIT, 0 = unlimited
+	LimitPerDst bool // ENABLE_EMAIL_LIMIT_PER_DST
+	LimitMsg    bool // EMAIL_LIMIT_STATUS_MSG
+	SigSyslog   bool // ENABLE_SIG_MSG_SYSLOG
+	SigSyslogN  int  // SIG_MSG_SYSLOG_THRESHOLD
+	// AlertPrefix and StatusPrefix are MAIL_ALERT_PREFIX and
+	// MAIL_STATUS_PREFIX.
+	AlertPrefix, StatusPrefix string
+	From                      string   // MAIL_FROM_ADDRESS
+	To                        []string // EMAIL_ADDRESSES
+	Hostname                  string   // HOSTNAME
+	Version, ProgPath         string
+	// Dir is PSAD_DIR, where per-source alert files go ("" writes none).
+	Dir string
+	// TopFiles, when set, rewrites PSAD_DIR's top files after every
+	// batch (the daemon; analysis mode writes none).
+	TopFiles *TopFiles
+	// DShield, when set, collects the packets given to Packet and mails
+	// them every Interval.
+	DShield *DShield
+
+	// Template carries the alert fields that do not depend on the pair:
+	// ProtocolScanThreshold, MACReporting, SnortSIDStr, Analysis.
+	Template alert.Info
+	// Engines name signatures, fwsnort rules and ICMP types in alerts and
+	// files (nil: bare ids). Protocols names numeric protocols.
+	Engines   *inspect.Engines
+	Protocols *protocols.Table
+	// Ports reads the local ports servers are bound to (ReadProcNet);
+	// nil turns the alerts' "bound to local port" notes off
+	// (--no-netstat). It is called by New and then by the worker after
+	// every batch, so at most once per cycle and never on the caller.
+	Ports func() (*Ports, error)
+
+	Mailer mail.Sender // nil: no email (ALERTING_METHODS noemail)
+	// MailTimeout bounds one send; 0 means 60 s.
+	MailTimeout time.Duration
+	Lookups     Lookups
+	// DNSOn and WhoisOn are ENABLE_DNS_LOOKUPS and ENABLE_WHOIS_LOOKUPS
+	// (after --no-rdns, --no-whois).
+	DNSOn, WhoisOn bool
+	// WhoisForceSrc is ENABLE_WHOIS_FORCE_SRC_IP.
+	WhoisForceSrc bool
+	Script        Script // nil: no EXTERNAL_SCRIPT
+	Syslog        Syslog // nil: no syslog (nosyslog)
+	// Stdout, when set, receives the alert text instead of mail
+	// (--no-daemon).
+	Stdout io.Writer
+	// QueueLen bounds the work waiting for the worker; 0 means 4096.
+	// One alert is a few items (its syslog lines, its files, its mail).
+	QueueLen int
+	// Wait makes Batch wait for room in a full queue instead of dropping
+	// (one-shot modes, where nothing else waits on the caller). Close
+	// must then not run while Batch does.
+	Wait bool
+	Log  *slog.Logger
+	// Clock is the time printed in alerts (nil: time.Now).
+	Clock func() time.Time
+}
+
+// Counts counts items of each kind of output.
+type Counts struct {
+	Mails, SyslogLines, Files, Scripts int
+}
+
+func (c Counts) zero() bool { return c == Counts{} }
+
+// Summary says what became of the work handed to a Notifier. Dropped
+// items were never tried: the queue was full, or Close ran out of time
+// (a send cut off by Close counts as dropped too).
+type Summary struct {
+	Done, Failed, Dropped Counts
+}
+
+// Notifier keeps the state of the alert cycle between batches and runs
+// its I/O. Batch and Packet must be called from one goroutine (the one
+// that owns the tracker); Close and Summary may be called from any.
+type Notifier struct {
+	cfg  Config
+	tmpl alert.Info // Template with the engines' names filled in
+	// emails and alerted are the cycle's memory: e-mail counts per
+	// source (or source>dst) for EMAIL_LIMIT, and the pairs alerted
+	// before, which ALERT_ALL=N mutes until their DL rises.
+	emails  map[string]int
+	alerted map[*scan.Pair]bool
+	ds      *dshield.Collector
+	ports   atomic.Pointer[Ports]
+
+	queue  chan job        // to the local worker (run)
+	mailq  chan job        // from the local worker to the mail worker (runMail)
+	ctx    context.Context // cancelled when Close gives up waiting
+	cancel context.CancelFunc
+	done   chan struct{} // closed when both workers have stopped
+
+	syslogMu sync.Mutex // serialises Syslog.Send between the workers
+
+	mu      sync.Mutex
+	closed  bool
+	sum     Summary
+	pending Counts // enqueued, not finished
+	drops   int    // jobs dropped by enqueue, for its log lines
+}
+
+// New starts a Notifier. With prev (a reload) the new one carries on
+// prev's alert-cycle state: e-mail counts, alerted pairs, the DShield
+// records and the last port table; Batch must not be called on prev
+// afterwards, and the caller still closes it (its queued work goes out).
+func New(cfg Config, prev *Notifier) *Notifier {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.QueueLen <= 0 {
+		cfg.QueueLen = 4096
+	}
+	if cfg.MailTimeout <= 0 {
+		cfg.MailTimeout = 60 * time.Second
+	}
+	n := &Notifier{cfg: cfg, emails: make(map[string]int), alerted: make(map[*scan.Pair]bool),
+		queue: make(chan job, cfg.QueueLen), mailq: make(chan job, mailQueueLen), done: make(chan struct{})}
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	n.tmpl = fillTemplate(cfg.Template, cfg.Engines, cfg.Protocols)
+	if prev != nil {
+		n.emails, n.alerted = prev.emails, prev.alerted
+		if cfg.DShield != nil {
+			n.ds = prev.ds
+		}
+		n.ports.Store(prev.ports.Load())
+	}
+	if cfg.DShield != nil && n.ds == nil {
+		n.ds = dshield.New(cfg.DShield.UserID, cfg.DShield.Interval, cfg.DShield.DLThreshold, cfg.Clock())
+	}
+	if cfg.Ports != nil && n.ports.Load() == nil {
+		n.refreshPorts()
+	}
+	go n.run()
+	go n.runMail()
+	return n
+}
+
+// fillTemplate names what the alert prints from the engines and the
+// protocol table, so the daemon and analysis mode print the same
+// signature detail (classtype, references, fwsnort content).
+func fillTemplate(in alert.Info, e *inspect.Engines, p *protocols.Table) alert.Info {
+	if e != nil {
+		in.Sigs = e.AlertSig
+		in.SigDetail = e.SigDetail
+		in.ICMPTypeName = e.ICMPTypeName
+	}
+	if p != nil {
+		in.ProtoName = func(num int) string {
+			name, _, ok := p.Name(num)
+			if !ok {
+				return ""
+			}
+			return name
+		}
+	}
+	return in
+}
+
+func (n *Notifier) refreshPorts() {
+	p, err := n.cfg.Ports()
+	if err != nil {
+		n.cfg.Log.Warn("local ports unknown; alerts omit the bound-port notes", "err", err)
+		return
+	}
+	n.ports.Store(p)
+}
+
+// Packet feeds one packet that reached the scan state to the DShield
+// collector (a no-op without DShield).
+func (n *Notifier) Packet(now time.Time, p *fwlog.Packet) {
+	if n.ds != nil {
+		n.ds.Add(now, p)
+	}
+}
+
+// Batch runs the alert cycle for one closed batch. It reads the tracker
+// and queues the output; it never waits for I/O.
+func (n *Notifier) Batch(b *scan.Closed) {
+	c := &n.cfg
+	var localPorts func(string, int) (bool, bool)
+	if p := n.ports.Load(); p != nil {
+		localPorts = p.Bound
+	}
+	for _, src := range b.Sources {
+		if src.DL < max(c.MinDL, 1) {
+			continue
+		}
+		srcKey := fwlog.AddrString(src.Addr)
+		_, raised := b.Raised[src]
+		dsts := src.BatchDsts()
+		for _, pair := range dsts {
+			if !c.AlertAll && n.alerted[pair] && !raised {
+				continue
+			}
+			key := srcKey
+			if c.LimitPerDst {
+				key += ">" + fwlog.AddrString(pair.Dst)
+			}
+			in := n.tmpl
+			in.LocalPorts = localPorts
+			in.Now = c.Clock()
+			in.DL, in.Src, in.Pair, in.ScanDsts = src.DL, src, pair, len(dsts)
+			in.Style = b.Tracker.Style(pair)
+			in.Hostname, in.Version, in.ProgPath = c.Hostname, c.Version, c.ProgPath
+			in.OSGuesses, in.PosfGuess = src.OSGuesses, src.PosfGuess
+			in.TotalEmailAlerts = n.emails[key] + 1
+			n.lookups(&in, src, pair)
+			if c.SigSyslog {
+				for _, l := range alert.SigLines(&in, c.SigSyslogN) {
+					n.syslog(l)
+				}
+			}
+			n.syslog(alert.ScanLine(&in))
+			body := alert.Email(nil, &in)
+			n.sourceFiles(src, pair, body)
+			n.alerted[pair] = true
+			switch {
+			case c.Stdout != nil:
+				n.enqueue(job{kind: kindStdout, data: body})
+			case c.Mailer == nil || src.DL < c.EmailDL || len(c.To) == 0:
+			case c.EmailLimit > 0 && n.emails[key] >= c.EmailLimit:
+				if n.emails[key] == c.EmailLimit && c.LimitMsg {
+					n.emails[key]++ // send the notice once
+					n.enqueue(job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To,
+						Subject: fmt.Sprintf("%s %s: email limit reached for %s", c.StatusPrefix, alert.Clean(c.Hostname), key),
+						Body:    fmt.Appendf(nil, "psad has sent %d alert emails for %s and sends no more (EMAIL_LIMIT %d).\n", c.EmailLimit, key, c.EmailLimit)}})
+				}
+			default:
+				n.emails[key]++
+				n.enqueue(job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To, Subject: alert.Subject(c.AlertPrefix, &in), Body: body}})
+				if c.Script != nil {
+					n.enqueue(job{kind: kindScript, addr: src.Addr})
+				}
+			}
+		}
+	}
+	n.topFiles(b.Tracker)
+	n.dshield(b)
+	if c.Ports != nil {
+		n.enqueue(job{kind: kindPorts})
+	}
+}
+
+// lookups fills the DNS and whois fields of an alert.
+func (n *Notifier) lookups(in *alert.Info, src *scan.Source, pair *scan.Pair) {
+	c := &n.cfg
+	if c.Lookups == nil {
+		return
+	}
+	in.DNSLookups = c.DNSOn
+	srcDNS, srcWhois := c.Lookups.Lookup(src.Addr)
+	dstDNS, dstWhois := c.Lookups.Lookup(pair.Dst)
+	if c.DNSOn {
+		in.SrcDNS, in.DstDNS = srcDNS, dstDNS
+	}
+	if c.WhoisOn {
+		// psad looks up the destination when the source is local and
+		// the destination is not.
+		in.Whois = srcWhois
+		if !c.WhoisForceSrc && src.Local && !pair.Local {
+			in.Whois, in.WhoisDst = dstWhois, true
+		}
+	}
+}
+
+func (n *Notifier) syslog(line string) {
+	if n.cfg.Syslog != nil {
+		n.enqueue(job{kind: kindSyslog, line: line})
+	}
+}
+
+// sourceFiles queues psad's per-source files: danger_level, and per
+// destination the last alert text, scan start, packet counters and
+// signatures, plus the OS guesses.
+func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, body []byte) {
+	if n.cfg.Dir == "" {
+		return
+	}
+	dir := filepath.Join(n.cfg.Dir, fwlog.AddrString(src.Addr))
+	dst := fwlog.AddrString(pair.Dst)
+	fs := []file{{"danger_level", fmt.Appendf(nil, "%d\n", src.DL)}}
+	if n.cfg.Stdout == nil {
+		fs = append(fs, file{dst + "_email_alert", body})
+	}
+	fs = append(fs, file{dst + "_start_time", fmt.Appendf(nil, "%d\n", pair.Start.Unix())})
+	var b bytes.Buffer
+	report.PairPacketCounters(&b, pair)
+	fs = append(fs, file{dst + "_packet_ctr", bytes.Clone(b.Bytes())})
+	if len(pair.Sigs) > 0 {
+		b.Reset()
+		var info report.SigInfo
+		psadID := func(int) bool { return false }
+		if e := n.cfg.Engines; e != nil {
+			info = e.DetailSigInfo
+			psadID = func(id int) bool {
+				if e.Sigs == nil {
+					return false
+				}
+				s := e.Sigs.Lookup(id)
+				return s != nil && s.PsadID
+			}
+		}
+		report.PairSignatures(&b, pair, n.cfg.Clock().Unix(), info, psadID)
+		fs = append(fs, file{dst + "_signatures", bytes.Clone(b.Bytes())})
+	}
+	if len(src.OSGuesses) > 0 {
+		fs = append(fs, file{"p0f_guess", []byte(strings.Join(src.OSGuesses, "\n") + "\n")})
+	}
+	if src.PosfGuess != "" {
+		fs = append(fs, file{"os_guess", []byte(src.PosfGuess + "\n")})
+	}
+	n.enqueue(job{kind: kindFiles, dir: dir, files: fs})
+}
+
+// topFiles queues psad's global counter and top files in PSAD_DIR
+// (packet_ctr, ipt_prefix_ctr, top_ports, top_sigs, top_attackers),
+// which scripts and dashboards read.
+func (n *Notifier) topFiles(t *scan.Tracker) {
+	c := &n.cfg
+	if c.TopFiles == nil || c.Dir == "" {
+		return
+	}
+	var sigs report.SigInfo
+	if c.Engines != nil {
+		sigs = c.Engines.TopSigInfo
+	}
+	lim := c.TopFiles
+	var fs []file
+	for _, f := range []struct {
+		name  string
+		write func(w io.Writer)
+	}{
+		{"packet_ctr", func(w io.Writer) { report.PacketCounters(w, t) }},
+		{"ipt_prefix_ctr", func(w io.Writer) { report.PrefixCounters(w, t) }},
+		{"top_ports", func(w io.Writer) { report.TopPorts(w, t, lim.Ports) }},
+		{"top_sigs", func(w io.Writer) { report.TopSigs(w, t, lim.Sigs, sigs) }},
+		{"top_attackers", func(w io.Writer) {
+			report.TopAttackers(w, t, report.FileLimits{IPs: lim.IPs, MinDL: c.MinDL})
+		}},
+	} {
+		var b bytes.Buffer
+		f.write(&b)
+		fs = append(fs, file{f.name, b.Bytes()})
+	}
+	n.enqueue(job{kind: kindFiles, dir: c.Dir, files: fs})
+}
+
+// dshield queues the DShield report when its interval is up: the mail to
+// DSHIELD_ALERT_EMAIL, DSHIELD_EMAIL_FILE, DSHIELD_COUNTER_FILE, and
+// psad's "sent N lines" syslog line once the mail is out.
+func (n *Notifier) dshield(b *scan.Closed) {
+	if n.ds == nil || !n.ds.Due(b.Now) {
+		return
+	}
+	d := n.cfg.DShield
+	subject, body, count := n.ds.Report(b.Now, n.cfg.Version, func(ip netip.Addr) int {
+		if s := b.Tracker.Source(ip); s != nil {
+			return s.DL
+		}
+		return 0
+	})
+	if count == 0 {
+		return
+	}
+	for _, f := range []struct{ path, data string }{{d.EmailFile, string(body)}, {d.CounterFile, n.ds.Counters()}} {
+		if f.path != "" {
+			n.enqueue(job{kind: kindFiles, dir: filepath.Dir(f.path), files: []file{{filepath.Base(f.path), []byte(f.data)}}})
+		}
+	}
+	if n.cfg.Mailer == nil {
+		n.cfg.Log.Error("DShield report not sent: no mailer configured")
+		return
+	}
+	from := d.From
+	if from == "" {
+		from = n.cfg.From
+	}
+	j := job{kind: kindMail, mail: &mail.Message{From: from, To: []string{d.To}, Subject: subject, Body: body}}
+	if n.cfg.Syslog != nil {
+		j.line = fmt.Sprintf("sent %d lines of log data to %s", count, d.To)
+	}
+	n.enqueue(j)
+}

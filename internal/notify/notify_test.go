@@ -1,0 +1,429 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	smtp "github.com/emersion/go-smtp"
+
+	"github.com/psadgo/psad/internal/alert/mail"
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/scan"
+)
+
+var t0 = time.Date(2026, 11, 21, 19, 18, 20, 0, time.UTC)
+
+// scanner feeds n SYN packets from src to ports 1000.. of 192.168.10.1
+// into the tracker (5 packets make DL 1, 15 DL 2 with the defaults).
+func scanner(t *scan.Tracker, src string, n int) {
+	for i := range n {
+		var p fwlog.Packet
+		p.Reset()
+		p.Src = netip.MustParseAddr(src)
+		p.Dst = netip.MustParseAddr("192.168.10.1")
+		p.Proto, p.HasProto = fwlog.ProtoTCP, true
+		p.Chain = fwlog.ChainInput
+		p.Intf, p.In = []byte("eth1"), []byte("eth1")
+		p.Prefix = []byte("DROP")
+		p.Host = []byte("fw")
+		p.SrcPort, p.DstPort, p.Flags = 40000, 1000+i, fwlog.FlagSYN
+		t.Observe(t0, &p)
+	}
+}
+
+func closed(t *scan.Tracker) *scan.Closed {
+	return &scan.Closed{Now: t0, Tracker: t, Sources: t.EndBatch()}
+}
+
+// syslogRec records syslog messages.
+type syslogRec struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *syslogRec) Send(msg string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, msg)
+	return nil
+}
+
+func (s *syslogRec) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.lines...)
+}
+
+// mailbox is an in-process SMTP server (emersion/go-smtp) that keeps
+// each message's recipients and data.
+type mailbox struct {
+	mu   sync.Mutex
+	msgs []received
+}
+
+type received struct {
+	to   []string
+	data string
+}
+
+func (m *mailbox) NewSession(*smtp.Conn) (smtp.Session, error) { return &session{m: m}, nil }
+
+type session struct {
+	m   *mailbox
+	cur received
+}
+
+func (s *session) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.cur.to = append(s.cur.to, to)
+	return nil
+}
+func (s *session) Data(r io.Reader) error {
+	d, err := io.ReadAll(r)
+	s.cur.data = string(d)
+	s.m.mu.Lock()
+	s.m.msgs = append(s.m.msgs, s.cur)
+	s.m.mu.Unlock()
+	s.cur = received{}
+	return err
+}
+func (s *session) Reset()        { s.cur = received{} }
+func (s *session) Logout() error { return nil }
+
+func (m *mailbox) all() []received {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]received(nil), m.msgs...)
+}
+
+func startSMTP(t *testing.T) (*mailbox, mail.Sender) {
+	t.Helper()
+	mb := &mailbox{}
+	srv := smtp.NewServer(mb)
+	srv.Domain = "localhost"
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return mb, mail.NewSMTP(mail.SMTPConfig{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, StartTLS: "no"})
+}
+
+// silentSMTP accepts connections and never says a word, like a mail
+// server that hangs.
+func silentSMTP(t *testing.T) mail.Sender {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return mail.NewSMTP(mail.SMTPConfig{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, StartTLS: "no", Timeout: time.Minute})
+}
+
+func baseConfig(t *testing.T) Config {
+	return Config{MinDL: 1, EmailDL: 1, AlertAll: true, From: "psad@fw", To: []string{"root@fw"},
+		AlertPrefix: "[psad-alert]", StatusPrefix: "[psad-status]", Hostname: "fw", Version: "2.4.6",
+		Dir: t.TempDir(), Clock: func() time.Time { return t0 }}
+}
+
+// TestCloseBoundedBySilentMailServer is the shutdown contract: with the
+// mail server hung, Close gives the queue its context's time, cuts the
+// send in flight off, and says what it dropped; the syslog lines and
+// files queued around the mail still go out.
+func TestCloseBoundedBySilentMailServer(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Mailer = silentSMTP(t)
+	sl := &syslogRec{}
+	cfg.Syslog = sl
+	n := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	srcs := []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5"}
+	for _, s := range srcs {
+		scanner(tr, s, 5)
+	}
+	n.Batch(closed(tr))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	sum := n.Close(ctx)
+	took := time.Since(start)
+	t.Logf("Close took %v; summary %+v", took, sum)
+	if took > 5*time.Second {
+		t.Errorf("Close took %v with a 3s context", took)
+	}
+	if sum.Dropped.Mails != len(srcs) {
+		t.Errorf("dropped %d mails, want %d (one cut off, the rest never tried)", sum.Dropped.Mails, len(srcs))
+	}
+	if sum.Done.SyslogLines != len(srcs) || sum.Done.Files != 4*len(srcs) {
+		t.Errorf("done %+v, want %d syslog lines and %d files: the hung mail must not hold them", sum.Done, len(srcs), 4*len(srcs))
+	}
+	if !sum.Failed.zero() {
+		t.Errorf("failed %+v, want none", sum.Failed)
+	}
+	if got := len(sl.all()); got != len(srcs) {
+		t.Errorf("%d syslog lines sent, want %d", got, len(srcs))
+	}
+	// After Close, output is refused and counted.
+	n.Batch(closed(tr))
+	if s := n.Summary(); s.Dropped.Mails != sum.Dropped.Mails {
+		t.Errorf("a batch after Close queued nothing but changed mail drops to %d", s.Dropped.Mails)
+	}
+}
+
+// blockingSyslog holds every Send until release is closed; started is
+// closed by the first Send.
+type blockingSyslog struct {
+	started, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blockingSyslog) Send(string) error {
+	b.once.Do(func() { close(b.started) })
+	<-b.release
+	return nil
+}
+
+// TestBatchNeverWaits: with the worker stuck and the queue full, Batch
+// returns at once and counts what it dropped.
+func TestBatchNeverWaits(t *testing.T) {
+	cfg := baseConfig(t)
+	bs := &blockingSyslog{started: make(chan struct{}), release: make(chan struct{})}
+	cfg.Syslog = bs
+	cfg.QueueLen = 1
+	cfg.Dir = ""
+	n := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	scanner(tr, "10.0.0.1", 5)
+	n.Batch(closed(tr))
+	<-bs.started // the worker holds the first line; the queue is empty
+	for _, s := range []string{"10.0.0.2", "10.0.0.3", "10.0.0.4"} {
+		scanner(tr, s, 5)
+	}
+	n.Batch(closed(tr)) // one line fits, two are dropped
+	if got := n.Summary().Dropped.SyslogLines; got != 2 {
+		t.Errorf("dropped %d syslog lines, want 2", got)
+	}
+	close(bs.release)
+	sum := n.Close(context.Background())
+	if sum.Done.SyslogLines != 2 || sum.Dropped.SyslogLines != 2 {
+		t.Errorf("summary %+v, want 2 sent and 2 dropped", sum)
+	}
+}
+
+// TestReloadCarriesState: a Notifier made from a new Config follows the
+// new EMAIL_ADDRESSES and MIN_DANGER_LEVEL, and keeps EMAIL_LIMIT counts.
+func TestReloadCarriesState(t *testing.T) {
+	mb, sender := startSMTP(t)
+	cfg := baseConfig(t)
+	cfg.Mailer, cfg.EmailLimit, cfg.LimitMsg = sender, 1, true
+	cfg.To = []string{"old@fw"}
+	n1 := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	scanner(tr, "10.0.0.1", 20) // DL 2
+	scanner(tr, "10.0.0.2", 5)  // DL 1
+	n1.Batch(closed(tr))
+
+	cfg2 := cfg
+	cfg2.To, cfg2.MinDL = []string{"new@fw"}, 2
+	sl := &syslogRec{}
+	cfg2.Syslog = sl
+	n2 := New(cfg2, n1)
+	if s := n1.Close(context.Background()); s.Done.Mails != 2 {
+		t.Fatalf("before the reload: %+v, want 2 mails", s)
+	}
+	scanner(tr, "10.0.0.1", 1)
+	scanner(tr, "10.0.0.2", 1)
+	scanner(tr, "10.0.0.3", 20) // DL 2, new
+	n2.Batch(closed(tr))
+	if s := n2.Close(context.Background()); s.Done.Mails != 2 || !s.Failed.zero() || !s.Dropped.zero() {
+		t.Fatalf("after the reload: %+v, want 2 mails", s)
+	}
+
+	var got []string
+	for _, m := range mb.all() {
+		subj := ""
+		for l := range strings.SplitSeq(m.data, "\n") {
+			if s, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "Subject: "); ok {
+				subj = s
+			}
+		}
+		got = append(got, strings.Join(m.to, ",")+" "+subj)
+	}
+	want := []string{
+		"old@fw [psad-alert] DL2 src: 10.0.0.1 dst: 192.168.10.1",
+		"old@fw [psad-alert] DL1 src: 10.0.0.2 dst: 192.168.10.1",
+		"new@fw [psad-status] fw: email limit reached for 10.0.0.1",
+		"new@fw [psad-alert] DL2 src: 10.0.0.3 dst: 192.168.10.1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("mails:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, l := range sl.all() {
+		if strings.Contains(l, "10.0.0.2") {
+			t.Errorf("syslog after the reload names a DL 1 source below MIN_DANGER_LEVEL 2: %q", l)
+		}
+	}
+}
+
+// TestFileErrorsLogged: a PSAD_DIR that cannot be made is logged with its
+// path and counted, not ignored.
+func TestFileErrorsLogged(t *testing.T) {
+	cfg := baseConfig(t)
+	blocker := filepath.Join(cfg.Dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Dir = filepath.Join(blocker, "psad")
+	cfg.TopFiles = &TopFiles{Ports: 20, Sigs: 20, IPs: 20}
+	var logBuf bytes.Buffer
+	var mu sync.Mutex
+	cfg.Log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logBuf}, nil))
+	n := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	scanner(tr, "10.0.0.1", 5)
+	n.Batch(closed(tr))
+	sum := n.Close(context.Background())
+	if sum.Failed.Files != 4+5 {
+		t.Errorf("failed files = %d, want 9 (4 per source, 5 top files)", sum.Failed.Files)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, dir := range []string{filepath.Join(cfg.Dir, "10.0.0.1"), cfg.Dir} {
+		if !strings.Contains(logBuf.String(), "dir="+dir+" ") {
+			t.Errorf("log does not name %s:\n%s", dir, logBuf.String())
+		}
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func TestReadProcNet(t *testing.T) {
+	dir := t.TempDir()
+	hdr := "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+	files := map[string]string{
+		// 22 listening, 40000 an outgoing connection's local end.
+		"tcp": hdr + "   0: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1\n" +
+			"   1: 0100007F:9C40 0100007F:0016 01 00000000:00000000 00:00000000 00000000     0        0 2\n",
+		"tcp6": hdr + "   0: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3\n",
+		// 53 bound; 5000 connected to a peer (a client).
+		"udp": hdr + "  10: 00000000:0035 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 4\n" +
+			"  11: 0100007F:1388 0100007F:0035 01 00000000:00000000 00:00000000 00000000     0        0 5\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := ReadProcNet(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		proto        string
+		port         int
+		bound, known bool
+	}{
+		{"tcp", 22, true, true}, {"tcp", 443, true, true}, {"tcp", 40000, false, true},
+		{"udp", 53, true, true}, {"udp", 5000, false, true}, {"icmp", 0, false, false},
+	} {
+		if b, k := p.Bound(c.proto, c.port); b != c.bound || k != c.known {
+			t.Errorf("Bound(%s, %d) = %v, %v; want %v, %v", c.proto, c.port, b, k, c.bound, c.known)
+		}
+	}
+	if _, err := ReadProcNet(t.TempDir()); err == nil {
+		t.Error("ReadProcNet of an empty directory: no error")
+	}
+}
+
+// TestDShield: packets given to Packet are mailed to DSHIELD_ALERT_EMAIL
+// once the interval is up, with the email and counter files, and the
+// "sent N lines" syslog line follows the mail. The collector survives a
+// reload.
+func TestDShield(t *testing.T) {
+	mb, sender := startSMTP(t)
+	cfg := baseConfig(t)
+	cfg.Mailer, cfg.EmailDL = sender, 6 // no alert mail, only DShield's
+	sl := &syslogRec{}
+	cfg.Syslog = sl
+	dir := t.TempDir()
+	cfg.DShield = &DShield{UserID: "1234", Interval: time.Hour, To: "reports@dshield.example",
+		EmailFile: filepath.Join(dir, "dshield.email"), CounterFile: filepath.Join(dir, "dshield.counter")}
+	n1 := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	for i := range 3 {
+		var p fwlog.Packet
+		p.Reset()
+		p.Src, p.Dst = netip.MustParseAddr("10.9.9.9"), netip.MustParseAddr("192.168.10.1")
+		p.Proto, p.HasProto = fwlog.ProtoTCP, true
+		p.Chain, p.Intf, p.In = fwlog.ChainInput, []byte("eth1"), []byte("eth1")
+		p.SrcPort, p.DstPort, p.Flags = 40000, 2000+i, fwlog.FlagSYN
+		tr.Observe(t0, &p)
+		n1.Packet(t0, &p)
+	}
+	n1.Batch(closed(tr)) // not due yet
+	n2 := New(cfg, n1)
+	n1.Close(context.Background())
+	b := closed(tr)
+	b.Now = t0.Add(time.Hour)
+	n2.Batch(b)
+	sum := n2.Close(context.Background())
+	if sum.Done.Mails != 1 || !sum.Failed.zero() || !sum.Dropped.zero() {
+		t.Fatalf("summary %+v, want the one DShield mail", sum)
+	}
+	msgs := mb.all()
+	if len(msgs) != 1 || msgs[0].to[0] != "reports@dshield.example" || strings.Count(msgs[0].data, "\t1234\t1\t10.9.9.9\t") != 3 {
+		t.Fatalf("DShield mail: %+v", msgs)
+	}
+	if data, err := os.ReadFile(cfg.DShield.CounterFile); err != nil || string(data) != "total emails: 1\ntotal packets: 3\n" {
+		t.Errorf("counter file: %q, %v", data, err)
+	}
+	if _, err := os.Stat(cfg.DShield.EmailFile); err != nil {
+		t.Error(err)
+	}
+	lines := sl.all()
+	if len(lines) == 0 || lines[len(lines)-1] != "sent 3 lines of log data to reports@dshield.example" {
+		t.Errorf("syslog: %q", lines)
+	}
+}

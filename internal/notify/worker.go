@@ -1,0 +1,292 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/psadgo/psad/internal/alert/mail"
+)
+
+type kind uint8
+
+const (
+	kindSyslog kind = iota
+	kindFiles
+	kindMail
+	kindScript
+	kindStdout
+	kindPorts
+)
+
+// job is one piece of I/O for the worker.
+type job struct {
+	kind kind
+	line string // kindSyslog; kindMail: syslog line sent once the mail is out
+	// kindFiles: files written atomically under dir, made first.
+	dir   string
+	files []file
+	mail  *mail.Message
+	addr  netip.Addr // kindScript
+	data  []byte     // kindStdout
+}
+
+type file struct {
+	name string
+	data []byte
+}
+
+// counts is what a job adds to a Counts.
+func (j *job) counts() Counts {
+	switch j.kind {
+	case kindSyslog:
+		return Counts{SyslogLines: 1}
+	case kindFiles:
+		return Counts{Files: len(j.files)}
+	case kindMail:
+		if j.line != "" {
+			return Counts{Mails: 1, SyslogLines: 1}
+		}
+		return Counts{Mails: 1}
+	case kindScript:
+		return Counts{Scripts: 1}
+	}
+	return Counts{}
+}
+
+func (c *Counts) add(d Counts, sign int) {
+	c.Mails += sign * d.Mails
+	c.SyslogLines += sign * d.SyslogLines
+	c.Files += sign * d.Files
+	c.Scripts += sign * d.Scripts
+}
+
+// closeGrace is how long Close waits, after its context is done and
+// in-flight sends are cancelled, for the worker to notice. Every sender
+// honours cancellation (mail) or is local and quick (files, syslog), so
+// this only bounds a misbehaving one.
+const closeGrace = time.Second
+
+// enqueue hands a job to the local worker without waiting: a full queue,
+// or a closed Notifier, drops the job and counts it. With Config.Wait it
+// waits for room instead; only Batch's goroutine enqueues.
+func (n *Notifier) enqueue(j job) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.closed && n.cfg.Wait {
+		n.pending.add(j.counts(), 1)
+		n.mu.Unlock()
+		n.queue <- j
+		n.mu.Lock()
+		return
+	}
+	if !n.closed {
+		select {
+		case n.queue <- j:
+			n.pending.add(j.counts(), 1)
+			return
+		default:
+		}
+	}
+	n.sum.Dropped.add(j.counts(), 1)
+	// A full queue drops a lot at once: say so on the first drop and
+	// then every 1000th, not for each item.
+	n.drops++
+	if n.drops == 1 || n.drops%1000 == 0 {
+		what := "alert output queue full"
+		if n.closed {
+			what = "alert output after shutdown"
+		}
+		n.cfg.Log.Warn(what+", dropping", "kind", j.kind.String(), "dropped so far", n.sum.Dropped)
+	}
+}
+
+func (c Counts) total() int { return c.Mails + c.SyslogLines + c.Files + c.Scripts }
+
+func (k kind) String() string {
+	return [...]string{"syslog", "files", "mail", "script", "stdout", "ports"}[k]
+}
+
+// mailQueueLen bounds the mail waiting for the mail worker; psad-go's
+// first alerter held as many.
+const mailQueueLen = 256
+
+// run is the local worker: syslog, files, script, stdout, in the order
+// Batch queued them. A mail job is passed on to the mail worker when
+// everything queued before it is done, so an alert's files exist before
+// its mail goes out, while a slow mail server holds up only mail.
+func (n *Notifier) run() {
+	defer close(n.mailq)
+	for j := range n.queue {
+		var done, failed, dropped Counts
+		switch {
+		case n.ctx.Err() != nil:
+			dropped = j.counts()
+		case j.kind == kindMail:
+			select {
+			case n.mailq <- j:
+				continue // still pending, now the mail worker's
+			default:
+				n.cfg.Log.Warn("alert mail queue full, dropping", "subject", j.mail.Subject)
+				dropped = j.counts()
+			}
+		default:
+			done, failed, dropped = n.do(&j)
+		}
+		n.finish(&j, done, failed, dropped)
+	}
+}
+
+// runMail is the mail worker.
+func (n *Notifier) runMail() {
+	defer close(n.done)
+	for j := range n.mailq {
+		var done, failed, dropped Counts
+		if n.ctx.Err() != nil {
+			dropped = j.counts()
+		} else {
+			done, failed, dropped = n.do(&j)
+		}
+		n.finish(&j, done, failed, dropped)
+	}
+}
+
+func (n *Notifier) finish(j *job, done, failed, dropped Counts) {
+	n.mu.Lock()
+	n.pending.add(j.counts(), -1)
+	n.sum.Done.add(done, 1)
+	n.sum.Failed.add(failed, 1)
+	n.sum.Dropped.add(dropped, 1)
+	n.mu.Unlock()
+}
+
+// do runs one job and says how its items ended.
+func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
+	log := n.cfg.Log
+	switch j.kind {
+	case kindSyslog:
+		if err := n.sendSyslog(j.line); err != nil {
+			log.Error("sending syslog alert", "err", err)
+			return Counts{}, Counts{SyslogLines: 1}, Counts{}
+		}
+		return Counts{SyslogLines: 1}, Counts{}, Counts{}
+	case kindFiles:
+		if err := os.MkdirAll(j.dir, 0o700); err != nil {
+			log.Error("alert files not written", "dir", j.dir, "err", err)
+			return Counts{}, Counts{Files: len(j.files)}, Counts{}
+		}
+		for _, f := range j.files {
+			path := filepath.Join(j.dir, f.name)
+			if err := WriteAtomic(path, f.data); err != nil {
+				log.Error("alert file not written", "path", path, "err", err)
+				failed.Files++
+			} else {
+				done.Files++
+			}
+		}
+		return done, failed, Counts{}
+	case kindMail:
+		ctx, cancel := context.WithTimeout(n.ctx, n.cfg.MailTimeout)
+		err := n.cfg.Mailer.Send(ctx, j.mail)
+		cancel()
+		switch {
+		case err != nil && n.ctx.Err() != nil:
+			log.Warn("alert mail cut off by shutdown", "subject", j.mail.Subject, "err", err)
+			return Counts{}, Counts{}, j.counts()
+		case err != nil:
+			log.Error("sending alert mail", "subject", j.mail.Subject, "err", err)
+			return Counts{}, j.counts(), Counts{}
+		}
+		done.Mails = 1
+		if j.line != "" {
+			if err := n.sendSyslog(j.line); err != nil {
+				log.Error("sending syslog alert", "err", err)
+				failed.SyslogLines = 1
+			} else {
+				done.SyslogLines = 1
+			}
+		}
+		return done, failed, Counts{}
+	case kindScript:
+		n.cfg.Script.Alerted(j.addr)
+		return Counts{Scripts: 1}, Counts{}, Counts{}
+	case kindStdout:
+		if _, err := n.cfg.Stdout.Write(j.data); err != nil {
+			log.Error("writing alert to stdout", "err", err)
+		}
+	case kindPorts:
+		n.refreshPorts()
+	}
+	return Counts{}, Counts{}, Counts{}
+}
+
+// sendSyslog sends one line; both workers send (the mail worker its
+// after-mail lines), and Syslog need not be safe for concurrent use.
+func (n *Notifier) sendSyslog(line string) error {
+	n.syslogMu.Lock()
+	defer n.syslogMu.Unlock()
+	return n.cfg.Syslog.Send(line)
+}
+
+// Close stops accepting work and lets the worker finish the queue until
+// ctx is done; then it cancels the send in flight, drops the rest, and
+// returns (and logs) what became of everything. It returns within
+// closeGrace of ctx being done. Calling it again returns the summary.
+func (n *Notifier) Close(ctx context.Context) Summary {
+	n.mu.Lock()
+	if !n.closed {
+		n.closed = true
+		close(n.queue)
+	}
+	n.mu.Unlock()
+	select {
+	case <-n.done:
+	case <-ctx.Done():
+		n.cancel()
+		select {
+		case <-n.done:
+		case <-time.After(closeGrace):
+			n.cfg.Log.Error("alert output worker did not stop after cancel; abandoning it")
+		}
+	}
+	n.cancel()
+	n.mu.Lock()
+	s := n.sum
+	// Whatever the worker has not finished is lost.
+	s.Dropped.add(n.pending, 1)
+	n.mu.Unlock()
+	if !s.Dropped.zero() || !s.Failed.zero() {
+		n.cfg.Log.Warn("alert output not delivered", "dropped", s.Dropped, "failed", s.Failed)
+	}
+	return s
+}
+
+// Summary returns the counts so far, without the work still queued.
+func (n *Notifier) Summary() Summary {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.sum
+}
+
+// String is the one-line account Close logs.
+func (c Counts) String() string {
+	return fmt.Sprintf("%d mails, %d syslog lines, %d files, %d script runs", c.Mails, c.SyslogLines, c.Files, c.Scripts)
+}
+
+// WriteAtomic replaces path with data through a temporary file and a
+// rename, so readers (psad -S, other tools, scripts) never see half a
+// file.
+func WriteAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", tmp, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return errors.Join(fmt.Errorf("renaming %s: %w", tmp, err), os.Remove(tmp))
+	}
+	return nil
+}
