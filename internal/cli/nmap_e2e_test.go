@@ -76,12 +76,14 @@ func newScanLab(t *testing.T) *scanLab {
 		}
 		useNft = true
 	}
+	// The switch's value is read under the lock: read before it, it could
+	// be another instance's temporary 1, which this one would then
+	// "restore" and leave on for good.
+	lockAcrossProcesses(t)
 	old, err := os.ReadFile(nfLogAllNetns)
 	if err != nil {
 		t.Skipf("skipping: %v (the kernel cannot log other namespaces' packets globally)", err)
 	}
-
-	lockAcrossProcesses(t)
 
 	pid := os.Getpid()
 	// 10.213.x.0/30 exists only inside the two namespaces below.
