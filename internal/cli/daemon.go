@@ -31,10 +31,10 @@ import (
 	"github.com/psadgo/psad/internal/notify"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/report"
 	"github.com/psadgo/psad/internal/scan"
 	"github.com/psadgo/psad/internal/sdnotify"
-	"github.com/psadgo/psad/internal/state"
 	"github.com/psadgo/psad/internal/syslogd"
 )
 
@@ -137,7 +137,7 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		}
 	}
 	pidPath := cfg.Str("PSAD_PID_FILE")
-	pid, err := state.Acquire(pidPath)
+	pid, err := psaddir.Acquire(pidPath)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
@@ -159,19 +159,19 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 
 	// Scan state survives restarts in a bbolt file; IMPORT_OLD_SCANS says
 	// whether a start continues from it.
-	store, err := state.OpenStore(filepath.Join(cfg.Str("PSAD_FIFO_DIR"), "psad_state.db"))
+	store, err := psaddir.OpenStore(filepath.Join(cfg.Str("PSAD_FIFO_DIR"), "psad_state.db"))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
 	defer store.Close()
 	if cfg.Y("IMPORT_OLD_SCANS") {
-		n, bad, err := store.Load(tracker)
+		_, n, bad, err := store.Load(tracker, true)
 		if err != nil {
 			warn(fmt.Sprintf("importing old scans: %v", err))
 		}
 		log.Info("imported old scans", "sources", n, "unreadable", bad)
-	} else if err := store.Forget(); err != nil {
+	} else if _, _, _, err := store.Load(tracker, false); err != nil {
 		warn(fmt.Sprintf("clearing old scans: %v", err))
 	}
 	var curEng atomic.Pointer[inspect.Engines]
@@ -304,7 +304,7 @@ func runDaemonCtx(parent context.Context, o *Options, cfg *config.Config, env En
 		if len(srcs) == 0 {
 			return
 		}
-		if err := store.Save(srcs, cs); err != nil {
+		if err := store.Save(srcs, cs, nil); err != nil {
 			log.Error("saving scan state", "err", err)
 		}
 	}
@@ -637,7 +637,7 @@ func saveJSON(path string, v any) {
 // daemon named by PSAD_PID_FILE.
 func signalDaemon(cfg *config.Config, sig syscall.Signal, out, errw io.Writer) int {
 	path := cfg.Str("PSAD_PID_FILE")
-	pid, err := state.Running(path)
+	pid, err := psaddir.Running(path)
 	if err != nil {
 		fmt.Fprintf(errw, "[*] %v\n", err)
 		return 1
@@ -659,7 +659,7 @@ func signalDaemon(cfg *config.Config, sig syscall.Signal, out, errw io.Writer) i
 		return 0
 	case syscall.SIGTERM:
 		for i := 0; i < 100; i++ {
-			if p, _ := state.Running(path); p == 0 {
+			if p, _ := psaddir.Running(path); p == 0 {
 				fmt.Fprintf(out, "[+] psad (pid: %d) stopped.\n", pid)
 				return 0
 			}

@@ -18,9 +18,9 @@ import (
 	"github.com/psadgo/psad/internal/daemon"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/report"
 	"github.com/psadgo/psad/internal/scan"
-	"github.com/psadgo/psad/internal/state"
 )
 
 // statusRequest is what `psad -S` asks the running daemon over its
@@ -94,7 +94,7 @@ func runStatus(o *Options, cfg *config.Config, env Env) int {
 		fmt.Fprintln(env.Stderr, "[*] The --status-dl must be between 1 and 5.")
 		return 1
 	}
-	pid, err := state.Running(pidPath)
+	pid, err := psaddir.Running(pidPath)
 	if err != nil || pid == 0 {
 		if _, serr := os.Stat(pidPath); serr == nil {
 			fmt.Fprintf(env.Stdout, "[-] psad: psad is not running on %s\n", host)

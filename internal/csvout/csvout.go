@@ -27,6 +27,8 @@ const maxLine = 1 << 20
 
 // ErrStartAfterEnd is returned when both line bounds are given and the
 // start line lies after the end line. Its text is psad's.
+//
+//lint:ignore ST1005 the message is printed as is, and psad's text ends with a full stop
 var ErrStartAfterEnd = errors.New("[*] Cannot have start line > end line.")
 
 // Settings are the --CSV options.

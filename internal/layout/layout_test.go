@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"internal/daemon":    {"internal/fwlog", "internal/pipeline", "internal/scan"},
 	"internal/icmptype":  {},
 	"internal/osfp":      {"internal/fwlog"},
+	"internal/psaddir":   {"internal/scan"},
 	"internal/inspect":   {"internal/config", "internal/fwlog", "internal/icmptype", "internal/osfp", "internal/scan", "internal/sig"},
 	"internal/detect": {"internal/config", "internal/fwlog", "internal/scan", "internal/pipeline", "internal/inspect",
 		"internal/autodl", "internal/protocols", "internal/netset"},

@@ -369,8 +369,5 @@ func (g *Sig) match(k *pkt, t *optTable) bool {
 			break
 		}
 	}
-	if !ok {
-		return false
-	}
-	return true
+	return ok
 }

@@ -34,15 +34,6 @@ var (
 		"rev": true, "gid": true, "metadata": true, "priority": true,
 		"depth": true, "nocase": true, "fast_pattern": true,
 	}
-	// unsupportedKeywords are psad's list of Snort options it cannot
-	// evaluate (spec 9.1). A keyword in no list is treated the same way.
-	unsupportedKeywords = map[string]bool{
-		"pcre": true, "fragbits": true, "content-list": true, "rpc": true,
-		"byte_test": true, "byte_jump": true, "distance": true, "within": true,
-		"flowbits": true, "rawbytes": true, "regex": true, "isdataat": true,
-		"uricontent": true, "content": true, "offset": true, "replace": true,
-		"resp": true, "ip_proto": true,
-	}
 )
 
 // option is one keyword[:value] item of a rule's options.
@@ -212,6 +203,9 @@ func (p *parser) line(line string, ln int) error {
 
 	opts := splitOptions(line[open+1 : closing])
 	// Unsupported options first: they decide whether the rule is loaded.
+	// Any keyword in none of the accepted lists is unsupported; that covers
+	// psad's own list of Snort options it cannot evaluate (spec 9.1: pcre,
+	// content, byte_test, flowbits, ...) and anything newer.
 	for _, o := range opts {
 		if o.atStart && o.key != "msg" && p.o.PsadCompat {
 			continue

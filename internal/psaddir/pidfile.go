@@ -1,7 +1,4 @@
-// Package state keeps psad's on-disk run-time state: the pid file with
-// its single-instance lock, and input positions that let a restarted
-// daemon resume where it stopped.
-package state
+package psaddir
 
 import (
 	"errors"
@@ -43,14 +40,28 @@ func Acquire(path string) (*PidFile, error) {
 		}
 		return nil, fmt.Errorf("pid file %s: lock: %w", path, err)
 	}
-	if err := f.Truncate(0); err == nil {
-		_, err = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
-	}
-	if err != nil {
+	// Truncate then write, each checked: a pid file that silently stayed
+	// empty or kept a dead daemon's pid would make -K and -S signal or
+	// report the wrong process.
+	if err := writePid(f); err != nil {
+		// Still holding the lock, so the half-written file is ours to
+		// remove; left behind it would only confuse ReadPid.
+		os.Remove(path)
 		f.Close()
 		return nil, fmt.Errorf("pid file %s: %w", path, err)
 	}
 	return &PidFile{path: path, f: f}, nil
+}
+
+// writePid replaces f's content with "<pid>\n".
+func writePid(f *os.File) error {
+	if err := f.Truncate(0); err != nil {
+		return fmt.Errorf("truncate: %w", err)
+	}
+	if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }
 
 // Release removes the pid file and drops the lock.
@@ -66,7 +77,7 @@ func (p *PidFile) Release() error {
 func ReadPid(path string) (int, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("pid file: %w", err)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil || pid <= 0 {
@@ -83,7 +94,7 @@ func Running(path string) (int, error) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("pid file: %w", err)
 	}
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
