@@ -140,15 +140,7 @@ func (f *File) Run(ctx context.Context, sink func(line, pos []byte) bool) error 
 	var last logsrc.Pos
 	seen := false
 	err := logsrc.Follow(ctx, f.c.Path, o, func(line []byte, p logsrc.Pos) {
-		if fwlog.HasInOut(line) && !fwlog.KernelTagged(line, f.tags) {
-			if n := f.rejected.Add(1); n == 1 || n%1000 == 0 {
-				f.log.Warn("ignoring firewall-looking lines not tagged by the kernel", "count", n)
-			}
-			last, seen = p, true
-			return
-		}
-		f.pos = appendFilePos(f.pos[:0], p)
-		if !sink(line, f.pos) {
+		if !f.line(line, p, sink) {
 			cancel()
 			return
 		}
@@ -161,6 +153,20 @@ func (f *File) Run(ctx context.Context, sink func(line, pos []byte) bool) error 
 		return fmt.Errorf("file %s: %w", f.c.Path, err)
 	}
 	return nil
+}
+
+// line hands one line read from the file to sink, unless it is a
+// forgery, and reports whether the line counts as read (false: sink
+// refused it). It runs for every line and allocates nothing.
+func (f *File) line(line []byte, p logsrc.Pos, sink func(line, pos []byte) bool) bool {
+	if fwlog.HasInOut(line) && !fwlog.KernelTagged(line, f.tags) {
+		if n := f.rejected.Add(1); n == 1 || n%1000 == 0 {
+			f.log.Warn("ignoring firewall-looking lines not tagged by the kernel", "count", n)
+		}
+		return true
+	}
+	f.pos = appendFilePos(f.pos[:0], p)
+	return sink(line, f.pos)
 }
 
 // appendFilePos appends the encoding of p.

@@ -105,13 +105,7 @@ func (j *Journal) Run(ctx context.Context, sink func(line, pos []byte) bool) err
 			if ctx.Err() != nil {
 				return
 			}
-			j.line = logsrc.JournalLine(j.line[:0], r)
-			if r.Cursor != "" {
-				// A record without a cursor (journalctl always writes
-				// one) keeps the previous position.
-				j.pos = append(appendHeader(j.pos[:0], kindJournal), r.Cursor...)
-			}
-			if !sink(j.line, j.pos) {
+			if !j.record(r, sink) {
 				cancel()
 				return
 			}
@@ -138,4 +132,16 @@ func (j *Journal) Run(ctx context.Context, sink func(line, pos []byte) bool) err
 		case <-t.C:
 		}
 	}
+}
+
+// record hands one record to sink as a line with its cursor as pos. A
+// record without a cursor (journalctl always writes one) keeps the
+// previous pos. It runs for every record and allocates nothing here
+// (logsrc makes the cursor a string).
+func (j *Journal) record(r logsrc.JournalRecord, sink func(line, pos []byte) bool) bool {
+	j.line = logsrc.JournalLine(j.line[:0], r)
+	if r.Cursor != "" {
+		j.pos = append(appendHeader(j.pos[:0], kindJournal), r.Cursor...)
+	}
+	return sink(j.line, j.pos)
 }

@@ -155,16 +155,7 @@ func (k *Kmsg) Run(ctx context.Context, sink func(line, pos []byte) bool) error 
 	var last uint64
 	seen := false
 	err := logsrc.Kmsg(ctx, o, func(r logsrc.KmsgRecord) {
-		if !r.Kernel() {
-			// Written to /dev/kmsg from user space: not a packet the
-			// kernel logged. Skipped, and read past.
-			k.rejected.Add(1)
-			last, seen = r.Seq, true
-			return
-		}
-		k.line = logsrc.KmsgLine(k.line[:0], r, k.c.Boot, k.c.Host)
-		k.pos = appendKmsgPos(k.pos[:0], k.c.BootID, r.Seq)
-		if !sink(k.line, k.pos) {
+		if !k.record(r, sink) {
 			cancel()
 			return
 		}
@@ -177,6 +168,21 @@ func (k *Kmsg) Run(ctx context.Context, sink func(line, pos []byte) bool) error 
 		return fmt.Errorf("kmsg: %w", err)
 	}
 	return nil
+}
+
+// record hands one record to sink as a line, unless user space wrote it,
+// and reports whether the record counts as read (false: sink refused
+// it). It runs for every record and allocates nothing.
+func (k *Kmsg) record(r logsrc.KmsgRecord, sink func(line, pos []byte) bool) bool {
+	if !r.Kernel() {
+		// Written to /dev/kmsg from user space: not a packet the kernel
+		// logged. Skipped, and read past.
+		k.rejected.Add(1)
+		return true
+	}
+	k.line = logsrc.KmsgLine(k.line[:0], r, k.c.Boot, k.c.Host)
+	k.pos = appendKmsgPos(k.pos[:0], k.c.BootID, r.Seq)
+	return sink(k.line, k.pos)
 }
 
 // appendKmsgPos appends the encoding of seq in boot. A boot id is a
