@@ -20,10 +20,16 @@
 // files written by earlier versions of psad-go (see each type), and
 // returns an error wrapping [ErrPosition] for bytes it cannot decode, in
 // which case the daemon starts the input afresh. Run calls sink for every
-// line, in order, until ctx is done or sink returns false (the daemon is
-// stopping), and then returns nil; it returns an error only when the
-// input cannot be read. Run may be called again after it returns (except
+// line, in order, until ctx is done, sink returns false (the daemon is
+// stopping) or a finite input ends (standard input, a file of kmsg
+// records in tests), and then returns nil; it returns an error only when
+// the input cannot be read. Run may be called again after it returns (except
 // the Listener's) and continues after the last line sink accepted.
+//
+// Each input calls sink on Run's goroutine, one line at a time, except
+// the Listener, which calls it from several goroutines at once (see
+// [Listener]). Resume and Run are called by one goroutine at a time; the
+// counters (Rejected, Stats) and Ready may be read from any.
 //
 // line and pos are valid only during the sink call. pos is nil for the
 // inputs that cannot resume (standard input, the listener). Positions are
