@@ -544,6 +544,10 @@ func inputs(o *Options, cfg *config.Config, env Env, log *slog.Logger) ([]daemon
 			last = &start
 		}
 		rejected := 0
+		ktags := make([][]byte, len(tags))
+		for i, t := range tags {
+			ktags[i] = []byte(t)
+		}
 		fready := make(chan struct{})
 		var fonce sync.Once
 		srcs = append(srcs, daemon.Source{Name: path, Ready: fready, Run: func(ctx context.Context, sink func([]byte) bool) error {
@@ -554,7 +558,7 @@ func inputs(o *Options, cfg *config.Config, env Env, log *slog.Logger) ([]daemon
 				Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }},
 				func(l []byte, pos logsrc.Pos) {
 					ok := true
-					if fwlog.HasInOut(l) && !kernelTagged(l, tags) {
+					if fwlog.HasInOut(l) && !fwlog.KernelTagged(l, ktags) {
 						// A line that looks like a firewall record but was
 						// not written by the kernel (logger, an application)
 						// is a forgery: count it, never act on it.
@@ -586,26 +590,6 @@ func inputs(o *Options, cfg *config.Config, env Env, log *slog.Logger) ([]daemon
 			s()
 		}
 	}, nil
-}
-
-// kernelTagged reports whether a syslog line's tag is a kernel tag:
-// "Mon DD HH:MM:SS host kernel: ..." or "<ISO time> host kernel: ...".
-func kernelTagged(line []byte, tags []string) bool {
-	f := strings.Fields(string(line[:min(len(line), 96)]))
-	idx := 4
-	if len(f) > 0 && len(f[0]) > 0 && f[0][0] >= '0' && f[0][0] <= '9' {
-		idx = 2
-	}
-	if len(f) <= idx {
-		return false
-	}
-	tag := strings.TrimSuffix(f[idx], ":")
-	for _, t := range tags {
-		if tag == t {
-			return true
-		}
-	}
-	return false
 }
 
 // kmsgPos is the saved /dev/kmsg position.

@@ -29,6 +29,7 @@ var allowed = map[string][]string{
 	"internal/csvout":    {"internal/fwlog", "internal/fieldexpr"},
 	"internal/sig":       {"internal/fwlog"},
 	"internal/syslogd":   {},
+	"internal/source":    {"internal/fwlog", "internal/logsrc", "internal/syslogd"},
 	"internal/dshield":   {"internal/fwlog"},
 	"internal/daemon":    {"internal/fwlog", "internal/pipeline", "internal/scan"},
 	"internal/icmptype":  {},

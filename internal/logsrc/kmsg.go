@@ -269,19 +269,23 @@ func KmsgLine(dst []byte, r KmsgRecord, boot time.Time, host string) []byte {
 	t := boot.Add(time.Duration(r.Usec) * time.Microsecond)
 	dst = appendSyslogHead(dst, t, host)
 	dst = append(dst, '[')
-	sec := strconv.FormatUint(r.Usec/1e6, 10)
-	for i := len(sec); i < 5; i++ {
-		dst = append(dst, ' ')
-	}
-	dst = append(dst, sec...)
+	dst = appendPadded(dst, r.Usec/1e6, 5, ' ')
 	dst = append(dst, '.')
-	frac := strconv.FormatUint(r.Usec%1e6, 10)
-	for i := len(frac); i < 6; i++ {
-		dst = append(dst, '0')
-	}
-	dst = append(dst, frac...)
+	dst = appendPadded(dst, r.Usec%1e6, 6, '0')
 	dst = append(dst, "] "...)
 	return append(dst, r.Msg...)
+}
+
+// appendPadded appends v in decimal, padded on the left with pad to at
+// least width bytes. It formats in place rather than through a string,
+// since KmsgLine runs for every record.
+func appendPadded(dst []byte, v uint64, width int, pad byte) []byte {
+	var b [20]byte
+	n := strconv.AppendUint(b[:0], v, 10)
+	for i := len(n); i < width; i++ {
+		dst = append(dst, pad)
+	}
+	return append(dst, n...)
 }
 
 // appendSyslogHead appends "Mon _2 15:04:05 host kernel: ".

@@ -1,0 +1,5 @@
+//go:build race
+
+package fwlog
+
+func init() { raceEnabled = true }
