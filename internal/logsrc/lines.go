@@ -48,7 +48,6 @@ func Each(r io.Reader, fn func(line []byte) bool) error {
 				return nil
 			}
 		}
-		long = long[:0:0]
 		long = nil
 		if err != nil {
 			if err == io.EOF {
