@@ -68,39 +68,32 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
-	if o.Signatures != "" {
-		cfg.Set("SIGS_FILE", o.Signatures)
+	applyDataOptions(o, cfg)
+	if o.DumpConf {
+		return runDumpConf(cfg, env.Stdout)
 	}
-	if o.AutoDL != "" {
-		cfg.Set("AUTO_DL_FILE", o.AutoDL)
-	}
-	if o.PassiveOSSigs != "" {
-		cfg.Set("POSF_FILE", o.PassiveOSSigs)
-	}
-	if o.SnortRdir != "" {
-		cfg.Set("SNORT_RULES_DIR", o.SnortRdir)
+	// Every mode checks the whole configuration first, so a mistake is
+	// reported at once: -H refuses to send a reload the daemon would
+	// refuse, and systemctl reload fails with it.
+	set, err := cfg.Settings()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
 	}
 	switch {
-	case o.DumpConf:
-		return runDumpConf(cfg, env.Stdout)
 	case o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze:
-		return runStatus(o, cfg, env)
+		return runStatus(o, set, env)
 	case o.Kill:
-		return signalDaemon(cfg, syscall.SIGTERM, env.Stdout, env.Stderr)
+		return signalDaemon(set, syscall.SIGTERM, env.Stdout, env.Stderr)
 	case o.HUP:
-		return signalDaemon(cfg, syscall.SIGHUP, env.Stdout, env.Stderr)
+		return signalDaemon(set, syscall.SIGHUP, env.Stdout, env.Stderr)
 	case o.Restart:
-		return runRestart(o, cfg, env)
+		return runRestart(o, set, env)
 	case o.USR1:
-		return signalDaemon(cfg, syscall.SIGUSR1, env.Stdout, env.Stderr)
+		return signalDaemon(set, syscall.SIGUSR1, env.Stdout, env.Stderr)
 	case !o.Analyze && !o.CSV && !o.Benchmark:
 		return runDaemon(o, cfg, env)
 	case o.Analyze:
-		set, err := cfg.Settings()
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
-			return 1
-		}
 		s := analysis.Setup{
 			Settings:     set,
 			Input:        inputPath(o, set),
@@ -119,7 +112,7 @@ func Run(args []string, env Env) int {
 			s.Stdin = env.Stdin
 		}
 		if o.EmailAnalysis {
-			m, to, from, err := mailer(cfg)
+			m, to, from, err := mailer(&set.Alert)
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 				return 1
@@ -128,7 +121,7 @@ func Run(args []string, env Env) int {
 		}
 		if o.WhoisAnalysis || o.DNSAnalysis {
 			s.DNSOn, s.WhoisOn = o.DNSAnalysis && !o.NoRDNS, o.WhoisAnalysis && !o.NoWhois
-			s.Lookups = lookups(cfg, s.DNSOn, s.WhoisOn, nil)
+			s.Lookups = lookups(&set.Alert, s.DNSOn, s.WhoisOn, nil)
 		}
 		if env.StderrTTY {
 			s.Progress = env.Stderr
@@ -143,18 +136,8 @@ func Run(args []string, env Env) int {
 		}
 		return analysis.Run(s)
 	case o.CSV:
-		set, err := cfg.Settings()
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
-			return 1
-		}
 		return runCSV(o, set, env)
 	default:
-		set, err := cfg.Settings()
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
-			return 1
-		}
 		return bench.Run(bench.Setup{
 			Settings: set, Input: o.MessagesFile, Packets: o.Packets, PacketsSet: o.PacketsSet,
 			Detect: detectOptions(o), Stdout: env.Stdout, Stderr: env.Stderr,
@@ -177,6 +160,17 @@ func detectOptions(o *Options) detect.Options {
 		NoSignatures: o.NoSignatures, NoICMPTypes: o.NoICMPTypes, NoICMP6Types: o.NoICMP6Types,
 		NoPassiveOS: o.NoPassiveOS, SnortType: o.SnortType,
 		NoAutoDL: o.NoAutoDL, AutoDLFile: o.AutoDL,
+	}
+}
+
+// applyDataOptions puts the data-file options (-s, -a, --passive-os-sigs,
+// --snort-rdir) into the configuration, at start and on every reload.
+func applyDataOptions(o *Options, cfg *config.Config) {
+	for name, v := range map[string]string{"SIGS_FILE": o.Signatures, "AUTO_DL_FILE": o.AutoDL,
+		"POSF_FILE": o.PassiveOSSigs, "SNORT_RULES_DIR": o.SnortRdir} {
+		if v != "" {
+			cfg.Set(name, v)
+		}
 	}
 }
 

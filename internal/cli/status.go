@@ -1,95 +1,33 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/psadgo/psad/internal/config"
-	"github.com/psadgo/psad/internal/daemon"
-	"github.com/psadgo/psad/internal/inspect"
-	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/ctl"
 	"github.com/psadgo/psad/internal/psaddir"
-	"github.com/psadgo/psad/internal/report"
-	"github.com/psadgo/psad/internal/scan"
 )
 
-// statusRequest is what `psad -S` asks the running daemon over its
-// control socket; the daemon renders the report from its live state.
-// (psad 2.4.6 rebuilt state from files instead, and `-S` was not
-// read-only: it could remove blocks. Ours only reads.)
-type statusRequest struct {
-	Summary bool `json:"summary"`
-	MinDL   int  `json:"min_dl"`
-}
-
 // socketPath is the daemon's control socket.
-func socketPath(cfg *config.Config) string {
-	return filepath.Join(cfg.Str("PSAD_RUN_DIR"), "psad.sock")
-}
-
-// serveStatus answers status requests on the control socket (mode 0600,
-// root only) until ctx is done.
-func serveStatus(ctx context.Context, cfg *config.Config, d *daemon.Daemon, eng func() *inspect.Engines, protos *protocols.Table) (func(), error) {
-	path := socketPath(cfg)
-	os.MkdirAll(filepath.Dir(path), 0o700)
-	os.Remove(path) // a stale socket of a killed daemon; the pid lock guards a live one
-	l, err := net.Listen("unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("control socket: %w", err)
-	}
-	os.Chmod(path, 0o600)
-	go func() {
-		<-ctx.Done()
-		l.Close()
-	}()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				var req statusRequest
-				if err := json.NewDecoder(bufio.NewReader(io.LimitReader(c, 4096))).Decode(&req); err != nil {
-					return
-				}
-				var buf bytes.Buffer
-				qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-				defer cancel()
-				d.Query(qctx, func(t *scan.Tracker) {
-					e := eng()
-					report.Write(&buf, t, report.Options{
-						Version: Version, MinDL: max(req.MinDL, cfg.Int("MIN_DANGER_LEVEL")),
-						SigsMax: cfg.Int("STATUS_SIGS_THRESHOLD"), IPMax: cfg.Int("STATUS_IP_THRESHOLD"),
-						PortsMax: cfg.Int("STATUS_PORTS_THRESHOLD"), SummaryOnly: req.Summary, Protocols: protos,
-						Sigs: e.TopSigInfo, DetailSigs: e.DetailSigInfo, ICMPType: e.ICMPTypeName,
-					})
-				})
-				c.Write(buf.Bytes())
-			}()
-		}
-	}()
-	return func() { l.Close(); os.Remove(path) }, nil
+func socketPath(set *config.Settings) string {
+	return filepath.Join(set.Files.RunDir, "psad.sock")
 }
 
 // runStatus is `psad -S` (with --status-dl and --status-summary): the
-// running daemon's process line and its report, also written to
-// STATUS_OUTPUT_FILE.
-func runStatus(o *Options, cfg *config.Config, env Env) int {
-	host := cfg.Str("HOSTNAME")
-	pidPath := cfg.Str("PSAD_PID_FILE")
+// running daemon's process line and its report of its live state, also
+// written to STATUS_OUTPUT_FILE. (psad 2.4.6 rebuilt it from files, and
+// its -S was not read-only: it could remove blocks. Ours only reads.)
+func runStatus(o *Options, set *config.Settings, env Env) int {
+	host := set.Alert.Hostname
+	pidPath := set.Files.PidFile
 	if o.StatusDL > 5 || o.Given["status-dl"] && o.StatusDL < 1 {
 		fmt.Fprintln(env.Stderr, "[*] The --status-dl must be between 1 and 5.")
 		return 1
@@ -108,33 +46,112 @@ func runStatus(o *Options, cfg *config.Config, env Env) int {
 		fmt.Fprintf(env.Stdout, "    Running since: %s\n", fi.ModTime().Format("Mon Jan _2 15:04:05 2006"))
 	}
 	args := "[none specified]"
-	if data, err := os.ReadFile(cfg.Str("PSAD_CMDLINE_FILE")); err == nil {
+	if data, err := os.ReadFile(set.Files.CmdlineFile); err == nil {
 		if l := strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]); l != "" {
 			args = l
 		}
 	}
 	fmt.Fprintf(env.Stdout, "    Command line arguments: %s\n", args)
-	fmt.Fprintf(env.Stdout, "    Alert email address(es): %s\n\n", strings.Join(strings.FieldsFunc(cfg.Str("EMAIL_ADDRESSES"), func(r rune) bool { return r == ',' || r == ' ' }), " "))
+	fmt.Fprintf(env.Stdout, "    Alert email address(es): %s\n\n", strings.Join(set.Alert.EmailAddresses, " "))
 
-	conn, err := net.DialTimeout("unix", socketPath(cfg), 5*time.Second)
+	rep, err := ctl.Ask(socketPath(set), ctl.Request{Op: "status", Summary: o.StatusSummary, MinDL: o.StatusDL}, 15*time.Second)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "[*] cannot reach the daemon's control socket: %v\n", err)
-		return 1
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(15 * time.Second))
-	json.NewEncoder(conn).Encode(statusRequest{Summary: o.StatusSummary, MinDL: o.StatusDL})
-	rep, err := io.ReadAll(conn)
-	if err != nil || len(rep) == 0 {
 		fmt.Fprintf(env.Stderr, "[*] no status from the daemon: %v\n", err)
 		return 1
 	}
 	env.Stdout.Write(rep)
-	if out := cfg.Str("STATUS_OUTPUT_FILE"); out != "" {
-		if err := os.WriteFile(out, rep, 0o600); err == nil {
+	if out := set.Files.StatusOutputFile; out != "" {
+		if err := psaddir.WriteAtomic(out, rep, 0o600); err != nil {
+			fmt.Fprintf(env.Stderr, "[-] %v\n", err)
+		} else {
 			fmt.Fprintf(env.Stdout, "[+] These results are available in: %s\n\n", out)
 		}
 	}
+	return 0
+}
+
+// signalDaemon implements -K (TERM) and -H (HUP) against the running
+// daemon named by PSAD_PID_FILE.
+func signalDaemon(set *config.Settings, sig syscall.Signal, out, errw io.Writer) int {
+	path := set.Files.PidFile
+	pid, err := psaddir.Running(path)
+	if err != nil {
+		fmt.Fprintf(errw, "[*] %v\n", err)
+		return 1
+	}
+	if pid == 0 {
+		fmt.Fprintf(errw, "[-] psad is not running (no locked pid file %s)\n", path)
+		if sig == syscall.SIGTERM {
+			return 0
+		}
+		return 1
+	}
+	if err := syscall.Kill(pid, sig); err != nil {
+		fmt.Fprintf(errw, "[*] could not signal psad (pid %d): %v\n", pid, err)
+		return 1
+	}
+	switch sig {
+	case syscall.SIGUSR1:
+		fmt.Fprintf(out, "[+] USR1 signal sent to psad (pid: %d); state is written to %s.%d\n", pid, set.Files.PrintScanHash, pid)
+		return 0
+	case syscall.SIGTERM:
+		for i := 0; i < 100; i++ {
+			if p, _ := psaddir.Running(path); p == 0 {
+				fmt.Fprintf(out, "[+] psad (pid: %d) stopped.\n", pid)
+				return 0
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		fmt.Fprintf(errw, "[*] psad (pid: %d) did not stop within 5 seconds\n", pid)
+		return 1
+	default:
+		fmt.Fprintf(out, "[+] HUP signal sent to psad (pid: %d).\n", pid)
+		return 0
+	}
+}
+
+// runRestart is -R: stop the running daemon and start it again with the
+// arguments it was started with (PSAD_CMDLINE_FILE), detached from this
+// terminal. psad 2.4.6 restarted through a shell and, without a saved
+// command line, with the default configuration; we never use a shell and
+// fall back to this invocation's -c/-O.
+func runRestart(o *Options, set *config.Settings, env Env) int {
+	args := []string{}
+	if data, err := os.ReadFile(set.Files.CmdlineFile); err == nil {
+		args = strings.Fields(strings.SplitN(string(data), "\n", 2)[0])
+	}
+	if len(args) == 0 {
+		if o.Config != "" {
+			args = append(args, "-c", o.Config)
+		}
+		if len(o.OverrideConfig) > 0 {
+			args = append(args, "-O", strings.Join(o.OverrideConfig, ","))
+		}
+	}
+	if code := signalDaemon(set, syscall.SIGTERM, env.Stdout, env.Stderr); code != 0 {
+		return code
+	}
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	defer null.Close()
+	fmt.Fprintf(env.Stdout, "[+] Restarting psad daemons on %s\n", set.Alert.Hostname)
+	p, err := os.StartProcess(self, append([]string{self}, args...), &os.ProcAttr{
+		Files: []*os.File{null, null, null},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] restarting psad: %v\n", err)
+		return 1
+	}
+	p.Release()
 	return 0
 }
 

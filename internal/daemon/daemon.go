@@ -1,102 +1,108 @@
-// Package daemon is psad's running detector: lines from the configured
-// inputs go through the same pipeline as -A, packet by packet as they
-// arrive, and every CHECK_INTERVAL the batch is closed (danger levels
-// assigned) and handed to the alerting. It owns the scan state on one
-// goroutine; inputs, alert senders and firewall code are injected, so the
-// package runs no commands and sends nothing itself.
+// Package daemon is psad's running detector. One goroutine, the loop,
+// owns the scan state: lines from the inputs go through the detection
+// pipeline as they arrive and raise danger levels as the packet lands;
+// every CHECK_INTERVAL the batch is closed and handed to the alert cycle;
+// every second the changed state and the inputs' positions are saved
+// together. The loop also answers queries (-S), reloads (HUP), dumps
+// (USR1) and pings systemd's watchdog, so a stalled loop stops the pings.
+// Every side effect sits behind a small interface declared here (Source,
+// Notifier, Blocker, Store); the package itself opens no file, sends no
+// mail and runs no command.
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
-	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/scan"
 )
 
-// Source is one input: it calls sink for every line until ctx is done
-// and returns why it stopped. sink reports whether the line was taken; it
-// is false only once the daemon is stopping, and an input that saves its
-// position must not count such a line as read. sink may be called from
-// several goroutines (a syslog listener serves connections concurrently).
-type Source struct {
-	Name string
-	Run  func(ctx context.Context, sink func(line []byte) bool) error
-	// Ready, when not nil, is closed by the input once it reads (the file
-	// is open and positioned); the daemon reports itself ready only then.
-	Ready <-chan struct{}
-}
-
-// Engine is everything that judges lines; Reload replaces it whole.
-type Engine struct {
-	Pipeline *pipeline.Pipeline
-	// Finish runs before a batch's alerts (OS guess lines and the like).
-	Finish func(t *scan.Tracker)
-	// Settings are the tracker thresholds of this engine's configuration.
-	Settings scan.Settings
-	// Interval is CHECK_INTERVAL.
-	Interval time.Duration
-	// ScanTimeout is SCAN_TIMEOUT; 0 keeps scans for ever
-	// (ENABLE_PERSISTENCE=Y).
-	ScanTimeout time.Duration
-	// ExpireEvery is PERSISTENCE_CTR_THRESHOLD: intervals between
-	// timeout sweeps (0: every interval).
-	ExpireEvery int
-}
-
-// Batch is one closed batch, handed to Alert on the daemon goroutine.
-type Batch struct {
-	Now     time.Time
-	Tracker *scan.Tracker
-	// Sources are the sources that sent packets in the batch, in first-seen
-	// order, with their danger levels assigned.
-	Sources []*scan.Source
-	// Raised holds the sources whose DL rose in this batch.
-	Raised map[*scan.Source]int
-}
-
-// Config is a daemon run.
+// Config is one daemon run.
 type Config struct {
 	Sources []Source
-	Engine  *Engine
+	// Runtime is the starting configuration's Runtime.
+	Runtime *Runtime
+	// Tracker is the scan state; from Run on only the loop touches it.
 	Tracker *scan.Tracker
-	// Alert receives every non-empty batch (syslog lines, mail, files).
-	Alert func(b *Batch)
-	// Reload builds a new engine from the configuration files (HUP). An
-	// error keeps the running engine.
-	Reload func() (*Engine, error)
-	// Clock is the time source (tests use a fake one).
-	Clock func() time.Time
-	Log   *slog.Logger
-	// Ready is called once the inputs run (systemd notify).
+	// Store, when set, restores state and positions at start and saves
+	// them every SaveEvery and at the end.
+	Store Store
+	// ImportScans is IMPORT_OLD_SCANS.
+	ImportScans bool
+	// Reload builds a Runtime from the configuration files (HUP). It runs
+	// off the loop; an error keeps the running Runtime.
+	Reload func() (*Runtime, error)
+	// Signals delivers HUP (reload), USR1 (dump), TERM and INT (stop).
+	Signals <-chan os.Signal
+	// Services run beside the loop until ctx is done (the control
+	// socket); an error from one stops the daemon.
+	Services []func(ctx context.Context) error
+	// Notify sends systemd notify states (READY=1, WATCHDOG=1, ...).
+	Notify func(state string)
+	// Watchdog is how often the loop pings WATCHDOG=1 (0: never).
+	Watchdog time.Duration
+	// SaveEvery is how often state is saved (default 1 s).
+	SaveEvery time.Duration
+	// StopTimeout bounds what the Notifier may still send at shutdown
+	// (default 3 s).
+	StopTimeout time.Duration
+	// ReadyTimeout bounds the wait for the inputs' Ready (default 10 s).
+	ReadyTimeout time.Duration
+	// WriteFile writes the USR1 dump (default os.WriteFile with 0600).
+	WriteFile func(path string, data []byte) error
+	Clock     func() time.Time
+	Log       *slog.Logger
+	// Ready is called once the inputs read (tests).
 	Ready func()
-	// Processed, when set, is called after each line is processed (tests).
+	// Processed is called on the loop after each line (tests).
 	Processed func()
-	// OnPacket, when set, sees every packet that reached the scan state
-	// (DShield records), on the daemon goroutine.
-	OnPacket func(now time.Time, p *fwlog.Packet)
 }
 
 // Daemon is a running detector.
 type Daemon struct {
-	cfg    Config
-	lines  chan []byte
-	reload chan chan error
-	query  chan func(*scan.Tracker)
-	stats  Stats
-	mu     sync.Mutex // guards stats for Stats()
+	cfg     Config
+	rt      *Runtime
+	pl      *pipeline.Pipeline // rt's pipeline
+	lines   chan item
+	reload  chan chan error
+	built   chan built
+	query   chan func(*scan.Tracker, *Runtime)
+	io      chan func()
+	bg      sync.WaitGroup // goroutines besides the inputs: I/O, reload builds, old notifiers
+	mu      sync.Mutex     // guards stats for Stats()
+	stats   Stats
+	batch   bool // a batch is open
+	pos     [][]byte
+	posNew  bool
+	mark    uint64
+	raised  map[*scan.Source]struct{}
+	pending []chan error // callers of Reload waiting for a build
+	// building tells a reload is being built; saving, that a save is
+	// still running on the I/O goroutine.
+	building bool
+	saving   atomic.Bool
 }
 
-// Stats count what the daemon has done.
-type Stats struct {
-	Lines, Batches, Alerts, Reloads int
-	ByOutcome                       [pipeline.Accepted + 1]int
-	Started                         time.Time
+// item is one line taken from an input: line and position in one
+// allocation, so the queue costs one allocation per line.
+type item struct {
+	buf []byte
+	n   int // len(line)
+	src int
+}
+
+type built struct {
+	rt  *Runtime
+	err error
 }
 
 // New prepares a daemon.
@@ -107,12 +113,36 @@ func New(c Config) *Daemon {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Daemon{cfg: c, lines: make(chan []byte, 4096), reload: make(chan chan error), query: make(chan func(*scan.Tracker))}
+	if c.Notify == nil {
+		c.Notify = func(string) {}
+	}
+	if c.SaveEvery <= 0 {
+		c.SaveEvery = time.Second
+	}
+	if c.StopTimeout <= 0 {
+		c.StopTimeout = 3 * time.Second
+	}
+	if c.ReadyTimeout <= 0 {
+		c.ReadyTimeout = 10 * time.Second
+	}
+	if c.WriteFile == nil {
+		c.WriteFile = func(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
+	}
+	return &Daemon{
+		cfg: c, rt: c.Runtime,
+		lines:  make(chan item, 4096),
+		reload: make(chan chan error),
+		built:  make(chan built, 1),
+		query:  make(chan func(*scan.Tracker, *Runtime)),
+		io:     make(chan func(), 8),
+		pos:    make([][]byte, len(c.Sources)),
+		raised: make(map[*scan.Source]struct{}),
+	}
 }
 
-// Reload asks the running daemon to re-read its configuration (HUP) and
-// waits for the verdict: nil when the new configuration is in force, an
-// error when it was refused and the old one kept.
+// Reload asks the running daemon to re-read its configuration (as HUP
+// does) and waits for the verdict: nil when the new configuration is in
+// force, an error when it was refused and the old one kept.
 func (d *Daemon) Reload(ctx context.Context) error {
 	done := make(chan error, 1)
 	select {
@@ -128,12 +158,12 @@ func (d *Daemon) Reload(ctx context.Context) error {
 	}
 }
 
-// Query runs fn on the daemon's goroutine, where it may read the scan
-// state (the status report), and waits for it.
-func (d *Daemon) Query(ctx context.Context, fn func(t *scan.Tracker)) error {
+// Query runs fn on the loop, where it may read the scan state and the
+// Runtime in force, and waits for it. fn must not keep either.
+func (d *Daemon) Query(ctx context.Context, fn func(t *scan.Tracker, rt *Runtime)) error {
 	done := make(chan struct{})
 	select {
-	case d.query <- func(t *scan.Tracker) { fn(t); close(done) }:
+	case d.query <- func(t *scan.Tracker, rt *Runtime) { fn(t, rt); close(done) }:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -152,147 +182,240 @@ func (d *Daemon) Stats() Stats {
 	return d.stats
 }
 
-// Run reads the inputs until ctx is done. Lines are processed as they
-// arrive; CHECK_INTERVAL only decides how often a batch is closed and
-// alerted on, so an alert follows its scan within one interval.
+// Run restores the saved state, starts the inputs and services, and runs
+// the loop until ctx is done, TERM or INT arrives, or an input fails.
+// On the way out it processes every line the inputs handed over, closes
+// the batch, saves state and positions, and gives the Notifier
+// StopTimeout to send what it holds.
 func (d *Daemon) Run(ctx context.Context) error {
 	c := &d.cfg
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	t := c.Tracker
 	d.stats.Started = c.Clock()
-	errc := make(chan error, len(c.Sources))
-	var wg sync.WaitGroup
-	for _, s := range c.Sources {
-		wg.Add(1)
+	d.hook(d.rt)
+	if c.Store != nil {
+		positions, err := c.Store.Load(t, c.ImportScans)
+		if err != nil {
+			c.Log.Warn("saved state unreadable, starting afresh", "err", err)
+		}
+		if c.ImportScans {
+			c.Log.Info("imported old scans", "sources", t.Sources())
+		}
+		for i, s := range c.Sources {
+			if pos, ok := positions[s.Name()]; ok {
+				if err := s.Resume(pos); err != nil {
+					c.Log.Warn("saved input position unreadable, reading from the start", "input", s.Name(), "err", err)
+				} else {
+					d.pos[i] = pos
+				}
+			}
+		}
+		d.mark = t.ChangedSince(0, func(*scan.Source) {})
+	}
+	d.bg.Add(1)
+	go d.ioLoop()
+
+	ictx, stopInputs := context.WithCancel(ctx)
+	defer stopInputs()
+	errc := make(chan error, len(c.Sources)+len(c.Services))
+	var inputs sync.WaitGroup
+	for i, s := range c.Sources {
+		inputs.Add(1)
 		go func() {
-			defer wg.Done()
-			err := s.Run(ctx, func(line []byte) bool {
-				if ctx.Err() != nil {
-					return false
-				}
-				select {
-				case d.lines <- append([]byte(nil), line...):
-					return true
-				case <-ctx.Done():
-					return false
-				}
-			})
+			defer inputs.Done()
+			err := s.Run(ictx, d.sink(ictx, i))
 			if err != nil && !errors.Is(err, context.Canceled) {
-				errc <- fmt.Errorf("input %s: %w", s.Name, err)
+				errc <- fmt.Errorf("input %s: %w", s.Name(), err)
 			}
 		}()
 	}
-	defer wg.Wait()
-	for _, s := range c.Sources {
-		if s.Ready == nil {
-			continue
-		}
-		select {
-		case <-s.Ready:
-		case err := <-errc:
-			c.Log.Error("input stopped", "err", err)
-			return err
-		case <-ctx.Done():
-			return nil
-		case <-time.After(10 * time.Second):
-			c.Log.Warn("input not ready after 10 s, going on", "input", s.Name)
-		}
+	var services sync.WaitGroup
+	for _, serve := range c.Services {
+		services.Add(1)
+		go func() {
+			defer services.Done()
+			if err := serve(ictx); err != nil && !errors.Is(err, context.Canceled) {
+				errc <- err
+			}
+		}()
 	}
-	if c.Ready != nil {
-		c.Ready()
-	}
-	eng := c.Engine
-	ticker := time.NewTicker(eng.Interval)
-	defer ticker.Stop()
-	intervals := 0
-	var before map[*scan.Source]int // DL at the start of the batch
+
+	err := d.loop(ctx, errc)
+
+	// Stop the inputs, then process what they handed over, so positions
+	// saved now match what was processed.
+	stopInputs()
+	inputs.Wait()
+	services.Wait()
 	for {
 		select {
+		case it := <-d.lines:
+			d.process(it)
+			continue
+		default:
+		}
+		break
+	}
+	d.closeBatch()
+	d.save(true)
+	close(d.io)
+	// The Notifier's goroutines and a reload still building finish here.
+	sctx, cancel := context.WithTimeout(context.Background(), c.StopTimeout)
+	defer cancel()
+	d.rt.Notifier.Close(sctx)
+	d.bg.Wait()
+	return err
+}
+
+// sink is what input i calls for each line.
+func (d *Daemon) sink(ctx context.Context, i int) func(line, pos []byte) bool {
+	return func(line, pos []byte) bool {
+		if ctx.Err() != nil {
+			return false
+		}
+		buf := make([]byte, len(line)+len(pos))
+		copy(buf, line)
+		copy(buf[len(line):], pos)
+		select {
+		case d.lines <- item{buf: buf, n: len(line), src: i}:
+			return true
 		case <-ctx.Done():
-			// Let the inputs stop, then process what they delivered, so a
-			// position saved by an input on its way out matches what was
-			// processed (a restart then reads no line twice or never).
-			wg.Wait()
-			for {
-				select {
-				case line := <-d.lines:
-					if before == nil {
-						before = make(map[*scan.Source]int)
-					}
-					d.process(eng, line, before)
-					continue
-				default:
-				}
-				break
-			}
-			d.closeBatch(eng, &before)
-			return nil
-		case err := <-errc:
-			c.Log.Error("input stopped", "err", err)
-			d.closeBatch(eng, &before)
-			return err
-		case line := <-d.lines:
-			if before == nil {
-				before = make(map[*scan.Source]int)
-			}
-			d.process(eng, line, before)
-			// Drain what is already queued before looking at the clock.
-			for n := 0; n < 1024; n++ {
-				select {
-				case line = <-d.lines:
-					d.process(eng, line, before)
-					continue
-				default:
-				}
-				break
-			}
-		case <-ticker.C:
-			d.closeBatch(eng, &before)
-			intervals++
-			if eng.ScanTimeout > 0 && (eng.ExpireEvery <= 0 || intervals%eng.ExpireEvery == 0) {
-				n := c.Tracker.Expire(c.Clock(), eng.ScanTimeout)
-				if n > 0 {
-					c.Log.Info("scans timed out", "pairs", n)
-				}
-			}
-		case fn := <-d.query:
-			fn(c.Tracker)
-		case done := <-d.reload:
-			ne, err := c.Reload()
-			if err != nil {
-				c.Log.Error("configuration reload refused, keeping the running one", "err", err)
-				done <- err
-				continue
-			}
-			d.closeBatch(eng, &before)
-			c.Tracker.SetSettings(ne.Settings)
-			ne.Pipeline.Tracker = c.Tracker
-			eng = ne
-			ticker.Reset(eng.Interval)
-			d.mu.Lock()
-			d.stats.Reloads++
-			d.mu.Unlock()
-			c.Log.Info("configuration reloaded")
-			done <- nil
+			return false
 		}
 	}
 }
 
-func (d *Daemon) process(eng *Engine, line []byte, before map[*scan.Source]int) {
-	pl := eng.Pipeline
-	o := pl.Process(line)
-	if o == pipeline.Accepted && d.cfg.OnPacket != nil {
-		d.cfg.OnPacket(d.cfg.Clock(), &pl.Packet)
+// loop is the daemon's one goroutine over the tracker.
+func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
+	c := &d.cfg
+	if err := d.waitReady(ctx, errc); err != nil || ctx.Err() != nil {
+		return err
 	}
-	if o == pipeline.Accepted {
-		if src := d.cfg.Tracker.Source(pl.Packet.Src); src != nil {
-			if _, seen := before[src]; !seen {
-				// The DL a source had before this batch; a packet that
-				// raised it already (auto_dl, ICMP) is caught by EndBatch's
-				// final comparison anyway.
-				before[src] = src.DL
+	c.Notify("READY=1")
+	if c.Ready != nil {
+		c.Ready()
+	}
+	tick := time.NewTicker(d.rt.Interval)
+	defer tick.Stop()
+	save := time.NewTicker(c.SaveEvery)
+	defer save.Stop()
+	var wd <-chan time.Time
+	if c.Watchdog > 0 {
+		w := time.NewTicker(c.Watchdog)
+		defer w.Stop()
+		wd = w.C
+	}
+	intervals := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-errc:
+			c.Log.Error("stopping", "err", err)
+			return err
+		case it := <-d.lines:
+			d.process(it)
+			// Drain what is queued before looking at the clock again.
+			for range 1024 {
+				select {
+				case it = <-d.lines:
+					d.process(it)
+					continue
+				default:
+				}
+				break
+			}
+		case <-tick.C:
+			d.closeBatch()
+			intervals++
+			rt := d.rt
+			if rt.ScanTimeout > 0 && (rt.ExpireEvery <= 0 || intervals%rt.ExpireEvery == 0) {
+				if n := c.Tracker.Expire(c.Clock(), rt.ScanTimeout); n > 0 {
+					c.Log.Info("scans timed out", "pairs", n)
+				}
+			}
+		case <-save.C:
+			d.save(false)
+		case <-wd:
+			c.Notify("WATCHDOG=1")
+		case fn := <-d.query:
+			fn(c.Tracker, d.rt)
+		case done := <-d.reload:
+			d.startReload(done)
+		case b := <-d.built:
+			if d.swap(b) {
+				tick.Reset(d.rt.Interval)
+			}
+		case s := <-c.Signals:
+			switch s {
+			case syscall.SIGHUP:
+				c.Notify("RELOADING=1")
+				d.startReload(nil)
+			case syscall.SIGUSR1:
+				d.dump()
+			case syscall.SIGTERM, syscall.SIGINT:
+				c.Notify("STOPPING=1")
+				c.Log.Info("stopping on signal", "signal", s.String())
+				return nil
 			}
 		}
+	}
+}
+
+func (d *Daemon) waitReady(ctx context.Context, errc <-chan error) error {
+	timeout := time.NewTimer(d.cfg.ReadyTimeout)
+	defer timeout.Stop()
+	for _, s := range d.cfg.Sources {
+		ready := s.Ready()
+		if ready == nil {
+			continue
+		}
+		select {
+		case <-ready:
+		case err := <-errc:
+			d.cfg.Log.Error("input stopped", "err", err)
+			return err
+		case <-ctx.Done():
+			return nil
+		case <-timeout.C:
+			d.cfg.Log.Warn("input not ready in time, going on", "input", s.Name(), "after", d.cfg.ReadyTimeout)
+		}
+	}
+	return nil
+}
+
+// hook points the tracker at rt's engines and thresholds, with danger
+// levels assigned as packets land and the per-batch detail alerts need,
+// and makes rt's pipeline into the tracker.
+func (d *Daemon) hook(rt *Runtime) {
+	t := d.cfg.Tracker
+	det := rt.Detector
+	det.Hook(t)
+	set := det.Scan
+	set.Live, set.NoBatchDetail = true, false
+	t.SetSettings(set)
+	t.OnRaise = d.onRaise
+	d.pl = det.NewPipeline(t)
+	d.pl.UseClock = true
+	d.pl.Clock = d.cfg.Clock
+}
+
+func (d *Daemon) onRaise(src *scan.Source, old int) {
+	d.raised[src] = struct{}{}
+	if d.rt.Blocker != nil {
+		d.rt.Blocker.Raised(d.cfg.Clock(), src, old)
+	}
+}
+
+func (d *Daemon) process(it item) {
+	pl := d.pl
+	o := pl.Process(it.buf[:it.n])
+	if o == pipeline.Accepted {
+		d.batch = true
+		d.rt.Notifier.Packet(d.cfg.Clock(), &pl.Packet)
+	}
+	if pos := it.buf[it.n:]; len(pos) > 0 {
+		d.pos[it.src] = append(d.pos[it.src][:0], pos...)
+		d.posNew = true
 	}
 	d.mu.Lock()
 	d.stats.Lines++
@@ -303,26 +426,181 @@ func (d *Daemon) process(eng *Engine, line []byte, before map[*scan.Source]int) 
 	}
 }
 
-func (d *Daemon) closeBatch(eng *Engine, before *map[*scan.Source]int) {
-	if *before == nil {
+// closeBatch assigns the batch's danger levels and runs the alert cycle.
+func (d *Daemon) closeBatch() {
+	if !d.batch {
 		return
 	}
+	d.batch = false
 	t := d.cfg.Tracker
 	srcs := t.EndBatch()
-	if eng.Finish != nil {
-		eng.Finish(t)
+	if e := d.rt.Detector.Engines; e != nil {
+		e.Finish(t)
 	}
 	raised := make(map[*scan.Source]int)
 	for _, s := range srcs {
-		if old, ok := (*before)[s]; ok && s.DL > old {
+		if old := s.BatchStartDL(); s.DL > old {
 			raised[s] = old
 		}
 	}
-	*before = nil
 	d.mu.Lock()
 	d.stats.Batches++
 	d.mu.Unlock()
-	if len(srcs) > 0 && d.cfg.Alert != nil {
-		d.cfg.Alert(&Batch{Now: d.cfg.Clock(), Tracker: t, Sources: srcs, Raised: raised})
+	if len(srcs) > 0 {
+		d.rt.Notifier.Batch(&scan.Closed{Now: d.cfg.Clock(), Tracker: t, Sources: srcs, Raised: raised})
 	}
+}
+
+// save hands the changed sources, the counters and the positions to the
+// I/O goroutine. With final it waits for a free slot (shutdown);
+// otherwise a save still running makes this one wait for the next tick.
+func (d *Daemon) save(final bool) {
+	st := d.cfg.Store
+	if st == nil || d.saving.Load() && !final {
+		return
+	}
+	t := d.cfg.Tracker
+	var srcs []scan.SourceState
+	seen := make(map[*scan.Source]bool)
+	mark := t.ChangedSince(d.mark, func(s *scan.Source) {
+		seen[s] = true
+		srcs = append(srcs, s.Export())
+	})
+	for s := range d.raised {
+		// A DL raised at a batch's end changes no packet stamp.
+		if !seen[s] && t.Source(s.Addr) == s {
+			srcs = append(srcs, s.Export())
+		}
+	}
+	if len(srcs) == 0 && !d.posNew {
+		return
+	}
+	counters := t.ExportCounters()
+	positions := make(map[string][]byte)
+	for i, s := range d.cfg.Sources {
+		if d.pos[i] != nil {
+			positions[s.Name()] = bytes.Clone(d.pos[i])
+		}
+	}
+	job := func() {
+		err := st.Save(srcs, counters, positions)
+		if err != nil {
+			d.cfg.Log.Error("saving scan state and input positions", "err", err)
+		}
+		d.mu.Lock()
+		if err != nil {
+			d.stats.SavesFailed++
+		}
+		d.mu.Unlock()
+	}
+	if final {
+		d.io <- job
+	} else {
+		d.saving.Store(true)
+		select {
+		case d.io <- func() { job(); d.saving.Store(false) }:
+		default:
+			d.saving.Store(false)
+			return
+		}
+	}
+	d.mark = mark
+	clear(d.raised)
+	d.posNew = false
+}
+
+// ioLoop runs the daemon's own slow work (state saves, dumps) off the
+// loop, in order.
+func (d *Daemon) ioLoop() {
+	defer d.bg.Done()
+	for job := range d.io {
+		job()
+	}
+}
+
+// dump writes the status report of the live state (USR1). psad dumped
+// its scan hash with Data::Dumper; the full report says the same in
+// psad's own words.
+func (d *Daemon) dump() {
+	rt := d.rt
+	if rt.Report == nil || rt.DumpPath == "" {
+		return
+	}
+	var buf bytes.Buffer
+	rt.Report(&buf, d.cfg.Tracker, ReportQuery{Full: true})
+	path, log, write := rt.DumpPath, d.cfg.Log, d.cfg.WriteFile
+	select {
+	case d.io <- func() {
+		if err := write(path, buf.Bytes()); err != nil {
+			log.Error("USR1 dump", "err", err)
+		} else {
+			log.Info("USR1: state written", "file", path)
+		}
+	}:
+	default:
+		log.Error("USR1 dump skipped: state saves are behind")
+	}
+}
+
+// startReload builds a new Runtime off the loop; done, when set, gets
+// the verdict. Requests during a build share its result.
+func (d *Daemon) startReload(done chan error) {
+	if done != nil {
+		d.pending = append(d.pending, done)
+	}
+	if d.cfg.Reload == nil {
+		d.finishReload(errors.New("reload is not supported in this mode"))
+		return
+	}
+	if d.building {
+		return
+	}
+	d.building = true
+	d.bg.Add(1)
+	go func() {
+		defer d.bg.Done()
+		rt, err := d.cfg.Reload()
+		d.built <- built{rt, err}
+	}()
+}
+
+// swap puts a built Runtime in force after the old one has closed its
+// batch; it reports whether it did.
+func (d *Daemon) swap(b built) bool {
+	d.building = false
+	if b.err != nil {
+		d.mu.Lock()
+		d.stats.ReloadsRefused++
+		d.mu.Unlock()
+		d.cfg.Log.Error("HUP: new configuration refused, still running the old one", "err", b.err)
+		d.finishReload(b.err)
+		d.cfg.Notify("READY=1")
+		return false
+	}
+	d.closeBatch()
+	old := d.rt
+	d.rt = b.rt
+	d.hook(b.rt)
+	// The old Notifier sends what it queued, off the loop.
+	d.bg.Add(1)
+	go func() {
+		defer d.bg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		old.Notifier.Close(ctx)
+	}()
+	d.mu.Lock()
+	d.stats.Reloads++
+	d.mu.Unlock()
+	d.cfg.Log.Info("configuration reloaded")
+	d.finishReload(nil)
+	d.cfg.Notify("READY=1")
+	return true
+}
+
+func (d *Daemon) finishReload(err error) {
+	for _, c := range d.pending {
+		c <- err
+	}
+	d.pending = d.pending[:0]
 }

@@ -2,140 +2,437 @@ package daemon
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	netipx "net/netip"
+	"io"
+	"net/netip"
+	"os"
+	"runtime"
 	"sync"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/pipeline"
+	"github.com/psadgo/psad/internal/protocols"
 	"github.com/psadgo/psad/internal/scan"
 )
 
 const synFmt = "Mar 11 20:35:11 fw kernel: DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0 "
 
-func engine(set scan.Settings, t *scan.Tracker) *Engine {
-	pl := pipeline.New(fwlog.NewParser(fwlog.Options{StripKernelTS: true}), pipeline.DefaultRules(), t)
-	pl.UseClock = true
-	return &Engine{Pipeline: pl, Settings: set, Interval: 30 * time.Millisecond}
+func synLine(src string, port int) string { return fmt.Sprintf(synFmt, src, port) }
+
+func newRuntime(n *notifier, interval time.Duration) *Runtime {
+	det := &detect.Detector{Protocols: protocols.Default(), Rules: pipeline.DefaultRules(),
+		Scan: scan.DefaultSettings(), Parser: fwlog.Options{StripKernelTS: true}}
+	return &Runtime{Detector: det, Interval: interval, Notifier: n}
 }
 
-// feeder is a Source whose lines the test pushes.
-type feeder struct{ ch chan string }
+// feeder is a Source whose lines the test pushes; a line's position is
+// its number, so a restart can resume after it.
+type feeder struct {
+	name  string
+	ch    chan string
+	ready chan struct{}
+	from  uint64
+	mu    sync.Mutex
+	sent  uint64
+}
 
-func (f *feeder) source() Source {
-	return Source{Name: "test", Run: func(ctx context.Context, sink func([]byte) bool) error {
-		for {
-			select {
-			case l := <-f.ch:
-				sink([]byte(l))
-			case <-ctx.Done():
+func newFeeder() *feeder {
+	f := &feeder{name: "test", ch: make(chan string, 1000), ready: make(chan struct{})}
+	close(f.ready)
+	return f
+}
+
+func (f *feeder) Name() string           { return f.name }
+func (f *feeder) Ready() <-chan struct{} { return f.ready }
+func (f *feeder) Resume(pos []byte) error {
+	if len(pos) != 8 {
+		return errors.New("bad position")
+	}
+	f.from = binary.BigEndian.Uint64(pos)
+	return nil
+}
+
+func (f *feeder) Run(ctx context.Context, sink func(line, pos []byte) bool) error {
+	n := f.from
+	for {
+		select {
+		case l := <-f.ch:
+			n++
+			if !sink([]byte(l), binary.BigEndian.AppendUint64(nil, n)) {
 				return ctx.Err()
 			}
+			f.mu.Lock()
+			f.sent = n
+			f.mu.Unlock()
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-	}}
-}
-
-type batches struct {
-	mu sync.Mutex
-	b  []*Batch
-	c  chan struct{}
-}
-
-func (b *batches) add(x *Batch) {
-	b.mu.Lock()
-	b.b = append(b.b, x)
-	b.mu.Unlock()
-	select {
-	case b.c <- struct{}{}:
-	default:
 	}
 }
 
-func (b *batches) wait(t *testing.T) *Batch {
+// notifier records what the alert cycle is given.
+type notifier struct {
+	name    string
+	mu      sync.Mutex
+	batches []map[netip.Addr]int // DL per source of each batch
+	packets int
+	closed  bool
+	closeCh chan struct{}
+	// block, when set, stalls Batch until it is closed.
+	block chan struct{}
+	// stuck makes Close wait for its deadline (a mail server that never
+	// answers).
+	stuck bool
+}
+
+func newNotifier(name string) *notifier { return &notifier{name: name, closeCh: make(chan struct{})} }
+
+func (n *notifier) Packet(time.Time, *fwlog.Packet) {
+	n.mu.Lock()
+	n.packets++
+	n.mu.Unlock()
+}
+
+func (n *notifier) Batch(b *scan.Closed) {
+	if n.block != nil {
+		<-n.block
+	}
+	m := map[netip.Addr]int{}
+	for _, s := range b.Sources {
+		m[s.Addr] = s.DL
+	}
+	n.mu.Lock()
+	n.batches = append(n.batches, m)
+	n.mu.Unlock()
+}
+
+func (n *notifier) Close(ctx context.Context) {
+	if n.stuck {
+		<-ctx.Done()
+	}
+	n.mu.Lock()
+	n.closed = true
+	n.mu.Unlock()
+	close(n.closeCh)
+}
+
+func (n *notifier) count() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.batches)
+}
+
+// store keeps saves in memory; each save is checked against the lines
+// its positions claim.
+type store struct {
+	mu     sync.Mutex
+	saves  int
+	pkts   map[netip.Addr]int
+	pos    map[string][]byte
+	loaded map[string][]byte
+	err    error
+}
+
+func (s *store) Load(t *scan.Tracker, importScans bool) (map[string][]byte, error) {
+	return s.loaded, nil
+}
+
+func (s *store) Save(srcs []scan.SourceState, _ scan.CounterState, pos map[string][]byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.saves++
+	if s.pkts == nil {
+		s.pkts = map[netip.Addr]int{}
+	}
+	for _, st := range srcs {
+		s.pkts[st.Addr] = st.Packets
+	}
+	s.pos = pos
+	return s.err
+}
+
+func start(t *testing.T, c Config) (*Daemon, context.CancelFunc, chan error) {
 	t.Helper()
-	select {
-	case <-b.c:
-	case <-time.After(2 * time.Second):
-		t.Fatal("no batch alerted within 2 s")
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b[len(b.b)-1]
-}
-
-func TestDaemonAlertsAndReload(t *testing.T) {
-	set := scan.DefaultSettings()
-	set.NoBatchDetail = false
-	tr := scan.NewTracker(set)
-	f := &feeder{ch: make(chan string, 100)}
-	got := &batches{c: make(chan struct{}, 10)}
-	reloadSet := set
-	var reloadErr error
-	d := New(Config{
-		Sources: []Source{f.source()},
-		Engine:  engine(set, tr),
-		Tracker: tr,
-		Alert:   got.add,
-		Reload: func() (*Engine, error) {
-			if reloadErr != nil {
-				return nil, reloadErr
-			}
-			return engine(reloadSet, tr), nil
-		},
-	})
-	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	c.Ready = func() { close(ready) }
+	d := New(c)
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- d.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	<-ready
+	return d, cancel, done
+}
 
-	// Five ports: DL 1 with the default DANGER_LEVEL1 of 5.
-	for p := 0; p < 5; p++ {
-		f.ch <- fmt.Sprintf(synFmt, "10.1.1.1", 100+p)
-	}
-	b := got.wait(t)
-	if len(b.Sources) != 1 || b.Sources[0].DL != 1 {
-		t.Fatalf("batch sources %v, want 10.1.1.1 at DL 1", b.Sources)
-	}
-	if _, ok := b.Raised[b.Sources[0]]; !ok {
-		t.Error("the source's DL rise is not reported")
-	}
-	if s := tr.Style(b.Sources[0].Pairs()[0]); s != "Nmap -sT or -sS scan" {
-		t.Errorf("style %q", s)
-	}
-
-	// A broken configuration is refused and the old thresholds stay.
-	reloadErr = errors.New("psad.conf:3: DANGER_LEVEL1: bad")
-	if err := d.Reload(ctx); err == nil {
-		t.Fatal("broken reload accepted")
-	}
-	for p := 0; p < 5; p++ {
-		f.ch <- fmt.Sprintf(synFmt, "10.1.1.2", 100+p)
-	}
-	if b := got.wait(t); b.Sources[0].DL != 1 {
-		t.Fatalf("after refused reload DL %d, want 1", b.Sources[0].DL)
-	}
-
-	// HUP with DANGER_LEVEL1 raised to 20: five packets no longer scan,
-	// and the state kept across the reload still knows 10.1.1.1.
-	reloadErr = nil
-	reloadSet.DangerLevel[1] = 20
-	if err := d.Reload(ctx); err != nil {
+func dl(t *testing.T, d *Daemon, src string) int {
+	t.Helper()
+	got := -1
+	err := d.Query(t.Context(), func(tr *scan.Tracker, _ *Runtime) {
+		if s := tr.Source(netip.MustParseAddr(src)); s != nil {
+			got = s.DL
+		}
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	for p := 0; p < 5; p++ {
-		f.ch <- fmt.Sprintf(synFmt, "10.1.1.3", 100+p)
+	return got
+}
+
+// TestLiveState: a scan is visible with its danger level as its packets
+// land, long before the CHECK_INTERVAL tick closes the batch.
+func TestLiveState(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, n := newFeeder(), newNotifier("a")
+		d, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: newRuntime(n, 5*time.Second), Tracker: scan.NewTracker(scan.DefaultSettings())})
+		for p := 1; p <= 20; p++ {
+			f.ch <- synLine("203.0.113.5", p)
+		}
+		synctest.Wait()
+		if got := dl(t, d, "203.0.113.5"); got != 2 {
+			t.Fatalf("DL before the tick = %d, want 2 (20 packets, DANGER_LEVEL2 15)", got)
+		}
+		if n.count() != 0 {
+			t.Fatalf("alert cycle ran before CHECK_INTERVAL")
+		}
+		time.Sleep(5 * time.Second) // fake time: the tick
+		synctest.Wait()
+		if n.count() != 1 {
+			t.Fatalf("batches after the tick = %d, want 1", n.count())
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestWatchdogStopsWhenLoopStalls: pings come from the loop itself, so a
+// loop stuck in the alert cycle is not reported healthy.
+func TestWatchdogStopsWhenLoopStalls(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		pings := 0
+		notify := func(s string) {
+			if s == "WATCHDOG=1" {
+				mu.Lock()
+				pings++
+				mu.Unlock()
+			}
+		}
+		count := func() int { mu.Lock(); defer mu.Unlock(); return pings }
+		f, n := newFeeder(), newNotifier("a")
+		n.block = make(chan struct{})
+		_, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: newRuntime(n, 5*time.Second),
+			Tracker: scan.NewTracker(scan.DefaultSettings()), Notify: notify, Watchdog: time.Second})
+		time.Sleep(4500 * time.Millisecond)
+		if got := count(); got != 4 {
+			t.Fatalf("pings in 4.5 s of a healthy loop = %d, want 4", got)
+		}
+		f.ch <- synLine("203.0.113.5", 1)
+		time.Sleep(30 * time.Second) // the tick at 5 s stalls the loop in Batch
+		synctest.Wait()
+		// The ping due at 5 s may win the race with the tick that stalls
+		// the loop; a healthy loop would have sent 34.
+		stalled := count()
+		if stalled > 5 {
+			t.Fatalf("pings while the loop is stalled = %d, want at most 5", stalled)
+		}
+		close(n.block)
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if got := count(); got <= stalled {
+			t.Fatalf("no pings after the loop recovered (%d)", got)
+		}
+		cancel()
+		<-done
+	})
+}
+
+// TestReloadSwapsWholeRuntime: the old Runtime closes its batch with its
+// own Notifier, the new one takes the next batch, the old Notifier is
+// closed, and a refused configuration keeps the running one.
+func TestReloadSwapsWholeRuntime(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, a, b := newFeeder(), newNotifier("a"), newNotifier("b")
+		next := newRuntime(b, 2*time.Second)
+		next.Detector.Scan.DangerLevel = [6]int{0, 1, 2, 3, 4, 5}
+		var reloadErr error
+		d, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: newRuntime(a, 5*time.Second),
+			Tracker: scan.NewTracker(scan.DefaultSettings()),
+			Reload: func() (*Runtime, error) {
+				if reloadErr != nil {
+					return nil, reloadErr
+				}
+				return next, nil
+			}})
+		f.ch <- synLine("203.0.113.5", 1)
+		synctest.Wait()
+		reloadErr = errors.New("bad config")
+		if err := d.Reload(t.Context()); err == nil {
+			t.Fatal("a refused configuration reported success")
+		}
+		if a.count() != 0 {
+			t.Fatal("a refused reload closed the batch")
+		}
+		reloadErr = nil
+		if err := d.Reload(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if a.count() != 1 || !a.closed {
+			t.Fatalf("old notifier: %d batches, closed %v; want its batch and closed", a.count(), a.closed)
+		}
+		for p := 2; p <= 4; p++ {
+			f.ch <- synLine("203.0.113.5", p)
+		}
+		synctest.Wait()
+		if got := dl(t, d, "203.0.113.5"); got != 4 {
+			t.Fatalf("DL under the new thresholds = %d, want 4 (4 packets, DANGER_LEVEL4 4)", got)
+		}
+		time.Sleep(2 * time.Second) // the new interval
+		synctest.Wait()
+		if b.count() != 1 {
+			t.Fatalf("new notifier batches = %d, want 1", b.count())
+		}
+		st := d.Stats()
+		if st.Reloads != 1 || st.ReloadsRefused != 1 {
+			t.Fatalf("stats %+v", st)
+		}
+		cancel()
+		<-done
+	})
+}
+
+// TestSignals: HUP reloads, USR1 dumps, TERM stops; all on the loop.
+func TestSignals(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sigs := make(chan os.Signal, 3)
+		f, a := newFeeder(), newNotifier("a")
+		rt := newRuntime(a, 5*time.Second)
+		var mu sync.Mutex
+		var dumped string
+		rt.Report = func(w io.Writer, tr *scan.Tracker, q ReportQuery) {
+			fmt.Fprintf(w, "sources %d", tr.Sources())
+		}
+		rt.DumpPath = "/nonexistent/dump"
+		reloads := 0
+		_, _, done := start(t, Config{Sources: []Source{f}, Runtime: rt, Tracker: scan.NewTracker(scan.DefaultSettings()),
+			Signals: sigs,
+			Reload: func() (*Runtime, error) {
+				mu.Lock()
+				reloads++
+				mu.Unlock()
+				return newRuntime(newNotifier("b"), time.Second), nil
+			},
+			WriteFile: func(path string, data []byte) error {
+				mu.Lock()
+				dumped = path + ": " + string(data)
+				mu.Unlock()
+				return nil
+			}})
+		f.ch <- synLine("203.0.113.5", 1)
+		synctest.Wait()
+		sigs <- syscall.SIGUSR1
+		sigs <- syscall.SIGHUP
+		synctest.Wait()
+		mu.Lock()
+		if dumped != "/nonexistent/dump: sources 1" || reloads != 1 {
+			t.Errorf("dump %q, reloads %d", dumped, reloads)
+		}
+		mu.Unlock()
+		sigs <- syscall.SIGTERM
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestShutdownKeepsStateAndPositionsTogether stops the daemon while lines
+// still arrive (run it with -race) and checks that what was saved last
+// counts exactly the lines before the saved position, then that a
+// restart resumes after it.
+func TestShutdownKeepsStateAndPositionsTogether(t *testing.T) {
+	f, n := newFeeder(), newNotifier("a")
+	st := &store{}
+	_, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: newRuntime(n, 20*time.Millisecond),
+		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st, SaveEvery: 5 * time.Millisecond})
+	stop := make(chan struct{})
+	fed := make(chan int)
+	go func() {
+		i := 0
+		for {
+			select {
+			case f.ch <- synLine("203.0.113.5", 1+i%1000):
+				i++
+			case <-stop:
+				fed <- i
+				return
+			}
+		}
+	}()
+	for {
+		st.mu.Lock()
+		saves := st.saves
+		st.mu.Unlock()
+		if saves >= 3 {
+			break
+		}
+		runtime.Gosched()
 	}
-	b = got.wait(t)
-	if b.Sources[0].DL != 0 {
-		t.Errorf("after reload DL %d, want 0 (threshold 20)", b.Sources[0].DL)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
-	if tr.Source(netipx.MustParseAddr("10.1.1.1")).DL != 1 {
-		t.Error("state lost in reload")
+	close(stop)
+	<-fed
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	pos := binary.BigEndian.Uint64(st.pos["test"])
+	got := st.pkts[netip.MustParseAddr("203.0.113.5")]
+	if uint64(got) != pos {
+		t.Fatalf("saved state counts %d packets, saved position says %d lines", got, pos)
 	}
-	if st := d.Stats(); st.Reloads != 1 || st.Lines != 15 {
-		t.Errorf("stats %+v", st)
+	f.mu.Lock()
+	sent := f.sent
+	f.mu.Unlock()
+	if pos != sent {
+		t.Fatalf("position %d, but the input handed over %d lines: taken lines were lost", pos, sent)
 	}
+	if !n.closed {
+		t.Fatal("notifier not closed at shutdown")
+	}
+
+	// A restart resumes after the saved position.
+	f2 := newFeeder()
+	st2 := &store{loaded: st.pos}
+	_, cancel2, done2 := start(t, Config{Sources: []Source{f2}, Runtime: newRuntime(newNotifier("b"), time.Second),
+		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st2})
+	if f2.from != pos {
+		t.Fatalf("resumed from %d, want %d", f2.from, pos)
+	}
+	cancel2()
+	<-done2
+}
+
+// TestStopBoundsNotifier: shutdown gives the Notifier StopTimeout, not
+// more.
+func TestStopBoundsNotifier(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, n := newFeeder(), newNotifier("a")
+		n.stuck = true
+		_, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: newRuntime(n, time.Second),
+			Tracker: scan.NewTracker(scan.DefaultSettings()), StopTimeout: 2 * time.Second})
+		t0 := time.Now()
+		cancel()
+		<-done
+		if el := time.Since(t0); el != 2*time.Second {
+			t.Fatalf("shutdown took %v, want the 2 s StopTimeout", el)
+		}
+	})
 }

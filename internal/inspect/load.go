@@ -30,18 +30,6 @@ type Options struct {
 // when psad.conf names no fingerprint file of its own.
 const DefaultP0FPath = "/etc/p0f/p0f.fp"
 
-// Load is [LoadSettings] over c's settings.
-//
-// Deprecated: build the settings once with [config.Config.Settings] and
-// use [LoadSettings].
-func Load(c *config.Config, o Options) (*Engines, error) {
-	s, err := c.Settings()
-	if err != nil {
-		return nil, err
-	}
-	return LoadSettings(&s.Detect, s.Embedded, o)
-}
-
 // LoadSettings builds the engines the settings ask for. With the embedded
 // default configuration (embedded true: no psad installed) it uses this
 // project's own data; with a real psad.conf it reads psad's files,

@@ -105,8 +105,6 @@ func (n *Notifier) enqueue(j job) {
 	}
 }
 
-func (c Counts) total() int { return c.Mails + c.SyslogLines + c.Files + c.Scripts }
-
 func (k kind) String() string {
 	return [...]string{"syslog", "files", "mail", "script", "stdout", "ports"}[k]
 }

@@ -76,39 +76,3 @@ func SettingsFrom(d *config.Detect, o Overrides) scan.Settings {
 	}
 	return s
 }
-
-// RulesFromConfig is [RulesFrom] over c's settings.
-//
-// Deprecated: build the settings once with [config.Config.Settings] and
-// use [RulesFrom].
-func RulesFromConfig(c *config.Config, names ProtoNamer, o Overrides) (Rules, []string, error) {
-	s, err := c.Settings()
-	if err != nil {
-		return DefaultRules(), nil, err
-	}
-	return RulesFrom(&s.Detect, names, o)
-}
-
-// ParserOptions is [ParserOptionsFrom] over c's settings. A configuration
-// whose settings do not build gets the shipped defaults; RulesFromConfig
-// reports the error.
-//
-// Deprecated: use [ParserOptionsFrom].
-func ParserOptions(c *config.Config, o Overrides) fwlog.Options {
-	s, err := c.Settings()
-	if err != nil {
-		return fwlog.Options{StripKernelTS: true}
-	}
-	return ParserOptionsFrom(&s.Detect, o)
-}
-
-// SettingsFromConfig is [SettingsFrom] over c's settings.
-//
-// Deprecated: use [SettingsFrom].
-func SettingsFromConfig(c *config.Config, o Overrides) (scan.Settings, error) {
-	s, err := c.Settings()
-	if err != nil {
-		return scan.DefaultSettings(), err
-	}
-	return SettingsFrom(&s.Detect, o), nil
-}

@@ -188,13 +188,17 @@ func BenchmarkPipelineFull(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	set0, err := cfg.Settings()
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, name := range []string{"syn_scan_1000_1500", "ipv6_tcp_connect_nmap_default_scan", "mixed"} {
 		b.Run(name, func(b *testing.B) {
 			lines := benchLines(b, name)
 			set := scan.DefaultSettings()
 			set.NoBatchDetail = true
 			tr := scan.NewTracker(set)
-			eng, err := inspect.Load(cfg, inspect.Options{})
+			eng, err := inspect.LoadSettings(&set0.Detect, set0.Embedded, inspect.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}

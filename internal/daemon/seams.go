@@ -1,0 +1,116 @@
+package daemon
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/psadgo/psad/internal/detect"
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/pipeline"
+	"github.com/psadgo/psad/internal/scan"
+)
+
+// Source is one input: a followed file, /dev/kmsg, journald, stdin or the
+// syslog listener.
+type Source interface {
+	// Name is the stable key under which the input's position is stored.
+	Name() string
+	// Ready is closed once the input reads (a file open and positioned);
+	// nil when there is nothing to wait for. The daemon reports itself
+	// ready (systemd READY=1) only when every input is.
+	Ready() <-chan struct{}
+	// Resume, called before Run, continues after pos, a position the input
+	// gave to sink in an earlier run. An error means pos was unreadable:
+	// the input then starts as on a first run.
+	Resume(pos []byte) error
+	// Run calls sink for every line until ctx is done and returns why it
+	// stopped. pos is the input's position just after line (nil for inputs
+	// that cannot resume); both are valid only during the call. sink
+	// reports false once the daemon is stopping: the line was not taken
+	// and Run should return. Only the syslog listener may call sink from
+	// several goroutines at once.
+	Run(ctx context.Context, sink func(line, pos []byte) bool) error
+}
+
+// Notifier is the alert cycle: syslog lines, mail, psad's files,
+// DShield, the external script. Its methods run on the daemon's loop,
+// which owns the tracker: they read what they need there and must not
+// block on I/O (queue it instead), since every packet waits for them.
+type Notifier interface {
+	// Packet sees every packet that reached the scan state.
+	Packet(now time.Time, p *fwlog.Packet)
+	// Batch runs the cycle on a closed batch (every CHECK_INTERVAL); b is
+	// valid only during the call.
+	Batch(b *scan.Closed)
+	// Close sends what is queued until ctx is done, drops the rest and
+	// says what it dropped. The daemon calls it on the old Notifier after a
+	// reload and on the last one at shutdown; no other method is called
+	// after it.
+	Close(ctx context.Context)
+}
+
+// Blocker decides and applies blocks (active response). It is told of
+// every danger-level rise as the packet lands, on the loop, and must not
+// block on I/O there.
+type Blocker interface {
+	Raised(now time.Time, src *scan.Source, old int)
+}
+
+// Store keeps the scan state and the inputs' positions across restarts,
+// both written in one transaction, so after a crash they describe the
+// same moment: no line is counted twice or lost.
+type Store interface {
+	// Load puts the saved state into t when importScans (psad's
+	// IMPORT_OLD_SCANS), forgets it otherwise, and returns the saved
+	// positions by input name either way. It runs before the loop starts.
+	Load(t *scan.Tracker, importScans bool) (positions map[string][]byte, err error)
+	// Save writes changed sources, the global counters and the positions.
+	// It runs on the daemon's persistence goroutine with copies, never
+	// touching the tracker.
+	Save(srcs []scan.SourceState, counters scan.CounterState, positions map[string][]byte) error
+}
+
+// Runtime is everything built from one configuration. A reload (HUP)
+// builds a whole new Runtime off the loop and swaps it in at once,
+// after the old one has finished its batch.
+type Runtime struct {
+	// Detector is the detection engine (parser, ignore rules, thresholds,
+	// signatures, ICMP checks, fingerprints, auto_dl). The daemon makes
+	// its own pipeline from it and turns on Live danger levels.
+	Detector *detect.Detector
+	// Interval is CHECK_INTERVAL, the period of the alert cycle.
+	Interval time.Duration
+	// ScanTimeout is SCAN_TIMEOUT; 0 keeps scans for ever
+	// (ENABLE_PERSISTENCE=Y).
+	ScanTimeout time.Duration
+	// ExpireEvery is PERSISTENCE_CTR_THRESHOLD: intervals between timeout
+	// sweeps (0: every interval).
+	ExpireEvery int
+	Notifier    Notifier
+	// Blocker is nil when active response is off.
+	Blocker Blocker
+	// Report renders psad's status report of the live state (-S and the
+	// USR1 dump); it runs on the loop.
+	Report func(w io.Writer, t *scan.Tracker, q ReportQuery)
+	// DumpPath is where USR1 writes the report (PRINT_SCAN_HASH.<pid>).
+	DumpPath string
+}
+
+// Stats count what the daemon has done.
+type Stats struct {
+	Lines, Batches, Reloads, ReloadsRefused int
+	ByOutcome                               [pipeline.Accepted + 1]int
+	// SavesFailed counts state saves that returned an error.
+	SavesFailed int
+	Started     time.Time
+}
+
+// ReportQuery says which report Runtime.Report renders.
+type ReportQuery struct {
+	// Summary and MinDL are -S's --status-summary and --status-dl.
+	Summary bool
+	MinDL   int
+	// Full is the USR1 dump: every source, no STATUS_* limits.
+	Full bool
+}
