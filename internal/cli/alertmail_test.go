@@ -57,7 +57,7 @@ func TestAlertMailPsadData(t *testing.T) {
 		}
 	}
 	golden := filepath.Join("testdata", "alert-mail-ms-sql.golden")
-	if *optUpdate {
+	if *update {
 		must(t, os.WriteFile(golden, []byte(got), 0o644))
 		return
 	}

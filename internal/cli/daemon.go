@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"github.com/psadgo/psad/internal/argv"
 	"io"
 	"log/slog"
 	"os"
@@ -35,14 +36,14 @@ import (
 // runDaemon is psad with no mode option: follow the firewall log, detect,
 // alert. It stays in the foreground (systemd's Type=notify runs it so; a
 // shell user can add "&"), see docs/compat.md.
-func runDaemon(o *Options, cfg *config.Config, env Env) int {
+func runDaemon(o *argv.Options, cfg *config.Config, env Env) int {
 	return runDaemonCtx(context.Background(), o, cfg, env, nil)
 }
 
 // runDaemonCtx builds the daemon's parts from the configuration and runs
 // it until ctx is done or TERM/INT arrives; ready, when set, is called
 // once the inputs read (tests). Every goroutine is the daemon's.
-func runDaemonCtx(ctx context.Context, o *Options, cfg *config.Config, env Env, ready func()) int {
+func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env Env, ready func()) int {
 	level := slog.LevelInfo
 	if o.Debug || o.Verbose {
 		level = slog.LevelDebug
@@ -148,7 +149,7 @@ type built struct {
 // buildRuntime builds everything one configuration decides: the
 // detection engine, the alert cycle and the status report. prev is the
 // running Notifier on a reload, whose alert-cycle state carries over.
-func buildRuntime(o *Options, set *config.Settings, env Env, log *slog.Logger, prev *notify.Notifier) (built, error) {
+func buildRuntime(o *argv.Options, set *config.Settings, env Env, log *slog.Logger, prev *notify.Notifier) (built, error) {
 	do := detectOptions(o)
 	do.Warn = func(s string) { log.Warn(s) }
 	det, err := detect.Build(set, do)
@@ -225,7 +226,7 @@ func (n notifier) Close(ctx context.Context) {
 // newNotifier builds the alert cycle: syslog (unless ALERTING_METHODS
 // says nosyslog) and mail by SMTP (SMTP_SERVER) or the mail program,
 // run with an argument list.
-func newNotifier(o *Options, set *config.Settings, det *detect.Detector, env Env, log *slog.Logger, prev *notify.Notifier) (notifier, *syslogout.Writer, error) {
+func newNotifier(o *argv.Options, set *config.Settings, det *detect.Detector, env Env, log *slog.Logger, prev *notify.Notifier) (notifier, *syslogout.Writer, error) {
 	a := &set.Alert
 	nc := notify.Config{
 		MinDL: a.MinDangerLevel, EmailDL: a.EmailAlertDangerLevel, AlertAll: a.AlertAll, EmailLimit: a.EmailLimit,
@@ -288,7 +289,7 @@ func newNotifier(o *Options, set *config.Settings, det *detect.Detector, env Env
 }
 
 // buildInputs chooses what the daemon reads, as psad.conf says.
-func buildInputs(o *Options, set *config.Settings, env Env, log *slog.Logger) ([]daemon.Source, error) {
+func buildInputs(o *argv.Options, set *config.Settings, env Env, log *slog.Logger) ([]daemon.Source, error) {
 	in := &set.Inputs
 	var srcs []daemon.Source
 	if in.ListenUDP != "" || in.ListenTCP != "" || in.ListenTLS != "" {

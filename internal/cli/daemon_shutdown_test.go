@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/psadgo/psad/internal/argv"
 	"io"
 	"net"
 	"os"
@@ -53,7 +54,7 @@ func TestDaemonStopsDespiteHungMailServer(t *testing.T) {
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"),
 	}, "")
-	o, errs := ParseArgs([]string{"-c", e.conf})
+	o, errs := argv.ParseArgs([]string{"-c", e.conf})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

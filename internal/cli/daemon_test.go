@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/psadgo/psad/internal/argv"
 	"io"
 	"net"
 	"os"
@@ -138,7 +139,7 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "HOSTNAME": "fw1",
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"),
 	}, "")
-	o, errs := ParseArgs([]string{"-c", e.conf, "--no-daemon"})
+	o, errs := argv.ParseArgs([]string{"-c", e.conf, "--no-daemon"})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -271,7 +272,7 @@ func checkStatusGolden(t *testing.T, name, got string, e *testEnv) {
 	got = regexp.MustCompile(`\(pid: \d+\)  %CPU: \S+  %MEM: \S+`).ReplaceAllString(got, "(pid: PID)  %CPU: CPU  %MEM: MEM")
 	got = regexp.MustCompile(`Running since: .*`).ReplaceAllString(got, "Running since: TIME")
 	golden := filepath.Join("testdata", "golden", name)
-	if *optUpdate {
+	if *update {
 		must(t, os.WriteFile(golden, []byte(got), 0o644))
 		return
 	}
@@ -560,7 +561,7 @@ func TestDaemonLookups(t *testing.T) {
 // the returned stop function is called (or the test ends).
 func startDaemon(tb testing.TB, conf string, env Env) (stop func()) {
 	tb.Helper()
-	o, errs := ParseArgs([]string{"-c", conf})
+	o, errs := argv.ParseArgs([]string{"-c", conf})
 	if len(errs) > 0 {
 		tb.Fatal(errs)
 	}

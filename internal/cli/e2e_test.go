@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +24,9 @@ type testEnv struct {
 	dir  string
 	conf string
 }
+
+// update rewrites the golden files in testdata.
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func newTestEnv(t *testing.T, settings map[string]string, autoDL string) *testEnv {
 	t.Helper()
@@ -113,7 +117,7 @@ func TestGoldenReports(t *testing.T) {
 			got := strings.ReplaceAll(out+"--- stderr ---\n"+errs, e.dir, "$TMP")
 			got = strings.ReplaceAll(got, log, "$LOG")
 			golden := filepath.Join("testdata", "golden", name+".txt")
-			if *optUpdate {
+			if *update {
 				must(t, os.MkdirAll(filepath.Dir(golden), 0o755))
 				must(t, os.WriteFile(golden, []byte(got), 0o644))
 				return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/psadgo/psad/internal/argv"
 	"io"
 	"os"
 	"os/exec"
@@ -231,7 +232,7 @@ func startScanDaemon(t *testing.T, input map[string]string) *scanDaemon {
 		settings[k] = v
 	}
 	e := newTestEnv(t, settings, "")
-	o, errs := ParseArgs([]string{"-c", e.conf})
+	o, errs := argv.ParseArgs([]string{"-c", e.conf})
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

@@ -6,6 +6,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"github.com/psadgo/psad/internal/argv"
 	"io"
 	"io/fs"
 	"os"
@@ -21,6 +22,10 @@ import (
 	"github.com/psadgo/psad/internal/pipeline"
 )
 
+// Version is the psad release whose command line, files and output this
+// build reproduces.
+const Version = argv.Version
+
 // DefaultConfig is where psad looks for its configuration.
 const DefaultConfig = "/etc/psad/psad.conf"
 
@@ -35,7 +40,7 @@ type Env struct {
 // Run executes psad with args (without the program name) and returns the
 // exit status.
 func Run(args []string, env Env) int {
-	o, errs := ParseArgs(args)
+	o, errs := argv.ParseArgs(args)
 	if len(errs) > 0 {
 		for _, e := range errs {
 			fmt.Fprintln(env.Stderr, e)
@@ -48,14 +53,14 @@ func Run(args []string, env Env) int {
 		if cfg == "" {
 			cfg = DefaultConfig
 		}
-		Help(env.Stdout, cfg)
+		argv.Help(env.Stdout, cfg)
 		return 0
 	}
 	if o.Version {
-		PrintVersion(env.Stdout)
+		argv.PrintVersion(env.Stdout)
 		return 0
 	}
-	if name := NotImplemented(o); name != "" {
+	if name := argv.NotImplemented(o); name != "" {
 		fmt.Fprintf(env.Stderr, "psad: not implemented yet: --%s\n", name)
 		return 2
 	}
@@ -146,7 +151,7 @@ func Run(args []string, env Env) int {
 }
 
 // inputPath is the log file the one-shot modes read: -m, else IPT_SYSLOG_FILE.
-func inputPath(o *Options, s *config.Settings) string {
+func inputPath(o *argv.Options, s *config.Settings) string {
 	if o.MessagesFile != "" {
 		return o.MessagesFile
 	}
@@ -154,7 +159,7 @@ func inputPath(o *Options, s *config.Settings) string {
 }
 
 // detectOptions collects the command-line switches that change detection.
-func detectOptions(o *Options) detect.Options {
+func detectOptions(o *argv.Options) detect.Options {
 	return detect.Options{
 		Interface: o.Interface, Restrict: o.RestrictIP, NoSnortSID: o.NoSnortSids, MaxSources: o.MaxSources,
 		NoSignatures: o.NoSignatures, NoICMPTypes: o.NoICMPTypes, NoICMP6Types: o.NoICMP6Types,
@@ -165,7 +170,7 @@ func detectOptions(o *Options) detect.Options {
 
 // applyDataOptions puts the data-file options (-s, -a, --passive-os-sigs,
 // --snort-rdir) into the configuration, at start and on every reload.
-func applyDataOptions(o *Options, cfg *config.Config) {
+func applyDataOptions(o *argv.Options, cfg *config.Config) {
 	for name, v := range map[string]string{"SIGS_FILE": o.Signatures, "AUTO_DL_FILE": o.AutoDL,
 		"POSF_FILE": o.PassiveOSSigs, "SNORT_RULES_DIR": o.SnortRdir} {
 		if v != "" {
@@ -177,7 +182,7 @@ func applyDataOptions(o *Options, cfg *config.Config) {
 // loadConfig reads -O files and the main config. Without -c and without
 // /etc/psad/psad.conf (a machine where psad was never installed) the
 // embedded defaults are used, so -A works with no set-up.
-func loadConfig(o *Options, errw io.Writer) (*config.Config, error) {
+func loadConfig(o *argv.Options, errw io.Writer) (*config.Config, error) {
 	path := o.Config
 	if path == "" {
 		path = DefaultConfig
@@ -193,7 +198,7 @@ func loadConfig(o *Options, errw io.Writer) (*config.Config, error) {
 
 // runCSV is --CSV: print fields of the packets the pipeline accepts. It
 // builds no engines, since nothing is scored.
-func runCSV(o *Options, s *config.Settings, env Env) int {
+func runCSV(o *argv.Options, s *config.Settings, env Env) int {
 	do := detectOptions(o)
 	do.NoEngines = true
 	do.Warn = func(w string) { fmt.Fprintf(env.Stderr, "[-] %s\n", w) }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"github.com/psadgo/psad/internal/argv"
 	"io"
 	"os"
 	"path/filepath"
@@ -25,7 +26,7 @@ func socketPath(set *config.Settings) string {
 // running daemon's process line and its report of its live state, also
 // written to STATUS_OUTPUT_FILE. (psad 2.4.6 rebuilt it from files, and
 // its -S was not read-only: it could remove blocks. Ours only reads.)
-func runStatus(o *Options, set *config.Settings, env Env) int {
+func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 	host := set.Alert.Hostname
 	pidPath := set.Files.PidFile
 	if o.StatusDL > 5 || o.Given["status-dl"] && o.StatusDL < 1 {
@@ -115,7 +116,7 @@ func signalDaemon(set *config.Settings, sig syscall.Signal, out, errw io.Writer)
 // terminal. psad 2.4.6 restarted through a shell and, without a saved
 // command line, with the default configuration; we never use a shell and
 // fall back to this invocation's -c/-O.
-func runRestart(o *Options, set *config.Settings, env Env) int {
+func runRestart(o *argv.Options, set *config.Settings, env Env) int {
 	args := []string{}
 	if data, err := os.ReadFile(set.Files.CmdlineFile); err == nil {
 		args = strings.Fields(strings.SplitN(string(data), "\n", 2)[0])

@@ -1,4 +1,9 @@
-package cli
+// Package argv is psad's command line as data: every option of psad
+// 2.4.6 with its letters, aliases and argument kind, psad's parsing rules
+// (one or two dashes, unique prefixes, case-sensitive letters), and the
+// help and version text made from the same table, so the documentation
+// cannot drift from what is parsed.
+package argv
 
 import (
 	"sort"
