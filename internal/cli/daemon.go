@@ -105,7 +105,7 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		Sources:     inputs,
 		Runtime:     rt.Runtime,
 		Tracker:     scan.NewTracker(rt.Detector.Scan),
-		Store:       stateStore{store, log},
+		Store:       stateStore{store, log.With("part", "state")},
 		ImportScans: set.Daemon.ImportOldScans,
 		Reload: func() (*daemon.Runtime, error) {
 			ncfg, err := loadConfig(o, env.Stderr)
@@ -232,7 +232,7 @@ func newNotifier(o *argv.Options, set *config.Settings, det *detect.Detector, en
 		MinDL: a.MinDangerLevel, EmailDL: a.EmailAlertDangerLevel, AlertAll: a.AlertAll, EmailLimit: a.EmailLimit,
 		LimitPerDst: a.EmailLimitPerDst, LimitMsg: a.EmailLimitStatusMsg, SigSyslog: a.SigMsgSyslog, SigSyslogN: a.SigMsgSyslogThreshold,
 		AlertPrefix: a.MailAlertPrefix, StatusPrefix: a.MailStatusPrefix, Hostname: a.Hostname, Version: Version,
-		Dir: set.Files.PsadDir, Log: log, Engines: det.Engines, Protocols: det.Protocols,
+		Dir: set.Files.PsadDir, Log: log.With("part", "alerts"), Engines: det.Engines, Protocols: det.Protocols,
 		Template: alert.Info{ProtocolScanThreshold: set.Detect.ProtocolScanThreshold, MACReporting: a.MACReporting,
 			SnortSIDStr: set.Detect.SnortSIDStr},
 		TopFiles: &notify.TopFiles{Ports: a.TopPortsThreshold, Sigs: a.TopSigsThreshold, IPs: a.TopIPThreshold},
@@ -291,6 +291,7 @@ func newNotifier(o *argv.Options, set *config.Settings, det *detect.Detector, en
 // buildInputs chooses what the daemon reads, as psad.conf says.
 func buildInputs(o *argv.Options, set *config.Settings, env Env, log *slog.Logger) ([]daemon.Source, error) {
 	in := &set.Inputs
+	log = log.With("part", "input")
 	var srcs []daemon.Source
 	if in.ListenUDP != "" || in.ListenTCP != "" || in.ListenTLS != "" {
 		lc := source.ListenerConfig{UDP: in.ListenUDP, TCP: in.ListenTCP, TLS: in.ListenTLS, KernelTags: in.KernelTags}
