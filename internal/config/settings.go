@@ -273,11 +273,44 @@ type Daemon struct {
 	ImportOldScans          bool // IMPORT_OLD_SCANS
 }
 
-// Block is automatic blocking; only the switches the default
-// configuration already has are read here.
+// Block is active response (psad's section 7): when to block, for how
+// long, and with which firewalls.
 type Block struct {
 	AutoIDS            bool // ENABLE_AUTO_IDS
 	AutoIDSDangerLevel int  // AUTO_IDS_DANGER_LEVEL
+	// Timeout is AUTO_BLOCK_TIMEOUT and DLTimeout[n] AUTO_BLOCK_DLn_TIMEOUT
+	// (index 1..5); 0 means a permanent block.
+	Timeout   time.Duration
+	DLTimeout [6]time.Duration
+	// PrefixRegex is AUTO_BLOCK_REGEX when ENABLE_AUTO_IDS_REGEX is Y:
+	// only sources with a matching log prefix are blocked (nil: any).
+	PrefixRegex  *regexp.Regexp
+	Emails       bool // ENABLE_AUTO_IDS_EMAILS
+	RenewEmails  bool // ENABLE_RENEW_BLOCK_EMAILS
+	IPTables     bool // IPTABLES_BLOCK_METHOD
+	NFTables     bool // NFTABLES_BLOCK_METHOD (psad-go)
+	IPSet        bool // IPSET_BLOCK_METHOD (psad-go)
+	TCPWrappers  bool // TCPWRAPPERS_BLOCK_METHOD
+	FlushAtInit  bool // FLUSH_IPT_AT_INIT
+	PrereqCheck  int  // IPTABLES_PREREQ_CHECK
+	// Chains are IPT_AUTO_CHAIN1..N, psad's iptables layout.
+	Chains []AutoChain
+	// IPTFile and TCPWrFile are AUTO_BLOCK_IPT_FILE and
+	// AUTO_BLOCK_TCPWR_FILE, psad's records of its blocks.
+	IPTFile, TCPWrFile string
+}
+
+// AutoChain is one IPT_AUTO_CHAINn: "target, direction, table,
+// from-chain, jump position, to-chain, rule position", e.g.
+// "DROP, src, filter, INPUT, 1, PSAD_BLOCK_INPUT, 1".
+type AutoChain struct {
+	Target    string // DROP or REJECT
+	Direction string // src, dst or both
+	Table     string
+	FromChain string // the built-in chain that jumps to ToChain
+	JumpPos   int    // position of the jump rule in FromChain (1-based)
+	ToChain   string // psad's own chain holding the blocks
+	RulePos   int    // position of new block rules in ToChain (1-based)
 }
 
 // defaultCheckInterval is psad's shipped CHECK_INTERVAL.
