@@ -36,6 +36,8 @@ type Config struct {
 	// Store, when set, restores state and positions at start and saves
 	// them every SaveEvery and at the end.
 	Store Store
+	// Blocker, when set, is active response.
+	Blocker Blocker
 	// ImportScans is IMPORT_OLD_SCANS.
 	ImportScans bool
 	// Reload builds a Runtime from the configuration files (HUP). It runs
@@ -262,6 +264,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	sctx, cancel := context.WithTimeout(context.Background(), c.StopTimeout)
 	defer cancel()
 	d.rt.Notifier.Close(sctx)
+	if c.Blocker != nil {
+		c.Blocker.Close(sctx)
+	}
 	d.bg.Wait()
 	return err
 }
@@ -298,6 +303,8 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 	defer tick.Stop()
 	save := time.NewTicker(c.SaveEvery)
 	defer save.Stop()
+	second := time.NewTicker(time.Second)
+	defer second.Stop()
 	var wd <-chan time.Time
 	if c.Watchdog > 0 {
 		w := time.NewTicker(c.Watchdog)
@@ -335,6 +342,10 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 			}
 		case <-save.C:
 			d.save(false)
+		case <-second.C:
+			if c.Blocker != nil {
+				c.Blocker.Tick(c.Clock())
+			}
 		case <-wd:
 			c.Notify("WATCHDOG=1")
 		case fn := <-d.query:
@@ -401,8 +412,8 @@ func (d *Daemon) hook(rt *Runtime) {
 
 func (d *Daemon) onRaise(src *scan.Source, old int) {
 	d.raised[src] = struct{}{}
-	if d.rt.Blocker != nil {
-		d.rt.Blocker.Raised(d.cfg.Clock(), src, old)
+	if d.cfg.Blocker != nil {
+		d.cfg.Blocker.Raised(d.cfg.Clock(), src, old)
 	}
 }
 

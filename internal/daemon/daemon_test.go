@@ -436,3 +436,57 @@ func TestStopBoundsNotifier(t *testing.T) {
 		}
 	})
 }
+
+// blocker records what the daemon tells active response.
+type blocker struct {
+	mu     sync.Mutex
+	raised []string
+	ticks  int
+	closed bool
+}
+
+func (b *blocker) Raised(_ time.Time, src *scan.Source, old int) {
+	b.mu.Lock()
+	b.raised = append(b.raised, fmt.Sprintf("%v %d->%d", src.Addr, old, src.DL))
+	b.mu.Unlock()
+}
+func (b *blocker) Tick(time.Time) { b.mu.Lock(); b.ticks++; b.mu.Unlock() }
+func (b *blocker) Close(context.Context) {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+}
+
+// TestBlockerSeesRisesAsPacketsLand: active response hears of a DL rise
+// with the packet that caused it, not at the CHECK_INTERVAL tick, gets a
+// tick every second, and is closed at shutdown.
+func TestBlockerSeesRisesAsPacketsLand(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, n, b := newFeeder(), newNotifier("a"), &blocker{}
+		_, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: newRuntime(n, 5*time.Second),
+			Tracker: scan.NewTracker(scan.DefaultSettings()), Blocker: b})
+		for p := 1; p <= 15; p++ {
+			f.ch <- synLine("203.0.113.9", p)
+		}
+		synctest.Wait()
+		b.mu.Lock()
+		got := fmt.Sprint(b.raised)
+		b.mu.Unlock()
+		if got != "[203.0.113.9 0->1 203.0.113.9 1->2]" {
+			t.Fatalf("rises before the tick: %s", got)
+		}
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		b.mu.Lock()
+		ticks := b.ticks
+		b.mu.Unlock()
+		if ticks != 3 {
+			t.Fatalf("%d ticks in 3 s, want 3", ticks)
+		}
+		cancel()
+		<-done
+		if !b.closed {
+			t.Fatal("blocker not closed at shutdown")
+		}
+	})
+}

@@ -50,11 +50,17 @@ type Notifier interface {
 	Close(ctx context.Context)
 }
 
-// Blocker decides and applies blocks (active response). It is told of
-// every danger-level rise as the packet lands, on the loop, and must not
-// block on I/O there.
+// Blocker decides and applies blocks (active response). It lives for the
+// whole run (its blocks outlive a reload). Raised and Tick run on the
+// loop and must not block on I/O there: decisions are queued for the
+// Blocker's own applier.
 type Blocker interface {
+	// Raised is told of every danger-level rise as the packet lands.
 	Raised(now time.Time, src *scan.Source, old int)
+	// Tick runs every second, for expiries.
+	Tick(now time.Time)
+	// Close stops the applier within ctx; blocks stay in the firewall.
+	Close(ctx context.Context)
 }
 
 // Store keeps the scan state and the inputs' positions across restarts,
@@ -88,8 +94,6 @@ type Runtime struct {
 	// sweeps (0: every interval).
 	ExpireEvery int
 	Notifier    Notifier
-	// Blocker is nil when active response is off.
-	Blocker Blocker
 	// Report renders psad's status report of the live state (-S and the
 	// USR1 dump); it runs on the loop.
 	Report func(w io.Writer, t *scan.Tracker, q ReportQuery)
