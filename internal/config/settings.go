@@ -284,15 +284,15 @@ type Block struct {
 	DLTimeout [6]time.Duration
 	// PrefixRegex is AUTO_BLOCK_REGEX when ENABLE_AUTO_IDS_REGEX is Y:
 	// only sources with a matching log prefix are blocked (nil: any).
-	PrefixRegex  *regexp.Regexp
-	Emails       bool // ENABLE_AUTO_IDS_EMAILS
-	RenewEmails  bool // ENABLE_RENEW_BLOCK_EMAILS
-	IPTables     bool // IPTABLES_BLOCK_METHOD
-	NFTables     bool // NFTABLES_BLOCK_METHOD (psad-go)
-	IPSet        bool // IPSET_BLOCK_METHOD (psad-go)
-	TCPWrappers  bool // TCPWRAPPERS_BLOCK_METHOD
-	FlushAtInit  bool // FLUSH_IPT_AT_INIT
-	PrereqCheck  int  // IPTABLES_PREREQ_CHECK
+	PrefixRegex *regexp.Regexp
+	Emails      bool // ENABLE_AUTO_IDS_EMAILS
+	RenewEmails bool // ENABLE_RENEW_BLOCK_EMAILS
+	IPTables    bool // IPTABLES_BLOCK_METHOD
+	NFTables    bool // NFTABLES_BLOCK_METHOD (psad-go)
+	IPSet       bool // IPSET_BLOCK_METHOD (psad-go)
+	TCPWrappers bool // TCPWRAPPERS_BLOCK_METHOD
+	FlushAtInit bool // FLUSH_IPT_AT_INIT
+	PrereqCheck int  // IPTABLES_PREREQ_CHECK
 	// Chains are IPT_AUTO_CHAIN1..N, psad's iptables layout.
 	Chains []AutoChain
 	// IPTFile and TCPWrFile are AUTO_BLOCK_IPT_FILE and
