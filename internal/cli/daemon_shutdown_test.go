@@ -3,14 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/psadgo/psad/internal/alert/mail/mailtest"
 	"github.com/psadgo/psad/internal/argv"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -20,29 +19,7 @@ import (
 // stops the daemon within a few seconds, and the log says what was
 // dropped.
 func TestDaemonStopsDespiteHungMailServer(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
+	port := mailtest.Silent(t)
 	dir := t.TempDir()
 	sockPath := filepath.Join(dir, "log.sock")
 	sl := startSyslog(t, sockPath)
@@ -50,7 +27,7 @@ func TestDaemonStopsDespiteHungMailServer(t *testing.T) {
 	must(t, os.WriteFile(logPath, nil, 0o600))
 	e := newTestEnv(t, map[string]string{
 		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "EMAIL_ADDRESSES": "admin@example.com",
-		"SMTP_SERVER": "127.0.0.1", "SMTP_PORT": strconv.Itoa(l.Addr().(*net.TCPAddr).Port), "SMTP_STARTTLS": "no",
+		"SMTP_SERVER": "127.0.0.1", "SMTP_PORT": strconv.Itoa(port), "SMTP_STARTTLS": "no",
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"),
 	}, "")

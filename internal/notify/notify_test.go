@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"github.com/psadgo/psad/internal/alert/mail/mailtest"
 	"io"
 	"log/slog"
 	"net"
@@ -124,32 +125,8 @@ func startSMTP(t *testing.T) (*mailbox, mail.Sender) {
 // server that hangs.
 func silentSMTP(t *testing.T) mail.Sender {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return mail.NewSMTP(mail.SMTPConfig{Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, StartTLS: "no", Timeout: time.Minute})
+	port := mailtest.Silent(t)
+	return mail.NewSMTP(mail.SMTPConfig{Host: "127.0.0.1", Port: port, StartTLS: "no", Timeout: time.Minute})
 }
 
 func baseConfig(t *testing.T) Config {

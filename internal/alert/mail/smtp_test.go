@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"github.com/psadgo/psad/internal/alert/mail/mailtest"
 	"io"
 	"math/big"
 	"mime/quotedprintable"
@@ -272,37 +273,12 @@ func TestSMTPMandatoryTLS(t *testing.T) {
 // TestSMTPSilentServerHonoursContext: a server that accepts the
 // connection and never sends its greeting must not hold Send past ctx.
 func TestSMTPSilentServerHonoursContext(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	var held []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range held {
-			c.Close()
-		}
-	})
-	addr := ln.Addr().(*net.TCPAddr)
-	s := NewSMTP(SMTPConfig{Host: "127.0.0.1", Port: addr.Port, StartTLS: "no", Timeout: time.Minute})
+	port := mailtest.Silent(t)
+	s := NewSMTP(SMTPConfig{Host: "127.0.0.1", Port: port, StartTLS: "no", Timeout: time.Minute})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err = s.Send(ctx, &Message{From: "psad@fw", To: []string{"root@fw"}, Subject: "x", Body: []byte("y\n")})
+	err := s.Send(ctx, &Message{From: "psad@fw", To: []string{"root@fw"}, Subject: "x", Body: []byte("y\n")})
 	if err == nil {
 		t.Fatal("Send to a silent server succeeded")
 	}
