@@ -2,6 +2,7 @@ package ipt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -241,7 +242,21 @@ func TestNetnsBlock(t *testing.T) {
 			}
 			before := [][]string{save(t, l.fw, fl.v4), save(t, l.fw, fl.v6)}
 
-			b, err := New(Config{Chains: psadChains, IPv4: fl.v4, IPv6: fl.v6, Prefix: []string{"ip", "netns", "exec", l.fw}})
+			// The real runner, watched: every command must wait for the
+			// xtables lock and run inside fw.
+			var cmds [][]string
+			watch := func(ctx context.Context, argv []string, stdin []byte) ([]byte, error) {
+				cmds = append(cmds, argv)
+				return execRun(ctx, argv, stdin)
+			}
+			t.Cleanup(func() {
+				for _, argv := range cmds {
+					if !slices.Contains(argv, "--wait") || !slices.Equal(argv[:4], []string{"ip", "netns", "exec", l.fw}) {
+						t.Errorf("command %q: want it under ip netns exec %s, with --wait", argv, l.fw)
+					}
+				}
+			})
+			b, err := New(Config{Chains: psadChains, IPv4: fl.v4, IPv6: fl.v6, Prefix: []string{"ip", "netns", "exec", l.fw}, Run: watch})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -417,6 +432,11 @@ func TestNetnsPositions(t *testing.T) {
 			b, err := New(Config{Chains: chains, IPv4: fl.v4, IPv6: fl.v6, Prefix: []string{"ip", "netns", "exec", ns}})
 			if err != nil {
 				t.Fatal(err)
+			}
+			cancelled, cancel := context.WithCancel(ctx)
+			cancel()
+			if err := b.Init(cancelled); !errors.Is(err, context.Canceled) {
+				t.Errorf("Init with a cancelled context: %v, want context.Canceled", err)
 			}
 			if err := b.Init(ctx); err != nil {
 				t.Fatal(err)
