@@ -57,6 +57,7 @@ var allowed = map[string][]string{
 	"internal/ci/testsummary":      {},
 	"internal/loggen":              {},
 	"internal/layout":              {},
+	"internal/block/ipt":           {"internal/block", "internal/config"},
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",
 		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols"},
 
@@ -83,8 +84,8 @@ var allowed = map[string][]string{
 }
 
 // execOK lists the packages made for running commands: the mail and
-// sendmail sender and the journalctl reader.
-var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc"}
+// sendmail sender, the journalctl reader and the iptables backend.
+var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipt"}
 
 // noOS lists packages that must do no I/O of their own.
 var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr", "internal/dshield"}
