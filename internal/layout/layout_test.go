@@ -55,6 +55,8 @@ var allowed = map[string][]string{
 	"internal/ci/testsummary":  {},
 	"internal/loggen":          {},
 	"internal/layout":          {},
+	"internal/block":           {},
+	"internal/block/nft":       {"internal/block"},
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",
 		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols"},
 
