@@ -134,6 +134,13 @@ func TestKernelTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.mustBeBlocked(t, l.attacker, fwA4)
+	// An entry whose expiry has passed is a removal.
+	if err := b.Add(ctx, []block.Entry{{Prefix: pfx(atk4), Expires: time.Now().Add(-time.Second)}}); err != nil {
+		t.Fatal(err)
+	}
+	if es := list(t, b); len(es) != 0 {
+		t.Fatalf("List after Add of an expired entry = %v, want empty", es)
+	}
 }
 
 // TestRenewal renews a short block many times while another goroutine

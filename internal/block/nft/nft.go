@@ -388,11 +388,12 @@ func (b *Backend) Add(ctx context.Context, entries []block.Entry) error {
 	now := b.now()
 	adds := map[*nftables.Set][]nftables.SetElement{}
 	dels := map[*nftables.Set][]nftables.SetElement{}
-	added := 0
+	added, renewed := 0, 0
 	for _, p := range order {
 		s := b.setOf(p)
 		if present[p] {
 			dels[s] = append(dels[s], interval(p, 0)...)
+			renewed++
 		}
 		exp := want[p]
 		var timeout time.Duration
@@ -418,7 +419,7 @@ func (b *Backend) Add(ctx context.Context, entries []block.Entry) error {
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("add %d blocks to nftables table %q: %w", added, b.table.Name, err)
 	}
-	b.log.Debug("nftables add", "table", b.table.Name, "added", added, "renewed", len(dels[b.set4])+len(dels[b.set6]))
+	b.log.Debug("nftables add", "table", b.table.Name, "added", added, "present_before", renewed)
 	return nil
 }
 
