@@ -58,6 +58,7 @@ var allowed = map[string][]string{
 	"internal/loggen":              {},
 	"internal/layout":              {},
 	"internal/block/ipt":           {"internal/block", "internal/config"},
+	"internal/block/nft":           {"internal/block"},
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",
 		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols"},
 
