@@ -51,10 +51,13 @@ var allowed = map[string][]string{
 	"internal/alert/extscript": {},
 	"internal/alert/syslogout": {},
 	"internal/source":          {"internal/fwlog", "internal/logsrc", "internal/syslogd"},
-	"internal/psaddir":         {"internal/scan"},
-	"internal/ci/testsummary":  {},
-	"internal/loggen":          {},
-	"internal/layout":          {},
+	"internal/psaddir":         {"internal/block", "internal/scan"},
+	// block decides and keeps blocks; it takes a plain Config, so it does
+	// not read psad.conf, and reaches firewalls through its Backend seam.
+	"internal/block":          {"internal/netset", "internal/fwlog", "internal/scan"},
+	"internal/ci/testsummary": {},
+	"internal/loggen":         {},
+	"internal/layout":         {},
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",
 		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols"},
 
