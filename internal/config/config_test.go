@@ -511,6 +511,55 @@ func TestInvalid(t *testing.T) {
 			varName:  "IGNORE_LOG_PREFIXES",
 			settings: true,
 		},
+		{
+			file:     "invalid-auto-chain-target.conf",
+			msg:      `target "ACCEPT": want DROP or REJECT`,
+			err:      `testdata/invalid-auto-chain-target.conf:2: IPT_AUTO_CHAIN1: target "ACCEPT": want DROP or REJECT`,
+			varName:  "IPT_AUTO_CHAIN1",
+			settings: true,
+		},
+		{
+			file:     "invalid-auto-chain-direction.conf",
+			msg:      `direction "out": want src, dst or both`,
+			err:      `testdata/invalid-auto-chain-direction.conf:2: IPT_AUTO_CHAIN2: direction "out": want src, dst or both`,
+			varName:  "IPT_AUTO_CHAIN2",
+			settings: true,
+		},
+		{
+			file:     "invalid-auto-chain-position.conf",
+			msg:      `positions "0" and "1": want integers >= 1`,
+			err:      `testdata/invalid-auto-chain-position.conf:3: IPT_AUTO_CHAIN1: positions "0" and "1": want integers >= 1`,
+			varName:  "IPT_AUTO_CHAIN1",
+			settings: true,
+		},
+		{
+			file:     "invalid-auto-chain-fields.conf",
+			msg:      `"DROP, src, filter, INPUT": want target, direction, table, from_chain, jump_position, to_chain, rule_position`,
+			err:      `testdata/invalid-auto-chain-fields.conf:2: IPT_AUTO_CHAIN1: "DROP, src, filter, INPUT": want target, direction, table, from_chain, jump_position, to_chain, rule_position`,
+			varName:  "IPT_AUTO_CHAIN1",
+			settings: true,
+		},
+		{
+			file:     "invalid-auto-chain-same.conf",
+			msg:      `from_chain and to_chain are both "FORWARD"`,
+			err:      `testdata/invalid-auto-chain-same.conf:2: IPT_AUTO_CHAIN3: from_chain and to_chain are both "FORWARD"`,
+			varName:  "IPT_AUTO_CHAIN3",
+			settings: true,
+		},
+		{
+			file:     "invalid-auto-block-regex.conf",
+			msg:      "error parsing regexp: missing closing ): `ESTAB(`",
+			err:      "testdata/invalid-auto-block-regex.conf:3: AUTO_BLOCK_REGEX: error parsing regexp: missing closing ): `ESTAB(`",
+			varName:  "AUTO_BLOCK_REGEX",
+			settings: true,
+		},
+		{
+			file:     "invalid-auto-block-whitelist.conf",
+			msg:      `netset: bad prefix length in "10.1.1.1/33"`,
+			err:      `testdata/invalid-auto-block-whitelist.conf:2: AUTO_BLOCK_WHITELIST: netset: bad prefix length in "10.1.1.1/33"`,
+			varName:  "AUTO_BLOCK_WHITELIST",
+			settings: true,
+		},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {

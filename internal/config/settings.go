@@ -31,6 +31,10 @@ type Settings struct {
 	Status Status
 	Daemon Daemon
 	Block  Block
+
+	// Warnings are problems psad reports as "config warning" and runs on
+	// with; the daemon logs them at start and on reload.
+	Warnings []string
 }
 
 // Detect is what decides whether a log line is a packet worth keeping and
@@ -293,11 +297,21 @@ type Block struct {
 	TCPWrappers bool // TCPWRAPPERS_BLOCK_METHOD
 	FlushAtInit bool // FLUSH_IPT_AT_INIT
 	PrereqCheck int  // IPTABLES_PREREQ_CHECK
-	// Chains are IPT_AUTO_CHAIN1..N, psad's iptables layout.
+	// Chains are IPT_AUTO_CHAIN1..N, psad's iptables layout, read up to
+	// the first missing number as psad does.
 	Chains []AutoChain
 	// IPTFile and TCPWrFile are AUTO_BLOCK_IPT_FILE and
 	// AUTO_BLOCK_TCPWR_FILE, psad's records of its blocks.
 	IPTFile, TCPWrFile string
+	// Whitelist is AUTO_BLOCK_WHITELIST (psad-go): networks never
+	// blocked, because psad's own exemptions (the host's addresses and
+	// 127.0.0.1) leave gateways and admin hosts open to spoofed scans.
+	// nil for NONE.
+	Whitelist *netset.Set
+	// BlockHomeNet is AUTO_BLOCK_HOME_NET (psad-go). psad blocks inside
+	// HOME_NET; psad-go does not unless this is Y, since a forged
+	// internal source would otherwise cut the host off its own network.
+	BlockHomeNet bool
 }
 
 // AutoChain is one IPT_AUTO_CHAINn: "target, direction, table,
@@ -371,11 +385,99 @@ func (c *Config) Settings() (*Settings, error) {
 	if s.Daemon.CheckInterval <= 0 {
 		s.Daemon.CheckInterval = defaultCheckInterval
 	}
-	s.Block = Block{
-		AutoIDS:            c.Y("ENABLE_AUTO_IDS"),
-		AutoIDSDangerLevel: c.Int("AUTO_IDS_DANGER_LEVEL"),
+	if err := c.block(&s.Block); err != nil {
+		return nil, err
+	}
+	if b := &s.Block; b.AutoIDS && !b.IPTables && !b.NFTables && !b.IPSet && !b.TCPWrappers {
+		s.Warnings = append(s.Warnings, "config warning, ENABLE_AUTO_IDS=Y, but IPTABLES_BLOCK_METHOD, "+
+			"NFTABLES_BLOCK_METHOD, IPSET_BLOCK_METHOD and TCPWRAPPERS_BLOCK_METHOD are all set to N.")
 	}
 	return s, nil
+}
+
+func (c *Config) block(b *Block) error {
+	b.AutoIDS = c.Y("ENABLE_AUTO_IDS")
+	b.AutoIDSDangerLevel = c.Int("AUTO_IDS_DANGER_LEVEL")
+	b.Timeout = c.seconds("AUTO_BLOCK_TIMEOUT")
+	for n := 1; n <= 5; n++ {
+		b.DLTimeout[n] = c.seconds("AUTO_BLOCK_DL" + strconv.Itoa(n) + "_TIMEOUT")
+	}
+	if v := c.none("AUTO_BLOCK_REGEX"); c.Y("ENABLE_AUTO_IDS_REGEX") && v != "" {
+		re, err := regexp.Compile(v)
+		if err != nil {
+			return c.wrapAt("AUTO_BLOCK_REGEX", err)
+		}
+		b.PrefixRegex = re
+	}
+	b.Emails = c.Y("ENABLE_AUTO_IDS_EMAILS")
+	b.RenewEmails = c.Y("ENABLE_RENEW_BLOCK_EMAILS")
+	b.IPTables = c.Y("IPTABLES_BLOCK_METHOD")
+	b.NFTables = c.Y("NFTABLES_BLOCK_METHOD")
+	b.IPSet = c.Y("IPSET_BLOCK_METHOD")
+	b.TCPWrappers = c.Y("TCPWRAPPERS_BLOCK_METHOD")
+	b.FlushAtInit = c.Y("FLUSH_IPT_AT_INIT")
+	b.PrereqCheck = c.Int("IPTABLES_PREREQ_CHECK")
+	for n := 1; ; n++ {
+		name := "IPT_AUTO_CHAIN" + strconv.Itoa(n)
+		v, ok := c.Get(name)
+		if !ok {
+			break
+		}
+		ch, err := ParseAutoChain(v)
+		if err != nil {
+			return c.wrapAt(name, err)
+		}
+		b.Chains = append(b.Chains, ch)
+	}
+	b.IPTFile = c.Str("AUTO_BLOCK_IPT_FILE")
+	b.TCPWrFile = c.Str("AUTO_BLOCK_TCPWR_FILE")
+	if v := c.none("AUTO_BLOCK_WHITELIST"); v != "" {
+		set, err := netset.Parse(strings.Join(strings.Fields(strings.ReplaceAll(v, ",", " ")), ","))
+		if err != nil {
+			return c.wrapAt("AUTO_BLOCK_WHITELIST", err)
+		}
+		b.Whitelist = &set
+	}
+	b.BlockHomeNet = c.Y("AUTO_BLOCK_HOME_NET")
+	return nil
+}
+
+// ParseAutoChain parses an IPT_AUTO_CHAINn value. psad's older
+// five-field form (no positions) means both positions are 1, as psad
+// reads it. Unlike psad, which logs a bad entry and skips it, a bad entry
+// is an error: a silently missing chain leaves traffic unblocked.
+func ParseAutoChain(v string) (AutoChain, error) {
+	f := strings.Split(v, ",")
+	for i := range f {
+		f[i] = strings.TrimSpace(f[i])
+	}
+	var ch AutoChain
+	switch len(f) {
+	case 5:
+		ch = AutoChain{Target: f[0], Direction: f[1], Table: f[2], FromChain: f[3], JumpPos: 1, ToChain: f[4], RulePos: 1}
+	case 7:
+		jump, err1 := strconv.Atoi(f[4])
+		rule, err2 := strconv.Atoi(f[6])
+		if err1 != nil || err2 != nil || jump < 1 || rule < 1 {
+			return ch, fmt.Errorf("positions %q and %q: want integers >= 1", f[4], f[6])
+		}
+		ch = AutoChain{Target: f[0], Direction: f[1], Table: f[2], FromChain: f[3], JumpPos: jump, ToChain: f[5], RulePos: rule}
+	default:
+		return ch, fmt.Errorf("%q: want target, direction, table, from_chain, jump_position, to_chain, rule_position", v)
+	}
+	if ch.Target != "DROP" && ch.Target != "REJECT" {
+		return ch, fmt.Errorf("target %q: want DROP or REJECT", ch.Target)
+	}
+	if ch.Direction != "src" && ch.Direction != "dst" && ch.Direction != "both" {
+		return ch, fmt.Errorf("direction %q: want src, dst or both", ch.Direction)
+	}
+	if ch.Table == "" || ch.FromChain == "" || ch.ToChain == "" {
+		return ch, fmt.Errorf("%q: table and chains must not be empty", v)
+	}
+	if ch.FromChain == ch.ToChain {
+		return ch, fmt.Errorf("from_chain and to_chain are both %q", ch.ToChain)
+	}
+	return ch, nil
 }
 
 func (c *Config) detect(d *Detect) error {

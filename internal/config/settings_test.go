@@ -75,7 +75,23 @@ func TestSettingsDefaults(t *testing.T) {
 		{"AnalysisModeDir", s.Files.AnalysisModeDir, "/var/log/psad/ipt_analysis"},
 		{"Status", s.Status, Status{SigsThreshold: 50, IPThreshold: 25, PortsThreshold: 20}},
 		{"Daemon", s.Daemon, Daemon{CheckInterval: 5 * time.Second, ScanTimeout: time.Hour, PersistenceCtrThreshold: 5}},
-		{"Block", s.Block, Block{AutoIDSDangerLevel: 5}},
+		{"Block", s.Block, Block{
+			AutoIDSDangerLevel: 5,
+			Timeout:            time.Hour,
+			DLTimeout:          [6]time.Duration{0, time.Hour, time.Hour, time.Hour, time.Hour, 0},
+			Emails:             true,
+			IPTables:           true,
+			FlushAtInit:        true,
+			PrereqCheck:        1,
+			Chains: []AutoChain{
+				{"DROP", "src", "filter", "INPUT", 1, "PSAD_BLOCK_INPUT", 1},
+				{"DROP", "dst", "filter", "OUTPUT", 1, "PSAD_BLOCK_OUTPUT", 1},
+				{"DROP", "both", "filter", "FORWARD", 1, "PSAD_BLOCK_FORWARD", 1},
+			},
+			IPTFile:   "/var/log/psad/auto_blocked_iptables",
+			TCPWrFile: "/var/log/psad/auto_blocked_tcpwr",
+		}},
+		{"Warnings", s.Warnings, []string(nil)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,5 +201,83 @@ func TestSettingsFWMsgSearch(t *testing.T) {
 	}
 	if s.Detect.FWSearchAll || len(s.Detect.FWMsgSearch) != 2 || !s.Detect.FWMsgSearch[1].MatchString("x REJECT y") {
 		t.Errorf("FWSearchAll=%v FWMsgSearch=%v", s.Detect.FWSearchAll, s.Detect.FWMsgSearch)
+	}
+}
+
+// TestSettingsBlock checks the active-response variables: timeouts, the
+// regex only when enabled, the chain list up to the first gap, psad-go's
+// never-block settings and the warning for blocking with no firewall.
+func TestSettingsBlock(t *testing.T) {
+	base := defaultsWithout("ENABLE_AUTO_IDS", "IPTABLES_BLOCK_METHOD", "AUTO_BLOCK_DL3_TIMEOUT",
+		"ENABLE_AUTO_IDS_REGEX", "AUTO_BLOCK_REGEX", "IPT_AUTO_CHAIN1", "IPT_AUTO_CHAIN2", "IPT_AUTO_CHAIN3",
+		"FLUSH_IPT_AT_INIT", "ENABLE_RENEW_BLOCK_EMAILS", "IPTABLES_PREREQ_CHECK")
+	c, err := Parse("main.conf", []byte(`
+ENABLE_AUTO_IDS Y;
+IPTABLES_BLOCK_METHOD N;
+NFTABLES_BLOCK_METHOD Y;
+IPSET_BLOCK_METHOD Y;
+AUTO_BLOCK_DL3_TIMEOUT 120;
+ENABLE_AUTO_IDS_REGEX Y;
+AUTO_BLOCK_REGEX ESTAB;
+IPT_AUTO_CHAIN1 REJECT, both, filter, FORWARD, 2, PSAD_FWD, 3;
+IPT_AUTO_CHAIN2 DROP, src, mangle, PREROUTING, PSAD_PRE;
+IPT_AUTO_CHAIN4 DROP, src, filter, INPUT, 1, NEVER_READ, 1;
+FLUSH_IPT_AT_INIT N;
+ENABLE_RENEW_BLOCK_EMAILS Y;
+IPTABLES_PREREQ_CHECK 5;
+AUTO_BLOCK_WHITELIST 192.0.2.0/24 2001:db8::/32,198.51.100.7;
+AUTO_BLOCK_HOME_NET Y;
+`+base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Block
+	if !b.AutoIDS || b.IPTables || !b.NFTables || !b.IPSet || b.TCPWrappers {
+		t.Errorf("methods: %+v", b)
+	}
+	if b.DLTimeout[3] != 2*time.Minute || b.DLTimeout[5] != 0 || b.Timeout != time.Hour {
+		t.Errorf("timeouts: %v %v", b.Timeout, b.DLTimeout)
+	}
+	if b.PrefixRegex == nil || !b.PrefixRegex.MatchString("SID123 ESTAB") {
+		t.Errorf("PrefixRegex = %v", b.PrefixRegex)
+	}
+	want := []AutoChain{
+		{"REJECT", "both", "filter", "FORWARD", 2, "PSAD_FWD", 3},
+		{"DROP", "src", "mangle", "PREROUTING", 1, "PSAD_PRE", 1},
+	}
+	if !reflect.DeepEqual(b.Chains, want) {
+		t.Errorf("Chains = %+v, want %+v (IPT_AUTO_CHAIN4 follows a gap)", b.Chains, want)
+	}
+	if b.FlushAtInit || !b.RenewEmails || b.PrereqCheck != 5 || !b.BlockHomeNet {
+		t.Errorf("switches: %+v", b)
+	}
+	for a, in := range map[string]bool{"192.0.2.9": true, "2001:db8::1": true, "198.51.100.7": true, "198.51.100.8": false} {
+		if got := b.Whitelist.Contains(netip.MustParseAddr(a)); got != in {
+			t.Errorf("Whitelist.Contains(%s) = %v, want %v", a, got, in)
+		}
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("Warnings = %q", s.Warnings)
+	}
+
+	base = defaultsWithout("ENABLE_AUTO_IDS", "IPTABLES_BLOCK_METHOD", "ENABLE_AUTO_IDS_REGEX", "AUTO_BLOCK_REGEX")
+	c, err = Parse("main.conf", []byte("ENABLE_AUTO_IDS Y;\nIPTABLES_BLOCK_METHOD N;\nENABLE_AUTO_IDS_REGEX N;\nAUTO_BLOCK_REGEX (;\n"+base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err = c.Settings(); err != nil {
+		t.Fatalf("a bad AUTO_BLOCK_REGEX while ENABLE_AUTO_IDS_REGEX is N: %v", err)
+	}
+	if s.Block.PrefixRegex != nil {
+		t.Error("PrefixRegex set while ENABLE_AUTO_IDS_REGEX is N")
+	}
+	wantWarn := []string{"config warning, ENABLE_AUTO_IDS=Y, but IPTABLES_BLOCK_METHOD, NFTABLES_BLOCK_METHOD, " +
+		"IPSET_BLOCK_METHOD and TCPWRAPPERS_BLOCK_METHOD are all set to N."}
+	if !reflect.DeepEqual(s.Warnings, wantWarn) {
+		t.Errorf("Warnings = %q, want %q", s.Warnings, wantWarn)
 	}
 }

@@ -49,16 +49,18 @@ var allowed = map[string][]string{
 	"internal/ctl":                 {},
 	"internal/alert/mail":          {},
 	"internal/alert/mail/mailtest": {},
-	"internal/block":               {},
+	"internal/block":               {"internal/netset", "internal/scan"},
 	"internal/alert/extscript":     {},
 	"internal/alert/syslogout":     {},
 	"internal/source":              {"internal/fwlog", "internal/logsrc", "internal/syslogd"},
-	"internal/psaddir":             {"internal/scan"},
+	"internal/psaddir":             {"internal/block", "internal/scan"},
 	"internal/ci/testsummary":      {},
 	"internal/loggen":              {},
 	"internal/layout":              {},
 	"internal/block/ipt":           {"internal/block", "internal/config"},
 	"internal/block/nft":           {"internal/block"},
+	// block decides and keeps blocks; it takes a plain Config, so it does
+	// not read psad.conf, and reaches firewalls through its Backend seam.
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",
 		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols"},
 
