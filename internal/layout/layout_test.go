@@ -58,6 +58,11 @@ var allowed = map[string][]string{
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",
 		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols"},
 
+	// Active response: the contract, and the firewall backends that
+	// implement it and import nothing else of ours.
+	"internal/block":       {},
+	"internal/block/ipset": {"internal/block"},
+
 	// The daemon owns the tracker and its goroutines and reaches every
 	// side effect through the seams it declares: it imports the engine
 	// only.
@@ -81,8 +86,9 @@ var allowed = map[string][]string{
 }
 
 // execOK lists the packages made for running commands: the mail and
-// sendmail sender and the journalctl reader.
-var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc"}
+// sendmail sender, the journalctl reader and the ipset backend (which
+// installs the rules matching its sets with the iptables commands).
+var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipset"}
 
 // noOS lists packages that must do no I/O of their own.
 var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr", "internal/dshield"}
