@@ -60,8 +60,9 @@ var allowed = map[string][]string{
 
 	// Active response: the contract, and the firewall backends that
 	// implement it and import nothing else of ours.
-	"internal/block":       {},
-	"internal/block/ipset": {"internal/block"},
+	"internal/block":             {},
+	"internal/block/ipset":       {"internal/block"},
+	"internal/block/tcpwrappers": {"internal/block"},
 
 	// The daemon owns the tracker and its goroutines and reaches every
 	// side effect through the seams it declares: it imports the engine
