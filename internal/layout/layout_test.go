@@ -64,6 +64,12 @@ var allowed = map[string][]string{
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",
 		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols"},
 
+	// Active response: the contract, and the firewall backends that
+	// implement it and import nothing else of ours.
+	"internal/block":             {},
+	"internal/block/ipset":       {"internal/block"},
+	"internal/block/tcpwrappers": {"internal/block"},
+
 	// The daemon owns the tracker and its goroutines and reaches every
 	// side effect through the seams it declares: it imports the engine
 	// only.
@@ -87,8 +93,10 @@ var allowed = map[string][]string{
 }
 
 // execOK lists the packages made for running commands: the mail and
-// sendmail sender, the journalctl reader and the iptables backend.
-var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipt"}
+// sendmail sender, the journalctl reader, the iptables backend and the
+// ipset backend (which installs the rules matching its sets with the
+// iptables commands).
+var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipt", "internal/block/ipset"}
 
 // noOS lists packages that must do no I/O of their own.
 var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr", "internal/dshield"}

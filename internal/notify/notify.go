@@ -467,3 +467,20 @@ func (n *Notifier) dshield(b *scan.Closed) {
 	}
 	n.enqueue(j)
 }
+
+// Status sends a status mail (MAIL_STATUS_PREFIX subjects: blocks,
+// unblocks) to EMAIL_ADDRESSES through the alert cycle's queue, so its
+// caller, the block applier, never waits for a mail server. It reports
+// false when no mailer is configured.
+func (n *Notifier) Status(subject, body string) bool {
+	c := &n.cfg
+	if c.Mailer == nil || len(c.To) == 0 {
+		return false
+	}
+	n.enqueue(job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To, Subject: subject, Body: []byte(body)}})
+	return true
+}
+
+// Syslog queues one syslog line with the alert lines (block and unblock
+// messages).
+func (n *Notifier) Syslog(line string) { n.syslog(line) }
