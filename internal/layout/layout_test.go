@@ -66,7 +66,6 @@ var allowed = map[string][]string{
 
 	// Active response: the contract, and the firewall backends that
 	// implement it and import nothing else of ours.
-	"internal/block":             {},
 	"internal/block/ipset":       {"internal/block"},
 	"internal/block/tcpwrappers": {"internal/block"},
 
