@@ -498,6 +498,8 @@ var optImplemented = map[string]bool{
 	"Status": true, "status-dl": true, "status-ip": true, "status-summary": true,
 	"Dump-conf": true, "USR1": true, "Restart": true, "analysis-write-data": true,
 	"email-analysis": true, "whois-analysis": true, "dns-analysis": true,
+	// Active response.
+	"fw-block-ip": true, "fw-rm-block-ip": true, "fw-list-auto": true, "Flush": true, "fw-del-chains": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first

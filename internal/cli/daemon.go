@@ -20,6 +20,7 @@ import (
 	"github.com/psadgo/psad/internal/alert/extscript"
 	"github.com/psadgo/psad/internal/alert/mail"
 	"github.com/psadgo/psad/internal/alert/syslogout"
+	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/ctl"
 	"github.com/psadgo/psad/internal/daemon"
@@ -57,8 +58,8 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	if err != nil {
 		return fail(err)
 	}
-	if set.Block.AutoIDS {
-		log.Warn("not implemented yet, ignored: auto-blocking (ENABLE_AUTO_IDS)")
+	for _, w := range set.Warnings {
+		log.Warn(w)
 	}
 	pid, err := psaddir.Acquire(set.Files.PidFile)
 	if err != nil {
@@ -91,6 +92,16 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		rt.Notifier.Close(context.Background())
 		return fail(fmt.Errorf("control socket: %w", err))
 	}
+	var policy *block.Policy
+	services := []func(context.Context) error{}
+	if set.Block.AutoIDS {
+		if policy, err = newPolicy(set, rt.Detector, store, &current, log.With("part", "block")); err != nil {
+			sock.Close()
+			rt.Notifier.Close(context.Background())
+			return fail(err)
+		}
+		services = append(services, func(ctx context.Context) error { policy.Run(ctx); return nil })
+	}
 	if p := set.Files.CmdlineFile; p != "" && !o.Debug {
 		if err := psaddir.WriteAtomic(p, []byte(strings.Join(o.Args, " ")+"\n"), 0o600); err != nil {
 			log.Warn("psad -R will not know this command line", "err", err)
@@ -101,7 +112,12 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	defer signal.Stop(sigs)
 
 	var d *daemon.Daemon
+	var blk daemon.Blocker
+	if policy != nil {
+		blk = blocker{policy}
+	}
 	d = daemon.New(daemon.Config{
+		Blocker:     blk,
 		Sources:     inputs,
 		Runtime:     rt.Runtime,
 		Tracker:     scan.NewTracker(rt.Detector.Scan),
@@ -128,7 +144,7 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 			return nrt.Runtime, nil
 		},
 		Signals:  sigs,
-		Services: []func(context.Context) error{func(ctx context.Context) error { return ctl.Serve(ctx, sock, statusHandler(d), 10*time.Second) }},
+		Services: append(services, func(ctx context.Context) error { return ctl.Serve(ctx, sock, handler(&d, policy), 10*time.Second) }),
 		Notify:   func(s string) { sdnotify.Send(s) },
 		Watchdog: sdnotify.WatchdogInterval(),
 		Log:      log,
@@ -192,17 +208,24 @@ func reporter(set *config.Settings, det *detect.Detector) func(io.Writer, *scan.
 	}
 }
 
-// statusHandler answers -S over the control socket from the live state.
-func statusHandler(d *daemon.Daemon) ctl.Handler {
+// handler answers the control socket: -S from the live state, and the
+// blocking commands when active response is on (policy not nil).
+func handler(d **daemon.Daemon, policy *block.Policy) ctl.Handler {
 	return func(ctx context.Context, req ctl.Request, w io.Writer) error {
 		if req.Op != "status" {
-			return fmt.Errorf("unknown request %q", req.Op)
+			if policy == nil {
+				return fmt.Errorf("active response is off (ENABLE_AUTO_IDS N)")
+			}
+			return blockHandler(ctx, policy, req, w)
 		}
 		var buf bytes.Buffer
-		if err := d.Query(ctx, func(t *scan.Tracker, rt *daemon.Runtime) {
+		if err := (*d).Query(ctx, func(t *scan.Tracker, rt *daemon.Runtime) {
 			rt.Report(&buf, t, daemon.ReportQuery{Summary: req.Summary, MinDL: req.MinDL})
 		}); err != nil {
 			return fmt.Errorf("daemon busy: %w", err)
+		}
+		if policy != nil {
+			statusBlocks(policy)(&buf)
 		}
 		_, err := w.Write(buf.Bytes())
 		return err

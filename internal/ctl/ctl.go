@@ -18,7 +18,9 @@ import (
 
 // Request is one question to the daemon; Op names it.
 type Request struct {
-	Op string `json:"op"` // "status"
+	Op string `json:"op"` // "status", "block", "unblock", "flush", "list"
+	// Arg is the address or network of block and unblock.
+	Arg string `json:"arg,omitempty"`
 	// Summary and MinDL are -S's --status-summary and --status-dl.
 	Summary bool `json:"summary,omitempty"`
 	MinDL   int  `json:"min_dl,omitempty"`

@@ -1,0 +1,251 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/psadgo/psad/internal/argv"
+	"github.com/psadgo/psad/internal/block"
+	"github.com/psadgo/psad/internal/block/ipset"
+	"github.com/psadgo/psad/internal/block/ipt"
+	"github.com/psadgo/psad/internal/block/nft"
+	"github.com/psadgo/psad/internal/block/tcpwrappers"
+	"github.com/psadgo/psad/internal/config"
+	"github.com/psadgo/psad/internal/ctl"
+	"github.com/psadgo/psad/internal/detect"
+	"github.com/psadgo/psad/internal/notify"
+	"github.com/psadgo/psad/internal/psaddir"
+)
+
+// backendsFor builds the firewalls psad.conf enables. Tests replace it
+// to work inside their own network namespaces.
+var backendsFor = func(set *config.Settings) ([]block.Backend, error) {
+	b := &set.Block
+	var out []block.Backend
+	if b.NFTables {
+		n, err := nft.New(nft.Config{})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	if b.IPTables {
+		i, err := ipt.New(ipt.Config{Chains: b.Chains})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, i)
+	}
+	if b.IPSet {
+		s, err := ipset.New(ipset.Config{})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	if b.TCPWrappers {
+		out = append(out, tcpwrappers.New(tcpwrappers.Config{}))
+	}
+	return out, nil
+}
+
+// blocker is the block policy as the daemon's Blocker.
+type blocker struct{ *block.Policy }
+
+func (b blocker) Close(ctx context.Context) { b.Policy.Close(ctx) }
+
+// newPolicy builds active response from the settings; status mails and
+// syslog lines go through the alert cycle in force (current).
+func newPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store, current *atomic.Pointer[notify.Notifier], log *slog.Logger) (*block.Policy, error) {
+	backends, err := backendsFor(set)
+	if err != nil {
+		return nil, err
+	}
+	b := &set.Block
+	pc := block.Config{
+		Threshold: b.AutoIDSDangerLevel, Timeout: b.Timeout, DLTimeout: b.DLTimeout, PrefixRegex: b.PrefixRegex,
+		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs,
+		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
+		Notify: func(subject, body string) { current.Load().Status(subject, body) },
+		Syslog: func(line string) { current.Load().Syslog(line) },
+	}
+	if h := set.Detect.HomeNet; h != nil && !b.BlockHomeNet {
+		pc.HomeNet = h.Contains
+	}
+	if l := det.AutoDL; l != nil {
+		pc.Ignored = func(a netip.Addr) bool { _, ignore, _ := l.Match(a, 0, 0, 0); return ignore }
+	}
+	return block.New(pc, backends, store.Blocks(), log), nil
+}
+
+// ownAddrs are the host's addresses, which are never blocked.
+func ownAddrs() []netip.Addr {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil {
+			out = append(out, p.Addr())
+		}
+	}
+	return out
+}
+
+// blockHandler answers the blocking requests of the control socket.
+func blockHandler(ctx context.Context, p *block.Policy, req ctl.Request, w io.Writer) error {
+	switch req.Op {
+	case "block", "unblock":
+		pfx, err := parseBlockArg(req.Arg)
+		if err != nil {
+			return err
+		}
+		if req.Op == "block" {
+			err = p.Block(ctx, pfx, block.DefaultTimeout)
+		} else {
+			err = p.Unblock(ctx, pfx)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "[+] %s %s\n", map[string]string{"block": "Blocked", "unblock": "Unblocked"}[req.Op], pfx)
+	case "flush":
+		if err := p.Flush(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "[+] Flushed psad's blocks.")
+	case "list":
+		writeBlocks(w, p.List(), time.Now())
+	default:
+		return fmt.Errorf("unknown request %q", req.Op)
+	}
+	return nil
+}
+
+// writeBlocks lists active blocks with the time they have left.
+func writeBlocks(w io.Writer, blocks []block.Status, now time.Time) {
+	fmt.Fprintf(w, "[+] Auto-blocked addresses: %d\n", len(blocks))
+	for _, b := range blocks {
+		left := "permanent"
+		if !b.Expires.IsZero() {
+			left = b.Expires.Sub(now).Round(time.Second).String() + " left"
+		}
+		fmt.Fprintf(w, "    %s  DL: %d  since %s  %s  (%s)\n", b.Prefix, b.DL, b.Since.Format("Jan _2 15:04:05"), left, strings.Join(b.Backends, ", "))
+	}
+}
+
+// parseBlockArg reads --fw-block-ip's address or network; a network is
+// kept as a network (psad blocked only its first address).
+func parseBlockArg(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not an IP address or network", s)
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}
+
+// runFirewall is --fw-block-ip, --fw-rm-block-ip, --fw-list-auto and -F:
+// they ask the running daemon, which owns the blocks. Without a daemon,
+// -L lists what the firewalls hold and -F [-X] empties them.
+func runFirewall(o *argv.Options, set *config.Settings, env Env) int {
+	pid, _ := psaddir.Running(set.Files.PidFile)
+	if !set.Block.AutoIDS && (o.FwBlockIP != "" || o.FwRmBlockIP != "") {
+		fmt.Fprintln(env.Stderr, "[*] ENABLE_AUTO_IDS is not set to 'Y', exiting.")
+		return 1
+	}
+	var req ctl.Request
+	switch {
+	case o.FwBlockIP != "":
+		req = ctl.Request{Op: "block", Arg: o.FwBlockIP}
+	case o.FwRmBlockIP != "":
+		req = ctl.Request{Op: "unblock", Arg: o.FwRmBlockIP}
+	case o.Flush:
+		req = ctl.Request{Op: "flush"}
+	default:
+		req = ctl.Request{Op: "list"}
+	}
+	if req.Arg != "" {
+		if _, err := parseBlockArg(req.Arg); err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
+	}
+	if pid != 0 && set.Block.AutoIDS {
+		rep, err := ctl.Ask(socketPath(set), req, 30*time.Second)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
+		env.Stdout.Write(rep)
+		if strings.HasPrefix(string(rep), "[*]") {
+			return 1
+		}
+		if o.Flush && o.FwDelChains {
+			fmt.Fprintln(env.Stderr, "[-] the running daemon keeps its chains; stop it before --fw-del-chains")
+		}
+		return 0
+	}
+	if req.Op == "block" || req.Op == "unblock" {
+		fmt.Fprintln(env.Stdout, "[-] There is no running psad process. Exiting.")
+		return 1
+	}
+	backends, err := backendsFor(set)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := 0
+	for _, b := range backends {
+		switch {
+		case req.Op == "list":
+			entries, err := b.List(ctx)
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "[-] %s: %v\n", b.Name(), err)
+				code = 1
+				continue
+			}
+			fmt.Fprintf(env.Stdout, "[+] %s: %d blocked\n", b.Name(), len(entries))
+			for _, e := range entries {
+				fmt.Fprintf(env.Stdout, "    %s\n", e.Prefix)
+			}
+		case o.FwDelChains:
+			fmt.Fprintf(env.Stdout, "[+] Flushing and deleting psad chains (%s).\n", b.Name())
+			err = b.Teardown(ctx)
+		default:
+			fmt.Fprintf(env.Stdout, "[+] Flushing psad chains (%s).\n", b.Name())
+			err = b.Flush(ctx)
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %s: %v\n", b.Name(), err)
+			code = 1
+		}
+	}
+	return code
+}
+
+// statusBlocks appends the blocks to the -S report.
+func statusBlocks(p *block.Policy) func(w io.Writer) {
+	return func(w io.Writer) {
+		fmt.Fprintln(w)
+		writeBlocks(w, p.List(), time.Now())
+		st := p.Stats()
+		var repairs int
+		for _, n := range st.Repairs {
+			repairs += n
+		}
+		fmt.Fprintf(w, "    Drift repaired: %d, never-block refusals: %d\n\n", repairs, st.NeverBlocked)
+	}
+}
