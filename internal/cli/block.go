@@ -30,7 +30,14 @@ var backendsFor = func(set *config.Settings) ([]block.Backend, error) {
 	b := &set.Block
 	var out []block.Backend
 	if b.NFTables {
-		n, err := nft.New(nft.Config{})
+		var chains []nft.Chain
+		if b.NFTExtraHook != "" {
+			// The extra chain matches sources: at prerouting that is the
+			// traffic a container host forwards.
+			chains = append(append(chains, nft.DefaultChains...),
+				nft.Chain{Name: "extra_" + b.NFTExtraHook, Hook: b.NFTExtraHook, Priority: b.NFTExtraPriority, Direction: nft.Src})
+		}
+		n, err := nft.New(nft.Config{Chains: chains})
 		if err != nil {
 			return nil, err
 		}
@@ -44,7 +51,7 @@ var backendsFor = func(set *config.Settings) ([]block.Backend, error) {
 		out = append(out, i)
 	}
 	if b.IPSet {
-		s, err := ipset.New(ipset.Config{})
+		s, err := ipset.New(ipset.Config{MaxElem: b.IPSetMaxElem})
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +78,7 @@ func newPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store,
 	b := &set.Block
 	pc := block.Config{
 		Threshold: b.AutoIDSDangerLevel, Timeout: b.Timeout, DLTimeout: b.DLTimeout, PrefixRegex: b.PrefixRegex,
-		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs,
+		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs, ReconcileEvery: b.ReconcileEvery,
 		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
 		Notify: func(subject, body string) { current.Load().Status(subject, body) },
 		Syslog: func(line string) { current.Load().Syslog(line) },

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -45,16 +47,32 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 		}
 	}()
 
+	// Rules that are not ours, which nothing may touch.
+	cmd(t, "ip", "netns", "exec", lab.fw, "iptables", "-w", "-A", "INPUT", "-s", "10.99.99.99", "-j", "DROP")
+	cmd(t, "ip", "netns", "exec", lab.fw, "nft", "add table inet foreign; add set inet foreign s { type ipv4_addr; }; add element inet foreign s { 10.99.99.98 }")
+	foreign := func(t *testing.T) {
+		t.Helper()
+		out, _ := exec.Command("ip", "netns", "exec", lab.fw, "iptables-save").CombinedOutput()
+		nout, _ := exec.Command("ip", "netns", "exec", lab.fw, "nft", "list", "table", "inet", "foreign").CombinedOutput()
+		if !strings.Contains(string(out), "-A INPUT -s 10.99.99.99/32 -j DROP") || !strings.Contains(string(nout), "10.99.99.98") {
+			t.Errorf("a foreign rule was touched:\n%s\n%s", out, nout)
+		}
+	}
+
 	for _, tc := range []struct {
 		name    string
 		setting string
 		backend func(t *testing.T, set *config.Settings) block.Backend
+		// drift removes the block by hand, as an admin or a firewall
+		// reload would.
+		drift [][]string
 	}{
 		{"iptables", "IPTABLES_BLOCK_METHOD", func(t *testing.T, set *config.Settings) block.Backend {
 			b, err := ipt.New(ipt.Config{Chains: set.Block.Chains, Prefix: []string{"ip", "netns", "exec", lab.fw}})
 			must(t, err)
 			return b
-		}},
+		}, [][]string{{"iptables", "-w", "-F", "PSAD_BLOCK_INPUT"}, {"iptables", "-w", "-F", "PSAD_BLOCK_OUTPUT"},
+			{"iptables", "-w", "-F", "PSAD_BLOCK_FORWARD"}}},
 		{"nftables", "NFTABLES_BLOCK_METHOD", func(t *testing.T, set *config.Settings) block.Backend {
 			f, err := os.Open("/run/netns/" + lab.fw)
 			must(t, err)
@@ -62,7 +80,7 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 			b, err := nft.New(nft.Config{NetNS: int(f.Fd())})
 			must(t, err)
 			return b
-		}},
+		}, [][]string{{"nft", "flush", "set", "inet", "psad", "block4"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var backend block.Backend
@@ -75,9 +93,15 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 			e := newTestEnv(t, map[string]string{
 				"ENABLE_KMSG_READ": "Y", "CHECK_INTERVAL": "5", "ALERTING_METHODS": "noemail,nosyslog",
 				"ENABLE_AUTO_IDS": "Y", "AUTO_IDS_DANGER_LEVEL": "3", "IPTABLES_BLOCK_METHOD": "N", tc.setting: "Y",
+				"AUTO_BLOCK_RECONCILE_INTERVAL": "2",
 			}, "")
+			// Registered first, so it runs after the daemon has stopped.
+			t.Cleanup(func() {
+				if backend != nil {
+					backend.Teardown(context.Background())
+				}
+			})
 			startDaemon(t, e.conf, Env{})
-			t.Cleanup(func() { backend.Teardown(t.Context()) })
 			if !lab.connects(t, lab.att, lab.fwAddr, port) {
 				t.Fatal("the attacker cannot connect before any scan")
 			}
@@ -101,6 +125,26 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 			if !lab.connects(t, byst, fwBystAddr, port) {
 				t.Errorf("the bystander %s cannot connect", bystAddr)
 			}
+			// Drift: the block removed by hand is back within one
+			// reconcile period (2 s here).
+			for _, c := range tc.drift {
+				cmd(t, append([]string{"ip", "netns", "exec", lab.fw}, c...)...)
+			}
+			if blocked(t, backend, lab.attAddr) {
+				t.Fatal("the hand removal did not remove the block")
+			}
+			removed := time.Now()
+			for !blocked(t, backend, lab.attAddr) {
+				if time.Since(removed) > 5*time.Second {
+					t.Fatal("a block removed by hand was not restored within 5 s (reconcile every 2 s)")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Logf("%s: block removed by hand restored after %v", tc.name, time.Since(removed).Round(time.Millisecond))
+			if st, _, _ := e.run(t, "-S"); !strings.Contains(st, "Drift repaired: 1,") {
+				t.Errorf("-S does not count the repair:\n%s", st)
+			}
+			foreign(t)
 			out, _, code := e.run(t, "--fw-list-auto")
 			if code != 0 || !strings.Contains(out, lab.attAddr+"/32") {
 				t.Errorf("--fw-list-auto (exit %d):\n%s", code, out)
@@ -114,6 +158,7 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 			if blocked(t, backend, lab.attAddr) || !lab.connects(t, lab.att, lab.fwAddr, port) {
 				t.Error("the attacker is still blocked after --fw-rm-block-ip")
 			}
+			foreign(t)
 		})
 	}
 }

@@ -540,6 +540,13 @@ func TestInvalid(t *testing.T) {
 			settings: true,
 		},
 		{
+			file:     "invalid-nft-extra-hook.conf",
+			msg:      `unknown hook "docker" (prerouting, input, forward, output or postrouting)`,
+			err:      `testdata/invalid-nft-extra-hook.conf:2: NFTABLES_EXTRA_HOOK: unknown hook "docker" (prerouting, input, forward, output or postrouting)`,
+			varName:  "NFTABLES_EXTRA_HOOK",
+			settings: true,
+		},
+		{
 			file:     "invalid-auto-chain-same.conf",
 			msg:      `from_chain and to_chain are both "FORWARD"`,
 			err:      `testdata/invalid-auto-chain-same.conf:2: IPT_AUTO_CHAIN3: from_chain and to_chain are both "FORWARD"`,

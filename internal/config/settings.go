@@ -312,6 +312,14 @@ type Block struct {
 	// HOME_NET; psad-go does not unless this is Y, since a forged
 	// internal source would otherwise cut the host off its own network.
 	BlockHomeNet bool
+	// NFTExtraHook and NFTExtraPriority are NFTABLES_EXTRA_HOOK
+	// ("hook:priority"); the hook is "" for none.
+	NFTExtraHook     string
+	NFTExtraPriority int
+	// IPSetMaxElem is IPSET_MAXELEM.
+	IPSetMaxElem int
+	// ReconcileEvery is AUTO_BLOCK_RECONCILE_INTERVAL.
+	ReconcileEvery time.Duration
 }
 
 // AutoChain is one IPT_AUTO_CHAINn: "target, direction, table,
@@ -392,6 +400,12 @@ func (c *Config) Settings() (*Settings, error) {
 		s.Warnings = append(s.Warnings, "config warning, ENABLE_AUTO_IDS=Y, but IPTABLES_BLOCK_METHOD, "+
 			"NFTABLES_BLOCK_METHOD, IPSET_BLOCK_METHOD and TCPWRAPPERS_BLOCK_METHOD are all set to N.")
 	}
+	if c.Y("ENABLE_OVERRIDE_FW_CMD") && s.Block.AutoIDS {
+		// The iptables backend batches with iptables-restore, which a
+		// wrapper such as firewalld's passthrough does not offer.
+		s.Warnings = append(s.Warnings, "ENABLE_OVERRIDE_FW_CMD is not supported and is ignored: blocks use iptables, "+
+			"ip6tables and their -restore programs from PATH; on firewalld hosts use NFTABLES_BLOCK_METHOD")
+	}
 	return s, nil
 }
 
@@ -439,6 +453,22 @@ func (c *Config) block(b *Block) error {
 		b.Whitelist = &set
 	}
 	b.BlockHomeNet = c.Y("AUTO_BLOCK_HOME_NET")
+	if v := c.none("NFTABLES_EXTRA_HOOK"); v != "" {
+		hook, prio, ok := strings.Cut(v, ":")
+		n, err := strconv.Atoi(strings.TrimSpace(prio))
+		switch hook = strings.TrimSpace(hook); {
+		case !ok || err != nil:
+			return c.errAt("NFTABLES_EXTRA_HOOK", fmt.Sprintf("%q is not hook:priority, e.g. prerouting:-150", v))
+		case hook != "prerouting" && hook != "input" && hook != "forward" && hook != "output" && hook != "postrouting":
+			return c.errAt("NFTABLES_EXTRA_HOOK", fmt.Sprintf("unknown hook %q (prerouting, input, forward, output or postrouting)", hook))
+		}
+		b.NFTExtraHook, b.NFTExtraPriority = hook, n
+	}
+	b.IPSetMaxElem = c.Int("IPSET_MAXELEM")
+	b.ReconcileEvery = c.seconds("AUTO_BLOCK_RECONCILE_INTERVAL")
+	if b.ReconcileEvery <= 0 {
+		b.ReconcileEvery = time.Minute
+	}
 	return nil
 }
 

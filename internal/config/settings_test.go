@@ -88,8 +88,10 @@ func TestSettingsDefaults(t *testing.T) {
 				{"DROP", "dst", "filter", "OUTPUT", 1, "PSAD_BLOCK_OUTPUT", 1},
 				{"DROP", "both", "filter", "FORWARD", 1, "PSAD_BLOCK_FORWARD", 1},
 			},
-			IPTFile:   "/var/log/psad/auto_blocked_iptables",
-			TCPWrFile: "/var/log/psad/auto_blocked_tcpwr",
+			IPTFile:        "/var/log/psad/auto_blocked_iptables",
+			TCPWrFile:      "/var/log/psad/auto_blocked_tcpwr",
+			IPSetMaxElem:   65536,
+			ReconcileEvery: time.Minute,
 		}},
 		{"Warnings", s.Warnings, []string(nil)},
 	}
