@@ -125,20 +125,18 @@ func (m *memStore) Load() ([]block.Record, error) {
 	return out, nil
 }
 
-func (m *memStore) Put(r block.Record) error {
+func (m *memStore) Write(put []block.Record, del []netip.Prefix) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.recs == nil {
 		m.recs = map[netip.Prefix]block.Record{}
 	}
-	m.recs[r.Prefix] = r
-	return nil
-}
-
-func (m *memStore) Delete(p netip.Prefix) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.recs, p)
+	for _, r := range put {
+		m.recs[r.Prefix] = r
+	}
+	for _, p := range del {
+		delete(m.recs, p)
+	}
 	return nil
 }
 

@@ -130,20 +130,25 @@ func (p *Policy) apply(ctx context.Context) map[netip.Prefix]error {
 	var add []Entry
 	var addRecs, rmRecs []Record
 	var rm []netip.Prefix
+	var puts []Record
+	var dels []netip.Prefix
 	for _, w := range todo {
-		var err error
 		if w.forget {
-			err = p.store.Delete(w.rec.Prefix)
+			dels = append(dels, w.rec.Prefix)
 		} else {
-			err = p.store.Put(w.rec)
+			puts = append(puts, w.rec)
 		}
-		if err != nil {
-			p.log.Error("block store", "prefix", w.rec.Prefix, "err", err)
-			p.mu.Lock()
-			p.stats.StoreErrors++
-			p.mu.Unlock()
+	}
+	if err := p.store.Write(puts, dels); err != nil {
+		p.log.Error("block store", "records", len(todo), "err", err)
+		p.mu.Lock()
+		p.stats.StoreErrors += len(todo)
+		p.mu.Unlock()
+		for _, w := range todo {
 			fail(w.rec.Prefix, err)
 		}
+	}
+	for _, w := range todo {
 		switch {
 		case w.forget:
 			p.mu.Lock()

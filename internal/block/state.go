@@ -72,10 +72,10 @@ type Record struct {
 type Store interface {
 	// Load returns every record.
 	Load() ([]Record, error)
-	// Put writes r, replacing the record of r.Prefix.
-	Put(r Record) error
-	// Delete forgets the record of p; deleting an absent one is no error.
-	Delete(p netip.Prefix) error
+	// Write puts every record (replacing the record of its prefix) and
+	// forgets every prefix in del, in one transaction: a burst of ten
+	// thousand blocks is one disk write, not ten thousand.
+	Write(put []Record, del []netip.Prefix) error
 }
 
 // tombstoneKeep is how long an ended record stays in the store: a

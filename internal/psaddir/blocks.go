@@ -54,41 +54,48 @@ func (b *Blocks) Load() ([]block.Record, error) {
 	return out, nil
 }
 
-// Put writes r under its prefix.
-func (b *Blocks) Put(r block.Record) error {
-	if !r.Prefix.IsValid() {
-		return fmt.Errorf("state store %s: block without a prefix", b.s.path)
+// Write puts every record and forgets every prefix of del in one
+// transaction.
+func (b *Blocks) Write(put []block.Record, del []netip.Prefix) error {
+	type kv struct{ k, v []byte }
+	enc := make([]kv, 0, len(put))
+	for _, r := range put {
+		if !r.Prefix.IsValid() {
+			return fmt.Errorf("state store %s: block without a prefix", b.s.path)
+		}
+		v, err := encode(r)
+		if err != nil {
+			return fmt.Errorf("state store %s: block %s: %w", b.s.path, r.Prefix, err)
+		}
+		k, _ := r.Prefix.MarshalBinary()
+		enc = append(enc, kv{k, v})
 	}
-	v, err := encode(r)
-	if err != nil {
-		return fmt.Errorf("state store %s: block %s: %w", b.s.path, r.Prefix, err)
-	}
-	key, _ := r.Prefix.MarshalBinary()
-	err = b.s.db.Update(func(tx *bolt.Tx) error {
+	err := b.s.db.Update(func(tx *bolt.Tx) error {
 		bk, err := tx.CreateBucketIfNotExists(bucketBlocks)
 		if err != nil {
 			return err
 		}
-		return bk.Put(key, v)
+		for _, e := range enc {
+			if err := bk.Put(e.k, e.v); err != nil {
+				return err
+			}
+		}
+		for _, p := range del {
+			k, _ := p.MarshalBinary()
+			if err := bk.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("state store %s: block %s: %w", b.s.path, r.Prefix, err)
+		return fmt.Errorf("state store %s: blocks: %w", b.s.path, err)
 	}
 	return nil
 }
 
+// Put writes r under its prefix.
+func (b *Blocks) Put(r block.Record) error { return b.Write([]block.Record{r}, nil) }
+
 // Delete forgets the record of p.
-func (b *Blocks) Delete(p netip.Prefix) error {
-	key, _ := p.MarshalBinary()
-	err := b.s.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketBlocks)
-		if bk == nil {
-			return nil
-		}
-		return bk.Delete(key)
-	})
-	if err != nil {
-		return fmt.Errorf("state store %s: delete block %s: %w", b.s.path, p, err)
-	}
-	return nil
-}
+func (b *Blocks) Delete(p netip.Prefix) error { return b.Write(nil, []netip.Prefix{p}) }
