@@ -60,6 +60,9 @@ type Setup struct {
 	Lookups        notify.Lookups
 	DNSOn, WhoisOn bool
 	Debug          bool // --debug / --test-mode
+	// AutoBlock, when set, is --analysis-auto-block: it gets every source
+	// once the analysis is done.
+	AutoBlock func(now time.Time, srcs []*scan.Source) error
 	// NoPortLookup is --no-netstat: the alerts do not say whether a
 	// server is bound to the ports of their signature matches.
 	NoPortLookup bool
@@ -314,6 +317,14 @@ func Run(s Setup) int {
 	}
 	if s.WriteData && dirs.amDir != "" {
 		writeData(s, dirs, tracker, batch, engines, protos, out, errw)
+	}
+	if s.AutoBlock != nil {
+		// psad's -A --analysis-auto-block: the auto-response runs once
+		// over every source of the analysis.
+		if err := s.AutoBlock(s.Now(), batch); err != nil {
+			fmt.Fprintf(errw, "[*] auto-block: %v\n", err)
+			return 1
+		}
 	}
 	errLog.summary(errw)
 	if tracker.Evicted > 0 {

@@ -499,7 +499,7 @@ var optImplemented = map[string]bool{
 	"Dump-conf": true, "USR1": true, "Restart": true, "analysis-write-data": true,
 	"email-analysis": true, "whois-analysis": true, "dns-analysis": true,
 	// Active response.
-	"fw-block-ip": true, "fw-rm-block-ip": true, "fw-list-auto": true, "Flush": true, "fw-del-chains": true,
+	"analysis-auto-block": true, "fw-block-ip": true, "fw-rm-block-ip": true, "fw-list-auto": true, "Flush": true, "fw-del-chains": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first

@@ -227,7 +227,6 @@ func TestNotImplemented(t *testing.T) {
 		{[]string{"-m", "f", "-X", "-F"}, ""},
 		{[]string{"--gnuplot-title", "t", "--gnuplot"}, "gnuplot-title"},
 		{[]string{"-L"}, ""},
-		{[]string{"--analysis-auto-block"}, "analysis-auto-block"},
 		{[]string{"-I", "5"}, ""},
 		{[]string{"-U"}, ""},
 		{[]string{"--reputation-feeds-list"}, "reputation-feeds-list"},

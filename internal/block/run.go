@@ -373,3 +373,20 @@ func timeoutText(r Record) string {
 	}
 	return "for " + strconv.Itoa(int(r.Expires.Sub(r.Since)/time.Second)) + " seconds"
 }
+
+// Session runs the applier for the length of fn, for one-shot commands
+// without a daemon (-F, --fw-block-ip, -A --analysis-auto-block): fn's
+// blocks are applied and recorded before Session returns.
+func (p *Policy) Session(ctx context.Context, fn func() error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	// Started before the goroutine runs, so a Close right after fn (whose
+	// decisions need not wait for the applier) still waits for them.
+	p.started.Store(true)
+	go func() { p.Run(ctx); close(done) }()
+	err := fn()
+	cerr := p.Close(ctx)
+	cancel()
+	<-done
+	return errors.Join(err, cerr)
+}

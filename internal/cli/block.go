@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/notify"
 	"github.com/psadgo/psad/internal/psaddir"
+	"github.com/psadgo/psad/internal/scan"
 )
 
 // backendsFor builds the firewalls psad.conf enables. Tests replace it
@@ -203,9 +205,18 @@ func runFirewall(o *argv.Options, set *config.Settings, env Env) int {
 		}
 		return 0
 	}
-	if req.Op == "block" || req.Op == "unblock" {
-		fmt.Fprintln(env.Stdout, "[-] There is no running psad process. Exiting.")
-		return 1
+	if req.Op != "list" {
+		// No daemon: this process applies and records the change itself,
+		// so it sticks when the daemon starts.
+		if err := withPolicy(set, func(ctx context.Context, p *block.Policy) error {
+			return blockHandler(ctx, p, req, env.Stdout)
+		}); err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
+		if !o.FwDelChains {
+			return 0
+		}
 	}
 	backends, err := backendsFor(set)
 	if err != nil {
@@ -228,12 +239,9 @@ func runFirewall(o *argv.Options, set *config.Settings, env Env) int {
 			for _, e := range entries {
 				fmt.Fprintf(env.Stdout, "    %s\n", e.Prefix)
 			}
-		case o.FwDelChains:
-			fmt.Fprintf(env.Stdout, "[+] Flushing and deleting psad chains (%s).\n", b.Name())
-			err = b.Teardown(ctx)
 		default:
-			fmt.Fprintf(env.Stdout, "[+] Flushing psad chains (%s).\n", b.Name())
-			err = b.Flush(ctx)
+			fmt.Fprintf(env.Stdout, "[+] Deleting psad chains (%s).\n", b.Name())
+			err = b.Teardown(ctx)
 		}
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "[*] %s: %v\n", b.Name(), err)
@@ -241,6 +249,30 @@ func runFirewall(o *argv.Options, set *config.Settings, env Env) int {
 		}
 	}
 	return code
+}
+
+// withPolicy runs fn with a block policy over the firewalls and the
+// state store, when no daemon holds them.
+func withPolicy(set *config.Settings, fn func(ctx context.Context, p *block.Policy) error) error {
+	det, err := detect.Build(set, detect.Options{NoSignatures: true, NoICMPTypes: true, NoICMP6Types: true, NoPassiveOS: true})
+	if err != nil {
+		return err
+	}
+	store, err := psaddir.OpenStore(filepath.Join(set.Files.FifoDir, "psad_state.db"))
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var none atomic.Pointer[notify.Notifier]
+	none.Store(notify.New(notify.Config{}, nil))
+	defer none.Load().Close(context.Background())
+	p, err := newPolicy(set, det, store, &none, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return p.Session(ctx, func() error { return fn(ctx, p) })
 }
 
 // statusBlocks appends the blocks to the -S report.
@@ -255,4 +287,31 @@ func statusBlocks(p *block.Policy) func(w io.Writer) {
 		}
 		fmt.Fprintf(w, "    Drift repaired: %d, never-block refusals: %d\n\n", repairs, st.NeverBlocked)
 	}
+}
+
+// analysisAutoBlock is -A --analysis-auto-block: every source the
+// analysis put at or above AUTO_IDS_DANGER_LEVEL goes through the block
+// policy once, recorded with its expiry. psad then slept
+// AUTO_BLOCK_TIMEOUT + 1 seconds to remove timed blocks; ours are expired
+// by the daemon (at once if it starts later than their expiry).
+func analysisAutoBlock(set *config.Settings, now time.Time, srcs []*scan.Source, env Env) error {
+	if pid, _ := psaddir.Running(set.Files.PidFile); pid != 0 {
+		for _, s := range srcs {
+			if s.DL < set.Block.AutoIDSDangerLevel {
+				continue
+			}
+			rep, err := ctl.Ask(socketPath(set), ctl.Request{Op: "block", Arg: s.Addr.String()}, 30*time.Second)
+			if err != nil {
+				return err
+			}
+			env.Stdout.Write(rep)
+		}
+		return nil
+	}
+	return withPolicy(set, func(ctx context.Context, p *block.Policy) error {
+		for _, s := range srcs {
+			p.Raised(now, s, 0)
+		}
+		return nil
+	})
 }

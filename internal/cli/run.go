@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"github.com/psadgo/psad/internal/argv"
+	"github.com/psadgo/psad/internal/scan"
 	"io"
 	"io/fs"
 	"os"
 	"syscall"
+	"time"
 
 	"github.com/psadgo/psad/internal/analysis"
 	"github.com/psadgo/psad/internal/bench"
@@ -117,6 +119,9 @@ func Run(args []string, env Env) int {
 		}
 		if o.Stdin {
 			s.Stdin = env.Stdin
+		}
+		if o.AnalysisAutoBlock && set.Block.AutoIDS {
+			s.AutoBlock = func(now time.Time, srcs []*scan.Source) error { return analysisAutoBlock(set, now, srcs, env) }
 		}
 		if o.EmailAnalysis {
 			m, to, from, err := mailer(&set.Alert)
