@@ -26,6 +26,7 @@ import (
 	"github.com/psadgo/psad/internal/daemon"
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/lookup"
+	"github.com/psadgo/psad/internal/metrics"
 	"github.com/psadgo/psad/internal/notify"
 	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/report"
@@ -102,6 +103,19 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		}
 		services = append(services, func(ctx context.Context) error { policy.Run(ctx); return nil })
 	}
+	var d *daemon.Daemon
+	if addr := set.MetricsAddress; addr != "" {
+		l, err := metrics.Listen(addr)
+		if err != nil {
+			sock.Close()
+			rt.Notifier.Close(context.Background())
+			return fail(err)
+		}
+		services = append(services, func(ctx context.Context) error {
+			c := metrics.NewCollector(snapshot(d, inputs, &current, policy))
+			return metrics.Serve(ctx, l, metrics.Handler(c, log.With("part", "metrics")))
+		})
+	}
 	if p := set.Files.CmdlineFile; p != "" && !o.Debug {
 		if err := psaddir.WriteAtomic(p, []byte(strings.Join(o.Args, " ")+"\n"), 0o600); err != nil {
 			log.Warn("psad -R will not know this command line", "err", err)
@@ -111,7 +125,6 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1)
 	defer signal.Stop(sigs)
 
-	var d *daemon.Daemon
 	var blk daemon.Blocker
 	if policy != nil {
 		blk = blocker{policy}

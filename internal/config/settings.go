@@ -31,6 +31,9 @@ type Settings struct {
 	Status Status
 	Daemon Daemon
 	Block  Block
+	// MetricsAddress is METRICS_ADDRESS (psad-go): host:port of the
+	// Prometheus endpoint, "" (NONE) for none.
+	MetricsAddress string
 
 	// Warnings are problems psad reports as "config warning" and runs on
 	// with; the daemon logs them at start and on reload.
@@ -393,6 +396,7 @@ func (c *Config) Settings() (*Settings, error) {
 	if s.Daemon.CheckInterval <= 0 {
 		s.Daemon.CheckInterval = defaultCheckInterval
 	}
+	s.MetricsAddress = c.none("METRICS_ADDRESS")
 	if err := c.block(&s.Block); err != nil {
 		return nil, err
 	}

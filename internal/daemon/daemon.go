@@ -130,8 +130,13 @@ func New(c Config) *Daemon {
 	if c.WriteFile == nil {
 		c.WriteFile = func(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
 	}
+	inputs := make([]InputStats, len(c.Sources))
+	for i, s := range c.Sources {
+		inputs[i].Name = s.Name()
+	}
 	return &Daemon{
-		cfg: c, rt: c.Runtime,
+		stats: Stats{Inputs: inputs},
+		cfg:   c, rt: c.Runtime,
 		lines:  make(chan item, 4096),
 		reload: make(chan chan error),
 		built:  make(chan built, 1),
@@ -181,7 +186,9 @@ func (d *Daemon) Query(ctx context.Context, fn func(t *scan.Tracker, rt *Runtime
 func (d *Daemon) Stats() Stats {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	return d.stats
+	st := d.stats
+	st.Inputs = append([]InputStats(nil), d.stats.Inputs...)
+	return st
 }
 
 // Run restores the saved state, starts the inputs and services, and runs
@@ -431,6 +438,9 @@ func (d *Daemon) process(it item) {
 	d.mu.Lock()
 	d.stats.Lines++
 	d.stats.ByOutcome[o]++
+	in := &d.stats.Inputs[it.src]
+	in.ByOutcome[o]++
+	in.LastLine, in.LastAt = it.buf[:it.n:it.n], d.cfg.Clock()
 	d.mu.Unlock()
 	if d.cfg.Processed != nil {
 		d.cfg.Processed()

@@ -108,6 +108,19 @@ type Stats struct {
 	// SavesFailed counts state saves that returned an error.
 	SavesFailed int
 	Started     time.Time
+	// Inputs count each input's lines (in Config.Sources order).
+	Inputs []InputStats
+}
+
+// InputStats are one input's counters.
+type InputStats struct {
+	Name      string
+	ByOutcome [pipeline.Accepted + 1]int
+	// LastLine is the last line processed (for the input's lag); it is
+	// never modified.
+	LastLine []byte
+	// LastAt is when it was processed.
+	LastAt time.Time
 }
 
 // ReportQuery says which report Runtime.Report renders.

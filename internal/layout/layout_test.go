@@ -46,6 +46,7 @@ var allowed = map[string][]string{
 	"internal/syslogd":             {},
 	"internal/lookup":              {},
 	"internal/sdnotify":            {},
+	"internal/metrics":             {},
 	"internal/ctl":                 {},
 	"internal/alert/mail":          {},
 	"internal/alert/mail/mailtest": {},
@@ -83,7 +84,7 @@ var allowed = map[string][]string{
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft", "internal/block/tcpwrappers", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
-		"internal/detect", "internal/fieldexpr", "internal/fwlog", "internal/lookup", "internal/notify",
+		"internal/detect", "internal/fieldexpr", "internal/fwlog", "internal/lookup", "internal/metrics", "internal/notify",
 		"internal/pipeline", "internal/psaddir", "internal/report", "internal/scan", "internal/sdnotify", "internal/source"},
 	"internal/argv":   {},
 	"cmd/psad":        {"internal/cli"},
