@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/psadgo/psad/internal/respond"
 	"net"
 	"os"
 	"os/exec"
@@ -84,12 +85,12 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var backend block.Backend
-			old := backendsFor
-			backendsFor = func(set *config.Settings) ([]block.Backend, error) {
+			old := respond.Backends
+			respond.Backends = func(set *config.Settings) ([]block.Backend, error) {
 				backend = tc.backend(t, set)
 				return []block.Backend{backend}, nil
 			}
-			t.Cleanup(func() { backendsFor = old })
+			t.Cleanup(func() { respond.Backends = old })
 			e := newTestEnv(t, map[string]string{
 				"ENABLE_KMSG_READ": "Y", "CHECK_INTERVAL": "5", "ALERTING_METHODS": "noemail,nosyslog",
 				"ENABLE_AUTO_IDS": "Y", "AUTO_IDS_DANGER_LEVEL": "3", "IPTABLES_BLOCK_METHOD": "N", tc.setting: "Y",

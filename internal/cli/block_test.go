@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/psadgo/psad/internal/respond"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,11 +18,11 @@ import (
 func withHostsDeny(t *testing.T) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "hosts.deny")
-	old := backendsFor
-	backendsFor = func(*config.Settings) ([]block.Backend, error) {
+	old := respond.Backends
+	respond.Backends = func(*config.Settings) ([]block.Backend, error) {
 		return []block.Backend{tcpwrappers.New(tcpwrappers.Config{Path: path})}, nil
 	}
-	t.Cleanup(func() { backendsFor = old })
+	t.Cleanup(func() { respond.Backends = old })
 	return path
 }
 

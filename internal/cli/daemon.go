@@ -30,6 +30,7 @@ import (
 	"github.com/psadgo/psad/internal/notify"
 	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/report"
+	"github.com/psadgo/psad/internal/respond"
 	"github.com/psadgo/psad/internal/scan"
 	"github.com/psadgo/psad/internal/sdnotify"
 	"github.com/psadgo/psad/internal/source"
@@ -88,7 +89,7 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		return fail(err)
 	}
 	defer store.Close()
-	sock, err := psaddir.ListenUnix(socketPath(set))
+	sock, err := psaddir.ListenUnix(ctl.SocketPath(set.Files.RunDir))
 	if err != nil {
 		rt.Notifier.Close(context.Background())
 		return fail(fmt.Errorf("control socket: %w", err))
@@ -96,7 +97,9 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	var policy *block.Policy
 	services := []func(context.Context) error{}
 	if set.Block.AutoIDS {
-		if policy, err = newPolicy(set, rt.Detector, store, &current, log.With("part", "block")); err != nil {
+		mail := func(subject, body string) { current.Load().Status(subject, body) }
+		syslog := func(line string) { current.Load().Syslog(line) }
+		if policy, err = respond.NewPolicy(set, rt.Detector, store, mail, syslog, log.With("part", "block")); err != nil {
 			sock.Close()
 			rt.Notifier.Close(context.Background())
 			return fail(err)
@@ -229,7 +232,7 @@ func handler(d **daemon.Daemon, policy *block.Policy) ctl.Handler {
 			if policy == nil {
 				return fmt.Errorf("active response is off (ENABLE_AUTO_IDS N)")
 			}
-			return blockHandler(ctx, policy, req, w)
+			return respond.Handle(ctx, policy, req, w)
 		}
 		var buf bytes.Buffer
 		if err := (*d).Query(ctx, func(t *scan.Tracker, rt *daemon.Runtime) {
@@ -238,12 +241,17 @@ func handler(d **daemon.Daemon, policy *block.Policy) ctl.Handler {
 			return fmt.Errorf("daemon busy: %w", err)
 		}
 		if policy != nil {
-			statusBlocks(policy)(&buf)
+			respond.WriteStatus(policy)(&buf)
 		}
 		_, err := w.Write(buf.Bytes())
 		return err
 	}
 }
+
+// blocker is the block policy as the daemon's Blocker.
+type blocker struct{ *block.Policy }
+
+func (b blocker) Close(ctx context.Context) { b.Policy.Close(ctx) }
 
 // notifier is the alert cycle as the daemon sees it; closing it also
 // closes its syslog writer, once what was queued has gone out.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/psadgo/psad/internal/argv"
+	"github.com/psadgo/psad/internal/respond"
 	"github.com/psadgo/psad/internal/scan"
 	"io"
 	"io/fs"
@@ -91,7 +92,8 @@ func Run(args []string, env Env) int {
 	case o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze:
 		return runStatus(o, set, env)
 	case o.FwBlockIP != "" || o.FwRmBlockIP != "" || o.FwListAuto || o.Flush:
-		return runFirewall(o, set, env)
+		return respond.Run(respond.Command{BlockIP: o.FwBlockIP, UnblockIP: o.FwRmBlockIP, Flush: o.Flush, DelChains: o.FwDelChains},
+			set, env.Stdout, env.Stderr)
 	case o.Kill:
 		return signalDaemon(set, syscall.SIGTERM, env.Stdout, env.Stderr)
 	case o.HUP:
@@ -121,7 +123,9 @@ func Run(args []string, env Env) int {
 			s.Stdin = env.Stdin
 		}
 		if o.AnalysisAutoBlock && set.Block.AutoIDS {
-			s.AutoBlock = func(now time.Time, srcs []*scan.Source) error { return analysisAutoBlock(set, now, srcs, env) }
+			s.AutoBlock = func(now time.Time, srcs []*scan.Source) error {
+				return respond.AnalysisAutoBlock(set, now, srcs, env.Stdout)
+			}
 		}
 		if o.EmailAnalysis {
 			m, to, from, err := mailer(&set.Alert)

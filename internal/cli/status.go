@@ -6,7 +6,6 @@ import (
 	"github.com/psadgo/psad/internal/argv"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,11 +15,6 @@ import (
 	"github.com/psadgo/psad/internal/ctl"
 	"github.com/psadgo/psad/internal/psaddir"
 )
-
-// socketPath is the daemon's control socket.
-func socketPath(set *config.Settings) string {
-	return filepath.Join(set.Files.RunDir, "psad.sock")
-}
 
 // runStatus is `psad -S` (with --status-dl and --status-summary): the
 // running daemon's process line and its report of its live state, also
@@ -55,7 +49,7 @@ func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 	fmt.Fprintf(env.Stdout, "    Command line arguments: %s\n", args)
 	fmt.Fprintf(env.Stdout, "    Alert email address(es): %s\n\n", strings.Join(set.Alert.EmailAddresses, " "))
 
-	rep, err := ctl.Ask(socketPath(set), ctl.Request{Op: "status", Summary: o.StatusSummary, MinDL: o.StatusDL}, 15*time.Second)
+	rep, err := ctl.Ask(ctl.SocketPath(set.Files.RunDir), ctl.Request{Op: "status", Summary: o.StatusSummary, MinDL: o.StatusDL}, 15*time.Second)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] no status from the daemon: %v\n", err)
 		return 1

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"sync"
 	"time"
 )
@@ -91,3 +92,6 @@ func Ask(path string, req Request, timeout time.Duration) ([]byte, error) {
 	}
 	return rep, nil
 }
+
+// SocketPath is the daemon's control socket in PSAD_RUN_DIR.
+func SocketPath(runDir string) string { return filepath.Join(runDir, "psad.sock") }

@@ -42,11 +42,13 @@ var allowed = map[string][]string{
 		"internal/autodl", "internal/protocols"},
 
 	// Side effects, each in its own package.
-	"internal/logsrc":              {},
-	"internal/syslogd":             {},
-	"internal/lookup":              {},
-	"internal/sdnotify":            {},
-	"internal/metrics":             {},
+	"internal/logsrc":   {},
+	"internal/syslogd":  {},
+	"internal/lookup":   {},
+	"internal/sdnotify": {},
+	"internal/metrics":  {},
+	"internal/respond": {"internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft",
+		"internal/block/tcpwrappers", "internal/config", "internal/ctl", "internal/detect", "internal/psaddir", "internal/scan"},
 	"internal/ctl":                 {},
 	"internal/alert/mail":          {},
 	"internal/alert/mail/mailtest": {},
@@ -83,9 +85,9 @@ var allowed = map[string][]string{
 
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
-		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft", "internal/block/tcpwrappers", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
+		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
 		"internal/detect", "internal/fieldexpr", "internal/fwlog", "internal/lookup", "internal/metrics", "internal/notify",
-		"internal/pipeline", "internal/psaddir", "internal/report", "internal/scan", "internal/sdnotify", "internal/source"},
+		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/source"},
 	"internal/argv":   {},
 	"cmd/psad":        {"internal/cli"},
 	"cmd/psad-data":   {"internal/icmptype", "internal/osfp", "internal/protocols", "internal/sig"},

@@ -1,4 +1,9 @@
-package cli
+// Package respond assembles active response from psad.conf for the
+// daemon and the one-shot commands: the firewall backends it enables, the
+// block policy over them, the control-socket requests that change blocks,
+// and the commands (--fw-block-ip, --fw-rm-block-ip, --fw-list-auto, -F,
+// -X, -A --analysis-auto-block) with or without a running daemon.
+package respond
 
 import (
 	"context"
@@ -9,10 +14,8 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
-	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/ipset"
 	"github.com/psadgo/psad/internal/block/ipt"
@@ -21,14 +24,13 @@ import (
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/ctl"
 	"github.com/psadgo/psad/internal/detect"
-	"github.com/psadgo/psad/internal/notify"
 	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/scan"
 )
 
-// backendsFor builds the firewalls psad.conf enables. Tests replace it
-// to work inside their own network namespaces.
-var backendsFor = func(set *config.Settings) ([]block.Backend, error) {
+// Backends builds the firewalls psad.conf enables. Tests replace it to
+// work inside their own network namespaces or on a file of their own.
+var Backends = func(set *config.Settings) ([]block.Backend, error) {
 	b := &set.Block
 	var out []block.Backend
 	if b.NFTables {
@@ -65,15 +67,10 @@ var backendsFor = func(set *config.Settings) ([]block.Backend, error) {
 	return out, nil
 }
 
-// blocker is the block policy as the daemon's Blocker.
-type blocker struct{ *block.Policy }
-
-func (b blocker) Close(ctx context.Context) { b.Policy.Close(ctx) }
-
-// newPolicy builds active response from the settings; status mails and
-// syslog lines go through the alert cycle in force (current).
-func newPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store, current *atomic.Pointer[notify.Notifier], log *slog.Logger) (*block.Policy, error) {
-	backends, err := backendsFor(set)
+// NewPolicy builds active response from the settings; status mails and
+// syslog lines go through mail and syslog (the alert cycle in force).
+func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store, mail func(subject, body string), syslog func(line string), log *slog.Logger) (*block.Policy, error) {
+	backends, err := Backends(set)
 	if err != nil {
 		return nil, err
 	}
@@ -82,8 +79,7 @@ func newPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store,
 		Threshold: b.AutoIDSDangerLevel, Timeout: b.Timeout, DLTimeout: b.DLTimeout, PrefixRegex: b.PrefixRegex,
 		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs, ReconcileEvery: b.ReconcileEvery,
 		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
-		Notify: func(subject, body string) { current.Load().Status(subject, body) },
-		Syslog: func(line string) { current.Load().Syslog(line) },
+		Notify: mail, Syslog: syslog,
 	}
 	if h := set.Detect.HomeNet; h != nil && !b.BlockHomeNet {
 		pc.HomeNet = h.Contains
@@ -109,8 +105,8 @@ func ownAddrs() []netip.Addr {
 	return out
 }
 
-// blockHandler answers the blocking requests of the control socket.
-func blockHandler(ctx context.Context, p *block.Policy, req ctl.Request, w io.Writer) error {
+// Handle answers the blocking requests of the control socket.
+func Handle(ctx context.Context, p *block.Policy, req ctl.Request, w io.Writer) error {
 	switch req.Op {
 	case "block", "unblock":
 		pfx, err := parseBlockArg(req.Arg)
@@ -164,10 +160,22 @@ func parseBlockArg(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
 }
 
-// runFirewall is --fw-block-ip, --fw-rm-block-ip, --fw-list-auto and -F:
-// they ask the running daemon, which owns the blocks. Without a daemon,
-// -L lists what the firewalls hold and -F [-X] empties them.
-func runFirewall(o *argv.Options, set *config.Settings, env Env) int {
+// Command is one of the blocking commands of the command line.
+type Command struct {
+	BlockIP, UnblockIP string // --fw-block-ip, --fw-rm-block-ip
+	Flush, DelChains   bool   // -F, -X
+	// Otherwise: --fw-list-auto.
+}
+
+// Run performs c: it asks the running daemon, which owns the blocks, or
+// without one applies and records the change itself. It returns the exit
+// status.
+func Run(c Command, set *config.Settings, stdout, stderr io.Writer) int {
+	o := struct {
+		FwBlockIP, FwRmBlockIP string
+		Flush, FwDelChains     bool
+	}{c.BlockIP, c.UnblockIP, c.Flush, c.DelChains}
+	env := struct{ Stdout, Stderr io.Writer }{stdout, stderr}
 	pid, _ := psaddir.Running(set.Files.PidFile)
 	if !set.Block.AutoIDS && (o.FwBlockIP != "" || o.FwRmBlockIP != "") {
 		fmt.Fprintln(env.Stderr, "[*] ENABLE_AUTO_IDS is not set to 'Y', exiting.")
@@ -191,7 +199,7 @@ func runFirewall(o *argv.Options, set *config.Settings, env Env) int {
 		}
 	}
 	if pid != 0 && set.Block.AutoIDS {
-		rep, err := ctl.Ask(socketPath(set), req, 30*time.Second)
+		rep, err := ctl.Ask(ctl.SocketPath(set.Files.RunDir), req, 30*time.Second)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 			return 1
@@ -209,7 +217,7 @@ func runFirewall(o *argv.Options, set *config.Settings, env Env) int {
 		// No daemon: this process applies and records the change itself,
 		// so it sticks when the daemon starts.
 		if err := withPolicy(set, func(ctx context.Context, p *block.Policy) error {
-			return blockHandler(ctx, p, req, env.Stdout)
+			return Handle(ctx, p, req, env.Stdout)
 		}); err != nil {
 			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 			return 1
@@ -218,7 +226,7 @@ func runFirewall(o *argv.Options, set *config.Settings, env Env) int {
 			return 0
 		}
 	}
-	backends, err := backendsFor(set)
+	backends, err := Backends(set)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
@@ -263,10 +271,7 @@ func withPolicy(set *config.Settings, fn func(ctx context.Context, p *block.Poli
 		return err
 	}
 	defer store.Close()
-	var none atomic.Pointer[notify.Notifier]
-	none.Store(notify.New(notify.Config{}, nil))
-	defer none.Load().Close(context.Background())
-	p, err := newPolicy(set, det, store, &none, slog.New(slog.DiscardHandler))
+	p, err := NewPolicy(set, det, store, nil, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}
@@ -275,8 +280,8 @@ func withPolicy(set *config.Settings, fn func(ctx context.Context, p *block.Poli
 	return p.Session(ctx, func() error { return fn(ctx, p) })
 }
 
-// statusBlocks appends the blocks to the -S report.
-func statusBlocks(p *block.Policy) func(w io.Writer) {
+// WriteStatus appends the blocks to the -S report.
+func WriteStatus(p *block.Policy) func(w io.Writer) {
 	return func(w io.Writer) {
 		fmt.Fprintln(w)
 		writeBlocks(w, p.List(), time.Now())
@@ -289,22 +294,22 @@ func statusBlocks(p *block.Policy) func(w io.Writer) {
 	}
 }
 
-// analysisAutoBlock is -A --analysis-auto-block: every source the
+// AnalysisAutoBlock is -A --analysis-auto-block: every source the
 // analysis put at or above AUTO_IDS_DANGER_LEVEL goes through the block
 // policy once, recorded with its expiry. psad then slept
 // AUTO_BLOCK_TIMEOUT + 1 seconds to remove timed blocks; ours are expired
 // by the daemon (at once if it starts later than their expiry).
-func analysisAutoBlock(set *config.Settings, now time.Time, srcs []*scan.Source, env Env) error {
+func AnalysisAutoBlock(set *config.Settings, now time.Time, srcs []*scan.Source, stdout io.Writer) error {
 	if pid, _ := psaddir.Running(set.Files.PidFile); pid != 0 {
 		for _, s := range srcs {
 			if s.DL < set.Block.AutoIDSDangerLevel {
 				continue
 			}
-			rep, err := ctl.Ask(socketPath(set), ctl.Request{Op: "block", Arg: s.Addr.String()}, 30*time.Second)
+			rep, err := ctl.Ask(ctl.SocketPath(set.Files.RunDir), ctl.Request{Op: "block", Arg: s.Addr.String()}, 30*time.Second)
 			if err != nil {
 				return err
 			}
-			env.Stdout.Write(rep)
+			stdout.Write(rep)
 		}
 		return nil
 	}
