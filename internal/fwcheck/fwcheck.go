@@ -136,7 +136,7 @@ type Table struct {
 	Tool Tool
 	// Families are the families the table filters: one for iptables and
 	// nft ip/ip6 tables, both for nft inet tables.
-	Families []Family
+	Families  []Family
 	NFTFamily string // nft family name ("ip", "ip6", "inet", ...); "" for iptables
 	Name      string
 	Line      int
