@@ -500,6 +500,8 @@ var optImplemented = map[string]bool{
 	"email-analysis": true, "whois-analysis": true, "dns-analysis": true,
 	// Active response.
 	"analysis-auto-block": true, "fw-block-ip": true, "fw-rm-block-ip": true, "fw-list-auto": true, "Flush": true, "fw-del-chains": true,
+	// Firewall check.
+	"fw-analyze": true, "fw-file": true, "fw-dump": true, "fw-include-ips": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first

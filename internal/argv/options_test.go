@@ -233,6 +233,8 @@ func TestNotImplemented(t *testing.T) {
 		{[]string{"-K"}, ""},
 		{[]string{"-H", "--no-daemon"}, ""},
 		{[]string{"--sig-update"}, "sig-update"},
+		{[]string{"--fw-analyze", "--fw-file", "f"}, ""},
+		{[]string{"--fw-dump", "--fw-include-ips"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -91,6 +91,8 @@ func Run(args []string, env Env) int {
 	switch {
 	case o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze:
 		return runStatus(o, set, env)
+	case o.FwAnalyze || o.FwFile != "" || o.FwDump:
+		return runFwCheck(o, set, env)
 	case o.FwBlockIP != "" || o.FwRmBlockIP != "" || o.FwListAuto || o.Flush:
 		return respond.Run(respond.Command{BlockIP: o.FwBlockIP, UnblockIP: o.FwRmBlockIP, Flush: o.Flush, DelChains: o.FwDelChains},
 			set, env.Stdout, env.Stderr)

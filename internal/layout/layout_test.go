@@ -71,6 +71,9 @@ var allowed = map[string][]string{
 	// implement it and import nothing else of ours.
 	"internal/block/ipset":       {"internal/block"},
 	"internal/block/tcpwrappers": {"internal/block"},
+	// fwcheck analyses firewall listings; collect.go runs the listing
+	// programs.
+	"internal/fwcheck": {},
 
 	// The daemon owns the tracker and its goroutines and reaches every
 	// side effect through the seams it declares: it imports the engine
@@ -86,7 +89,7 @@ var allowed = map[string][]string{
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
-		"internal/detect", "internal/fieldexpr", "internal/fwlog", "internal/lookup", "internal/metrics", "internal/notify",
+		"internal/detect", "internal/fieldexpr", "internal/fwcheck", "internal/fwlog", "internal/lookup", "internal/metrics", "internal/notify",
 		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/source"},
 	"internal/argv":   {},
 	"cmd/psad":        {"internal/cli"},
@@ -97,8 +100,8 @@ var allowed = map[string][]string{
 // execOK lists the packages made for running commands: the mail and
 // sendmail sender, the journalctl reader, the iptables backend and the
 // ipset backend (which installs the rules matching its sets with the
-// iptables commands).
-var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipt", "internal/block/ipset"}
+// iptables commands), and fwcheck's collector of firewall listings.
+var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipt", "internal/block/ipset", "internal/fwcheck"}
 
 // noOS lists packages that must do no I/O of their own.
 var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr", "internal/dshield"}

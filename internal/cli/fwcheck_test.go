@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestFwCheckExitStatus runs --fw-analyze --fw-file on stored rulesets:
+// 0 when the policy logs what it drops, 1 when not, 2 when there is
+// nothing to check.
+func TestFwCheckExitStatus(t *testing.T) {
+	e := newTestEnv(t, map[string]string{"ENABLE_IPV6_DETECTION": "Y"}, "")
+	rules := func(name string) string { return filepath.Join("..", "fwcheck", "testdata", name+".rules") }
+	tests := []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"logs and drops", []string{"--fw-analyze", "--fw-file", rules("iptables-legacy-logdrop")}, 0, "[+] Firewall config looks good.\n"},
+		{"fw-file implies fw-analyze", []string{"--fw-file", rules("firewalld-log-denied")}, 0, "[+] Firewall config looks good.\n"},
+		{"ufw without logging", []string{"--fw-file", rules("ufw-logging-off")}, 1, "ufw logging low"},
+		{"nft accepts", []string{"--fw-analyze", "--fw-file", rules("nft-accept-loggroup")}, 1, "[-] Errors found in firewall config.\n"},
+		{"missing file", []string{"--fw-analyze", "--fw-file", filepath.Join(e.dir, "nope")}, 2, ""},
+		{"not a ruleset", []string{"--fw-file", e.conf}, 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := Run(append([]string{"-c", e.conf}, tt.args...), Env{Stdout: &out, Stderr: &errb})
+			if code != tt.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, out.String(), errb.String())
+			}
+			if !strings.Contains(out.String(), tt.out) {
+				t.Errorf("stdout lacks %q:\n%s", tt.out, out.String())
+			}
+			if tt.code == 2 && errb.Len() == 0 {
+				t.Error("no message on stderr")
+			}
+		})
+	}
+}
+
+// TestFwDumpFile: --fw-dump scrubs addresses unless --fw-include-ips.
+func TestFwDumpFile(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	file := filepath.Join("..", "fwcheck", "testdata", "ufw-logging-low.rules")
+	for _, tt := range []struct {
+		args   []string
+		leaked bool
+	}{
+		{[]string{"--fw-dump", "--fw-file", file}, false},
+		{[]string{"--fw-dump", "--fw-include-ips", "--fw-file", file}, true},
+	} {
+		var out, errb bytes.Buffer
+		if code := Run(append([]string{"-c", e.conf}, tt.args...), Env{Stdout: &out, Stderr: &errb}); code != 0 {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, errb.String())
+		}
+		if got := strings.Contains(out.String(), "239.255.255.250"); got != tt.leaked {
+			t.Errorf("%v: address present %v, want %v\n%s", tt.args, got, tt.leaked, out.String())
+		}
+		if !strings.Contains(out.String(), "-A ufw-user-input -p tcp -m tcp --dport 22 -j ACCEPT") {
+			t.Errorf("%v: rules missing from the dump", tt.args)
+		}
+	}
+}
