@@ -63,6 +63,9 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	for _, w := range set.Warnings {
 		log.Warn(w)
 	}
+	if set.FWLoggingCheck && !o.NoFwcheck {
+		warnFirewall(set, log)
+	}
 	pid, err := psaddir.Acquire(set.Files.PidFile)
 	if err != nil {
 		return fail(err)

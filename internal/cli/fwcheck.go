@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/config"
@@ -54,19 +56,11 @@ func runFwCheck(o *argv.Options, set *config.Settings, env Env) int {
 		all.WriteString(l.Text)
 		all.WriteString("\n")
 	}
-	rs, err := fwcheck.Parse(all.String())
+	res, err := checkListings(listings, set, o.FwFile != "")
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "[*] parse firewall ruleset %q: %v\n", listingNames(listings), err)
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 2
 	}
-	opts := fwcheck.Options{IPv6: ipv6, SearchAll: set.Detect.FWSearchAll, MsgSearch: set.Detect.FWMsgSearch}
-	if o.FwFile != "" {
-		opts.Forward = rs.FiltersForward()
-	} else {
-		b, err := os.ReadFile(procIPForward)
-		opts.Forward = err == nil && strings.TrimSpace(string(b)) != "0"
-	}
-	res := fwcheck.Check(rs, opts)
 	fmt.Fprintf(env.Stdout, "[+] Checking the firewall ruleset from %s.\n", listingNames(listings))
 	fmt.Fprint(env.Stdout, res)
 	if !res.OK() {
@@ -83,4 +77,47 @@ func listingNames(ls []fwcheck.Listing) string {
 		names = append(names, strings.Join(l.Command, " "))
 	}
 	return strings.Join(names, ", ")
+}
+
+// checkListings parses the listings and checks them; fromFile decides the
+// forward path from the ruleset rather than from this host's ip_forward.
+func checkListings(listings []fwcheck.Listing, set *config.Settings, fromFile bool) (*fwcheck.Result, error) {
+	var all strings.Builder
+	for _, l := range listings {
+		all.WriteString(l.Text)
+		all.WriteString("\n")
+	}
+	rs, err := fwcheck.Parse(all.String())
+	if err != nil {
+		return nil, fmt.Errorf("parse firewall ruleset %q: %w", listingNames(listings), err)
+	}
+	opts := fwcheck.Options{IPv6: set.Detect.IPv6, SearchAll: set.Detect.FWSearchAll, MsgSearch: set.Detect.FWMsgSearch}
+	if fromFile {
+		opts.Forward = rs.FiltersForward()
+	} else {
+		b, err := os.ReadFile(procIPForward)
+		opts.Forward = err == nil && strings.TrimSpace(string(b)) != "0"
+	}
+	return fwcheck.Check(rs, opts), nil
+}
+
+// warnFirewall is the daemon's start-up check (ENABLE_FW_LOGGING_CHECK,
+// off with --no-fwcheck): psad sees only packets the firewall logs.
+func warnFirewall(set *config.Settings, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	listings, err := fwcheck.Collect(ctx, set.Detect.IPv6)
+	if len(listings) == 0 {
+		log.Warn("firewall check skipped: no ruleset could be read", "err", err)
+		return
+	}
+	res, err := checkListings(listings, set, false)
+	switch {
+	case err != nil:
+		log.Warn("firewall check skipped", "err", err)
+	case !res.OK():
+		log.Warn("the firewall drops packets it does not log, which psad cannot see (psad --fw-analyze explains)", "findings", res.String())
+	default:
+		log.Info("firewall check: the ruleset logs what it drops")
+	}
 }

@@ -34,6 +34,9 @@ type Settings struct {
 	// MetricsAddress is METRICS_ADDRESS (psad-go): host:port of the
 	// Prometheus endpoint, "" (NONE) for none.
 	MetricsAddress string
+	// FWLoggingCheck is ENABLE_FW_LOGGING_CHECK: the daemon checks at start
+	// that the firewall logs what it drops.
+	FWLoggingCheck bool
 
 	// Warnings are problems psad reports as "config warning" and runs on
 	// with; the daemon logs them at start and on reload.
@@ -397,6 +400,7 @@ func (c *Config) Settings() (*Settings, error) {
 		s.Daemon.CheckInterval = defaultCheckInterval
 	}
 	s.MetricsAddress = c.none("METRICS_ADDRESS")
+	s.FWLoggingCheck = c.Y("ENABLE_FW_LOGGING_CHECK")
 	if err := c.block(&s.Block); err != nil {
 		return nil, err
 	}
