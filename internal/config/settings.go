@@ -337,7 +337,7 @@ const defaultMaxHops = 20
 // IGNORE_PORTS, IGNORE_LOG_PREFIXES, FW_MSG_SEARCH) are checked here, and a
 // bad one is an *Error naming the file, line and variable.
 func (c *Config) Settings() (*Settings, error) {
-	s := &Settings{Embedded: c.embedded, MainFile: c.mainFile}
+	s := &Settings{Embedded: c.embedded, MainFile: c.mainFile, Warnings: c.Warnings()}
 	if err := c.detect(&s.Detect); err != nil {
 		return nil, err
 	}
