@@ -54,6 +54,7 @@ var allowed = map[string][]string{
 	"internal/alert/syslogout":     {},
 	"internal/source":              {"internal/fwlog", "internal/logsrc", "internal/syslogd"},
 	"internal/psaddir":             {"internal/block", "internal/scan"},
+	"internal/inputsel":            {"internal/config"},
 	"internal/ci/testsummary":      {},
 	"internal/loggen":              {},
 	"internal/layout":              {},
@@ -81,7 +82,7 @@ var allowed = map[string][]string{
 	"internal/bench": {"internal/config", "internal/detect", "internal/logsrc", "internal/pipeline"},
 
 	// cli builds the concrete parts and dispatches; main only calls it.
-	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
+	"internal/cli": {"internal/inputsel", "internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft", "internal/block/tcpwrappers", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
 		"internal/detect", "internal/fieldexpr", "internal/fwlog", "internal/lookup", "internal/notify",
 		"internal/pipeline", "internal/psaddir", "internal/report", "internal/scan", "internal/sdnotify", "internal/source"},
