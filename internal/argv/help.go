@@ -107,6 +107,7 @@ var helpGroups = [][]helpEntry{
 		{col: "--analysis-write-data", desc: "With -A, also write per-source data and alert files to disk."},
 		{col: "-c,  --config <config file>", desc: "Main configuration file (currently %CONF%)."},
 		{col: "-O, --Override-config <str>", desc: "Comma-separated files whose settings take precedence over %CONF%."},
+		{col: "--config-test", desc: "Check %CONF% and the files it names, print the problems and exit."},
 		{col: "-I,  --Interval <seconds>", desc: "Seconds between two reads of the firewall log (default 5)."},
 		{col: "-v,  --verbose", desc: "Print more detail."},
 		{col: "-V,  --Version", desc: "Print the version number and exit."},

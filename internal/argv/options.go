@@ -136,6 +136,9 @@ type Options struct {
 	// MaxSources is --max-sources, this rebuild's cap on tracked scan
 	// sources (0: use the built-in default).
 	MaxSources int
+	// ConfigTest is --config-test: check psad.conf and the files it
+	// names, then exit, so a change can be tried before a restart.
+	ConfigTest bool
 
 	// Given holds the canonical long name (as in Canonical, without
 	// dashes) of every option that appeared on the command line.
@@ -266,7 +269,9 @@ var optDefs = []optDef{
 	optS("use-store-file", func(o *Options, v string) { o.UseStoreFile = v }),
 
 	// 1.2.2 configuration
-	optS("config", func(o *Options, v string) { o.Config = v }),
+	// The prefixes of "config" are declared so that they keep meaning
+	// -c now that --config-test shares them.
+	optLetter(optS("config", func(o *Options, v string) { o.Config = v }), "c", "co", "con", "conf", "confi"),
 	optS("Override-config", func(o *Options, v string) { o.OverrideConfig = strings.Split(v, ",") }),
 	optI("Interval", func(o *Options, v int) { o.Interval = v }),
 	optS("signatures", func(o *Options, v string) { o.Signatures = v }),
@@ -305,6 +310,7 @@ var optDefs = []optDef{
 
 	// this rebuild
 	optI("max-sources", func(o *Options, v int) { o.MaxSources = v }),
+	optF("config-test", func(o *Options) { o.ConfigTest = true }),
 }
 
 // optEntry is one declared name.
@@ -491,7 +497,7 @@ var optImplemented = map[string]bool{
 	"auto-dl": true, "signatures": true, "passive-os-sigs": true,
 	"snort-rdir": true, "snort-type": true, "restrict-ip": true,
 	"debug": true, "test-mode": true, "verbose": true, "Benchmark": true,
-	"max-sources": true,
+	"max-sources": true, "config-test": true,
 	// Daemon mode and its signals.
 	"no-daemon": true, "Interval": true, "Kill": true, "HUP": true,
 	"no-fwcheck": true, "no-kmsgsd": true, "lib-dir": true,

@@ -120,6 +120,8 @@ func TestParseArgs(t *testing.T) {
 				o.NoReputationFeeds = true
 				o.MaxSources = 500
 			}},
+		{"prefixes of config still mean -c next to --config-test", []string{"--conf", "/tmp/a.conf", "-co", "/tmp/b.conf", "--config-t"},
+			func(o *Options) { o.Config = "/tmp/b.conf"; o.ConfigTest = true }},
 		{"help records the config path", []string{"-c", "/tmp/a.conf", "-h", "-c", "/tmp/b.conf"},
 			func(o *Options) { o.Help = true; o.HelpConfig = "/tmp/a.conf"; o.Config = "/tmp/b.conf" }},
 	}
@@ -354,7 +356,7 @@ func TestHelpLayout(t *testing.T) {
 		"--CSV-neg-regex <regex>", "--plot-separator <str>",
 		"--signatures <sigs file>", "--snort-type", "--passive-os-sigs <sigs file>",
 		"--auto-dl <dl file>", "--analysis-write-data", "-c,  --config <config file>",
-		"-O, --Override-config <str>", "-I,  --Interval <seconds>", "-v,  --verbose", "-V,  --Version",
+		"-O, --Override-config <str>", "--config-test", "-I,  --Interval <seconds>", "-v,  --verbose", "-V,  --Version",
 		"--no-snort-sids", "--no-signatures", "--no-icmp-types", "--no-auto-dl", "--no-daemon",
 		"--no-ipt-errors", "--no-whois", "--no-fwcheck", "--no-rdns", "--no-kmsgsd", "--no-netstat",
 		"-h   --help",

@@ -25,6 +25,7 @@ import (
 	"github.com/psadgo/psad/internal/ctl"
 	"github.com/psadgo/psad/internal/daemon"
 	"github.com/psadgo/psad/internal/detect"
+	"github.com/psadgo/psad/internal/inputsel"
 	"github.com/psadgo/psad/internal/lookup"
 	"github.com/psadgo/psad/internal/metrics"
 	"github.com/psadgo/psad/internal/notify"
@@ -337,8 +338,9 @@ func newNotifier(o *argv.Options, set *config.Settings, det *detect.Detector, en
 
 // buildInputs chooses what the daemon reads, as psad.conf says.
 func buildInputs(o *argv.Options, set *config.Settings, env Env, log *slog.Logger) ([]daemon.Source, error) {
-	in := &set.Inputs
 	log = log.With("part", "input")
+	in, why := inputsel.Resolve(set.Inputs, o.MessagesFile)
+	log.Info("firewall messages input", "journal", in.FWMsgReadCmd, "why", why)
 	var srcs []daemon.Source
 	if in.ListenUDP != "" || in.ListenTCP != "" || in.ListenTLS != "" {
 		lc := source.ListenerConfig{UDP: in.ListenUDP, TCP: in.ListenTCP, TLS: in.ListenTLS, KernelTags: in.KernelTags}

@@ -80,6 +80,9 @@ func Run(args []string, env Env) int {
 	if o.DumpConf {
 		return runDumpConf(cfg, env.Stdout)
 	}
+	if o.ConfigTest {
+		return runConfigTest(o, cfg, env)
+	}
 	// Every mode checks the whole configuration first, so a mistake is
 	// reported at once: -H refuses to send a reload the daemon would
 	// refuse, and systemctl reload fails with it.

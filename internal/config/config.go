@@ -23,6 +23,8 @@ type Config struct {
 
 	fwSearchAll bool
 	fwMsgSearch []string
+
+	warnings []string // see Warnings
 }
 
 // setting is one value and where it came from.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -484,9 +485,51 @@ func TestInvalid(t *testing.T) {
 			varName: "FW_DATA_FILE",
 		},
 		{
+			file:    "invalid-not-a-number.conf",
+			msg:     `[*] CHECK_INTERVAL must be an integer >= 1, not "5s"`,
+			err:     `testdata/invalid-not-a-number.conf:2: CHECK_INTERVAL: CHECK_INTERVAL must be an integer >= 1, not "5s"`,
+			varName: "CHECK_INTERVAL",
+		},
+		{
+			file:    "invalid-interval-zero.conf",
+			msg:     `[*] CHECK_INTERVAL must be an integer >= 1, not "0"`,
+			err:     `testdata/invalid-interval-zero.conf:2: CHECK_INTERVAL: CHECK_INTERVAL must be an integer >= 1, not "0"`,
+			varName: "CHECK_INTERVAL",
+		},
+		{
+			file:    "invalid-danger-level-range.conf",
+			msg:     `[*] AUTO_IDS_DANGER_LEVEL must be an integer >= 1 and <= 5, not "6"`,
+			err:     `testdata/invalid-danger-level-range.conf:2: AUTO_IDS_DANGER_LEVEL: AUTO_IDS_DANGER_LEVEL must be an integer >= 1 and <= 5, not "6"`,
+			varName: "AUTO_IDS_DANGER_LEVEL",
+		},
+		{
+			file:    "invalid-danger-levels-order.conf",
+			msg:     `[*] DANGER_LEVEL3 must be greater than DANGER_LEVEL2 (15), not "10"`,
+			err:     `testdata/invalid-danger-levels-order.conf:3: DANGER_LEVEL3: DANGER_LEVEL3 must be greater than DANGER_LEVEL2 (15), not "10"`,
+			varName: "DANGER_LEVEL3",
+		},
+		{
+			file:    "invalid-unique-hosts-order.conf",
+			msg:     `[*] DL4_UNIQUE_HOSTS must be greater than DL3_UNIQUE_HOSTS (50), not "50"`,
+			err:     `testdata/invalid-unique-hosts-order.conf:2: DL4_UNIQUE_HOSTS: DL4_UNIQUE_HOSTS must be greater than DL3_UNIQUE_HOSTS (50), not "50"`,
+			varName: "DL4_UNIQUE_HOSTS",
+		},
+		{
+			file:    "invalid-missing-semicolon.conf",
+			msg:     "missing ';' at the end of the line",
+			err:     "testdata/invalid-missing-semicolon.conf:3: CHECK_INTERVAL: missing ';' at the end of the line",
+			varName: "CHECK_INTERVAL",
+		},
+		{
+			file:    "invalid-misspelt-variable.conf",
+			msg:     "unknown variable, did you mean CHECK_INTERVAL?",
+			err:     "testdata/invalid-misspelt-variable.conf:2: CHECK_INTERVALL: unknown variable, did you mean CHECK_INTERVAL?",
+			varName: "CHECK_INTERVALL",
+		},
+		{
 			file:     "invalid-home-net.conf",
-			msg:      `netset: bad address in "10.0.0.300/24"`,
-			err:      `testdata/invalid-home-net.conf:3: HOME_NET: netset: bad address in "10.0.0.300/24"`,
+			msg:      `bad address in "10.0.0.300/24"`,
+			err:      `testdata/invalid-home-net.conf:3: HOME_NET: bad address in "10.0.0.300/24"`,
 			varName:  "HOME_NET",
 			settings: true,
 		},
@@ -562,8 +605,8 @@ func TestInvalid(t *testing.T) {
 		},
 		{
 			file:     "invalid-auto-block-whitelist.conf",
-			msg:      `netset: bad prefix length in "10.1.1.1/33"`,
-			err:      `testdata/invalid-auto-block-whitelist.conf:2: AUTO_BLOCK_WHITELIST: netset: bad prefix length in "10.1.1.1/33"`,
+			msg:      `bad prefix length in "10.1.1.1/33"`,
+			err:      `testdata/invalid-auto-block-whitelist.conf:2: AUTO_BLOCK_WHITELIST: bad prefix length in "10.1.1.1/33"`,
 			varName:  "AUTO_BLOCK_WHITELIST",
 			settings: true,
 		},
@@ -735,5 +778,100 @@ func TestLoadEmbeddedWith(t *testing.T) {
 	}
 	if _, err := LoadEmbeddedWith([]string{o + ".missing"}); err == nil {
 		t.Error("missing override accepted")
+	}
+}
+
+// TestUnknownVariables checks how names no part of psad reads are
+// treated: a near miss of a required variable stops the load, anything
+// else is a warning that names the line and, when there is one, the
+// closest known name.
+func TestUnknownVariables(t *testing.T) {
+	t.Run("warnings", func(t *testing.T) {
+		c, err := Parse("main.conf", withDefaults("MY_SERVERS 10.0.0.0/8;\nENABLE_KMSG_REED Y;\nSSH_SERVERS $HOME_NET;\nIPT_AUTO_CHAIN7 DROP, src, filter, INPUT, 1, X, 1;"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{
+			"config warning, main.conf:1: MY_SERVERS: unknown variable, not used by psad (only by $MY_SERVERS references)",
+			"config warning, main.conf:2: ENABLE_KMSG_REED: unknown variable, did you mean ENABLE_KMSG_READ?",
+		}
+		got := c.Warnings()
+		if len(got) != 3 || got[0] != want[0] || got[1] != want[1] {
+			t.Fatalf("Warnings() =\n%s\nwant the first two to be\n%s\nand a third for SSH_SERVERS", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		s, err := c.Settings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(s.Warnings, got) {
+			t.Errorf("Settings().Warnings = %q, want %q", s.Warnings, got)
+		}
+		if v, _ := c.Get("MY_SERVERS"); v != "10.0.0.0/8" {
+			t.Errorf("MY_SERVERS = %q, want it kept for $ references", v)
+		}
+	})
+	t.Run("lower case of a required name", func(t *testing.T) {
+		_, err := Parse("main.conf", withDefaults("check_interval 5;"))
+		if err == nil || err.Error() != "main.conf:1: check_interval: unknown variable, did you mean CHECK_INTERVAL?" {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("two edits from a missing required variable", func(t *testing.T) {
+		_, err := Parse("main.conf", []byte(defaultsWithout("CHECK_INTERVAL")+"\nCHEK_INTERVALL 5;\n"))
+		if err == nil || !strings.HasSuffix(err.Error(), "CHEK_INTERVALL: unknown variable, did you mean CHECK_INTERVAL?") {
+			t.Errorf("err = %v, want the misspelt line reported", err)
+		}
+	})
+	t.Run("two edits from a defined required variable", func(t *testing.T) {
+		c := mustParse(t, "CHEK_INTERVALL 5;")
+		if w := c.Warnings(); len(w) != 1 || !strings.Contains(w[0], "did you mean CHECK_INTERVAL?") {
+			t.Errorf("Warnings() = %q", w)
+		}
+	})
+	t.Run("built-in file", func(t *testing.T) {
+		c, err := Default()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w := c.Warnings(); len(w) != 0 {
+			t.Errorf("the built-in psad.conf warns: %q", w)
+		}
+	})
+}
+
+// TestKnownNames keeps the list of known variables complete: every
+// variable name settings.go reads must be known, or a correct file
+// setting it would be warned about.
+func TestKnownNames(t *testing.T) {
+	src, err := os.ReadFile("settings.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`c\.(?:Str|Int|Y|Get|none|seconds|file|Line)\("([A-Z0-9_]+)"\)`).FindAllStringSubmatch(string(src), -1)
+	if len(names) < 50 {
+		t.Fatalf("found %d names in settings.go; the pattern is stale", len(names))
+	}
+	for _, m := range names {
+		if !isKnown(m[1]) {
+			t.Errorf("settings.go reads %s, which is not a known variable", m[1])
+		}
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		d    int
+	}{
+		{"CHECK_INTERVAL", "CHECK_INTERVAL", 0},
+		{"CHECK_INTERVALL", "CHECK_INTERVAL", 1},
+		{"CHECK_INTERVLA", "CHECK_INTERVAL", 1},
+		{"CHEK_INTERVALL", "CHECK_INTERVAL", 2},
+		{"", "ABC", 3},
+		{"ABC", "XYZ", 3},
+	} {
+		if d := editDistance(tt.a, tt.b); d != tt.d {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, d, tt.d)
+		}
 	}
 }

@@ -73,6 +73,12 @@ func sysText(err error) string {
 			return strings.ToUpper(s[:1]) + s[1:]
 		}
 	}
+	// Without an errno, still leave out the Go operation name ("open",
+	// "read") the path error carries: the message already names the file.
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
 	return err.Error()
 }
 
@@ -158,11 +164,15 @@ func build(main source, overrides []source, embedded bool) (*Config, error) {
 		embedded: embedded,
 	}
 	fwSearchMode := ""
+	var unknown []*Error
 	for _, src := range slices.Concat(overrides, []source{main}) {
 		lines := strings.Split(string(src.data), "\n")
 		for n, line := range lines {
 			name, value, ok := lexLine(line)
 			if !ok {
+				if name, bad := lacksSemicolon(line); bad {
+					return nil, &Error{File: src.name, Line: n + 1, Var: name, Msg: "missing ';' at the end of the line"}
+				}
 				continue
 			}
 			at := &setting{value: value, file: src.name, line: n + 1}
@@ -172,10 +182,16 @@ func build(main source, overrides []source, embedded bool) (*Config, error) {
 				}
 				continue
 			}
+			if !isKnown(name) {
+				unknown = append(unknown, &Error{File: src.name, Line: n + 1, Var: name})
+			}
 			if _, dup := c.vars[name]; !dup {
 				c.vars[name] = at
 			}
 		}
+	}
+	if err := c.checkUnknown(unknown); err != nil {
+		return nil, err
 	}
 	// FW_MSG_SEARCH and FW_SEARCH_ALL come from a separate scan of the main
 	// file only.
@@ -378,7 +394,50 @@ func (c *Config) validate() error {
 	if !containsAnyFold(c.vars["SYSLOG_PRIORITY"].value, syslogPriorities) {
 		return c.errAt("SYSLOG_PRIORITY", "[*] Unrecognized SYSLOG_PRIORITY, see psad.conf")
 	}
+	return c.validateNumbers()
+}
+
+// validateNumbers applies psad-go's checks of numeric variables (see
+// numRanges and ascending), which psad does not make.
+func (c *Config) validateNumbers() error {
+	for _, r := range numRanges {
+		s, ok := c.vars[r.name]
+		v := ""
+		if ok {
+			v = strings.TrimSpace(s.value)
+		}
+		if r.optional && v == "" {
+			continue
+		}
+		if !inRange(v, r.min, r.max) {
+			// An unbounded variable names its maximum only when the
+			// value is a number above it.
+			want := fmt.Sprintf(">= %d", r.min)
+			if r.max != unbounded || allDigits(v) && !inRange(v, 0, r.min) {
+				want = fmt.Sprintf(">= %d and <= %d", r.min, r.max)
+			}
+			return c.errAt(r.name, fmt.Sprintf("[*] %s must be an integer %s, not %q", r.name, want, v))
+		}
+	}
+	for _, series := range ascending {
+		for i := 1; i < len(series); i++ {
+			lo, hi := c.Int(series[i-1]), c.Int(series[i])
+			if hi <= lo {
+				return c.errAt(series[i], fmt.Sprintf("[*] %s must be greater than %s (%d), not %q",
+					series[i], series[i-1], lo, strings.TrimSpace(c.vars[series[i]].value)))
+			}
+		}
+	}
 	return nil
+}
+
+func allDigits(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' {
+			return false
+		}
+	}
+	return v != ""
 }
 
 func (c *Config) errAt(name, msg string) *Error {
@@ -388,13 +447,8 @@ func (c *Config) errAt(name, msg string) *Error {
 
 // inRange reports whether v is all digits with a value in [min, max].
 func inRange(v string, min, max int) bool {
-	if v == "" {
+	if !allDigits(v) {
 		return false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return false
-		}
 	}
 	t := strings.TrimLeft(v, "0")
 	if len(t) > 9 {

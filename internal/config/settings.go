@@ -233,6 +233,9 @@ type Inputs struct {
 	IPTSyslogFile string // IPT_SYSLOG_FILE
 	KmsgRead      bool   // ENABLE_KMSG_READ
 	FWMsgReadCmd  bool   // ENABLE_FW_MSG_READ_CMD
+	// AutoDetectJournal is AUTO_DETECT_JOURNALCTL: the daemon decides
+	// FWMsgReadCmd itself from whether journald runs (see inputsel).
+	AutoDetectJournal bool
 	// FWMsgReadCommand is FW_MSG_READ_CMD, the journalctl to run.
 	FWMsgReadCommand string
 	// KernelTags is SYSLOG_KERNEL_TAGS split on commas and blanks; a
@@ -351,7 +354,7 @@ const defaultMaxHops = 20
 // IGNORE_PORTS, IGNORE_LOG_PREFIXES, FW_MSG_SEARCH) are checked here, and a
 // bad one is an *Error naming the file, line and variable.
 func (c *Config) Settings() (*Settings, error) {
-	s := &Settings{Embedded: c.embedded, MainFile: c.mainFile}
+	s := &Settings{Embedded: c.embedded, MainFile: c.mainFile, Warnings: c.Warnings()}
 	if err := c.detect(&s.Detect); err != nil {
 		return nil, err
 	}
@@ -361,6 +364,7 @@ func (c *Config) Settings() (*Settings, error) {
 	in.IPTSyslogFile = c.Str("IPT_SYSLOG_FILE")
 	in.KmsgRead = c.Y("ENABLE_KMSG_READ")
 	in.FWMsgReadCmd = c.Y("ENABLE_FW_MSG_READ_CMD")
+	in.AutoDetectJournal = c.Y("AUTO_DETECT_JOURNALCTL")
 	in.FWMsgReadCommand = c.Str("FW_MSG_READ_CMD")
 	in.KernelTags = strings.Fields(strings.ReplaceAll(c.none("SYSLOG_KERNEL_TAGS"), ",", " "))
 	if len(in.KernelTags) == 0 {

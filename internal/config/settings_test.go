@@ -106,13 +106,12 @@ func TestSettingsDefaults(t *testing.T) {
 
 // TestSettingsValues checks the conversions: psad's numeric reading,
 // NONE, the list splits and the fallbacks for values that would stop the
-// daemon working.
+// daemon working. Load rejects "20abc" and a zero CHECK_INTERVAL, so
+// those reach Settings only through Set (command-line overrides).
 func TestSettingsValues(t *testing.T) {
 	c := mustParse(t, `
-DANGER_LEVEL2 20abc;
 MAX_SCAN_SOURCES  ;
 MAX_HOPS 0;
-CHECK_INTERVAL 0;
 SCAN_TIMEOUT 90;
 HOME_NET 192.168.1.0/24, 10.0.0.0/8;
 IGNORE_PORTS tcp/80-85, UDP/53, tcp/5-5;
@@ -125,6 +124,8 @@ SYSLOG_KERNEL_TAGS kernel,kern  fw;
 SYSLOG_LISTEN_UDP 127.0.0.1:514;
 ENABLE_PERSISTENCE yes;
 `)
+	c.Set("DANGER_LEVEL2", "20abc")
+	c.Set("CHECK_INTERVAL", "0")
 	s, err := c.Settings()
 	if err != nil {
 		t.Fatal(err)

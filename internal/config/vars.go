@@ -100,3 +100,74 @@ var intRanges = []struct {
 	{"TOP_SIGS_LOG_THRESHOLD", 0, 100000},
 	{"STATUS_SIGS_THRESHOLD", 0, 10000},
 }
+
+// unbounded is the upper bound of a count or duration with no natural
+// limit: large enough for any real setting, small enough that seconds
+// times time.Second cannot overflow.
+const unbounded = 1<<31 - 1
+
+// numRanges are the numeric variables psad-go checks on top of psad's
+// intRanges. psad reads a non-number as 0 and uses whatever it gets, so a
+// typo such as "CHECK_INTERVAL 5s" or "CHECK_INTERVAL 0" silently changes
+// behaviour; here each must be digits within bounds that keep the daemon
+// working: intervals and timeouts that drive a ticker are at least 1,
+// danger levels are 0..5 and ports fit in 16 bits. Optional variables are
+// checked only when defined and not blank.
+var numRanges = []struct {
+	name     string
+	min, max int
+	optional bool
+}{
+	{"CHECK_INTERVAL", 1, unbounded, false},
+	{"SCAN_TIMEOUT", 1, unbounded, false},
+	{"DANGER_LEVEL1", 1, unbounded, false},
+	{"DANGER_LEVEL2", 1, unbounded, false},
+	{"DANGER_LEVEL3", 1, unbounded, false},
+	{"DANGER_LEVEL4", 1, unbounded, false},
+	{"DANGER_LEVEL5", 1, unbounded, false},
+	{"DL1_UNIQUE_HOSTS", 1, unbounded, false},
+	{"DL2_UNIQUE_HOSTS", 1, unbounded, false},
+	{"DL3_UNIQUE_HOSTS", 1, unbounded, false},
+	{"DL4_UNIQUE_HOSTS", 1, unbounded, false},
+	{"DL5_UNIQUE_HOSTS", 1, unbounded, false},
+	{"PORT_RANGE_SWEEP_THRESHOLD", 0, 65535, false},
+	{"PROTOCOL_SCAN_THRESHOLD", 0, unbounded, false},
+	{"MAX_SCAN_IP_PAIRS", 0, unbounded, false},
+	{"MAX_SCAN_SOURCES", 1, unbounded, true},
+	{"MIN_DANGER_LEVEL", 0, 5, false},
+	{"EMAIL_ALERT_DANGER_LEVEL", 0, 5, false},
+	{"AUTO_IDS_DANGER_LEVEL", 1, 5, false},
+	{"DSHIELD_DL_THRESHOLD", 0, 5, false},
+	{"MIN_ARCHIVE_DANGER_LEVEL", 0, 5, false},
+	{"EMAIL_LIMIT", 0, unbounded, false},
+	{"EMAIL_THROTTLE", 0, unbounded, false},
+	{"SIG_MSG_SYSLOG_THRESHOLD", 0, unbounded, false},
+	{"SIG_SID_SYSLOG_THRESHOLD", 0, unbounded, false},
+	{"DNS_LOOKUP_THRESHOLD", 0, unbounded, false},
+	{"WHOIS_LOOKUP_THRESHOLD", 0, unbounded, false},
+	{"WHOIS_TIMEOUT", 1, unbounded, false},
+	{"PERSISTENCE_CTR_THRESHOLD", 0, unbounded, false},
+	{"AUTO_BLOCK_TIMEOUT", 0, unbounded, false},
+	{"AUTO_BLOCK_DL1_TIMEOUT", 0, unbounded, false},
+	{"AUTO_BLOCK_DL2_TIMEOUT", 0, unbounded, false},
+	{"AUTO_BLOCK_DL3_TIMEOUT", 0, unbounded, false},
+	{"AUTO_BLOCK_DL4_TIMEOUT", 0, unbounded, false},
+	{"AUTO_BLOCK_DL5_TIMEOUT", 0, unbounded, false},
+	{"IPTABLES_PREREQ_CHECK", 0, unbounded, false},
+	{"MAX_HOPS", 0, 255, false},
+	{"SMTP_PORT", 1, 65535, true},
+	{"DISK_CHECK_INTERVAL", 1, unbounded, false},
+	{"DISK_MAX_PERCENTAGE", 1, 100, false},
+	{"DISK_MAX_RM_RETRIES", 0, unbounded, false},
+	{"PSADWATCHD_CHECK_INTERVAL", 1, unbounded, false},
+	{"PSADWATCHD_MAX_RETRIES", 0, unbounded, false},
+	{"FW_MSG_READ_MIN_PKTS", 1, unbounded, false},
+}
+
+// ascending are the threshold series whose levels must rise: a level not
+// above the one before it can never be reached on its own, which is
+// always a mistake in the file.
+var ascending = [][]string{
+	{"DANGER_LEVEL1", "DANGER_LEVEL2", "DANGER_LEVEL3", "DANGER_LEVEL4", "DANGER_LEVEL5"},
+	{"DL1_UNIQUE_HOSTS", "DL2_UNIQUE_HOSTS", "DL3_UNIQUE_HOSTS", "DL4_UNIQUE_HOSTS", "DL5_UNIQUE_HOSTS"},
+}

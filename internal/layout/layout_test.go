@@ -57,6 +57,7 @@ var allowed = map[string][]string{
 	"internal/alert/syslogout":     {},
 	"internal/source":              {"internal/fwlog", "internal/logsrc", "internal/syslogd"},
 	"internal/psaddir":             {"internal/block", "internal/scan"},
+	"internal/inputsel":            {"internal/config"},
 	"internal/ci/testsummary":      {},
 	"internal/loggen":              {},
 	"internal/layout":              {},
@@ -89,7 +90,7 @@ var allowed = map[string][]string{
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
-		"internal/detect", "internal/fieldexpr", "internal/fwcheck", "internal/fwlog", "internal/lookup", "internal/metrics", "internal/notify",
+		"internal/detect", "internal/fieldexpr", "internal/fwcheck", "internal/fwlog", "internal/inputsel", "internal/lookup", "internal/metrics", "internal/notify",
 		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/source"},
 	"internal/argv":   {},
 	"cmd/psad":        {"internal/cli"},

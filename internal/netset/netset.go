@@ -58,7 +58,7 @@ func Parse(s string) (Set, error) {
 		set.list = append(set.list, p)
 	}
 	if !seen {
-		return Set{}, fmt.Errorf("netset: empty network list %q", s)
+		return Set{}, fmt.Errorf("empty network list %q", s)
 	}
 	set.v4 = compact(set.list, true)
 	set.v6 = compact(set.list, false)
@@ -84,10 +84,10 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 	maskPart = strings.TrimSpace(maskPart)
 	a, err := netip.ParseAddr(addrPart)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("netset: bad address in %q", s)
+		return netip.Prefix{}, fmt.Errorf("bad address in %q", s)
 	}
 	if a.Zone() != "" {
-		return netip.Prefix{}, fmt.Errorf("netset: zoned address not allowed in %q", s)
+		return netip.Prefix{}, fmt.Errorf("zoned address not allowed in %q", s)
 	}
 	bits := a.BitLen()
 	if hasMask {
@@ -95,19 +95,19 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 		case a.Is4() && strings.Contains(maskPart, "."):
 			bits, err = maskBits(maskPart)
 			if err != nil {
-				return netip.Prefix{}, fmt.Errorf("netset: %w in %q", err, s)
+				return netip.Prefix{}, fmt.Errorf("%w in %q", err, s)
 			}
 		default:
 			n, err := strconv.Atoi(maskPart)
 			if err != nil || n < 0 || n > a.BitLen() || maskPart[0] == '+' || maskPart[0] == '-' {
-				return netip.Prefix{}, fmt.Errorf("netset: bad prefix length in %q", s)
+				return netip.Prefix{}, fmt.Errorf("bad prefix length in %q", s)
 			}
 			bits = n
 		}
 	}
 	p, err := a.Prefix(bits)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("netset: bad network %q", s)
+		return netip.Prefix{}, fmt.Errorf("bad network %q", s)
 	}
 	return p, nil
 }

@@ -26,11 +26,11 @@ type PidFile struct {
 // ("<pid>\n", mode 0600, as psad).
 func Acquire(path string) (*PidFile, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("pid file: %w", err)
+		return nil, pathError("create", filepath.Dir(path), "PSAD_RUN_DIR", err)
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("pid file: %w", err)
+		return nil, pathError("create pid file", path, "PSAD_RUN_DIR", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()

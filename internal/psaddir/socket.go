@@ -32,7 +32,7 @@ import (
 func ListenUnix(path string) (net.Listener, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("control socket: %w", err)
+		return nil, pathError("create", dir, "PSAD_RUN_DIR", err)
 	}
 	if fi, err := os.Lstat(path); err == nil && fi.Mode().Type() != os.ModeSocket {
 		return nil, fmt.Errorf("control socket %s: exists and is not a socket (%v)", path, fi.Mode().Type())

@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -56,10 +57,13 @@ var (
 // daemon that got past the pid lock somehow fails instead of hanging.
 func OpenStore(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("state store: %w", err)
+		return nil, pathError("create", filepath.Dir(path), "PSAD_FIFO_DIR", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
 	if err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return nil, pathError("open state store", path, "PSAD_FIFO_DIR", err)
+		}
 		return nil, fmt.Errorf("state store %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
