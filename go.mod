@@ -6,6 +6,7 @@ require (
 	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6
 	github.com/emersion/go-smtp v0.25.1
 	github.com/fsnotify/fsnotify v1.10.1
+	github.com/gaissmai/bart v0.30.0
 	github.com/google/nftables v0.3.0
 	github.com/leodido/go-syslog/v4 v4.5.0
 	github.com/mdlayher/netlink v1.7.3-0.20250113171957-fbb4dce95f42

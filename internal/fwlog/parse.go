@@ -314,9 +314,12 @@ func parseIPv4Header(c *cursor, p *Packet) (frag int, err error) {
 					return 0, err
 				}
 			} else if hasPrefix(t, "TOS=") {
-				var ok bool
-				if tos, ok = parseHexByte(t[4:]); !ok {
-					return 0, ferr(kBadNum, fTOS)
+				// psad takes any word here (TOS=(\S+) for TCP and UDP,
+				// nothing at all for ICMP), so no TOS text makes a line
+				// malformed; only a byte in hex becomes a value, other
+				// text counts as not logged.
+				if v, ok := parseHexByte(t[4:]); ok {
+					tos = v
 				}
 			}
 		case 'I':
@@ -539,21 +542,19 @@ func parseTCP(c *cursor, p *Packet, t []byte) error {
 	if err := parsePorts(c, p, t, kBadTCP); err != nil {
 		return err
 	}
+	// psad allows anything between DPT and WINDOW (DPT=(\d+)\s.*\s*WINDOW=)
+	// and takes the sequence numbers only from a "SEQ=n ACK=n" pair; the
+	// kernel prints that pair there, other words are passed over.
 	t = c.next()
-	if hasPrefix(t, "SEQ=") {
-		n, ok := parseUint(t[4:], 1<<32-1)
-		if !ok {
-			return ferr(kBadNum, fSEQ)
+	for len(t) > 0 && !hasPrefix(t, "WINDOW=") {
+		if hasPrefix(t, "SEQ=") && hasPrefix(c.peek(), "ACK=") {
+			seq, ok1 := parseUint(t[4:], 1<<32-1)
+			t = c.next()
+			ack, ok2 := parseUint(t[4:], 1<<32-1)
+			if ok1 && ok2 {
+				p.TCPSeq, p.TCPAck = int64(seq), int64(ack)
+			}
 		}
-		p.TCPSeq = int64(n)
-		t = c.next()
-		if !hasPrefix(t, "ACK=") {
-			return ferr(kBadTCP, fACK)
-		}
-		if n, ok = parseUint(t[4:], 1<<32-1); !ok {
-			return ferr(kBadNum, fACK)
-		}
-		p.TCPAck = int64(n)
 		t = c.next()
 	}
 	if !hasPrefix(t, "WINDOW=") {
@@ -756,13 +757,18 @@ func parseUint(b []byte, max uint64) (uint64, bool) {
 	return n, n <= max
 }
 
-// parseHexByte parses "0xHH" (one or two hex digits), as in TOS=0x10.
+// parseHexByte parses a byte written as one or two hex digits, with or
+// without a 0x prefix, in either case: the kernel prints TOS=0x10, EdgeOS
+// prints TOS=10.
 func parseHexByte(b []byte) (int, bool) {
-	if len(b) < 3 || len(b) > 4 || b[0] != '0' || (b[1] != 'x' && b[1] != 'X') {
+	if len(b) >= 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X') {
+		b = b[2:]
+	}
+	if len(b) < 1 || len(b) > 2 {
 		return 0, false
 	}
 	n := 0
-	for _, c := range b[2:] {
+	for _, c := range b {
 		v := hexVal(c)
 		if v < 0 {
 			return 0, false

@@ -272,6 +272,23 @@ func TestMiraiAndMasscan(t *testing.T) {
 	if !tr.Source(netip.MustParseAddr("10.0.0.2")).Dst(netip.MustParseAddr("10.9.9.9")).Batch.Masscan {
 		t.Error("option-less SYN after options were seen not flagged Masscan")
 	}
+	// hping3 -S from a host whose own SYNs carried options before: its
+	// stack is not masscan's, whoever else sent options.
+	ws := syn("10.0.0.3", "10.9.9.9", 443)
+	ws.TCPOpts = []byte("020405B40402080A")
+	tr.Observe(t0, &ws)
+	hping := syn("10.0.0.3", "10.9.9.8", 80)
+	tr.Observe(t0, &hping)
+	if tr.Source(netip.MustParseAddr("10.0.0.3")).Dst(netip.MustParseAddr("10.9.9.8")).Batch.Masscan {
+		t.Error("option-less SYN from a source that sent options flagged Masscan")
+	}
+	// The first sender of options is never Masscan either.
+	tr2 := NewTracker(DefaultSettings())
+	tr2.Observe(t0, &ws)
+	tr2.Observe(t0, &hping)
+	if tr2.Source(netip.MustParseAddr("10.0.0.3")).Dst(netip.MustParseAddr("10.9.9.8")).Batch.Masscan {
+		t.Error("option-less SYN from the only sender of options flagged Masscan")
+	}
 }
 
 func TestInspectHook(t *testing.T) {

@@ -172,6 +172,7 @@ type Source struct {
 	dstIndex map[netip.Addr]*Pair
 
 	seen       uint64
+	sentOpts   bool  // sent TCP options at least once (Masscan rule)
 	gone       bool  // removed (replaced by Import); its age entry is void
 	sigIDs     []int // distinct signature ids matched
 	batchNo    uint64
@@ -458,12 +459,9 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		c.UDPLitePort[p.DstPort]++
 	}
 
-	masscan := false
-	if p.Proto == fwlog.ProtoTCP {
-		if t.set.ExpectTCPOptions && len(p.TCPOpts) > 0 {
-			t.optionsSeen = true
-		}
-		masscan = p.Flags == fwlog.FlagSYN && len(p.TCPOpts) == 0 && t.optionsSeen
+	sentOpts := p.Proto == fwlog.ProtoTCP && t.set.ExpectTCPOptions && len(p.TCPOpts) > 0
+	if sentOpts {
+		t.optionsSeen = true
 	}
 
 	key := pairKey{keyOf(p.Src), keyOf(p.Dst)}
@@ -487,6 +485,17 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		t.pairIdx[key] = pair
 		t.pairs++
 	}
+
+	// Masscan: option-less SYNs from a source that never sent options,
+	// while other sources did. psad asks only whether anyone sent
+	// options, so hping3 -S from a host with ordinary connections was
+	// labelled Masscan too; the stack that put options on this source's
+	// other SYNs is no masscan.
+	if sentOpts {
+		src.sentOpts = true
+	}
+	masscan := p.Proto == fwlog.ProtoTCP && p.Flags == fwlog.FlagSYN && len(p.TCPOpts) == 0 &&
+		t.optionsSeen && !src.sentOpts
 
 	if src.startNo != t.batchNo+1 {
 		src.startNo, src.startDL = t.batchNo+1, src.DL

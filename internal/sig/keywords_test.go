@@ -48,8 +48,8 @@ func TestKeywords(t *testing.T) {
 		{"dsize:>10;", "tcp", iplen(90)(tcpPkt(1, 2, ack)), iplen(90)(tcpPkt(1, 2, syn))}, // 50 vs 6
 		{"psad_dsize:16;", "tcp", iplen(100)(tcpPkt(1, 2, syn)), iplen(101)(tcpPkt(1, 2, syn))},
 		{"dsize:12;", "udp", udpPkt(1, 2, 20), udpPkt(1, 2, 21)},
-		{"dsize:<25;", "udp", udpPkt(1, 2, 9), udpPkt(1, 2, 8)}, // 0 is below the default minimum
-		{"dsize:0;", "icmp", icmpPkt(3, 1, 24), icmpPkt(3, 1, 25)},
+		{"dsize:<25;", "udp", udpPkt(1, 2, 9), udpPkt(1, 2, 8)},    // 0 is below the default minimum
+		{"dsize:0;", "icmp", icmpPkt(3, 1, 24), icmpPkt(3, 1, 29)}, // psad LEN-24, Snort LEN-28
 		{"flags:SF;", "tcp", tcpPkt(1, 2, syn|fin), tcpPkt(1, 2, syn)},
 		{"flags:S*;", "tcp", tcpPkt(1, 2, syn), tcpPkt(1, 2, syn|ack)},
 		{"flags:!S;", "tcp", tcpPkt(1, 2, syn), tcpPkt(1, 2, fin)},

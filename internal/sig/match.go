@@ -236,6 +236,15 @@ func (k *pkt) value(f field) int64 {
 	return 0
 }
 
+// ipHeaderLen is the IPv4 header length: 20 bytes plus the logged IP
+// options (hex text, two digits a byte). IPv6 has a 40-byte header.
+func ipHeaderLen(p *fwlog.Packet) int64 {
+	if p.IPv6 {
+		return 40
+	}
+	return 20 + int64(len(p.IPOpts)/2)
+}
+
 // Match appends to dst every signature that matches p, each once, in
 // order of ID, and returns the extended slice. It does not allocate when
 // dst has room. Hit.DL may be 0: such a signature asks for the packet to
@@ -251,15 +260,25 @@ func (s *Set) Match(p *fwlog.Packet, dst []Hit) []Hit {
 	start := len(dst)
 	k := pkt{p: p, sp: unset(p.SrcPort), dp: unset(p.DstPort)}
 	switch {
+	case p.Proto == fwlog.ProtoTCP && s.exactDsize && len(p.TCPOpts) > 0:
+		// The options were logged, so the TCP header length is known.
+		k.dsize = unset(p.IPLen) - ipHeaderLen(p) - 20 - int64(len(p.TCPOpts)/2)
 	case p.Proto == fwlog.ProtoTCP:
 		// psad's payload estimate (spec 9.4): 40 bytes of headers, and 44
-		// more for the options a SYN may carry.
+		// more for the options a SYN may carry. Without logged options
+		// the header length is unknown, so Snort semantics keep it too.
 		k.dsize = unset(p.IPLen) - 40
 		if p.Flags&fwlog.FlagSYN != 0 {
 			k.dsize -= 44
 		}
 	case p.Proto == fwlog.ProtoUDP:
 		k.dsize = unset(p.UDPLen) - 8
+	case p.Proto == fwlog.ProtoICMP && s.exactDsize:
+		// psad's LEN-24 leaves 4 bytes of a bare echo request (nmap's
+		// ping) as payload, so "ICMP PING NMAP" (dsize:0) never fires;
+		// the IP header plus the 8-byte ICMP header is what precedes the
+		// data.
+		k.dsize = unset(p.IPLen) - ipHeaderLen(p) - 8
 	case p.Proto == fwlog.ProtoICMP:
 		k.dsize = unset(p.IPLen) - 24
 	}

@@ -349,7 +349,7 @@ func (p *parser) line(line string, ln int) error {
 		if s.c.proto != protoTCP {
 			p.warn(ln, "flags has no effect in a %s signature", s.Proto)
 		} else {
-			s.c.flagsMode, s.c.flags = convertFlags(flagsVal, established)
+			s.c.flagsMode, s.c.flags = convertFlags(flagsVal, established, !p.o.PsadCompat)
 		}
 	}
 	if !haveMsg {
@@ -468,8 +468,10 @@ func (p *parser) header(s *Sig, hdr []string, ln int) error {
 // convertFlags turns a flags: value into the exact flag set psad compares
 // with (spec 9.4): the letters UAPRSF, N for "no flags", ACK added by
 // flow:established; everything else ignored. A value without any of the
-// letters (Snort's "0") never matches, as in psad.
-func convertFlags(v string, established bool) (flagsMode, fwlog.TCPFlags) {
+// letters never matches in psad, which leaves "SCAN NULL" (flags:0) dead;
+// with snort set, "0" has Snort's meaning, no flags, so NULL scans are
+// seen.
+func convertFlags(v string, established, snort bool) (flagsMode, fwlog.TCPFlags) {
 	var f fwlog.TCPFlags
 	null := false
 	for i := 0; i < len(v); i++ {
@@ -494,7 +496,7 @@ func convertFlags(v string, established bool) (flagsMode, fwlog.TCPFlags) {
 		f |= fwlog.FlagACK
 	}
 	switch {
-	case null:
+	case null, snort && f == 0 && strings.IndexByte(v, '0') >= 0:
 		return flagsExact, 0
 	case f == 0:
 		return flagsNever, 0
@@ -538,7 +540,7 @@ func applies(kw, sp uint8) bool {
 }
 
 func (p *parser) build() *Set {
-	s := &Set{sigs: p.sigs, byID: make(map[int]*Sig, len(p.sigs)), maxID: p.maxID, optTab: p.optTab}
+	s := &Set{sigs: p.sigs, byID: make(map[int]*Sig, len(p.sigs)), maxID: p.maxID, optTab: p.optTab, exactDsize: !p.o.PsadCompat}
 	byID := slices.Clone(p.sigs)
 	slices.SortFunc(byID, func(a, b *Sig) int { return a.ID - b.ID })
 	var tcp, udp, icmp []*Sig

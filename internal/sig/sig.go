@@ -123,6 +123,9 @@ type Set struct {
 	// ip signatures meet every IPv4 packet.
 	ip, ipOpts, ipSame []*Sig
 	optTab             optTable
+	// exactDsize computes dsize from the logged header lengths (Snort's
+	// meaning) instead of psad's fixed allowances; see Match.
+	exactDsize bool
 }
 
 // Len returns the number of signatures.

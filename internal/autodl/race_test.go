@@ -1,0 +1,5 @@
+//go:build race
+
+package autodl
+
+func init() { raceEnabled = true }
