@@ -36,6 +36,11 @@ func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 		}
 		return 1
 	}
+	if fpid, cmd := psaddir.Foreign(pidPath); fpid == pid && fpid != 0 {
+		fmt.Fprintf(env.Stdout, "[-] psad 2.4.6 is running on %s (pid %d: %s), not psad-go.\n", host, pid, cmd)
+		fmt.Fprintln(env.Stdout, "    Ask it with its own psad -S, or stop it (systemctl stop psad) and start psad-go (docs/migrating.md).")
+		return 1
+	}
 	fmt.Fprintf(env.Stdout, "[+] psad (pid: %d)  %%CPU: %s  %%MEM: %s\n", pid, cpuPercent(pid), memPercent(pid))
 	if fi, err := os.Stat(pidPath); err == nil {
 		fmt.Fprintf(env.Stdout, "    Running since: %s\n", fi.ModTime().Format("Mon Jan _2 15:04:05 2006"))

@@ -40,6 +40,13 @@ func Acquire(path string) (*PidFile, error) {
 		}
 		return nil, fmt.Errorf("pid file %s: lock: %w", path, err)
 	}
+	// psad 2.4.6 takes no lock: its pid file is only a number. A live
+	// process by that number that is psad must not be taken over.
+	if pid, cmd := Foreign(path); pid != 0 {
+		f.Close()
+		return nil, fmt.Errorf("%w: psad 2.4.6 (pid %d, %s) holds %s; stop it first (systemctl stop psad, or psad -K with the old psad)",
+			ErrRunning, pid, cmd, path)
+	}
 	// Truncate then write, each checked: a pid file that silently stayed
 	// empty or kept a dead daemon's pid would make -K and -S signal or
 	// report the wrong process.
@@ -99,7 +106,33 @@ func Running(path string) (int, error) {
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		return 0, nil
+		pid, _ := Foreign(path) // psad 2.4.6 takes no lock
+		return pid, nil
 	}
 	return ReadPid(path)
+}
+
+// Foreign returns the pid and command line of a live process that is not
+// this one, whose pid path records and which is a psad (psad 2.4.6, which
+// writes its pid file without a lock), or 0 and "".
+func Foreign(path string) (int, string) {
+	pid, err := ReadPid(path)
+	if err != nil || pid == os.Getpid() {
+		return 0, ""
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return 0, ""
+	}
+	cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return 0, ""
+	}
+	args := strings.Split(strings.TrimRight(string(cmd), "\x00"), "\x00")
+	for _, a := range args[:min(len(args), 3)] {
+		// perl /usr/sbin/psad, or psad itself.
+		if filepath.Base(a) == "psad" {
+			return pid, strings.Join(args, " ")
+		}
+	}
+	return 0, ""
 }

@@ -2,7 +2,9 @@ package psaddir
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -79,6 +81,49 @@ func TestAcquireReportsFailedWrite(t *testing.T) {
 	p, err = Acquire(path)
 	if err != nil {
 		t.Fatalf("Acquire after the failure: %v", err)
+	}
+	p.Release()
+}
+
+// TestAcquireRefusesPsad246: psad 2.4.6 writes its pid file without a
+// lock; a live psad process recorded there is not taken over, and
+// Running reports it. A process named psad stands in for it: a copy of
+// sleep(1) renamed.
+func TestAcquireRefusesPsad246(t *testing.T) {
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep(1) to stand in for psad 2.4.6")
+	}
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "psad")
+	data, err := os.ReadFile(sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fake, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(fake, "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	path := filepath.Join(dir, "psad.pid")
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("%d\n", cmd.Process.Pid)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Acquire(path); !errors.Is(err, ErrRunning) || !strings.Contains(err.Error(), "psad 2.4.6") {
+		t.Fatalf("Acquire beside psad 2.4.6: %v", err)
+	}
+	if pid, err := Running(path); err != nil || pid != cmd.Process.Pid {
+		t.Fatalf("Running = %d, %v; want %d", pid, err, cmd.Process.Pid)
+	}
+	// A stale pid of a process that is not psad is ours to replace.
+	cmd.Process.Kill()
+	cmd.Wait()
+	p, err := Acquire(path)
+	if err != nil {
+		t.Fatalf("Acquire over a dead psad's pid file: %v", err)
 	}
 	p.Release()
 }
