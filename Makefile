@@ -22,10 +22,11 @@ DATA       := signatures icmp_types icmp6_types p0f.fp protocols
 
 all: $(BUILD)/psad $(BUILD)/psad.8 $(BUILD)/data/signatures
 
-# go build decides itself whether anything changed.
+# go build decides itself whether anything changed. -buildvcs=auto on the
+# command line beats a GOFLAGS=-buildvcs=false, so psad -V names the revision.
 $(BUILD)/psad: FORCE
 	@mkdir -p $(BUILD)
-	$(GO) build -trimpath -o $@ ./cmd/psad
+	$(GO) build -trimpath -buildvcs=auto -o $@ ./cmd/psad
 
 $(BUILD)/psad.8: FORCE
 	@mkdir -p $(BUILD)

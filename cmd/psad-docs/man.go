@@ -88,7 +88,7 @@ func confSections() ([]confSection, error) {
 }
 
 // roff escapes text for a manual page body line: backslashes, and a
-// leading '.' or '\'' that roff would take for a request.
+// leading '.' or '\” that roff would take for a request.
 func roff(s string) string {
 	s = strings.ReplaceAll(s, `\`, `\e`)
 	s = strings.ReplaceAll(s, "-", `\-`)
