@@ -37,7 +37,7 @@ func TestUnitExposure(t *testing.T) {
 }
 
 // TestUnitDirectives pins what the unit promises beyond the score:
-// config checked before start and reload, DAEMON_ARGS honoured, a man
+// config checked before start and reload (-H checks it), DAEMON_ARGS honoured, a man
 // page as documentation, /dev/kmsg the only device.
 func TestUnitDirectives(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(repoRoot(t), "dist", "psad.service"))
@@ -50,7 +50,7 @@ func TestUnitDirectives(t *testing.T) {
 		"EnvironmentFile=-/etc/default/psad\n",
 		"ExecStartPre=/usr/sbin/psad --config-test $DAEMON_ARGS\n",
 		"ExecStart=/usr/sbin/psad $DAEMON_ARGS\n",
-		"ExecReload=/usr/sbin/psad --config-test $DAEMON_ARGS\nExecReload=/usr/sbin/psad -H\n",
+		"ExecReload=/usr/sbin/psad -H $DAEMON_ARGS\n",
 		"DevicePolicy=closed\nDeviceAllow=/dev/kmsg r\n",
 		"SystemCallFilter=@system-service\n",
 		"SMTP_SERVER",
