@@ -121,6 +121,14 @@ func TestDeb(t *testing.T) {
 			t.Errorf("maintainer script %s missing or not executable", s)
 		}
 	}
+	// The scripts parse (running them would stop this machine's psad).
+	for _, s := range []string{"preinst", "postinst", "prerm", "postrm"} {
+		cmd := exec.Command("sh", "-n")
+		cmd.Stdin = bytes.NewReader(ctl[s])
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: sh -n: %v\n%s", s, err, out)
+		}
+	}
 	for _, d := range []string{"kmsgsd", "psadwatchd", "systemctl stop psad.service"} {
 		if !bytes.Contains(ctl["preinst"], []byte(d)) {
 			t.Errorf("preinst does not stop %s", d)
