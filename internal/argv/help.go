@@ -3,6 +3,7 @@ package argv
 import (
 	"bytes"
 	"io"
+	"runtime/debug"
 	"strings"
 )
 
@@ -13,9 +14,46 @@ const Version = "2.4.6"
 
 // PrintVersion writes the --Version line (operations spec 12.2). The
 // release number directly follows "psad v", where psad's own test suite
-// looks for it.
+// looks for it, so the build's own identity goes on a second line: a bug
+// report then names the exact source it came from.
 func PrintVersion(w io.Writer) {
 	io.WriteString(w, "[+] psad v"+Version+" (Go rebuild, compatible with psad "+Version+")\n")
+	bi, _ := debug.ReadBuildInfo()
+	io.WriteString(w, "    build: "+BuildString(bi)+"\n")
+}
+
+// BuildString names a build from its build information: the module
+// version, then the VCS revision, its time and a "+dirty" mark when the
+// tree had local changes. A nil bi (no build information, as in some
+// stripped or test binaries) reads "unknown".
+func BuildString(bi *debug.BuildInfo) string {
+	if bi == nil {
+		return "unknown"
+	}
+	s := bi.Main.Version
+	if s == "" {
+		s = "(devel)"
+	}
+	var rev, at, dirty string
+	for _, kv := range bi.Settings {
+		switch kv.Key {
+		case "vcs.revision":
+			rev = kv.Value
+		case "vcs.time":
+			at = kv.Value
+		case "vcs.modified":
+			if kv.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev != "" {
+		s += ", revision " + rev + dirty
+		if at != "" {
+			s += " (" + at + ")"
+		}
+	}
+	return s + ", " + bi.GoVersion
 }
 
 // helpEntry is one option line of the help text.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -382,5 +383,10 @@ func TestPrintVersion(t *testing.T) {
 	}
 	if v := strings.Fields(s[i+len("psad v"):])[0]; v != Version {
 		t.Errorf("version %q", v)
+	}
+	// The build line comes second, so psad's one-line format stays first.
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], "    build: ") || !strings.HasSuffix(lines[1], runtime.Version()) {
+		t.Errorf("version text %q", s)
 	}
 }

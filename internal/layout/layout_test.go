@@ -96,6 +96,12 @@ var allowed = map[string][]string{
 	"cmd/psad":        {"internal/cli"},
 	"cmd/psad-data":   {"internal/icmptype", "internal/osfp", "internal/protocols", "internal/sig"},
 	"cmd/psad-loggen": {"internal/loggen"},
+	// Build tools: the manual page and completion from the option and
+	// variable tables, and the .deb from a staged install.
+	"cmd/psad-docs": {"internal/argv", "internal/config"},
+	"cmd/psad-pkg":  {},
+	// Tests of the repository as a user meets it (README, make install).
+	"internal/pkgtest": {},
 }
 
 // execOK lists the packages made for running commands: the mail and
