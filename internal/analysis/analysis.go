@@ -73,6 +73,12 @@ type Setup struct {
 	Progress io.Writer
 	// Now is the clock for lines without a usable timestamp.
 	Now func() time.Time
+	// Render, when set, replaces the text report (and its copy in
+	// ANALYSIS_OUTPUT_FILE): --json and --explain write their own output
+	// from the finished state.
+	Render func(d *detect.Detector, t *scan.Tracker) error
+	// Watch, when set, counts one source's packets by outcome (--explain).
+	Watch *pipeline.Watch
 }
 
 // Run performs the analysis and returns the process exit status.
@@ -107,6 +113,7 @@ func Run(s Setup) int {
 	pl := d.NewPipeline(tracker)
 	pl.Fields = s.Fields
 	pl.Clock = s.Now
+	pl.Watch = s.Watch
 
 	dirs := prepareDirs(&c.Files, out, errw)
 	errLog := newErrorLog(dirs.errLog, s.NoIPTErrors)
@@ -280,6 +287,14 @@ func Run(s Setup) int {
 	}
 	fmt.Fprintf(out, "\n    Tracking %d total IP addresses\n", sum)
 
+	if s.Render != nil {
+		if err := s.Render(d, tracker); err != nil {
+			fmt.Fprintf(errw, "[*] %v\n", err)
+			return 1
+		}
+		errLog.summary(errw)
+		return 0
+	}
 	// The report goes to stdout and, as psad does, to ANALYSIS_OUTPUT_FILE.
 	var copyFile *os.File
 	if dirs.output != "" {

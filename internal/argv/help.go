@@ -98,6 +98,8 @@ var helpGroups = [][]helpEntry{
 		{col: "--status-ip <IP address>", desc: "Limit the blocked-address part of the status report to one address."},
 		{col: "--status-dl <dl>", desc: "Only show sources at or above this danger level in the status report."},
 		{col: "--status-summary", desc: "Leave the per-address details out of the status or analysis report."},
+		{col: "--json", desc: "Write -A, -S and --fw-list-auto output as JSON (schema psad-go/1)."},
+		{col: "--explain <IP address>", desc: "With -A or against the daemon, say why this source has its danger level."},
 		{col: "-B,  --Benchmark", desc: "Measure how fast packets are processed, then exit."},
 		{col: "--packets <number>", desc: "Number of packets for -B; with -A, stop after this many matching log lines."},
 		{col: "-U,  --USR1", desc: "Make the running daemon dump its internal state."},

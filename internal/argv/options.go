@@ -46,6 +46,8 @@ type Options struct {
 	StatusIP          string // --status-ip
 	StatusDL          int    // --status-dl
 	StatusSummary     bool   // --status-summary
+	JSON              bool   // --json (psad-go: docs/json.md)
+	Explain           string // --explain (psad-go)
 	RestrictIP        string // -r, --restrict-ip
 	Benchmark         bool   // -B, --Benchmark
 	Packets           int    // --packets
@@ -198,7 +200,8 @@ var optDefs = []optDef{
 	// 1.2.1 modes and actions
 	optF("Analyze-msgs", func(o *Options) { o.Analyze = true }),
 	optF("stdin", func(o *Options) { o.Stdin = true }),
-	optF("email-analysis", func(o *Options) { o.EmailAnalysis = true }),
+	// An explicit letter keeps -e meaning --email-analysis next to --explain.
+	optLetter(optF("email-analysis", func(o *Options) { o.EmailAnalysis = true }), "e"),
 	// "m" keeps -m working next to --max-sources.
 	optLetter(optS("messages-file", func(o *Options, v string) { o.MessagesFile = v }), "m"),
 	optS("interface", func(o *Options, v string) { o.Interface = v }),
@@ -227,6 +230,8 @@ var optDefs = []optDef{
 	optS("status-ip", func(o *Options, v string) { o.StatusIP = v }),
 	optI("status-dl", func(o *Options, v int) { o.StatusDL = v }),
 	optF("status-summary", func(o *Options) { o.StatusSummary = true }),
+	optF("json", func(o *Options) { o.JSON = true }),
+	optS("explain", func(o *Options, v string) { o.Explain = v }),
 	// "r" keeps -r working next to the HEAD --reputation-feeds-* options.
 	optLetter(optS("restrict-ip", func(o *Options, v string) { o.RestrictIP = v }), "r"),
 	optF("Benchmark", func(o *Options) { o.Benchmark = true }),
@@ -501,6 +506,7 @@ var optImplemented = map[string]bool{
 	// Daemon mode and its signals.
 	"no-daemon": true, "Interval": true, "Kill": true, "HUP": true,
 	"no-fwcheck": true, "no-kmsgsd": true, "lib-dir": true,
+	"json": true, "explain": true,
 	"Status": true, "status-dl": true, "status-ip": true, "status-summary": true,
 	"Dump-conf": true, "USR1": true, "Restart": true, "analysis-write-data": true,
 	"email-analysis": true, "whois-analysis": true, "dns-analysis": true,

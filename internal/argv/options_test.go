@@ -25,7 +25,7 @@ func TestOneLetterForms(t *testing.T) {
 		"K": "Kill", "L": "fw-list-auto", "m": "messages-file",
 		"O": "Override-config", "r": "restrict-ip", "R": "Restart",
 		"S": "Status", "t": "test-mode", "u": "use-store-file", "U": "USR1",
-		"V": "Version", "X": "fw-del-chains",
+		"V": "Version", "X": "fw-del-chains", "j": "json",
 		"l": "log-server", // explicit alias, ambiguous in psad 2.4.6
 	}
 	for letter, want := range resolves {
@@ -345,7 +345,7 @@ func TestHelpLayout(t *testing.T) {
 		"--snort-rdir <rule dir>", "--debug,", "--debug-sid <sid>", "-D,  --Dump-conf",
 		"-l,  --log-server", "-F,  --Flush", "-K,  --Kill", "-R,  --Restart", "-S,  --Status",
 		"--restrict-ip <IP or net>", "--status-ip <IP address>", "--status-dl <dl>",
-		"--status-summary", "-B,  --Benchmark", "--packets <number>", "-U,  --USR1", "-H,  --HUP",
+		"--status-summary", "--json", "--explain <IP address>", "-B,  --Benchmark", "--packets <number>", "-U,  --USR1", "-H,  --HUP",
 		"--get-next-rule-id",
 		"--gnuplot", "--gnuplot-graph-style", "--gnuplot-file-prefix", "--gnuplot-interactive",
 		"--gnuplot-title", "--gnuplot-legend-title", "--gnuplot-x-label", "--gnuplot-x-range",

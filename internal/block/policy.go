@@ -529,3 +529,24 @@ func (p *Policy) refreshOwn() {
 	p.own = own
 	p.mu.Unlock()
 }
+
+// NeverBlockReason names the never-block rule that covers a, "" when none
+// does, so --explain can tell a sysadmin which setting keeps a source
+// unblocked.
+func (p *Policy) NeverBlockReason(a netip.Addr) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case a.IsLoopback() || a.IsUnspecified():
+		return "it is a loopback or unspecified address"
+	case p.own[a]:
+		return "it is one of this host's addresses"
+	case p.cfg.Whitelist != nil && p.cfg.Whitelist.Contains(a):
+		return "it is in AUTO_BLOCK_WHITELIST"
+	case p.cfg.Ignored != nil && p.cfg.Ignored(a):
+		return "auto_dl gives it level 0"
+	case p.cfg.HomeNet != nil && p.cfg.HomeNet(a):
+		return "it is inside HOME_NET and AUTO_BLOCK_HOME_NET is N"
+	}
+	return ""
+}

@@ -215,6 +215,9 @@ func buildRuntime(o *argv.Options, set *config.Settings, env Env, log *slog.Logg
 // configuration's limits and engines.
 func reporter(set *config.Settings, det *detect.Detector) func(io.Writer, *scan.Tracker, daemon.ReportQuery) {
 	return func(w io.Writer, t *scan.Tracker, q daemon.ReportQuery) {
+		if renderQuery(w, set, det, t, q) {
+			return
+		}
 		ro := report.Options{Version: Version, MinDL: 1, Protocols: det.Protocols}
 		if e := det.Engines; e != nil {
 			ro.Sigs, ro.DetailSigs, ro.ICMPType = e.TopSigInfo, e.DetailSigInfo, e.ICMPTypeName
@@ -232,6 +235,9 @@ func reporter(set *config.Settings, det *detect.Detector) func(io.Writer, *scan.
 // blocking commands when active response is on (policy not nil).
 func handler(d **daemon.Daemon, policy *block.Policy) ctl.Handler {
 	return func(ctx context.Context, req ctl.Request, w io.Writer) error {
+		if req.Op == "explain" || req.Op == "status" && req.JSON {
+			return liveQuery(ctx, *d, policy, req, w)
+		}
 		if req.Op != "status" {
 			if policy == nil {
 				return fmt.Errorf("active response is off (ENABLE_AUTO_IDS N)")

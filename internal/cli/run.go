@@ -92,12 +92,16 @@ func Run(args []string, env Env) int {
 		return 1
 	}
 	switch {
+	case o.Status && o.JSON:
+		return runStatusJSON(o, set, env)
+	case o.Explain != "" && !o.Analyze:
+		return runExplainLive(o, set, env)
 	case o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze:
 		return runStatus(o, set, env)
 	case o.FwAnalyze || o.FwFile != "" || o.FwDump:
 		return runFwCheck(o, set, env)
 	case o.FwBlockIP != "" || o.FwRmBlockIP != "" || o.FwListAuto || o.Flush:
-		return respond.Run(respond.Command{BlockIP: o.FwBlockIP, UnblockIP: o.FwRmBlockIP, Flush: o.Flush, DelChains: o.FwDelChains},
+		return respond.Run(respond.Command{BlockIP: o.FwBlockIP, UnblockIP: o.FwRmBlockIP, Flush: o.Flush, DelChains: o.FwDelChains, JSON: o.JSON},
 			set, env.Stdout, env.Stderr)
 	case o.Kill:
 		return signalDaemon(set, syscall.SIGTERM, env.Stdout, env.Stderr)
@@ -126,6 +130,11 @@ func Run(args []string, env Env) int {
 		}
 		if o.Stdin {
 			s.Stdin = env.Stdin
+		}
+		if o.JSON || o.Explain != "" {
+			if code := analysisOutput(o, set, env, &s); code != 0 {
+				return code
+			}
 		}
 		if o.AnalysisAutoBlock && set.Block.AutoIDS {
 			s.AutoBlock = func(now time.Time, srcs []*scan.Source) error {

@@ -19,12 +19,15 @@ import (
 
 // Request is one question to the daemon; Op names it.
 type Request struct {
-	Op string `json:"op"` // "status", "block", "unblock", "flush", "list"
-	// Arg is the address or network of block and unblock.
+	Op string `json:"op"` // "status", "explain", "block", "unblock", "flush", "list"
+	// Arg is the address or network of block and unblock, and the
+	// address of explain.
 	Arg string `json:"arg,omitempty"`
 	// Summary and MinDL are -S's --status-summary and --status-dl.
 	Summary bool `json:"summary,omitempty"`
 	MinDL   int  `json:"min_dl,omitempty"`
+	// JSON asks for the psad-go/1 document instead of text (--json).
+	JSON bool `json:"json,omitempty"`
 }
 
 // Handler answers one request, writing the reply to w. It runs on the

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"io"
+	"net/netip"
 	"time"
 
 	"github.com/psadgo/psad/internal/detect"
@@ -130,4 +131,12 @@ type ReportQuery struct {
 	MinDL   int
 	// Full is the USR1 dump: every source, no STATUS_* limits.
 	Full bool
+	// JSON renders the psad-go/1 document (docs/json.md) instead of text.
+	JSON bool
+	// Explain, when valid, asks why this source has its danger level
+	// instead of the report (--explain); Blocked is its active block as
+	// the caller found it ("" for none), and NeverBlock the never-block
+	// rule covering it.
+	Explain             netip.Addr
+	Blocked, NeverBlock string
 }

@@ -34,10 +34,14 @@ var allowed = map[string][]string{
 	"internal/fieldexpr": {"internal/fwlog"},
 	"internal/dshield":   {"internal/fwlog"},
 	"internal/report":    {"internal/fwlog", "internal/scan"},
-	"internal/alert":     {"internal/fwlog", "internal/scan"},
-	"internal/csvout":    {"internal/fwlog", "internal/fieldexpr"},
-	"internal/inspect":   {"internal/config", "internal/fwlog", "internal/icmptype", "internal/osfp", "internal/scan", "internal/sig"},
-	"internal/pipeline":  {"internal/config", "internal/fieldexpr", "internal/fwlog", "internal/logsrc", "internal/scan"},
+	// jsonout is the JSON twin of report (docs/json.md).
+	"internal/report/jsonout": {"internal/fwlog", "internal/report", "internal/scan"},
+	// explain turns one source's state and the settings into words.
+	"internal/explain":  {"internal/fwlog", "internal/pipeline", "internal/scan"},
+	"internal/alert":    {"internal/fwlog", "internal/scan"},
+	"internal/csvout":   {"internal/fwlog", "internal/fieldexpr"},
+	"internal/inspect":  {"internal/config", "internal/fwlog", "internal/icmptype", "internal/osfp", "internal/scan", "internal/sig"},
+	"internal/pipeline": {"internal/config", "internal/fieldexpr", "internal/fwlog", "internal/logsrc", "internal/scan"},
 	"internal/detect": {"internal/config", "internal/fwlog", "internal/scan", "internal/pipeline", "internal/inspect",
 		"internal/autodl", "internal/protocols"},
 
@@ -48,7 +52,7 @@ var allowed = map[string][]string{
 	"internal/sdnotify": {},
 	"internal/metrics":  {},
 	"internal/respond": {"internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft",
-		"internal/block/tcpwrappers", "internal/config", "internal/ctl", "internal/detect", "internal/psaddir", "internal/scan"},
+		"internal/block/tcpwrappers", "internal/config", "internal/ctl", "internal/detect", "internal/psaddir", "internal/scan", "internal/argv", "internal/report/jsonout"},
 	"internal/ctl":                 {},
 	"internal/alert/mail":          {},
 	"internal/alert/mail/mailtest": {},
@@ -90,7 +94,7 @@ var allowed = map[string][]string{
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
-		"internal/detect", "internal/fieldexpr", "internal/fwcheck", "internal/fwlog", "internal/inputsel", "internal/lookup", "internal/metrics", "internal/notify",
+		"internal/detect", "internal/explain", "internal/report/jsonout", "internal/fieldexpr", "internal/fwcheck", "internal/fwlog", "internal/inputsel", "internal/lookup", "internal/metrics", "internal/notify",
 		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/source"},
 	"internal/argv":   {},
 	"cmd/psad":        {"internal/cli"},
@@ -111,7 +115,8 @@ var allowed = map[string][]string{
 var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipt", "internal/block/ipset", "internal/fwcheck"}
 
 // noOS lists packages that must do no I/O of their own.
-var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr", "internal/dshield"}
+var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr", "internal/dshield",
+	"internal/report/jsonout", "internal/explain"}
 
 func packages(t *testing.T) map[string]*build.Package {
 	t.Helper()

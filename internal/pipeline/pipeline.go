@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"net/netip"
 	"time"
 
 	"github.com/psadgo/psad/internal/fieldexpr"
@@ -54,6 +55,9 @@ type Pipeline struct {
 	// OnMalformed receives every malformed line and why (the line buffer
 	// is reused afterwards: copy it to keep it).
 	OnMalformed func(line []byte, err error)
+	// Watch, when set, counts what became of one source's packets
+	// (--explain); nil costs one comparison per line.
+	Watch *Watch
 
 	Packet fwlog.Packet
 	Stats  Stats
@@ -85,7 +89,7 @@ func (pl *Pipeline) classify(line []byte, p *fwlog.Packet, err error) (Outcome, 
 	r := &pl.Rules
 	if len(bytes.TrimSpace(p.Prefix)) > 0 {
 		if r.IgnoreLogPrefixes != nil && r.IgnoreLogPrefixes.Match(p.Prefix) {
-			return Ignored, nil
+			return pl.ignore(p, RuleLogPrefix)
 		}
 		if pl.Tracker != nil {
 			pl.Tracker.CountPrefix(p.Prefix)
@@ -98,16 +102,16 @@ func (pl *Pipeline) classify(line []byte, p *fwlog.Packet, err error) (Outcome, 
 		return Malformed, err
 	}
 	if r.Interface != "" && string(p.Intf) != r.Interface {
-		return Ignored, nil
+		return pl.ignore(p, RuleInterface)
 	}
 	if r.IgnoreInterfaces != nil && r.IgnoreInterfaces[string(p.Intf)] {
-		return Ignored, nil
+		return pl.ignore(p, RuleIgnoreInterfaces)
 	}
 	if !r.FWSearchAll && p.FwsnortSID == 0 && !pl.searchMatch(line) {
-		return Ignored, nil
+		return pl.ignore(p, RuleFWMsgSearch)
 	}
 	if p.IPv6 && !r.IPv6 {
-		return Ignored, nil
+		return pl.ignore(p, RuleIPv6)
 	}
 	if !p.HasProto {
 		if err == nil {
@@ -116,7 +120,7 @@ func (pl *Pipeline) classify(line []byte, p *fwlog.Packet, err error) (Outcome, 
 		return Malformed, err
 	}
 	if r.IgnoreProto[p.ProtoIndex()] {
-		return Ignored, nil
+		return pl.ignore(p, RuleIgnoreProtocols)
 	}
 	if err != nil {
 		return Malformed, err
@@ -124,19 +128,19 @@ func (pl *Pipeline) classify(line []byte, p *fwlog.Packet, err error) (Outcome, 
 	switch p.Proto {
 	case fwlog.ProtoTCP:
 		if r.Conntrack && p.FwsnortSID == 0 && p.Flags&(fwlog.FlagACK|fwlog.FlagRST) != 0 {
-			return Ignored, nil
+			return pl.ignore(p, RuleConntrack)
 		}
 		if r.IgnoreTCP != nil && r.IgnoreTCP[p.DstPort>>6]&(1<<(p.DstPort&63)) != 0 {
-			return Ignored, nil
+			return pl.ignore(p, RuleIgnorePorts)
 		}
 	case fwlog.ProtoUDP:
 		if r.IgnoreUDP != nil && r.IgnoreUDP[p.DstPort>>6]&(1<<(p.DstPort&63)) != 0 {
-			return Ignored, nil
+			return pl.ignore(p, RuleIgnorePorts)
 		}
 	}
 	if r.Restrict.IsValid() && p.Src.Is4() == r.Restrict.Addr().Is4() &&
 		!r.Restrict.Contains(p.Src) && !r.Restrict.Contains(p.Dst) {
-		return Ignored, nil
+		return pl.ignore(p, RuleRestrict)
 	}
 	return Accepted, nil
 }
@@ -176,6 +180,9 @@ func (pl *Pipeline) ProcessParsed(line []byte, p *fwlog.Packet, err error) Outco
 			o = Dropped
 		}
 	}
+	if pl.Watch != nil && p.Src == pl.Watch.Src {
+		pl.Watch.seen(o)
+	}
 	if o == Malformed && pl.OnMalformed != nil {
 		pl.OnMalformed(line, err)
 	}
@@ -202,4 +209,68 @@ func (pl *Pipeline) time(p *fwlog.Packet) time.Time {
 	pl.lastTS = append(pl.lastTS[:0], ts...)
 	pl.lastTime = t
 	return t
+}
+
+// ignore counts an ignored packet for Watch and returns Ignored.
+func (pl *Pipeline) ignore(p *fwlog.Packet, r Rule) (Outcome, error) {
+	if pl.Watch != nil && p.Src == pl.Watch.Src {
+		pl.Watch.Removed[r]++
+	}
+	return Ignored, nil
+}
+
+// Rule names what kept a packet out of the scan state, for --explain.
+type Rule uint8
+
+// The rules in the order classify applies them, then the two outcomes
+// decided after it.
+const (
+	RuleLogPrefix        Rule = iota // IGNORE_LOG_PREFIXES
+	RuleInterface                    // -i/--interface
+	RuleIgnoreInterfaces             // IGNORE_INTERFACES
+	RuleFWMsgSearch                  // FW_SEARCH_ALL=N and no FW_MSG_SEARCH match
+	RuleIPv6                         // ENABLE_IPV6_DETECTION=N
+	RuleIgnoreProtocols              // IGNORE_PROTOCOLS
+	RuleConntrack                    // IGNORE_CONNTRACK_BUG_PKTS
+	RuleIgnorePorts                  // IGNORE_PORTS
+	RuleRestrict                     // --restrict-ip
+	RuleFields                       // --analysis-fields
+	RuleDropped                      // auto_dl level 0, a DL-0 signature or MAX_SCAN_IP_PAIRS
+	NumRules
+)
+
+var ruleNames = [NumRules]string{"IGNORE_LOG_PREFIXES", "--interface", "IGNORE_INTERFACES", "FW_MSG_SEARCH",
+	"ENABLE_IPV6_DETECTION", "IGNORE_PROTOCOLS", "IGNORE_CONNTRACK_BUG_PKTS", "IGNORE_PORTS", "--restrict-ip",
+	"--analysis-fields", "scan state"}
+
+// String is the psad.conf variable or option behind the rule.
+func (r Rule) String() string {
+	if r < NumRules {
+		return ruleNames[r]
+	}
+	return "unknown rule"
+}
+
+// Watch counts what became of the packets of one source address. Only
+// --explain sets one, so the daemon's and -A's hot path pays a nil check.
+type Watch struct {
+	Src netip.Addr
+	// Removed counts packets by the rule that removed them.
+	Removed [NumRules]int
+	// Accepted counts packets that reached the scan state; Malformed
+	// those that could not be parsed.
+	Accepted, Malformed int
+}
+
+func (w *Watch) seen(o Outcome) {
+	switch o {
+	case Accepted:
+		w.Accepted++
+	case Malformed:
+		w.Malformed++
+	case Filtered:
+		w.Removed[RuleFields]++
+	case Dropped:
+		w.Removed[RuleDropped]++
+	}
 }

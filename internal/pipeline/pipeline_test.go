@@ -231,3 +231,22 @@ func BenchmarkParseOnly(b *testing.B) {
 		})
 	}
 }
+
+func TestWatchCountsRules(t *testing.T) {
+	pl := New(fwlog.NewParser(fwlog.Options{}), DefaultRules(), nil)
+	var tcp [65536 / 64]uint64
+	tcp[22>>6] |= 1 << (22 & 63)
+	pl.Rules.IgnoreTCP = &tcp
+	src := netip.MustParseAddr("10.0.0.9")
+	pl.Watch = &Watch{Src: src}
+	line := func(s string, dpt int, flags string) []byte {
+		return fmt.Appendf(nil, "Mar 11 20:35:11 fw kernel: DROP IN=eth0 OUT= SRC=%s DST=10.0.0.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=4000 DPT=%d WINDOW=1024 RES=0x00 %s URGP=0", s, dpt, flags)
+	}
+	for _, l := range [][]byte{line("10.0.0.9", 22, "SYN"), line("10.0.0.9", 80, "ACK"), line("10.0.0.9", 80, "SYN"), line("10.0.0.8", 22, "SYN")} {
+		pl.Process(l)
+	}
+	w := pl.Watch
+	if w.Removed[RuleIgnorePorts] != 1 || w.Removed[RuleConntrack] != 1 || w.Accepted != 1 {
+		t.Errorf("watch %+v", *w)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/ipset"
 	"github.com/psadgo/psad/internal/block/ipt"
@@ -25,6 +26,7 @@ import (
 	"github.com/psadgo/psad/internal/ctl"
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/psaddir"
+	"github.com/psadgo/psad/internal/report/jsonout"
 	"github.com/psadgo/psad/internal/scan"
 )
 
@@ -128,11 +130,25 @@ func Handle(ctx context.Context, p *block.Policy, req ctl.Request, w io.Writer) 
 		}
 		fmt.Fprintln(w, "[+] Flushed psad's blocks.")
 	case "list":
+		if req.JSON {
+			doc := jsonout.New(jsonout.KindBlocks, argv.Version, time.Now())
+			doc.Blocks = JSONBlocks(p.List())
+			return doc.Write(w)
+		}
 		writeBlocks(w, p.List(), time.Now())
 	default:
 		return fmt.Errorf("unknown request %q", req.Op)
 	}
 	return nil
+}
+
+// JSONBlocks converts the block list for the psad-go/1 document.
+func JSONBlocks(list []block.Status) []jsonout.Block {
+	out := []jsonout.Block{}
+	for _, b := range list {
+		out = append(out, jsonout.BlockOf(b.Prefix, b.DL, b.Since, b.Expires, b.Backends, b.State.String(), b.Manual))
+	}
+	return out
 }
 
 // writeBlocks lists active blocks with the time they have left.
@@ -164,6 +180,7 @@ func parseBlockArg(s string) (netip.Prefix, error) {
 type Command struct {
 	BlockIP, UnblockIP string // --fw-block-ip, --fw-rm-block-ip
 	Flush, DelChains   bool   // -F, -X
+	JSON               bool   // --json, for the list
 	// Otherwise: --fw-list-auto.
 }
 
@@ -190,7 +207,7 @@ func Run(c Command, set *config.Settings, stdout, stderr io.Writer) int {
 	case o.Flush:
 		req = ctl.Request{Op: "flush"}
 	default:
-		req = ctl.Request{Op: "list"}
+		req = ctl.Request{Op: "list", JSON: c.JSON}
 	}
 	if req.Arg != "" {
 		if _, err := parseBlockArg(req.Arg); err != nil {
@@ -234,8 +251,24 @@ func Run(c Command, set *config.Settings, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	code := 0
+	var doc *jsonout.Doc
+	if req.Op == "list" && c.JSON {
+		doc = jsonout.New(jsonout.KindBlocks, argv.Version, time.Now())
+	}
 	for _, b := range backends {
 		switch {
+		case req.Op == "list" && doc != nil:
+			// Without the daemon only the firewalls' own listings are
+			// known: no DL, times or state.
+			entries, err := b.List(ctx)
+			if err != nil {
+				fmt.Fprintf(env.Stderr, "[-] %s: %v\n", b.Name(), err)
+				code = 1
+				continue
+			}
+			for _, e := range entries {
+				doc.Blocks = append(doc.Blocks, jsonout.BlockOf(e.Prefix, 0, time.Time{}, time.Time{}, []string{b.Name()}, "listed", false))
+			}
 		case req.Op == "list":
 			entries, err := b.List(ctx)
 			if err != nil {
@@ -254,6 +287,12 @@ func Run(c Command, set *config.Settings, stdout, stderr io.Writer) int {
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "[*] %s: %v\n", b.Name(), err)
 			code = 1
+		}
+	}
+	if doc != nil {
+		if err := doc.Write(env.Stdout); err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
 		}
 	}
 	return code
