@@ -508,6 +508,14 @@ var optImplemented = map[string]bool{
 	"analysis-auto-block": true, "fw-block-ip": true, "fw-rm-block-ip": true, "fw-list-auto": true, "Flush": true, "fw-del-chains": true,
 	// Firewall check.
 	"fw-analyze": true, "fw-file": true, "fw-dump": true, "fw-include-ips": true,
+	// Gnuplot mode.
+	"gnuplot": true, "gnuplot-graph-style": true, "gnuplot-file-prefix": true,
+	"gnuplot-interactive": true, "gnuplot-title": true, "gnuplot-legend-title": true,
+	"gnuplot-x-label": true, "gnuplot-x-range": true, "gnuplot-y-label": true,
+	"gnuplot-y-range": true, "gnuplot-z-label": true, "gnuplot-z-range": true,
+	"gnuplot-sort-style": true, "gnuplot-3D": true, "gnuplot-view": true,
+	"gnuplot-grayscale": true, "gnuplot-template": true, "gnuplot-dat-file": true,
+	"gnuplot-plot-file": true, "gnuplot-png-file": true, "use-store-file": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first
