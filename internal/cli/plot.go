@@ -3,15 +3,20 @@ package cli
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
+	"time"
 
+	"github.com/psadgo/psad/internal/analysis"
 	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/csvout"
 	"github.com/psadgo/psad/internal/detect"
+	"github.com/psadgo/psad/internal/figure"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/gnuplot"
 	"github.com/psadgo/psad/internal/pipeline"
+	"github.com/psadgo/psad/internal/scan"
 )
 
 // runGnuplot is --gnuplot: the packets --CSV would select, written as a
@@ -72,5 +77,42 @@ func runGnuplot(o *argv.Options, args []string, s *config.Settings, env Env) int
 		fmt.Fprintln(env.Stderr, err)
 		return 255
 	}
+	return 0
+}
+
+// runAnalysis is -A, with --plot drawing the figure of the packets the
+// analysis took once their sources have danger levels.
+func runAnalysis(o *argv.Options, s analysis.Setup, env Env) int {
+	if o.Plot == "" {
+		return analysis.Run(s)
+	}
+	if _, err := figure.Format(o.Plot); err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	c := figure.NewCollector(now())
+	var level func(netip.Addr) int
+	s.Observe = c.Add
+	s.Finished = func(t *scan.Tracker) {
+		level = func(a netip.Addr) int {
+			if src := t.Source(a); src != nil {
+				return src.DL
+			}
+			return 0
+		}
+	}
+	code := analysis.Run(s)
+	if code != 0 {
+		return code
+	}
+	if err := c.Write(o.Plot, level); err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(env.Stdout, "[+] Plot of %d packets written to: %s\n", c.Packets(), o.Plot)
 	return 0
 }

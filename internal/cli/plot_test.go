@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -32,5 +33,26 @@ func TestGnuplotMode(t *testing.T) {
 	_, errs, code = e.run(t, "--gnuplot", "-m", logPath("syn_sweep"))
 	if code != 255 || !strings.Contains(errs, "--CSV-fields argument.") {
 		t.Errorf("without --CSV-fields: exit %d, %s", code, errs)
+	}
+}
+
+// TestAnalyzePlot: -A --plot writes a PNG and an SVG after the report
+// and refuses other formats.
+func TestAnalyzePlot(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	dir := t.TempDir()
+	for _, name := range []string{"f.png", "f.svg"} {
+		path := filepath.Join(dir, name)
+		out, errs, code := e.run(t, "-A", "-m", logPath("syn_sweep"), "--plot", path)
+		if code != 0 || !regexp.MustCompile(`\[\+\] Plot of \d+ packets written to: `+regexp.QuoteMeta(path)).MatchString(out) {
+			t.Fatalf("exit %d\n%s%s", code, out, errs)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Size() < 1000 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	out, errs, code := e.run(t, "-A", "-m", logPath("syn_sweep"), "--plot", filepath.Join(dir, "f.gif"))
+	if code != 1 || !strings.Contains(errs, "want a .png or .svg name") || out != "" {
+		t.Errorf("f.gif: exit %d, %s", code, errs)
 	}
 }

@@ -157,7 +157,7 @@ func Run(args []string, env Env) int {
 			}
 			s.Fields = e
 		}
-		return analysis.Run(s)
+		return runAnalysis(o, s, env)
 	case o.CSV:
 		return runCSV(o, set, env)
 	default:
