@@ -43,9 +43,9 @@ func protoIndex(p *fwlog.Packet) int {
 	return 3
 }
 
-// second holds the counts of one second of log time. Counting per second
-// rather than keeping packets bounds the memory by the log's time span
-// and its sources, not its length.
+// second holds the counts of one slot of log time (Collector.res
+// seconds). Counting per slot rather than keeping packets bounds the
+// memory by maxSlots and the sources, not by the log's length.
 type second struct {
 	proto [len(protoNames)]int
 	src   map[int]int // source index -> packets
@@ -61,12 +61,17 @@ type Collector struct {
 	srcN    []int
 	dports  map[int]int
 	packets int
+	res     int64 // seconds per slot: 1, doubled when there are too many
 }
+
+// maxSlots bounds the time slots kept; a figure shows at most buckets
+// points per series, so a month of log needs no per-second counts.
+const maxSlots = 4096
 
 // NewCollector returns an empty Collector; now dates syslog time stamps,
 // which have no year.
 func NewCollector(now time.Time) *Collector {
-	return &Collector{now: now, secs: map[int64]*second{}, srcIdx: map[netip.Addr]int{}, dports: map[int]int{}}
+	return &Collector{now: now, secs: map[int64]*second{}, srcIdx: map[netip.Addr]int{}, dports: map[int]int{}, res: 1}
 }
 
 // Add counts one accepted packet. Packets without a readable time stamp
@@ -88,13 +93,50 @@ func (c *Collector) Add(p *fwlog.Packet) {
 	if !ok {
 		return
 	}
-	s := c.secs[t.Unix()]
+	key := floorTo(t.Unix(), c.res)
+	s := c.secs[key]
 	if s == nil {
-		s = &second{src: map[int]int{}}
-		c.secs[t.Unix()] = s
+		if len(c.secs) >= maxSlots {
+			c.coarsen()
+			key = floorTo(t.Unix(), c.res)
+		}
+		if s = c.secs[key]; s == nil {
+			s = &second{src: map[int]int{}}
+			c.secs[key] = s
+		}
 	}
 	s.proto[protoIndex(p)]++
 	s.src[i]++
+}
+
+// floorTo rounds t down to a multiple of res.
+func floorTo(t, res int64) int64 {
+	r := t % res
+	if r < 0 {
+		r += res
+	}
+	return t - r
+}
+
+// coarsen doubles the slot length and merges the slots.
+func (c *Collector) coarsen() {
+	c.res *= 2
+	old := c.secs
+	c.secs = make(map[int64]*second, len(old)/2+1)
+	for t, s := range old {
+		key := floorTo(t, c.res)
+		d := c.secs[key]
+		if d == nil {
+			c.secs[key] = s
+			continue
+		}
+		for k, v := range s.proto {
+			d.proto[k] += v
+		}
+		for i, v := range s.src {
+			d.src[i] += v
+		}
+	}
 }
 
 // Packets returns the number of packets added.
@@ -113,7 +155,8 @@ func (c *Collector) timeAxis() (start, width int64, n int) {
 	for t := range c.secs {
 		lo, hi = min(lo, t), max(hi, t)
 	}
-	width = max((hi-lo+1+buckets-1)/buckets, 1)
+	hi += c.res - 1 // the last slot's end
+	width = max((hi-lo+1+buckets-1)/buckets, c.res)
 	return lo, width, int((hi-lo)/width) + 1
 }
 

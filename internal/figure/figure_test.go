@@ -114,3 +114,46 @@ func TestWriteRejectsOtherFormats(t *testing.T) {
 		t.Fatal("x.pdf accepted")
 	}
 }
+
+// TestLongLogIsCoarsened: a month of one packet a minute keeps at most
+// maxSlots time slots and loses no packet.
+func TestLongLogIsCoarsened(t *testing.T) {
+	c := NewCollector(time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC))
+	var p fwlog.Packet
+	line := []byte("Nov  3 06:25:01 gw kernel: DROP IN=eth0 OUT= MAC=52:54:00:ab:38:e2:52:54:00:99:9a:d7:08:00 SRC=198.18.27.85 DST=203.0.113.6 LEN=40 TOS=0x00 PREC=0x00 TTL=51 ID=42931 PROTO=TCP SPT=42883 DPT=22 WINDOW=256 RES=0x00 SYN URGP=0 ")
+	parser := fwlog.NewParser(fwlog.Options{})
+	if err := parser.Parse(line, &p); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	const n = 30 * 24 * 60
+	for i := range n {
+		p.Timestamp = []byte(start.Add(time.Duration(i) * time.Minute).Format(time.Stamp))
+		c.Add(&p)
+	}
+	if len(c.secs) > maxSlots {
+		t.Errorf("%d slots", len(c.secs))
+	}
+	total := 0
+	for _, s := range c.secs {
+		total += s.proto[0]
+	}
+	if total != n {
+		t.Errorf("%d packets in the slots, want %d", total, n)
+	}
+	var b bytes.Buffer
+	if err := c.Render(&b, "svg", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestEmptyRenders: a log without usable packets still gives a figure.
+func TestEmptyRenders(t *testing.T) {
+	var b bytes.Buffer
+	if err := NewCollector(time.Now()).Render(&b, "png", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := png.Decode(&b); err != nil {
+		t.Fatal(err)
+	}
+}
