@@ -71,6 +71,11 @@ type Setup struct {
 	Stderr       io.Writer
 	// Progress, when non-nil, receives a live progress bar (a terminal).
 	Progress io.Writer
+	// Observe, when set, sees every packet the tracker took (--plot); the
+	// packet is only valid during the call.
+	Observe func(*fwlog.Packet)
+	// Finished, when set, gets the tracker once danger levels are set.
+	Finished func(*scan.Tracker)
 	// Now is the clock for lines without a usable timestamp.
 	Now func() time.Time
 	// Render, when set, replaces the text report (and its copy in
@@ -238,7 +243,9 @@ func Run(s Setup) int {
 			}
 			handed++
 			engines.Use(&it.Pre)
-			pl.ProcessParsed(it.Line, &it.Pkt, it.Err)
+			if pl.ProcessParsed(it.Line, &it.Pkt, it.Err) == pipeline.Accepted && s.Observe != nil {
+				s.Observe(&it.Pkt)
+			}
 			if s.Debug {
 				dbg = debugStamp(dbg[:0], &it.Pkt, s.Now)
 				out.Write(dbg)
@@ -279,6 +286,9 @@ func Run(s Setup) int {
 	engines.Use(nil)
 	batch := tracker.EndBatch()
 	engines.Finish(tracker)
+	if s.Finished != nil {
+		s.Finished(tracker)
+	}
 	lv := report.Levels(tracker, batch)
 	sum := 0
 	for n := 1; n <= 5; n++ {

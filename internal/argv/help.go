@@ -107,6 +107,7 @@ var helpGroups = [][]helpEntry{
 		{col: "--get-next-rule-id", desc: "Print the lowest signature ID not yet in use, then exit."},
 	},
 	{
+		{col: "--plot <file>", desc: "With -A, also draw the log's traffic (by danger level, protocol, port and source) as a PNG or SVG figure."},
 		{col: "--gnuplot", desc: "Write a gnuplot data file and command file from the log (requires --CSV-fields), then exit."},
 		{col: "--gnuplot-graph-style", desc: "Plot style such as lines, points or dots (default linespoints; points for 3-D)."},
 		{col: "--gnuplot-file-prefix", desc: "Base name of the .dat, .gnu and .png files."},

@@ -69,6 +69,9 @@ type Options struct {
 	// PlotSeparator is --plot-separator, a string option here (psad 2.4.6
 	// declares it as a flag by mistake); default ", ".
 	PlotSeparator string
+	// Plot is --plot FILE (.png or .svg): with -A, also draw the traffic
+	// of the log as a figure (not in psad).
+	Plot string
 
 	// Gnuplot mode (spec 9.5-9.7).
 	Gnuplot            bool   // --gnuplot
@@ -251,6 +254,7 @@ var optDefs = []optDef{
 	optS("CSV-neg-regex", func(o *Options, v string) { o.CSVNegRegex = v }),
 	optF("CSV-stdin", func(o *Options) { o.CSVStdin = true }),
 	optS("plot-separator", func(o *Options, v string) { o.PlotSeparator = v }),
+	optS("plot", func(o *Options, v string) { o.Plot = v }),
 	optF("gnuplot", func(o *Options) { o.Gnuplot = true }),
 	optS("gnuplot-graph-style", func(o *Options, v string) { o.GnuplotGraphStyle = v }),
 	optS("gnuplot-file-prefix", func(o *Options, v string) { o.GnuplotFilePrefix = v }),
@@ -514,6 +518,15 @@ var optImplemented = map[string]bool{
 	"analysis-auto-block": true, "fw-block-ip": true, "fw-rm-block-ip": true, "fw-list-auto": true, "Flush": true, "fw-del-chains": true,
 	// Firewall check.
 	"fw-analyze": true, "fw-file": true, "fw-dump": true, "fw-include-ips": true,
+	// Gnuplot mode.
+	"gnuplot": true, "gnuplot-graph-style": true, "gnuplot-file-prefix": true,
+	"gnuplot-interactive": true, "gnuplot-title": true, "gnuplot-legend-title": true,
+	"gnuplot-x-label": true, "gnuplot-x-range": true, "gnuplot-y-label": true,
+	"gnuplot-y-range": true, "gnuplot-z-label": true, "gnuplot-z-range": true,
+	"gnuplot-sort-style": true, "gnuplot-3D": true, "gnuplot-view": true,
+	"gnuplot-grayscale": true, "gnuplot-template": true, "gnuplot-dat-file": true,
+	"gnuplot-plot-file": true, "gnuplot-png-file": true, "use-store-file": true,
+	"plot": true,
 }
 
 // NotImplemented returns the canonical name (without dashes) of the first

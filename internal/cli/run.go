@@ -111,6 +111,8 @@ func Run(args []string, env Env) int {
 		return runRestart(o, set, env)
 	case o.USR1:
 		return signalDaemon(set, syscall.SIGUSR1, env.Stdout, env.Stderr)
+	case o.Gnuplot:
+		return runGnuplot(o, args, set, env)
 	case !o.Analyze && !o.CSV && !o.Benchmark:
 		return runDaemon(o, cfg, env)
 	case o.Analyze:
@@ -164,7 +166,7 @@ func Run(args []string, env Env) int {
 			}
 			s.Fields = e
 		}
-		return analysis.Run(s)
+		return runAnalysis(o, s, env)
 	case o.CSV:
 		return runCSV(o, set, env)
 	default:

@@ -51,15 +51,58 @@ type Settings struct {
 // skipped. The line and the packet's byte slices are only valid during
 // the call chain for that line.
 //
-// Per input line, in psad's order: the start and end line bounds, the
-// "IN.*OUT" pre-filter, parse, --CSV-regex and --CSV-neg-regex on the raw
-// line, removal of non-word characters from the log prefix, the field
-// criteria of Settings.Fields, then output. Errors in the settings are
-// returned before anything is read, with psad's messages where psad has
-// one.
+// Lines are selected as Select does. Errors in the settings are returned
+// before anything is read, with psad's messages where psad has one.
 func Run(w io.Writer, r io.Reader, s Settings, parse func(line []byte, p *fwlog.Packet) bool) error {
+	sep := s.Separator
+	if sep == "" {
+		sep = DefaultSeparator
+	}
+	bw := bufio.NewWriter(w)
+	var (
+		out  []byte
+		seen map[string]bool
+		werr error
+	)
+	if s.Unique {
+		seen = map[string]bool{}
+	}
+	_, err := Select(r, s, parse, func(expr *fieldexpr.Expr, p *fwlog.Packet) bool {
+		out = expr.AppendRecord(out[:0], sep, p, nil)
+		out = append(out, '\n')
+		if seen == nil || !seen[string(out)] {
+			if seen != nil {
+				seen[string(out)] = true
+			}
+			if _, werr = bw.Write(out); werr != nil {
+				return false
+			}
+		}
+		return true
+	})
+	if err == nil {
+		err = werr
+	}
+	if err != nil {
+		bw.Flush()
+		return err
+	}
+	return bw.Flush()
+}
+
+// Select reads firewall log lines from r and calls yield with the parsed
+// expression of Settings.Fields and each selected packet, until yield
+// returns false; --CSV and --gnuplot share it so both pick the same
+// packets. It returns the number of input lines read. Unique and
+// Separator are not used here.
+//
+// Per input line, in psad's order: the start and end line bounds, the
+// "IN.*OUT" pre-filter, parse (see Run), --CSV-regex and --CSV-neg-regex
+// on the raw line, removal of non-word characters from the log prefix,
+// the field criteria of Settings.Fields, then yield.
+func Select(r io.Reader, s Settings, parse func(line []byte, p *fwlog.Packet) bool, yield func(expr *fieldexpr.Expr, p *fwlog.Packet) bool) (int, error) {
 	if s.StartLine > 0 && s.EndLine > 0 && s.StartLine > s.EndLine {
-		return ErrStartAfterEnd
+		return 0, ErrStartAfterEnd
 	}
 	fields := s.Fields
 	if strings.TrimSpace(fields) == "" {
@@ -67,38 +110,28 @@ func Run(w io.Writer, r io.Reader, s Settings, parse func(line []byte, p *fwlog.
 	}
 	expr, err := fieldexpr.Parse(fields, false)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	var re, negRe *regexp.Regexp
 	if s.Regex != "" {
 		if re, err = regexp.Compile(s.Regex); err != nil {
-			return fmt.Errorf("[*] Invalid --CSV-regex %q: %w", s.Regex, err)
+			return 0, fmt.Errorf("[*] Invalid --CSV-regex %q: %w", s.Regex, err)
 		}
 	}
 	if s.NegRegex != "" {
 		if negRe, err = regexp.Compile(s.NegRegex); err != nil {
-			return fmt.Errorf("[*] Invalid --CSV-neg-regex %q: %w", s.NegRegex, err)
+			return 0, fmt.Errorf("[*] Invalid --CSV-neg-regex %q: %w", s.NegRegex, err)
 		}
-	}
-	sep := s.Separator
-	if sep == "" {
-		sep = DefaultSeparator
 	}
 
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), maxLine)
-	bw := bufio.NewWriter(w)
 	var (
 		p       fwlog.Packet
 		prefix  []byte
-		out     []byte
-		seen    map[string]bool
 		matched int
 		lineNo  int
 	)
-	if s.Unique {
-		seen = map[string]bool{}
-	}
 	for sc.Scan() {
 		lineNo++
 		if s.StartLine > 0 && lineNo < s.StartLine {
@@ -127,15 +160,8 @@ func Run(w io.Writer, r io.Reader, s Settings, parse func(line []byte, p *fwlog.
 			continue
 		}
 		matched++
-		out = expr.AppendRecord(out[:0], sep, &p, nil)
-		out = append(out, '\n')
-		if seen == nil || !seen[string(out)] {
-			if seen != nil {
-				seen[string(out)] = true
-			}
-			if _, err := bw.Write(out); err != nil {
-				return err
-			}
+		if !yield(expr, &p) {
+			return lineNo, nil
 		}
 		// psad stops before printing line M (QUIRK, spec 9.2); we print
 		// M lines.
@@ -144,10 +170,9 @@ func Run(w io.Writer, r io.Reader, s Settings, parse func(line []byte, p *fwlog.
 		}
 	}
 	if err := sc.Err(); err != nil {
-		bw.Flush()
-		return fmt.Errorf("reading line %d: %w", lineNo+1, err)
+		return lineNo, fmt.Errorf("reading line %d: %w", lineNo+1, err)
 	}
-	return bw.Flush()
+	return lineNo, nil
 }
 
 // inOut reports whether line matches psad's pre-filter regex "IN.*OUT".

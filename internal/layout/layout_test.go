@@ -42,6 +42,8 @@ var allowed = map[string][]string{
 	"internal/csvout":   {"internal/fwlog", "internal/fieldexpr"},
 	"internal/inspect":  {"internal/config", "internal/fwlog", "internal/icmptype", "internal/osfp", "internal/scan", "internal/sig"},
 	"internal/pipeline": {"internal/config", "internal/fieldexpr", "internal/fwlog", "internal/logsrc", "internal/scan"},
+	"internal/gnuplot":  {"internal/csvout", "internal/fwlog", "internal/fieldexpr"},
+	"internal/figure":   {"internal/fwlog"},
 	"internal/detect": {"internal/config", "internal/fwlog", "internal/scan", "internal/pipeline", "internal/inspect",
 		"internal/autodl", "internal/protocols"},
 
@@ -94,7 +96,7 @@ var allowed = map[string][]string{
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
-		"internal/detect", "internal/explain", "internal/report/jsonout", "internal/fieldexpr", "internal/fwcheck", "internal/fwlog", "internal/inputsel", "internal/lookup", "internal/metrics", "internal/notify",
+		"internal/detect", "internal/explain", "internal/report/jsonout", "internal/fieldexpr", "internal/figure", "internal/fwcheck", "internal/fwlog", "internal/gnuplot", "internal/inputsel", "internal/lookup", "internal/metrics", "internal/notify",
 		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/source"},
 	"internal/argv":   {},
 	"cmd/psad":        {"internal/cli"},
