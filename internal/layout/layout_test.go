@@ -96,6 +96,7 @@ var allowed = map[string][]string{
 	"cmd/psad":        {"internal/cli"},
 	"cmd/psad-data":   {"internal/icmptype", "internal/osfp", "internal/protocols", "internal/sig"},
 	"cmd/psad-loggen": {"internal/loggen"},
+	"cmd/psad-flood":  {"internal/config"},
 }
 
 // execOK lists the packages made for running commands: the mail and
