@@ -138,6 +138,8 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 		"SMTP_SERVER": "127.0.0.1", "SMTP_PORT": strconv.Itoa(port), "SMTP_STARTTLS": "no",
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "HOSTNAME": "fw1",
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"),
+		// psad writes per-source files from DL 1; psad-go from DL 2 by default.
+		"PSAD_DIR_FILES_MIN_DL": "1",
 	}, "")
 	o, errs := argv.ParseArgs([]string{"-c", e.conf, "--no-daemon"})
 	if len(errs) > 0 {

@@ -60,7 +60,12 @@ type Detect struct {
 	MaxScanIPPairs          int // MAX_SCAN_IP_PAIRS (0: unlimited)
 	// MaxScanSources is MAX_SCAN_SOURCES, or DefaultMaxSources when the
 	// variable is absent or blank.
-	MaxScanSources   int
+	MaxScanSources int
+	// DirFilesMinDL is PSAD_DIR_FILES_MIN_DL (psad-go), or
+	// DefaultDirFilesMinDL when absent or blank: the danger level from
+	// which a source gets its files under PSAD_DIR and outlives the
+	// expiry of its scans.
+	DirFilesMinDL    int
 	ExpectTCPOptions bool // EXPECT_TCP_OPTIONS
 
 	// HomeNet is HOME_NET; nil when every address is home ("any", an
@@ -139,6 +144,14 @@ type PortRange struct{ Lo, Hi uint16 }
 // MAX_SCAN_SOURCES: a million sources is far beyond any real scan log yet
 // keeps a spoofed-source flood from taking all memory.
 const DefaultMaxSources = 1000000
+
+// DefaultDirFilesMinDL is PSAD_DIR_FILES_MIN_DL when psad.conf does not
+// set it. psad writes a directory of files for every source it alerts
+// on, DL 1 included; a spoofed flood of one-packet sources then makes
+// tens of thousands of directories. A DL 1 source is one that sent a few
+// packets, whose alert (syslog, mail) still goes out; from DL 2 on the
+// files are written as psad writes them.
+const DefaultDirFilesMinDL = 2
 
 // Alert is how and when alerts go out: thresholds, mail, syslog, lookups,
 // the external script, DShield and the top files.
@@ -534,6 +547,10 @@ func (c *Config) detect(d *Detect) error {
 	d.MaxScanSources = DefaultMaxSources
 	if c.Str("MAX_SCAN_SOURCES") != "" {
 		d.MaxScanSources = c.Int("MAX_SCAN_SOURCES")
+	}
+	d.DirFilesMinDL = DefaultDirFilesMinDL
+	if c.Str("PSAD_DIR_FILES_MIN_DL") != "" {
+		d.DirFilesMinDL = c.Int("PSAD_DIR_FILES_MIN_DL")
 	}
 	d.ExpectTCPOptions = c.Y("EXPECT_TCP_OPTIONS")
 

@@ -134,6 +134,7 @@ var numRanges = []struct {
 	{"PROTOCOL_SCAN_THRESHOLD", 0, unbounded, false},
 	{"MAX_SCAN_IP_PAIRS", 0, unbounded, false},
 	{"MAX_SCAN_SOURCES", 1, unbounded, true},
+	{"PSAD_DIR_FILES_MIN_DL", 0, 5, true},
 	{"MIN_DANGER_LEVEL", 0, 5, false},
 	{"EMAIL_ALERT_DANGER_LEVEL", 0, 5, false},
 	{"AUTO_IDS_DANGER_LEVEL", 1, 5, false},

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -87,6 +88,7 @@ type Daemon struct {
 	posNew  bool
 	mark    uint64
 	raised  map[*scan.Source]struct{}
+	gone    []netip.Addr // forgotten sources not yet deleted from the store
 	pending []chan error // callers of Reload waiting for a build
 	// building tells a reload is being built; saving, that a save is
 	// still running on the I/O goroutine.
@@ -410,6 +412,7 @@ func (d *Daemon) hook(rt *Runtime) {
 	det.Hook(t)
 	set := det.Scan
 	set.Live, set.NoBatchDetail = true, false
+	set.TrackGone = d.cfg.Store != nil
 	t.SetSettings(set)
 	t.OnRaise = d.onRaise
 	d.pl = det.NewPipeline(t)
@@ -481,6 +484,7 @@ func (d *Daemon) save(final bool) {
 		return
 	}
 	t := d.cfg.Tracker
+	d.gone = append(d.gone, t.TakeGone()...)
 	var srcs []scan.SourceState
 	seen := make(map[*scan.Source]bool)
 	mark := t.ChangedSince(d.mark, func(s *scan.Source) {
@@ -493,9 +497,10 @@ func (d *Daemon) save(final bool) {
 			srcs = append(srcs, s.Export())
 		}
 	}
-	if len(srcs) == 0 && !d.posNew {
+	if len(srcs) == 0 && len(d.gone) == 0 && !d.posNew {
 		return
 	}
+	gone := d.gone
 	counters := t.ExportCounters()
 	positions := make(map[string][]byte)
 	for i, s := range d.cfg.Sources {
@@ -504,7 +509,7 @@ func (d *Daemon) save(final bool) {
 		}
 	}
 	job := func() {
-		err := st.Save(srcs, counters, positions)
+		err := st.Save(srcs, gone, counters, positions)
 		if err != nil {
 			d.cfg.Log.Error("saving scan state and input positions", "err", err)
 		}
@@ -526,6 +531,7 @@ func (d *Daemon) save(final bool) {
 		}
 	}
 	d.mark = mark
+	d.gone = nil
 	clear(d.raised)
 	d.posNew = false
 }

@@ -144,7 +144,7 @@ func (s *store) Load(t *scan.Tracker, importScans bool) (map[string][]byte, erro
 	return s.loaded, nil
 }
 
-func (s *store) Save(srcs []scan.SourceState, _ scan.CounterState, pos map[string][]byte) error {
+func (s *store) Save(srcs []scan.SourceState, _ []netip.Addr, _ scan.CounterState, pos map[string][]byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saves++

@@ -72,10 +72,11 @@ type Store interface {
 	// IMPORT_OLD_SCANS), forgets it otherwise, and returns the saved
 	// positions by input name either way. It runs before the loop starts.
 	Load(t *scan.Tracker, importScans bool) (positions map[string][]byte, err error)
-	// Save writes changed sources, the global counters and the positions.
-	// It runs on the daemon's persistence goroutine with copies, never
-	// touching the tracker.
-	Save(srcs []scan.SourceState, counters scan.CounterState, positions map[string][]byte) error
+	// Save deletes the sources in gone (forgotten by the tracker: evicted
+	// or expired), then writes changed sources, the global counters and
+	// the positions. It runs on the daemon's persistence goroutine with
+	// copies, never touching the tracker.
+	Save(srcs []scan.SourceState, gone []netip.Addr, counters scan.CounterState, positions map[string][]byte) error
 }
 
 // Runtime is everything built from one configuration. A reload (HUP)

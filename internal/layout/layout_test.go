@@ -108,6 +108,7 @@ var allowed = map[string][]string{
 	"cmd/psad-pkg":  {},
 	// Tests of the repository as a user meets it (README, make install).
 	"internal/pkgtest": {},
+	"cmd/psad-flood":   {"internal/config"},
 }
 
 // execOK lists the packages made for running commands: the mail and

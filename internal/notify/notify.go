@@ -93,6 +93,10 @@ type Config struct {
 	Version, ProgPath         string
 	// Dir is PSAD_DIR, where per-source alert files go ("" writes none).
 	Dir string
+	// FilesMinDL is PSAD_DIR_FILES_MIN_DL: sources below this danger
+	// level get no per-source files (0 or 1: every alerted source, as
+	// psad).
+	FilesMinDL int
 	// TopFiles, when set, rewrites PSAD_DIR's top files after every
 	// batch (the daemon; analysis mode writes none).
 	TopFiles *TopFiles
@@ -297,12 +301,21 @@ func (n *Notifier) Batch(b *scan.Closed) {
 				}
 			}
 			n.syslog(alert.ScanLine(&in))
-			body := alert.Email(nil, &in)
-			n.sourceFiles(src, pair, body)
+			// The alert text is the costliest part of an alert: made
+			// only for an output that uses it, so a flood of DL 1
+			// sources without mail costs a syslog line each.
+			var body []byte
+			text := func() []byte {
+				if body == nil {
+					body = alert.Email(nil, &in)
+				}
+				return body
+			}
+			n.sourceFiles(src, pair, text)
 			n.alerted[pair] = true
 			switch {
 			case c.Stdout != nil:
-				n.enqueue(job{kind: kindStdout, data: body})
+				n.enqueue(job{kind: kindStdout, data: text()})
 			case c.Mailer == nil || src.DL < c.EmailDL || len(c.To) == 0:
 			case c.EmailLimit > 0 && n.emails[key] >= c.EmailLimit:
 				if n.emails[key] == c.EmailLimit && c.LimitMsg {
@@ -313,7 +326,7 @@ func (n *Notifier) Batch(b *scan.Closed) {
 				}
 			default:
 				n.emails[key]++
-				n.enqueue(job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To, Subject: alert.Subject(c.AlertPrefix, &in), Body: body}})
+				n.enqueue(job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To, Subject: alert.Subject(c.AlertPrefix, &in), Body: text()}})
 				if c.Script != nil {
 					n.enqueue(job{kind: kindScript, addr: src.Addr})
 				}
@@ -357,16 +370,16 @@ func (n *Notifier) syslog(line string) {
 
 // sourceFiles queues psad's per-source files: danger_level, and per
 // destination the last alert text, scan start, packet counters and
-// signatures, plus the OS guesses.
-func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, body []byte) {
-	if n.cfg.Dir == "" {
+// signatures, plus the OS guesses. Sources below FilesMinDL get none.
+func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []byte) {
+	if n.cfg.Dir == "" || src.DL < n.cfg.FilesMinDL {
 		return
 	}
 	dir := filepath.Join(n.cfg.Dir, fwlog.AddrString(src.Addr))
 	dst := fwlog.AddrString(pair.Dst)
 	fs := []file{{"danger_level", fmt.Appendf(nil, "%d\n", src.DL)}}
 	if n.cfg.Stdout == nil {
-		fs = append(fs, file{dst + "_email_alert", body})
+		fs = append(fs, file{dst + "_email_alert", text()})
 	}
 	fs = append(fs, file{dst + "_start_time", fmt.Appendf(nil, "%d\n", pair.Start.Unix())})
 	var b bytes.Buffer

@@ -68,6 +68,7 @@ func SettingsFrom(d *config.Detect, o Overrides) scan.Settings {
 	s.MaxScanIPPairs = d.MaxScanIPPairs
 	s.ExpectTCPOptions = d.ExpectTCPOptions
 	s.MaxSources = d.MaxScanSources
+	s.ForgetBelowDL = d.DirFilesMinDL
 	if o.MaxSources > 0 {
 		s.MaxSources = o.MaxSources
 	}

@@ -30,6 +30,8 @@ func (s *Store) Blocks() *Blocks { return &Blocks{s} }
 func (b *Blocks) Load() ([]block.Record, error) {
 	var out []block.Record
 	var bad []error
+	b.s.mu.RLock()
+	defer b.s.mu.RUnlock()
 	err := b.s.db.View(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketBlocks)
 		if bk == nil {
@@ -70,6 +72,8 @@ func (b *Blocks) Write(put []block.Record, del []netip.Prefix) error {
 		k, _ := r.Prefix.MarshalBinary()
 		enc = append(enc, kv{k, v})
 	}
+	b.s.mu.RLock()
+	defer b.s.mu.RUnlock()
 	err := b.s.db.Update(func(tx *bolt.Tx) error {
 		bk, err := tx.CreateBucketIfNotExists(bucketBlocks)
 		if err != nil {

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -41,9 +43,19 @@ var legacyPositions = []struct{ file, name string }{
 // A Store is safe for use by several goroutines (bbolt serialises writers),
 // but the daemon has a single writer, its persistence ticker.
 type Store struct {
+	// mu guards db, which compact replaces: every use holds it for
+	// reading.
+	mu   sync.RWMutex
 	db   *bolt.DB
 	path string
+	// srcCodec encodes sources without gob's type description, which
+	// is most of a small record; see sourceCodec.
+	srcCodec *sourceCodec
 }
+
+// compactMin is the smallest file Save compacts: below it, the space
+// bbolt keeps for reuse is not worth a rewrite.
+const compactMin = 8 << 20
 
 var (
 	bucketSources   = []byte("sources")
@@ -78,11 +90,13 @@ func OpenStore(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("state store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, srcCodec: newSourceCodec()}, nil
 }
 
 // Close closes the file.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("state store %s: %w", s.path, err)
 	}
@@ -90,15 +104,22 @@ func (s *Store) Close() error {
 }
 
 // Save writes, in one transaction, the given sources (only those that
-// changed since the last Save need be passed), the counters and every
+// changed since the last Save need be passed), deletes the sources in gone
+// (forgotten by the tracker since), and writes the counters and every
 // input position, keyed by input name and opaque to the store. Either all
 // of it is written or, on error, none of it.
+//
+// bbolt never gives freed pages back to the file system, so after a flood
+// of sources has expired the file would keep its peak size for ever: when
+// the file has grown past its threshold and more than half of it is free,
+// Save rewrites it compactly (see compact).
 //
 // Positions not named in positions keep their saved value. Counters whose
 // maps are all nil (the zero [scan.CounterState]) leave the saved counters
 // alone, so a Save of positions alone need not export the tracker's
 // counters; [scan.Tracker.ExportCounters] never returns nil maps.
-func (s *Store) Save(srcs []scan.SourceState, counters scan.CounterState, positions map[string][]byte) error {
+func (s *Store) Save(srcs []scan.SourceState, gone []netip.Addr, counters scan.CounterState, positions map[string][]byte) error {
+	s.mu.RLock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bucketPositions)
 		for name, pos := range positions {
@@ -115,14 +136,25 @@ func (s *Store) Save(srcs []scan.SourceState, counters scan.CounterState, positi
 				return fmt.Errorf("counters: %w", err)
 			}
 		}
+		if len(srcs) > 0 {
+			if _, err := s.srcCodec.putPrimer(tx); err != nil {
+				return err
+			}
+		}
 		sb := tx.Bucket(bucketSources)
+		for _, a := range gone {
+			key, _ := a.MarshalBinary()
+			if err := sb.Delete(key); err != nil {
+				return fmt.Errorf("forgetting source %s: %w", a, err)
+			}
+		}
 		for _, st := range srcs {
 			if !st.Addr.IsValid() {
 				// Keyed by address: an invalid one would be a key that
 				// collides with every other invalid one.
 				return errors.New("source without an address")
 			}
-			v, err := encode(st)
+			v, err := s.srcCodec.encode(&st)
 			if err != nil {
 				return fmt.Errorf("source %s: %w", st.Addr, err)
 			}
@@ -133,10 +165,11 @@ func (s *Store) Save(srcs []scan.SourceState, counters scan.CounterState, positi
 		}
 		return nil
 	})
+	s.mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("state store %s: save: %w", s.path, err)
 	}
-	return nil
+	return s.maybeCompact()
 }
 
 // Load returns the saved input positions and, when importScans is set
@@ -159,6 +192,8 @@ func (s *Store) Save(srcs []scan.SourceState, counters scan.CounterState, positi
 // they are ignored and may be deleted.
 func (s *Store) Load(t *scan.Tracker, importScans bool) (positions map[string][]byte, sources, bad int, err error) {
 	positions = map[string][]byte{}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		err := tx.Bucket(bucketPositions).ForEach(func(k, v []byte) error {
 			// bbolt's slices are valid only inside the transaction.
@@ -186,16 +221,42 @@ func (s *Store) Load(t *scan.Tracker, importScans bool) (positions map[string][]
 				t.ImportCounters(cs)
 			}
 		}
-		return tx.Bucket(bucketSources).ForEach(func(_, v []byte) error {
+		primer := bytes.Clone(tx.Bucket(bucketMeta).Get(keyPrimer))
+		sb := tx.Bucket(bucketSources)
+		var again []scan.SourceState
+		err = sb.ForEach(func(_, v []byte) error {
 			var st scan.SourceState
-			if err := gob.NewDecoder(bytes.NewReader(v)).Decode(&st); err != nil || !st.Addr.IsValid() {
+			if err := decodeSource(primer, v, &st); err != nil || !st.Addr.IsValid() {
 				bad++
 				return nil
 			}
 			t.Import(st)
 			sources++
+			if len(v) > 0 && v[0] != recordTag || !bytes.Equal(primer, s.srcCodec.primer) {
+				again = append(again, st)
+			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		// Records written by another process (or in the old whole-gob
+		// form) are rewritten with this process's type description, so
+		// that one description fits every record.
+		if _, err := s.srcCodec.putPrimer(tx); err != nil {
+			return err
+		}
+		for i := range again {
+			v, err := s.srcCodec.encode(&again[i])
+			if err != nil {
+				return fmt.Errorf("source %s: %w", again[i].Addr, err)
+			}
+			key, _ := again[i].Addr.MarshalBinary()
+			if err := sb.Put(key, v); err != nil {
+				return fmt.Errorf("source %s: %w", again[i].Addr, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, 0, 0, fmt.Errorf("state store %s: load: %w", s.path, err)

@@ -51,7 +51,7 @@ func TestStoreRestart(t *testing.T) {
 	var srcs []scan.SourceState
 	mark := tr.ChangedSince(0, func(s *scan.Source) { srcs = append(srcs, s.Export()) })
 	pos := map[string][]byte{PosFile: []byte(`{"Inode":7,"Offset":1234}`), PosKmsg: []byte(`{"Boot":"b","Seq":9}`)}
-	if err := st.Save(srcs, tr.ExportCounters(), pos); err != nil {
+	if err := st.Save(srcs, nil, tr.ExportCounters(), pos); err != nil {
 		t.Fatal(err)
 	}
 	if n := tr.ChangedSince(mark, func(*scan.Source) { t.Error("unchanged source reported") }); n != mark {
@@ -59,7 +59,7 @@ func TestStoreRestart(t *testing.T) {
 	}
 	// A later Save of one position alone keeps the counters and the
 	// other position.
-	if err := st.Save(nil, scan.CounterState{}, map[string][]byte{PosFile: []byte(`{"Inode":7,"Offset":2000}`)}); err != nil {
+	if err := st.Save(nil, nil, scan.CounterState{}, map[string][]byte{PosFile: []byte(`{"Inode":7,"Offset":2000}`)}); err != nil {
 		t.Fatal(err)
 	}
 	pos[PosFile] = []byte(`{"Inode":7,"Offset":2000}`)
@@ -108,7 +108,7 @@ func TestStoreSaveIsOneTransaction(t *testing.T) {
 	var srcs []scan.SourceState
 	tr.ChangedSince(0, func(s *scan.Source) { srcs = append(srcs, s.Export()) })
 	srcs = append(srcs, scan.SourceState{DL: 3}) // no Addr
-	err := st.Save(srcs, tr.ExportCounters(), map[string][]byte{PosFile: []byte(`{"Offset":1}`)})
+	err := st.Save(srcs, nil, tr.ExportCounters(), map[string][]byte{PosFile: []byte(`{"Offset":1}`)})
 	if err == nil {
 		t.Fatal("Save of a source without an address succeeded")
 	}
@@ -154,7 +154,7 @@ func TestStoreMigratesJSONPositions(t *testing.T) {
 		t.Errorf("migrated positions = %q, want %q", got, want)
 	}
 
-	if err := st.Save(nil, scan.CounterState{}, map[string][]byte{PosFile: []byte(`{"Offset":1}`)}); err != nil {
+	if err := st.Save(nil, nil, scan.CounterState{}, map[string][]byte{PosFile: []byte(`{"Offset":1}`)}); err != nil {
 		t.Fatal(err)
 	}
 	got, _, _, err = st.Load(scan.NewTracker(scan.DefaultSettings()), true)

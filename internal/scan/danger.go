@@ -191,7 +191,9 @@ func (b byKey) Swap(i, j int) {
 // least timeout before now (psad's SCAN_TIMEOUT with ENABLE_PERSISTENCE=N:
 // a long scan is forgotten an hour after it started, even if still
 // active). Sources, their danger levels and the global counters are
-// kept, as in psad. It returns the number of pairs removed.
+// kept, as in psad, except that a source left without pairs whose danger
+// level is below Settings.ForgetBelowDL is forgotten. It returns the
+// number of pairs removed.
 func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 	removed := 0
 	for k, pr := range t.pairIdx {
@@ -210,6 +212,12 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 		}
 		if src.dstIndex != nil {
 			delete(src.dstIndex, pr.Dst)
+		}
+		if len(src.dstOrder) == 0 && src.DL < t.set.ForgetBelowDL && !src.gone {
+			t.remove(src)
+			if t.set.TrackGone {
+				t.gone = append(t.gone, src.Addr)
+			}
 		}
 	}
 	return removed

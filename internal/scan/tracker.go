@@ -29,6 +29,16 @@ type Settings struct {
 	// is forgotten to make room. 0 means unlimited. psad has no such cap
 	// and grows without bound under a spoofed-source flood.
 	MaxSources int
+	// ForgetBelowDL makes Expire forget a source whose every pair has
+	// expired when its danger level is below this (psad-go's
+	// PSAD_DIR_FILES_MIN_DL; 0 keeps every source, as psad does). A
+	// spoofed-source flood leaves a million one-packet sources whose
+	// danger level nobody needs once their scans are gone.
+	ForgetBelowDL int
+	// TrackGone records the address of every source the tracker forgets
+	// (eviction, expiry) for TakeGone, so the daemon can delete it from
+	// the state store. Off unless someone drains the list.
+	TrackGone bool
 	// ExpectTCPOptions is EXPECT_TCP_OPTIONS (the Masscan heuristic).
 	ExpectTCPOptions bool
 	// NoBatchDetail skips the per-batch protocol, flag, prefix and host
@@ -137,6 +147,9 @@ type Tracker struct {
 	pairs int
 	// Evicted counts sources forgotten because of MaxSources.
 	Evicted int
+	// gone lists the sources forgotten since the last TakeGone
+	// (Settings.TrackGone).
+	gone []netip.Addr
 	// PairLimitHit reports that MAX_SCAN_IP_PAIRS dropped a packet in the
 	// current batch.
 	PairLimitHit bool
@@ -440,7 +453,21 @@ func (t *Tracker) evict() {
 		delete(t.pairIdx, pairKey{keyOf(s.Addr), keyOf(p.Dst)})
 	}
 	s.batchNo = 0 // drop it from the current batch
+	s.gone = true
 	t.Evicted++
+	if t.set.TrackGone {
+		t.gone = append(t.gone, s.Addr)
+	}
+}
+
+// TakeGone returns the addresses of the sources forgotten since the last
+// call (recorded only with Settings.TrackGone) and starts a new list. A
+// source forgotten and seen again is in the list and in the tracker;
+// callers delete before they save.
+func (t *Tracker) TakeGone() []netip.Addr {
+	g := t.gone
+	t.gone = nil
+	return g
 }
 
 // Observe runs psad's per-packet pipeline (section 4, steps 2-16) for a

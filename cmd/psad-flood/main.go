@@ -1,0 +1,349 @@
+// Command psad-flood measures the daemon the way a user would see a
+// spoofed-source flood: it starts a real psad daemon with every path in a
+// temporary directory, appends N one-SYN lines from N distinct sources to
+// the log the daemon follows, and reports how long the daemon took to
+// read them, the CPU it spent, its peak memory, the size of the state
+// database and the number of files under the state directories.
+//
+// Usage:
+//
+//	go build -o /tmp/psad ./cmd/psad
+//	go run ./cmd/psad-flood -psad /tmp/psad [-n 100000] [-scan-timeout 20s]
+//
+// It must run as root (the daemon wants its directories to be root's).
+// With -scan-timeout the daemon forgets scans after that long and the
+// tool waits for the expiry and reports the state again, so the
+// shrinking of the database can be seen.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/psadgo/psad/internal/config"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "psad-flood:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	fl := flag.NewFlagSet("psad-flood", flag.ContinueOnError)
+	bin := fl.String("psad", "", "path of the psad binary to measure (required)")
+	n := fl.Int("n", 100000, "number of one-SYN lines, each from its own source")
+	timeout := fl.Duration("timeout", 3*time.Minute, "give up after this long")
+	scanTimeout := fl.Duration("scan-timeout", 0, "SCAN_TIMEOUT for the daemon; 0 keeps psad's default")
+	keep := fl.Bool("keep", false, "keep the temporary directory")
+	extra := fl.String("set", "", "extra psad.conf settings, 'NAME value;' separated by ';'")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if *bin == "" {
+		return errors.New("-psad is required")
+	}
+	dir, err := os.MkdirTemp("", "psad-flood-")
+	if err != nil {
+		return fmt.Errorf("temporary directory: %w", err)
+	}
+	if !*keep {
+		defer os.RemoveAll(dir)
+	} else {
+		fmt.Fprintln(out, "directory:", dir)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	logFile := filepath.Join(dir, "messages")
+	if err := os.WriteFile(logFile, nil, 0o600); err != nil {
+		return fmt.Errorf("log file: %w", err)
+	}
+	conf := filepath.Join(dir, "psad.conf")
+	if err := os.WriteFile(conf, config.DefaultText(), 0o600); err != nil {
+		return fmt.Errorf("psad.conf: %w", err)
+	}
+	over := map[string]string{
+		"PSAD_DIR":                filepath.Join(dir, "log"),
+		"PSAD_RUN_DIR":            filepath.Join(dir, "run"),
+		"PSAD_FIFO_DIR":           filepath.Join(dir, "lib"),
+		"PSAD_PID_FILE":           filepath.Join(dir, "run", "psad.pid"),
+		"IPT_SYSLOG_FILE":         logFile,
+		"ENABLE_SYSLOG_FILE":      "Y",
+		"ALERTING_METHODS":        "noemail,nosyslog",
+		"ENABLE_FW_LOGGING_CHECK": "N",
+		"ENABLE_DNS_LOOKUPS":      "N",
+		"ENABLE_WHOIS_LOOKUPS":    "N",
+		"METRICS_ADDRESS":         addr,
+	}
+	if *scanTimeout > 0 {
+		over["SCAN_TIMEOUT"] = strconv.Itoa(int(scanTimeout.Seconds()))
+		over["PERSISTENCE_CTR_THRESHOLD"] = "1"
+	}
+	var ob strings.Builder
+	for k, v := range over {
+		fmt.Fprintf(&ob, "%s %s;\n", k, v)
+	}
+	for s := range strings.SplitSeq(*extra, ";") {
+		if s = strings.TrimSpace(s); s != "" {
+			ob.WriteString(s + ";\n")
+		}
+	}
+	overFile := filepath.Join(dir, "flood.conf")
+	if err := os.WriteFile(overFile, []byte(ob.String()), 0o600); err != nil {
+		return fmt.Errorf("override file: %w", err)
+	}
+
+	cmd := exec.Command(*bin, "-c", conf, "-O", overFile, "--no-netstat", "--no-rdns", "--no-whois")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", *bin, err)
+	}
+	pid := cmd.Process.Pid
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() error {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			return fmt.Errorf("stopping daemon %d: %w", pid, err)
+		}
+		select {
+		case err := <-exited:
+			return err
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			return errors.New("daemon did not stop in 30 s")
+		}
+	}
+	deadline := time.Now().Add(*timeout)
+	poll := func(what string, done func() (bool, error)) error {
+		for {
+			ok, err := done()
+			if ok {
+				return nil
+			}
+			select {
+			case e := <-exited:
+				return fmt.Errorf("daemon exited while waiting for %s (%v): %s", what, e, stderr.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				stop()
+				return fmt.Errorf("timed out waiting for %s (last: %v)", what, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	if err := poll("the metrics endpoint", func() (bool, error) { _, err := scrape(addr); return err == nil, err }); err != nil {
+		return err
+	}
+	cpu0, err := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+
+	start := time.Now()
+	if err := writeFlood(logFile, *n, start); err != nil {
+		stop()
+		return err
+	}
+	written := time.Since(start)
+	if err := poll("every line to be read", func() (bool, error) {
+		m, err := scrape(addr)
+		return err == nil && m["psad_log_lines_total"] >= float64(*n), err
+	}); err != nil {
+		return err
+	}
+	took := time.Since(start)
+	cpu1, err := cpuTime(pid)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "lines: %d (written in %v)\n", *n, written.Round(time.Millisecond))
+	fmt.Fprintf(out, "read all in: %v\n", took.Round(time.Millisecond))
+	fmt.Fprintf(out, "daemon CPU for them: %v\n", (cpu1 - cpu0).Round(time.Millisecond))
+
+	// The batch closes every CHECK_INTERVAL and the state is saved every
+	// second: wait until the files and the database stop changing for a
+	// whole CHECK_INTERVAL.
+	settle := func(label string) error {
+		var last string
+		same := 0
+		err := poll(label+" to settle", func() (bool, error) {
+			st := state(dir)
+			if st == last {
+				same++
+			} else {
+				same, last = 0, st
+			}
+			return same >= 100, nil // 5 s unchanged: a CHECK_INTERVAL
+		})
+		if err != nil {
+			return err
+		}
+		cpu, err := cpuTime(pid)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: %s, %s, CPU since the flood %v\n", label, last, memory(pid), (cpu - cpu0).Round(time.Millisecond))
+		return nil
+	}
+	if err := settle("after the flood"); err != nil {
+		return err
+	}
+	if *scanTimeout > 0 {
+		// Expiry runs at a CHECK_INTERVAL tick once the scans are older
+		// than SCAN_TIMEOUT.
+		until := start.Add(*scanTimeout)
+		if err := poll("the scans to expire", func() (bool, error) { return time.Now().After(until), nil }); err != nil {
+			return err
+		}
+		if err := settle("after expiry"); err != nil {
+			return err
+		}
+	}
+	if err := stop(); err != nil {
+		return fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	fmt.Fprintf(out, "after stop: %s\n", state(dir))
+	return nil
+}
+
+// writeFlood appends n kernel-tagged one-SYN lines, source i being a
+// distinct address in 10.0.0.0/8.
+func writeFlood(path string, n int, now time.Time) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("flood: %w", err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	ts := now.Format("Jan _2 15:04:05")
+	for i := range n {
+		j := i + 1
+		fmt.Fprintf(w, "%s fw kernel: [%d.%06d] DROP IN=eth0 OUT= MAC=52:54:00:6c:79:32:52:54:00:46:e9:74:08:00 SRC=10.%d.%d.%d DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=%d PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0 \n",
+			ts, 3193250+i/1000, i%1000, j>>16&255, j>>8&255, j&255, i&0xffff, 1+i%1024)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("flood: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("flood: %w", err)
+	}
+	return nil
+}
+
+// state describes the daemon's footprint on disk: the state database's
+// size and the number of files under PSAD_DIR, PSAD_RUN_DIR and
+// PSAD_FIFO_DIR.
+func state(dir string) string {
+	files := 0
+	for _, sub := range []string{"log", "run", "lib"} {
+		filepath.WalkDir(filepath.Join(dir, sub), func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files++
+			}
+			return nil
+		})
+	}
+	var db int64
+	if fi, err := os.Stat(filepath.Join(dir, "lib", "psad_state.db")); err == nil {
+		db = fi.Size()
+	}
+	return fmt.Sprintf("db %.1f MB, %d files", float64(db)/1e6, files)
+}
+
+// memory reports the daemon's peak and current resident set.
+func memory(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "memory unknown"
+	}
+	var hwm, rss string
+	for l := range strings.SplitSeq(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			hwm = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			rss = strings.TrimSpace(v)
+		}
+	}
+	return fmt.Sprintf("peak RSS %s, RSS %s", hwm, rss)
+}
+
+// cpuTime is the user and system CPU a process has used
+// (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s).
+func cpuTime(pid int) (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("cpu time: %w", err)
+	}
+	// The command name may hold spaces; fields count from after it.
+	i := bytes.LastIndexByte(data, ')')
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("cpu time: short /proc/%d/stat", pid)
+	}
+	u, err1 := strconv.ParseInt(f[11], 10, 64)
+	s, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("cpu time: %w", err)
+	}
+	return time.Duration(u+s) * 10 * time.Millisecond, nil
+}
+
+// scrape reads the daemon's metrics into name -> value (labels summed).
+func scrape(addr string) (map[string]float64, error) {
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	m := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		l := sc.Text()
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		sp := strings.LastIndexByte(l, ' ')
+		if sp < 0 {
+			continue
+		}
+		name := l[:sp]
+		if i := strings.IndexByte(name, '{'); i >= 0 {
+			name = name[:i]
+		}
+		v, err := strconv.ParseFloat(l[sp+1:], 64)
+		if err == nil {
+			m[name] += v
+		}
+	}
+	return m, sc.Err()
+}
+
+// freeAddr picks a loopback port for the metrics endpoint.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
