@@ -13,9 +13,7 @@ import (
 	"github.com/psadgo/psad/internal/csvout"
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/figure"
-	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/gnuplot"
-	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/scan"
 )
 
@@ -65,14 +63,7 @@ func runGnuplot(o *argv.Options, args []string, s *config.Settings, env Env) int
 		ThreeD: o.Gnuplot3D, Grayscale: o.GnuplotGrayscale, Interactive: o.GnuplotInteractive,
 		Template: o.GnuplotTemplate, StoreFile: o.UseStoreFile,
 		CommandLine: args, Version: Version, InputName: name,
-	}, func(line []byte, p *fwlog.Packet) bool {
-		out, _ := pl.Classify(line)
-		if out != pipeline.Accepted {
-			return false
-		}
-		*p = pl.Packet
-		return true
-	})
+	}, accepted(pl))
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return 255

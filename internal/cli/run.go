@@ -255,17 +255,22 @@ func runCSV(o *argv.Options, s *config.Settings, env Env) int {
 	err = csvout.Run(env.Stdout, r, csvout.Settings{
 		Fields: o.CSVFields, Regex: o.CSVRegex, NegRegex: o.CSVNegRegex, Unique: o.CSVUniqueLines,
 		MaxLines: o.CSVMaxLines, StartLine: o.CSVStartLine, EndLine: o.CSVEndLine, Separator: sep,
-	}, func(line []byte, p *fwlog.Packet) bool {
-		out, _ := pl.Classify(line)
-		if out != pipeline.Accepted {
-			return false
-		}
-		*p = pl.Packet
-		return true
-	})
+	}, accepted(pl))
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		return 255
 	}
 	return 0
+}
+
+// accepted selects, for --CSV and --gnuplot, the lines that pass psad's
+// ignore rules, parsed into p.
+func accepted(pl *pipeline.Pipeline) func(line []byte, p *fwlog.Packet) bool {
+	return func(line []byte, p *fwlog.Packet) bool {
+		if out, _ := pl.Classify(line); out != pipeline.Accepted {
+			return false
+		}
+		*p = pl.Packet
+		return true
+	}
 }
