@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestPidFileSingleInstance(t *testing.T) {
@@ -108,6 +109,18 @@ func TestAcquireRefusesPsad246(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Start returns after fork; until execve the child still shows this
+	// test binary's command line, and nothing signals the exec.
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", cmd.Process.Pid))
+		if strings.HasPrefix(string(b), fake) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stand-in never ran: cmdline %q", b)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	path := filepath.Join(dir, "psad.pid")
 	if err := os.WriteFile(path, []byte(fmt.Sprintf("%d\n", cmd.Process.Pid)), 0o600); err != nil {
 		t.Fatal(err)
