@@ -3,16 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/psadgo/psad/internal/netnstest"
 	"github.com/psadgo/psad/internal/respond"
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/ipt"
@@ -35,7 +33,7 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 	cmd(t, "ip", "netns", "exec", lab.fw, "iptables", "-w", "-I", "INPUT", "1", "-p", "tcp", "--dport", fmt.Sprint(port), "-j", "ACCEPT")
 	var ln net.Listener
 	var err error
-	inNetns(t, lab.fw, func() { ln, err = net.Listen("tcp", fmt.Sprintf(":%d", port)) })
+	netnstest.Do(t, lab.fw, func() { ln, err = net.Listen("tcp", fmt.Sprintf(":%d", port)) })
 	must(t, err)
 	t.Cleanup(func() { ln.Close() })
 	go func() {
@@ -202,7 +200,7 @@ func (lab *scanLab) addBystander(t *testing.T) (ns, addr, fwAddr string) {
 func (lab *scanLab) connects(t *testing.T, ns, addr string, port int) bool {
 	t.Helper()
 	ok := false
-	inNetns(t, ns, func() {
+	netnstest.Do(t, ns, func() {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("%s:%d", addr, port), time.Second)
 		if err == nil {
 			c.Close()
@@ -210,30 +208,4 @@ func (lab *scanLab) connects(t *testing.T, ns, addr string, port int) bool {
 		}
 	})
 	return ok
-}
-
-// inNetns runs fn on an OS thread switched into namespace ns. The thread
-// is never unlocked, so it ends with the goroutine and nothing else runs
-// in the namespace; sockets fn creates stay in it.
-func inNetns(t *testing.T, ns string, fn func()) {
-	t.Helper()
-	done := make(chan error)
-	go func() {
-		runtime.LockOSThread()
-		f, err := os.Open("/run/netns/" + ns)
-		if err != nil {
-			done <- err
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- fmt.Errorf("setns %q: %w", ns, err)
-			return
-		}
-		fn()
-		done <- nil
-	}()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 }

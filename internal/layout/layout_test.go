@@ -48,11 +48,12 @@ var allowed = map[string][]string{
 		"internal/autodl", "internal/protocols"},
 
 	// Side effects, each in its own package.
-	"internal/logsrc":   {},
-	"internal/syslogd":  {},
-	"internal/lookup":   {},
-	"internal/sdnotify": {},
-	"internal/metrics":  {},
+	"internal/logsrc":    {},
+	"internal/syslogd":   {},
+	"internal/lookup":    {},
+	"internal/sdnotify":  {},
+	"internal/netnstest": {},
+	"internal/metrics":   {},
 	"internal/respond": {"internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft",
 		"internal/block/tcpwrappers", "internal/config", "internal/ctl", "internal/detect", "internal/psaddir", "internal/scan", "internal/argv", "internal/report/jsonout"},
 	"internal/ctl":                 {},
@@ -114,8 +115,9 @@ var allowed = map[string][]string{
 // execOK lists the packages made for running commands: the mail and
 // sendmail sender, the journalctl reader, the iptables backend and the
 // ipset backend (which installs the rules matching its sets with the
-// iptables commands), and fwcheck's collector of firewall listings.
-var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipt", "internal/block/ipset", "internal/fwcheck"}
+// iptables commands), fwcheck's collector of firewall listings, and
+// netnstest, which looks the tests' programs up on PATH.
+var execOK = []string{"internal/alert/mail", "internal/alert/extscript", "internal/logsrc", "internal/block/ipt", "internal/block/ipset", "internal/netnstest", "internal/fwcheck"}
 
 // noOS lists packages that must do no I/O of their own.
 var noOS = []string{"internal/fwlog", "internal/scan", "internal/report", "internal/fieldexpr", "internal/dshield",

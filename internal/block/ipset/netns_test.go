@@ -5,11 +5,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"github.com/psadgo/psad/internal/netnstest"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -32,21 +31,6 @@ type lab struct {
 	port                    int
 }
 
-func requireNetns(t *testing.T) {
-	t.Helper()
-	if os.Getenv("PSAD_NETNS_TESTS") != "1" {
-		t.Skip("real-kernel test: set PSAD_NETNS_TESTS=1 and run as root (it works in its own network namespaces only)")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("real-kernel test: needs root to create network namespaces")
-	}
-	for _, c := range []string{"ip", "iptables", "ip6tables"} {
-		if _, err := exec.LookPath(c); err != nil {
-			t.Skipf("real-kernel test: %s not installed", c)
-		}
-	}
-}
-
 func sh(t *testing.T, args ...string) {
 	t.Helper()
 	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
@@ -56,7 +40,7 @@ func sh(t *testing.T, args ...string) {
 
 func newLab(t *testing.T) *lab {
 	t.Helper()
-	requireNetns(t)
+	netnstest.Require(t, "ip", "iptables", "ip6tables")
 	var id [3]byte
 	if _, err := rand.Read(id[:]); err != nil {
 		t.Fatal(err)
@@ -91,7 +75,7 @@ func newLab(t *testing.T) *lab {
 		sh(t, "ip", "-n", p.peer, "link", "set", "v1", "up")
 	}
 	var ln net.Listener
-	inNetns(t, l.fw, func() {
+	netnstest.Do(t, l.fw, func() {
 		var err error
 		ln, err = net.Listen("tcp", "[::]:0")
 		if err != nil {
@@ -112,43 +96,12 @@ func newLab(t *testing.T) *lab {
 	return l
 }
 
-// inNetns runs fn on a thread switched into namespace ns. Sockets made
-// there stay in ns after the thread switches back.
-func inNetns(t *testing.T, ns string, fn func()) {
-	t.Helper()
-	runtime.LockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		runtime.UnlockOSThread()
-		t.Fatal(err)
-	}
-	defer orig.Close()
-	target, err := netns.GetFromName(ns)
-	if err != nil {
-		runtime.UnlockOSThread()
-		t.Fatal(err)
-	}
-	defer target.Close()
-	if err := netns.Set(target); err != nil {
-		runtime.UnlockOSThread()
-		t.Fatal(err)
-	}
-	defer func() {
-		// A thread that cannot return home stays locked and dies with
-		// the goroutine instead of serving others in the wrong namespace.
-		if netns.Set(orig) == nil {
-			runtime.UnlockOSThread()
-		}
-	}()
-	fn()
-}
-
 // connect reports whether a TCP connection from namespace ns to dst
 // succeeds. A dropped SYN shows as the dial timing out.
 func (l *lab) connect(t *testing.T, ns string, dst netip.Addr) bool {
 	t.Helper()
 	var err error
-	inNetns(t, ns, func() {
+	netnstest.Do(t, ns, func() {
 		var c net.Conn
 		d := net.Dialer{Timeout: 700 * time.Millisecond}
 		c, err = d.Dial("tcp", netip.AddrPortFrom(dst, uint16(l.port)).String())

@@ -4,25 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/psadgo/psad/internal/netnstest"
 	"net"
 	"net/netip"
 	"os"
 	"os/exec"
-	"runtime"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/config"
 )
-
-// netnsTestsEnv turns the real-kernel tests on when set to 1.
-const netnsTestsEnv = "PSAD_NETNS_TESTS"
 
 // flavours are the two iptables implementations installed here; both must
 // give the same layout.
@@ -39,21 +34,6 @@ var psadChains = []config.AutoChain{
 }
 
 var nsSeq atomic.Int32
-
-func requireNetns(t *testing.T, progs ...string) {
-	t.Helper()
-	if os.Getenv(netnsTestsEnv) != "1" {
-		t.Skipf("skipping: real-kernel iptables test; set %s=1 to run it (as root; .ci/run does)", netnsTestsEnv)
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: real-kernel iptables test needs root")
-	}
-	for _, p := range append(progs, "ip") {
-		if _, err := exec.LookPath(p); err != nil {
-			t.Skipf("skipping: %s not installed: %v", p, err)
-		}
-	}
-}
 
 func run(t *testing.T, argv ...string) string {
 	t.Helper()
@@ -78,32 +58,6 @@ func newNetns(t *testing.T, role string) string {
 	})
 	run(t, "ip", "-n", name, "link", "set", "lo", "up")
 	return name
-}
-
-// inNetns runs fn on an OS thread switched into namespace ns. The thread
-// is never unlocked, so it ends with the goroutine and no other goroutine
-// ever runs in the namespace; sockets fn creates stay in it.
-func inNetns(t *testing.T, ns string, fn func()) {
-	t.Helper()
-	done := make(chan error)
-	go func() {
-		runtime.LockOSThread()
-		f, err := os.Open("/run/netns/" + ns)
-		if err != nil {
-			done <- err
-			return
-		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			done <- fmt.Errorf("setns %q: %w", ns, err)
-			return
-		}
-		fn()
-		done <- nil
-	}()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 }
 
 // lab is fw with a TCP listener, reachable from attacker over one veth and
@@ -138,7 +92,7 @@ func newLab(t *testing.T) *lab {
 	link("fb", l.bystander, "bf", l.fwB4, l.bys4, l.fwB6, l.bys6)
 
 	var ln net.Listener
-	inNetns(t, l.fw, func() {
+	netnstest.Do(t, l.fw, func() {
 		var err error
 		ln, err = net.Listen("tcp", ":0")
 		if err != nil {
@@ -168,7 +122,7 @@ func newLab(t *testing.T) *lab {
 func (l *lab) dial(t *testing.T, ns string, addr netip.Addr) error {
 	t.Helper()
 	var err error
-	inNetns(t, ns, func() {
+	netnstest.Do(t, ns, func() {
 		var c net.Conn
 		c, err = net.DialTimeout("tcp", netip.AddrPortFrom(addr, uint16(l.port)).String(), time.Second)
 		if err == nil {
@@ -229,7 +183,7 @@ func entries(ps ...netip.Addr) []block.Entry {
 func TestNetnsBlock(t *testing.T) {
 	for _, fl := range flavours {
 		t.Run(fl.name, func(t *testing.T) {
-			requireNetns(t, fl.v4, fl.v6, fl.v4+"-restore", fl.v6+"-restore")
+			netnstest.Require(t, "ip", fl.v4, fl.v6, fl.v4+"-restore", fl.v6+"-restore")
 			ctx := context.Background()
 			l := newLab(t)
 			progs := []string{fl.v4, fl.v6}
@@ -420,7 +374,7 @@ func blockRules(lines []string) []string {
 func TestNetnsPositions(t *testing.T) {
 	for _, fl := range flavours {
 		t.Run(fl.name, func(t *testing.T) {
-			requireNetns(t, fl.v4, fl.v6, fl.v4+"-restore", fl.v6+"-restore")
+			netnstest.Require(t, "ip", fl.v4, fl.v6, fl.v4+"-restore", fl.v6+"-restore")
 			ctx := context.Background()
 			ns := newNetns(t, "fw")
 			for _, r := range []string{"10.99.0.1", "10.99.0.2"} {
@@ -479,7 +433,7 @@ func TestNetnsPositions(t *testing.T) {
 func TestNetnsThousand(t *testing.T) {
 	for _, fl := range flavours {
 		t.Run(fl.name, func(t *testing.T) {
-			requireNetns(t, fl.v4, fl.v6, fl.v4+"-restore", fl.v6+"-restore")
+			netnstest.Require(t, "ip", fl.v4, fl.v6, fl.v4+"-restore", fl.v6+"-restore")
 			ctx := context.Background()
 			ns := newNetns(t, "fw")
 			b, err := New(Config{Chains: psadChains, IPv4: fl.v4, IPv6: fl.v6, Prefix: []string{"ip", "netns", "exec", ns}})

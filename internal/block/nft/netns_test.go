@@ -3,6 +3,7 @@ package nft
 import (
 	"context"
 	"fmt"
+	"github.com/psadgo/psad/internal/netnstest"
 	"net"
 	"os"
 	"os/exec"
@@ -19,19 +20,6 @@ import (
 // namespaces they create, and only when PSAD_NETNS_TESTS=1 as root.
 
 var nsSeq atomic.Int64
-
-func requireNetns(t *testing.T) {
-	t.Helper()
-	if os.Getenv("PSAD_NETNS_TESTS") != "1" {
-		t.Skip("real-kernel nftables test: set PSAD_NETNS_TESTS=1 (and run as root) to run it")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("real-kernel nftables test: needs root for network namespaces")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("real-kernel nftables test: ip (iproute2) not installed")
-	}
-}
 
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
@@ -110,7 +98,7 @@ const (
 
 func newLab(t *testing.T) *lab {
 	t.Helper()
-	requireNetns(t)
+	netnstest.Require(t, "ip")
 	l := &lab{fw: newNetns(t, "fw"), attacker: newNetns(t, "atk"), bystander: newNetns(t, "by")}
 	link := func(fwIf, peerIf string, peer *netns, fw4, p4, fw6, p6 string) {
 		run(t, "ip", "-n", l.fw.name, "link", "add", fwIf, "type", "veth", "peer", "name", peerIf, "netns", peer.name)

@@ -2,6 +2,7 @@ package nft
 
 import (
 	"context"
+	"github.com/psadgo/psad/internal/netnstest"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -19,7 +20,7 @@ import (
 // a namespace. It reports the time from the deciding packet to the kernel
 // holding the block, and how many blocks a second a burst sustains.
 func TestPolicyThroughput(t *testing.T) {
-	requireNetns(t)
+	netnstest.Require(t, "ip")
 	fw := newNetns(t, "fw")
 	b, err := New(Config{NetNS: fw.fd})
 	if err != nil {

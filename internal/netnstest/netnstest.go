@@ -1,0 +1,62 @@
+// Package netnstest is what the real-kernel tests share: the opt-in check
+// and a way to run code inside a network namespace the test made. The
+// tests that change firewalls work only in namespaces of their own, and
+// only when PSAD_NETNS_TESTS=1 asks for them (.ci/run does).
+package netnstest
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// Env is the variable that turns the real-kernel tests on.
+const Env = "PSAD_NETNS_TESTS"
+
+// Require skips t unless the real-kernel tests are asked for, the test
+// runs as root, and every program in progs is installed.
+func Require(t testing.TB, progs ...string) {
+	t.Helper()
+	if os.Getenv(Env) != "1" {
+		t.Skipf("real-kernel test: set %s=1 and run as root (it works in its own network namespaces only)", Env)
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("real-kernel test: needs root to create network namespaces")
+	}
+	for _, p := range progs {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("real-kernel test: %s not installed", p)
+		}
+	}
+}
+
+// Do runs fn on an OS thread switched into namespace ns (a name under
+// /run/netns). The thread is never unlocked, so it ends with its
+// goroutine and nothing else ever runs in the namespace; sockets fn
+// creates stay in it.
+func Do(t testing.TB, ns string, fn func()) {
+	t.Helper()
+	done := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		f, err := os.Open("/run/netns/" + ns)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			done <- fmt.Errorf("setns %q: %w", ns, err)
+			return
+		}
+		fn()
+		done <- nil
+	}()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
