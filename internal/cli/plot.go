@@ -11,7 +11,6 @@ import (
 	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/csvout"
-	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/figure"
 	"github.com/psadgo/psad/internal/gnuplot"
 	"github.com/psadgo/psad/internal/scan"
@@ -20,15 +19,11 @@ import (
 // runGnuplot is --gnuplot: the packets --CSV would select, written as a
 // gnuplot data file and command file. Like --CSV it builds no engines.
 func runGnuplot(o *argv.Options, args []string, s *config.Settings, env Env) int {
-	do := detectOptions(o)
-	do.NoEngines = true
-	do.Warn = func(w string) { fmt.Fprintf(env.Stderr, "[-] %s\n", w) }
-	d, err := detect.Build(s, do)
+	pl, err := selectPipeline(o, s, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
-	pl := d.NewPipeline(nil)
 	input := inputPath(o, s)
 	var f *os.File
 	open := func() (io.Reader, error) {

@@ -226,15 +226,11 @@ func loadConfig(o *argv.Options, errw io.Writer) (*config.Config, error) {
 // runCSV is --CSV: print fields of the packets the pipeline accepts. It
 // builds no engines, since nothing is scored.
 func runCSV(o *argv.Options, s *config.Settings, env Env) int {
-	do := detectOptions(o)
-	do.NoEngines = true
-	do.Warn = func(w string) { fmt.Fprintf(env.Stderr, "[-] %s\n", w) }
-	d, err := detect.Build(s, do)
+	pl, err := selectPipeline(o, s, env)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
-	pl := d.NewPipeline(nil)
 	input := inputPath(o, s)
 	var r io.Reader
 	if o.CSVStdin || o.Stdin {
@@ -261,6 +257,19 @@ func runCSV(o *argv.Options, s *config.Settings, env Env) int {
 		return 255
 	}
 	return 0
+}
+
+// selectPipeline is the pipeline of --CSV and --gnuplot: psad's ignore
+// rules without engines, since nothing is scored.
+func selectPipeline(o *argv.Options, s *config.Settings, env Env) (*pipeline.Pipeline, error) {
+	do := detectOptions(o)
+	do.NoEngines = true
+	do.Warn = func(w string) { fmt.Fprintf(env.Stderr, "[-] %s\n", w) }
+	d, err := detect.Build(s, do)
+	if err != nil {
+		return nil, err
+	}
+	return d.NewPipeline(nil), nil
 }
 
 // accepted selects, for --CSV and --gnuplot, the lines that pass psad's
