@@ -443,7 +443,7 @@ func (d *Daemon) process(it item) {
 	d.stats.ByOutcome[o]++
 	in := &d.stats.Inputs[it.src]
 	in.ByOutcome[o]++
-	in.LastLine, in.LastAt = it.buf[:it.n:it.n], d.cfg.Clock()
+	in.LastLine = it.buf[:it.n:it.n]
 	d.mu.Unlock()
 	if d.cfg.Processed != nil {
 		d.cfg.Processed()

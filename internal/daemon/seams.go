@@ -121,8 +121,6 @@ type InputStats struct {
 	// LastLine is the last line processed (for the input's lag); it is
 	// never modified.
 	LastLine []byte
-	// LastAt is when it was processed.
-	LastAt time.Time
 }
 
 // ReportQuery says which report Runtime.Report renders.
