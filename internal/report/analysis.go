@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/scan"
@@ -336,69 +339,149 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 	if len(srcs) == 0 {
 		io.WriteString(w, none)
 	}
-	dstSeen := make(map[netip.Addr]bool)
-	var buf []byte
 	detailSigs := o.DetailSigs
 	if detailSigs == nil {
 		detailSigs = o.Sigs
 	}
-	for _, s := range srcs {
-		pairs := s.Pairs()
-		pkts, uniq := 0, 0
-		var protos [4]uint64
-		for _, pr := range pairs {
-			pkts += pr.AbsNum
-			ps := pr.ProtoSet()
-			for i := range protos {
-				protos[i] |= ps[i]
-			}
-			uniq += uniqueSigs(pr, false)
+	// A busy day's detail section is over a million lines: sources are
+	// rendered in blocks on every core and written in order, while this
+	// goroutine counts the destinations.
+	dstSeen := make(map[netip.Addr]struct{})
+	eachBlock(srcs, func(blk []*scan.Source, b []byte) []byte {
+		for _, s := range blk {
+			b = appendSource(b, s, o, detailSigs)
 		}
-		tp := 0
-		for _, x := range protos {
-			for ; x != 0; x &= x - 1 {
-				tp++
-			}
-		}
-		b := append(buf[:0], "\nSRC:  "...)
-		b = appendAddr(b, s.Addr)
-		b = append(b, ", DL: "...)
-		b = strconv.AppendInt(b, int64(s.DL), 10)
-		b = append(b, ", Dsts: "...)
-		b = strconv.AppendInt(b, int64(len(pairs)), 10)
-		b = append(b, ", Pkts: "...)
-		b = strconv.AppendInt(b, int64(pkts), 10)
-		b = append(b, ", Total protocols: "...)
-		b = strconv.AppendInt(b, int64(tp), 10)
-		b = append(b, ", Unique sigs: "...)
-		b = strconv.AppendInt(b, int64(uniq), 10)
-		if s.Local {
-			b = append(b, ", Local IP"...)
-		}
-		b = append(b, '\n')
+		return b
+	}, func(blk []*scan.Source, b []byte) {
 		w.Write(b)
-		buf = b
-		if len(s.OSGuesses) > 0 {
-			io.WriteString(w, "    Source OS fingerprint(s):\n")
-			g := append([]string(nil), s.OSGuesses...)
-			sort.Strings(g)
-			for _, x := range g {
-				fmt.Fprintf(w, "        %s\n", x)
+		for _, s := range blk {
+			for _, pr := range s.DstList() {
+				if pr.AbsNum > 0 || len(pr.Sigs) > 0 || len(pr.ICMP) > 0 {
+					dstSeen[pr.Dst] = struct{}{}
+				}
 			}
-		} else if s.PosfGuess != "" {
-			fmt.Fprintf(w, "    Source OS fingerprint:\n        %s\n", s.PosfGuess)
 		}
-		if len(pairs) > 0 {
-			io.WriteString(w, "\n")
-		}
-		for _, pr := range pairs {
-			dstSeen[pr.Dst] = true
-			buf = writeDst(w, buf, pr, o, detailSigs)
-		}
-	}
+	})
 	tot := Totals{Sources: len(srcs), Destinations: len(dstSeen)}
 	fmt.Fprintf(w, "\n    Total scan sources: %d\n    Total scan destinations: %d\n\n", tot.Sources, tot.Destinations)
 	return tot
+}
+
+// detailBlock is how many sources one rendering job takes: big enough to
+// amortise the hand-over, small enough that the in-flight output stays a
+// few megabytes.
+const detailBlock = 256
+
+// eachBlock renders srcs in blocks with render on up to GOMAXPROCS
+// goroutines and hands each block's output to emit in input order, on
+// the calling goroutine. render must only read shared state.
+func eachBlock(srcs []*scan.Source, render func([]*scan.Source, []byte) []byte, emit func([]*scan.Source, []byte)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 || len(srcs) <= detailBlock {
+		emit(srcs, render(srcs, nil))
+		return
+	}
+	type job struct {
+		srcs []*scan.Source
+		out  []byte
+		done chan struct{}
+	}
+	inFlight := 4 * workers
+	jobs := make(chan *job, inFlight)
+	order := make(chan *job, inFlight)
+	free := make(chan []byte, inFlight+1)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				var buf []byte
+				select {
+				case buf = <-free:
+				default:
+				}
+				j.out = render(j.srcs, buf[:0])
+				close(j.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		for i := 0; i < len(srcs); i += detailBlock {
+			j := &job{srcs: srcs[i:min(i+detailBlock, len(srcs))], done: make(chan struct{})}
+			order <- j // bounds the jobs in flight
+			jobs <- j
+		}
+	}()
+	for j := range order {
+		<-j.done
+		emit(j.srcs, j.out)
+		select {
+		case free <- j.out:
+		default:
+		}
+	}
+	wg.Wait()
+}
+
+// appendSource appends one source's block of IP Status Detail.
+func appendSource(b []byte, s *scan.Source, o Options, detailSigs SigInfo) []byte {
+	pairs := s.Pairs()
+	pkts, uniq := 0, 0
+	var protos [4]uint64
+	for _, pr := range pairs {
+		pkts += pr.AbsNum
+		ps := pr.ProtoSet()
+		for i := range protos {
+			protos[i] |= ps[i]
+		}
+		uniq += uniqueSigs(pr, false)
+	}
+	tp := 0
+	for _, x := range protos {
+		for ; x != 0; x &= x - 1 {
+			tp++
+		}
+	}
+	b = append(b, "\nSRC:  "...)
+	b = appendAddr(b, s.Addr)
+	b = append(b, ", DL: "...)
+	b = strconv.AppendInt(b, int64(s.DL), 10)
+	b = append(b, ", Dsts: "...)
+	b = strconv.AppendInt(b, int64(len(pairs)), 10)
+	b = append(b, ", Pkts: "...)
+	b = strconv.AppendInt(b, int64(pkts), 10)
+	b = append(b, ", Total protocols: "...)
+	b = strconv.AppendInt(b, int64(tp), 10)
+	b = append(b, ", Unique sigs: "...)
+	b = strconv.AppendInt(b, int64(uniq), 10)
+	if s.Local {
+		b = append(b, ", Local IP"...)
+	}
+	b = append(b, '\n')
+	if len(s.OSGuesses) > 0 {
+		b = append(b, "    Source OS fingerprint(s):\n"...)
+		g := append([]string(nil), s.OSGuesses...)
+		sort.Strings(g)
+		for _, x := range g {
+			b = append(b, "        "...)
+			b = append(b, x...)
+			b = append(b, '\n')
+		}
+	} else if s.PosfGuess != "" {
+		b = append(b, "    Source OS fingerprint:\n        "...)
+		b = append(b, s.PosfGuess...)
+		b = append(b, '\n')
+	}
+	if len(pairs) > 0 {
+		b = append(b, '\n')
+	}
+	for _, pr := range pairs {
+		b = appendDst(b, pr, o, detailSigs)
+	}
+	return b
 }
 
 // appendAddr appends an address as the detail section prints it: IPv6
@@ -413,11 +496,11 @@ func appendAddr(b []byte, a netip.Addr) []byte {
 	return b
 }
 
-// writeDst writes one destination block. The hot lines are built by
-// appending into buf (returned for reuse): a busy log's report has
-// hundreds of thousands of them.
-func writeDst(w io.Writer, buf []byte, pr *scan.Pair, o Options, sigs SigInfo) []byte {
-	b := append(buf[:0], "    DST: "...)
+// appendDst appends one destination block. A busy log's report has
+// hundreds of thousands of them, so nothing here formats through fmt or
+// allocates for the usual single chain and no signatures.
+func appendDst(b []byte, pr *scan.Pair, o Options, sigs SigInfo) []byte {
+	b = append(b, "    DST: "...)
 	b = appendAddr(b, pr.Dst)
 	if pr.Local {
 		b = append(b, ", Local IP"...)
@@ -426,17 +509,16 @@ func writeDst(w io.Writer, buf []byte, pr *scan.Pair, o Options, sigs SigInfo) [
 	cc := pr.Chains
 	if len(cc) > 1 {
 		cc = append([]scan.ChainCount(nil), cc...)
+		slices.SortFunc(cc, func(a, b scan.ChainCount) int {
+			if a.Chain != b.Chain {
+				return chainIdx(a.Chain) - chainIdx(b.Chain)
+			}
+			if a.Intf != b.Intf {
+				return strings.Compare(a.Intf, b.Intf)
+			}
+			return protoRank(a.Proto) - protoRank(b.Proto)
+		})
 	}
-	sort.Slice(cc, func(i, j int) bool {
-		a, b := cc[i], cc[j]
-		if a.Chain != b.Chain {
-			return chainIdx(a.Chain) < chainIdx(b.Chain)
-		}
-		if a.Intf != b.Intf {
-			return a.Intf < b.Intf
-		}
-		return protoRank(a.Proto) < protoRank(b.Proto)
-	})
 	for i := 0; i < len(cc); {
 		j := i
 		for j < len(cc) && cc[j].Chain == cc[i].Chain && cc[j].Intf == cc[i].Intf {
@@ -473,15 +555,18 @@ func writeDst(w io.Writer, buf []byte, pr *scan.Pair, o Options, sigs SigInfo) [
 		b = appendChainIntf(b, cc[i].Chain, cc[i].Intf)
 		i = j
 	}
-	w.Write(b)
 	if pr.PortSweep {
 		for ri, name := range [...]string{"TCP", "UDP", "UDPLITE"} {
 			if r := pr.Ranges[ri]; r.Seen && r.Hi != 0 {
-				rng := strconv.Itoa(r.Hi)
+				b = append(b, "        Port sweep: "...)
+				b = append(b, name...)
+				b = append(b, " port "...)
 				if r.Lo != r.Hi {
-					rng = strconv.Itoa(r.Lo) + "-" + rng
+					b = strconv.AppendInt(b, int64(r.Lo), 10)
+					b = append(b, '-')
 				}
-				fmt.Fprintf(w, "        Port sweep: %s port %s\n", name, rng)
+				b = strconv.AppendInt(b, int64(r.Hi), 10)
+				b = append(b, '\n')
 			}
 		}
 	}
@@ -494,20 +579,26 @@ func writeDst(w io.Writer, buf []byte, pr *scan.Pair, o Options, sigs SigInfo) [
 		{pr.MiraiPkts, "Mirai botnet default credentials scan (telnet 23, then 2323)"},
 	} {
 		if sc.n > 0 {
-			fmt.Fprintf(w, "        Scanner: %s, Pkts: %d\n", sc.what, sc.n)
+			b = append(b, "        Scanner: "...)
+			b = append(b, sc.what...)
+			b = append(b, ", Pkts: "...)
+			b = strconv.AppendInt(b, int64(sc.n), 10)
+			b = append(b, '\n')
 		}
 	}
-	recs := append([]scan.SigRecord(nil), pr.Sigs...)
-	sort.Slice(recs, func(i, j int) bool {
-		a, b := recs[i], recs[j]
-		if a.Proto != b.Proto {
-			return sigProtoRank(a.Proto) < sigProtoRank(b.Proto)
-		}
-		if a.ID != b.ID {
-			return a.ID < b.ID
-		}
-		return chainIdx(a.Chain) < chainIdx(b.Chain)
-	})
+	recs := pr.Sigs
+	if len(recs) > 1 {
+		recs = append([]scan.SigRecord(nil), recs...)
+		slices.SortFunc(recs, func(a, b scan.SigRecord) int {
+			if a.Proto != b.Proto {
+				return strings.Compare(sigProtoRank(a.Proto), sigProtoRank(b.Proto))
+			}
+			if a.ID != b.ID {
+				return a.ID - b.ID
+			}
+			return chainIdx(a.Chain) - chainIdx(b.Chain)
+		})
+	}
 	for _, r := range recs {
 		if r.Proto == "ip" {
 			continue
@@ -518,7 +609,7 @@ func writeDst(w io.Writer, buf []byte, pr *scan.Pair, o Options, sigs SigInfo) [
 				msg = m
 			}
 		}
-		b = append(b[:0], "        Signature match: \""...)
+		b = append(b, "        Signature match: \""...)
 		b = append(b, msg...)
 		b = append(b, "\"\n            "...)
 		b = appendUpper(b, r.Proto)
@@ -537,33 +628,34 @@ func writeDst(w io.Writer, buf []byte, pr *scan.Pair, o Options, sigs SigInfo) [
 		b = append(b, ", Sid: "...)
 		b = strconv.AppendInt(b, int64(r.ID), 10)
 		b = append(b, '\n')
-		w.Write(b)
 	}
-	icmp := append([]scan.ICMPRecord(nil), pr.ICMP...)
-	sort.Slice(icmp, func(i, j int) bool {
-		a, b := icmp[i], icmp[j]
-		if a.Type != b.Type {
-			return a.Type < b.Type
-		}
-		if a.Code != b.Code {
-			return a.Code < b.Code
-		}
-		return chainIdx(a.Chain) < chainIdx(b.Chain)
-	})
+	icmp := pr.ICMP
+	if len(icmp) > 1 {
+		icmp = append([]scan.ICMPRecord(nil), icmp...)
+		slices.SortFunc(icmp, func(a, b scan.ICMPRecord) int {
+			if a.Type != b.Type {
+				return a.Type - b.Type
+			}
+			if a.Code != b.Code {
+				return a.Code - b.Code
+			}
+			return chainIdx(a.Chain) - chainIdx(b.Chain)
+		})
+	}
 	for _, r := range icmp {
 		fam := "ICMP"
 		if r.V6 {
 			fam = "ICMP6"
 		}
 		if r.Code < 0 {
-			fmt.Fprintf(w, "        Invalid %s type: \"%d\" Chain: %s, Packets: %d\n", fam, r.Type, r.Chain, r.Pkts)
+			b = fmt.Appendf(b, "        Invalid %s type: \"%d\" Chain: %s, Packets: %d\n", fam, r.Type, r.Chain, r.Pkts)
 			continue
 		}
 		text := strconv.Itoa(r.Type)
 		if o.ICMPType != nil {
 			text = o.ICMPType(r.V6, r.Type)
 		}
-		fmt.Fprintf(w, "        Invalid %s code: \"%d\" for %s \"%s\" packet Chain: %s, Packets: %d\n",
+		b = fmt.Appendf(b, "        Invalid %s code: \"%d\" for %s \"%s\" packet Chain: %s, Packets: %d\n",
 			fam, r.Code, fam, text, r.Chain, r.Pkts)
 	}
 	return b

@@ -1,0 +1,66 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/scan"
+)
+
+// TestDetailSameOnAnyCores checks that the detail section rendered in
+// blocks on several cores is byte for byte what one core writes, with
+// more sources than one block holds.
+func TestDetailSameOnAnyCores(t *testing.T) {
+	tr := scan.NewTracker(scan.DefaultSettings())
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	const nsrc = 6*detailBlock + 17
+	for i := range nsrc {
+		src := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		for k := range 6 + i%5 {
+			p := fwlog.Packet{
+				Chain: fwlog.ChainInput, Intf: []byte("eth0"),
+				Src: src, Dst: netip.AddrFrom4([4]byte{192, 168, 1, byte(1 + k%(1+i%3))}),
+				Proto: fwlog.ProtoTCP, SrcPort: 40000, DstPort: 20 + k*7 + i%11,
+				Flags: fwlog.FlagSYN, TOS: -1, TTL: 64, IPID: 1,
+			}
+			if i%4 == 0 {
+				p.Proto = fwlog.ProtoUDP
+			}
+			tr.Observe(now, &p)
+		}
+	}
+	tr.EndBatch()
+	srcs := listedSources(tr, 1)
+	if len(srcs) <= 2*detailBlock {
+		t.Fatalf("listed %d sources, want more than two blocks", len(srcs))
+	}
+	render := func(procs int) (string, Totals) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		var b bytes.Buffer
+		tot := writeDetail(&b, srcs, Options{})
+		return b.String(), tot
+	}
+	one, tot1 := render(1)
+	many, totN := render(4)
+	if one != many || tot1 != totN {
+		t.Fatalf("detail differs between 1 and 4 cores (totals %+v vs %+v)", tot1, totN)
+	}
+	if n := strings.Count(one, "\nSRC:  "); n != len(srcs) {
+		t.Errorf("detail has %d SRC blocks, want %d", n, len(srcs))
+	}
+	dsts := map[netip.Addr]bool{}
+	for _, s := range srcs {
+		for _, pr := range s.Pairs() {
+			dsts[pr.Dst] = true
+		}
+	}
+	if want := fmt.Sprintf("Total scan destinations: %d\n", len(dsts)); !strings.Contains(one, want) {
+		t.Errorf("detail lacks %q", want)
+	}
+}
