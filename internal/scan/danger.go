@@ -155,6 +155,9 @@ func (s *Source) Pairs() []*Pair {
 			out = append(out, p)
 		}
 	}
+	if len(out) < 2 {
+		return out
+	}
 	keys := make([]string, len(out))
 	for i, p := range out {
 		keys[i] = fwlog.AddrString(p.Dst)
@@ -196,24 +199,26 @@ func (b byKey) Swap(i, j int) {
 // number of pairs removed.
 func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 	removed := 0
-	for k, pr := range t.pairIdx {
-		if now.Sub(pr.Start) < timeout {
-			continue
-		}
-		src := pr.src
-		delete(t.pairIdx, k)
-		t.pairs--
-		removed++
-		for i, q := range src.dstOrder {
-			if q == pr {
-				src.dstOrder = append(src.dstOrder[:i], src.dstOrder[i+1:]...)
-				break
+	for _, src := range t.sources {
+		kept := src.dstOrder[:0]
+		for _, pr := range src.dstOrder {
+			if now.Sub(pr.Start) < timeout {
+				kept = append(kept, pr)
+				continue
+			}
+			if src.dstIndex != nil {
+				delete(src.dstIndex, keyOf(pr.Dst))
 			}
 		}
-		if src.dstIndex != nil {
-			delete(src.dstIndex, pr.Dst)
+		n := len(src.dstOrder) - len(kept)
+		if n == 0 {
+			continue
 		}
-		if len(src.dstOrder) == 0 && src.DL < t.set.ForgetBelowDL && !src.gone {
+		clear(src.dstOrder[len(kept):])
+		src.dstOrder = kept
+		t.pairs -= n
+		removed += n
+		if len(kept) == 0 && src.DL < t.set.ForgetBelowDL {
 			t.remove(src)
 			if t.set.TrackGone {
 				t.gone = append(t.gone, src.Addr)

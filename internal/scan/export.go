@@ -74,7 +74,6 @@ func (t *Tracker) Import(st SourceState) {
 			ToperaPkts: ps.ToperaPkts, MasscanPkts: ps.MasscanPkts, MiraiPkts: ps.MiraiPkts, mirai23: ps.Mirai23}
 		p.Chains = append(p.chain0[:0], ps.Chains...)
 		s.addDst(p)
-		t.pairIdx[pairKey{keyOf(s.Addr), keyOf(p.Dst)}] = p
 		t.pairs++
 	}
 }
@@ -83,9 +82,6 @@ func (t *Tracker) Import(st SourceState) {
 func (t *Tracker) remove(s *Source) {
 	delete(t.sources, keyOf(s.Addr))
 	t.pairs -= len(s.dstOrder)
-	for _, p := range s.dstOrder {
-		delete(t.pairIdx, pairKey{keyOf(s.Addr), keyOf(p.Dst)})
-	}
 	s.batchNo = 0
 	s.gone = true // its age-heap entry is dropped when reached
 }

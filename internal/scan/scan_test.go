@@ -1,7 +1,10 @@
 package scan
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -430,5 +433,34 @@ func TestExportImportRoundTrip(t *testing.T) {
 	tr2.Import(st)
 	if tr2.Sources() != 1 {
 		t.Fatalf("%d sources after re-import", tr2.Sources())
+	}
+}
+
+// TestEvictionMatchesModel runs random traffic through a small tracker
+// and checks after every packet that the tracked sources are exactly the
+// MaxSources most recently seen, as a plain recency list says.
+func TestEvictionMatchesModel(t *testing.T) {
+	s := DefaultSettings()
+	s.MaxSources = 5
+	tr := NewTracker(s)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var recent []string // most recent last
+	for i := range 3000 {
+		src := fmt.Sprintf("10.0.0.%d", 1+rng.IntN(12))
+		p := syn(src, "10.9.9.9", 1+i%100)
+		tr.Observe(t0, &p)
+		recent = slices.DeleteFunc(recent, func(x string) bool { return x == src })
+		recent = append(recent, src)
+		if len(recent) > s.MaxSources {
+			recent = recent[1:]
+		}
+		if tr.Sources() != len(recent) {
+			t.Fatalf("packet %d: %d sources tracked, model has %d", i, tr.Sources(), len(recent))
+		}
+		for _, w := range recent {
+			if tr.Source(netip.MustParseAddr(w)) == nil {
+				t.Fatalf("packet %d: %s evicted, but it is among the %d most recent %v", i, w, s.MaxSources, recent)
+			}
+		}
 	}
 }

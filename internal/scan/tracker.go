@@ -131,10 +131,12 @@ type Tracker struct {
 
 	Counters Counters
 
+	// sources finds a source; its destinations hang off it (Source.dst).
+	// A global map of (source, destination) pairs was one hash look-up
+	// per packet instead of two, but cost over 100 bytes per pair: a busy
+	// log has half a million pairs, and the page faults of that memory
+	// outweighed the look-up it saved.
 	sources map[addrKey]*Source
-	// pairIdx finds a (source, destination) pair with one hash look-up,
-	// the hottest operation of all.
-	pairIdx map[pairKey]*Pair
 	slab    []Pair // Pairs are allocated in blocks to spare the allocator and GC
 	// seen stamps every packet; Source.seen is the stamp of its last one.
 	seen uint64
@@ -144,6 +146,10 @@ type Tracker struct {
 	// reach the top, so eviction is exactly least-recently-seen while a
 	// packet costs no list surgery.
 	age   []ageEntry
+	// ageOn says the age heap is kept. It is built only when MaxSources
+	// first forces an eviction: a run that never evicts (every -A of a
+	// normal log) pays nothing for it.
+	ageOn bool
 	pairs int
 	// Evicted counts sources forgotten because of MaxSources.
 	Evicted int
@@ -182,7 +188,11 @@ type Source struct {
 	// only for sources with many destinations, because most sources hit one
 	// or two and a map per source would dominate memory.
 	dstOrder []*Pair
-	dstIndex map[netip.Addr]*Pair
+	dstIndex map[addrKey]*Pair
+	// dst0 and bdst0 back dstOrder and batchDsts for the usual single
+	// destination: a busy log has hundreds of thousands of sources, and
+	// two tiny allocations each cost more than the 16 bytes here.
+	dst0, bdst0 [1]*Pair
 
 	seen       uint64
 	sentOpts   bool  // sent TCP options at least once (Masscan rule)
@@ -226,10 +236,10 @@ func (r *PortRange) add(port int) {
 
 // ChainCount counts packets per chain, interface and protocol.
 type ChainCount struct {
-	Chain fwlog.Chain
 	Intf  string
-	Proto uint8
 	Pkts  int
+	Chain fwlog.Chain
+	Proto uint8
 }
 
 // SigRecord is one signature recorded for a pair (psad's <proto>.sid).
@@ -266,8 +276,6 @@ func keyOf(a netip.Addr) addrKey {
 	b := a.As16()
 	return addrKey{binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:]), a.Is4()}
 }
-
-type pairKey struct{ src, dst addrKey }
 
 // Pair is the persistent state of one (source, destination).
 type Pair struct {
@@ -345,7 +353,6 @@ func NewTracker(s Settings) *Tracker {
 	t := &Tracker{
 		set:     s,
 		sources: make(map[addrKey]*Source),
-		pairIdx: make(map[pairKey]*Pair),
 		strs:    make(map[string]string),
 	}
 	t.Counters.Prefix = make(map[string]*int)
@@ -365,7 +372,6 @@ func (t *Tracker) Reserve(n int) {
 		return
 	}
 	t.sources = make(map[addrKey]*Source, n/4)
-	t.pairIdx = make(map[pairKey]*Pair, n/2)
 }
 
 // Settings returns the tracker's settings.
@@ -419,18 +425,42 @@ func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
 		s.LastSeen = now
 		return s
 	}
+	return t.newSource(k, addr, now)
+}
+
+// newSource adds a source that is not tracked yet, evicting the least
+// recently seen one when MaxSources is reached.
+func (t *Tracker) newSource(k addrKey, addr netip.Addr, now time.Time) *Source {
 	if t.set.MaxSources > 0 && len(t.sources) >= t.set.MaxSources {
 		t.evict()
 	}
 	s := &Source{Addr: addr, LastSeen: now}
 	t.seen++
 	s.seen = t.seen
-	t.pushAge(ageEntry{s, s.seen})
+	if t.ageOn {
+		t.pushAge(ageEntry{s, s.seen})
+	}
 	t.sources[k] = s
 	return s
 }
 
+// buildAge builds the age heap from every tracked source at once, in
+// linear time.
+func (t *Tracker) buildAge() {
+	t.age = make([]ageEntry, 0, len(t.sources)+len(t.sources)/4)
+	for _, s := range t.sources {
+		t.age = append(t.age, ageEntry{s, s.seen})
+	}
+	for i := len(t.age)/2 - 1; i >= 0; i-- {
+		t.siftDown(i)
+	}
+	t.ageOn = true
+}
+
 func (t *Tracker) evict() {
+	if !t.ageOn {
+		t.buildAge()
+	}
 	var s *Source
 	for len(t.age) > 0 {
 		e := t.popAge()
@@ -449,9 +479,6 @@ func (t *Tracker) evict() {
 	}
 	delete(t.sources, keyOf(s.Addr))
 	t.pairs -= len(s.dstOrder)
-	for _, p := range s.dstOrder {
-		delete(t.pairIdx, pairKey{keyOf(s.Addr), keyOf(p.Dst)})
-	}
 	s.batchNo = 0 // drop it from the current batch
 	s.gone = true
 	t.Evicted++
@@ -491,27 +518,29 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		t.optionsSeen = true
 	}
 
-	key := pairKey{keyOf(p.Src), keyOf(p.Dst)}
-	pair := t.pairIdx[key]
-	var src *Source
-	if pair != nil {
-		src = pair.src
-		t.seen++
-		src.seen = t.seen
-		src.LastSeen = now
-	} else {
+	srcKey, dstKey := keyOf(p.Src), keyOf(p.Dst)
+	src := t.sources[srcKey]
+	var pair *Pair
+	if src != nil {
+		pair = src.dst(dstKey, p.Dst)
+	}
+	if pair == nil {
 		// Step 4: MAX_SCAN_IP_PAIRS.
 		if t.set.MaxScanIPPairs > 0 && t.pairs >= t.set.MaxScanIPPairs {
 			t.PairLimitHit = true
 			return false
 		}
-		src = t.source(p.Src, now)
+		if src == nil {
+			src = t.newSource(srcKey, p.Src, now)
+		}
 		pair = t.newPair()
 		pair.src, pair.Dst, pair.Start = src, p.Dst, now
 		src.addDst(pair)
-		t.pairIdx[key] = pair
 		t.pairs++
 	}
+	t.seen++
+	src.seen = t.seen
+	src.LastSeen = now
 
 	// Masscan: option-less SYNs from a source that never sent options,
 	// while other sources did. psad asks only whether anyone sent
@@ -612,6 +641,9 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 	// Step 15: batch record.
 	if src.batchNo != t.batchNo {
 		src.batchNo = t.batchNo
+		if src.batchDsts == nil {
+			src.batchDsts = src.bdst0[:0]
+		}
 		src.batchDsts = src.batchDsts[:0]
 		src.batchSigDL, src.batchSidDL = 0, 0
 		t.batch = append(t.batch, src)
@@ -883,8 +915,15 @@ func (t *Tracker) popAge() ageEntry {
 	n := len(h) - 1
 	h[0] = h[n]
 	h[n] = ageEntry{}
-	h = h[:n]
-	for i := 0; ; {
+	t.age = h[:n]
+	t.siftDown(0)
+	return top
+}
+
+func (t *Tracker) siftDown(i int) {
+	h := t.age
+	n := len(h)
+	for {
 		l, m := 2*i+1, i
 		if l < n && h[l].seen < h[m].seen {
 			m = l
@@ -893,13 +932,11 @@ func (t *Tracker) popAge() ageEntry {
 			m = r
 		}
 		if m == i {
-			break
+			return
 		}
 		h[i], h[m] = h[m], h[i]
 		i = m
 	}
-	t.age = h
-	return top
 }
 
 // pairSlab is how many Pairs are allocated at once.
@@ -918,9 +955,11 @@ func (t *Tracker) newPair() *Pair {
 const smallDsts = 8
 
 // Dst returns the pair state for dst, or nil.
-func (s *Source) Dst(dst netip.Addr) *Pair {
+func (s *Source) Dst(dst netip.Addr) *Pair { return s.dst(keyOf(dst), dst) }
+
+func (s *Source) dst(k addrKey, dst netip.Addr) *Pair {
 	if s.dstIndex != nil {
-		return s.dstIndex[dst]
+		return s.dstIndex[k]
 	}
 	for _, p := range s.dstOrder {
 		if p.Dst == dst {
@@ -931,14 +970,17 @@ func (s *Source) Dst(dst netip.Addr) *Pair {
 }
 
 func (s *Source) addDst(p *Pair) {
+	if s.dstOrder == nil {
+		s.dstOrder = s.dst0[:0]
+	}
 	s.dstOrder = append(s.dstOrder, p)
 	switch {
 	case s.dstIndex != nil:
-		s.dstIndex[p.Dst] = p
+		s.dstIndex[keyOf(p.Dst)] = p
 	case len(s.dstOrder) > smallDsts:
-		s.dstIndex = make(map[netip.Addr]*Pair, 2*len(s.dstOrder))
+		s.dstIndex = make(map[addrKey]*Pair, 2*len(s.dstOrder))
 		for _, q := range s.dstOrder {
-			s.dstIndex[q.Dst] = q
+			s.dstIndex[keyOf(q.Dst)] = q
 		}
 	}
 }
