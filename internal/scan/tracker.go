@@ -145,7 +145,7 @@ type Tracker struct {
 	// is updated, a single write); stale entries are repaired when they
 	// reach the top, so eviction is exactly least-recently-seen while a
 	// packet costs no list surgery.
-	age   []ageEntry
+	age []ageEntry
 	// ageOn says the age heap is kept. It is built only when MaxSources
 	// first forces an eviction: a run that never evicts (every -A of a
 	// normal log) pays nothing for it.
