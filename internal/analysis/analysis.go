@@ -177,9 +177,14 @@ func Run(s Setup) int {
 		})
 		countc <- n
 	}
-	if s.Debug {
+	// Without a progress bar or debug lines nothing shows before the end
+	// of the run, so the main pass counts for itself and the file is read
+	// once.
+	selfCount := s.Progress == nil && !s.Debug
+	switch {
+	case s.Debug:
 		count()
-	} else {
+	case !selfCount:
 		go count()
 	}
 
@@ -223,7 +228,7 @@ func Run(s Setup) int {
 	chunks, readErr := pipeline.ParseAhead(r, d.Parser, accepted, engines.Preparer, stop)
 	finished := false
 	for ch := range chunks {
-		if !known {
+		if !known && !selfCount {
 			select {
 			case n := <-countc:
 				if !learnCount(n) {
@@ -268,7 +273,13 @@ func Run(s Setup) int {
 			break
 		}
 	}
-	if !known && !learnCount(<-countc) {
+	if selfCount {
+		if err := readErr(); err != nil {
+			fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, err)
+			return 1
+		}
+		learnCount(counted{total: lineNo, fw: handed})
+	} else if !known && !learnCount(<-countc) {
 		return 1
 	}
 	err = readErr()
