@@ -63,8 +63,8 @@ func Run(args []string, env Env) int {
 		argv.PrintVersion(env.Stdout)
 		return 0
 	}
-	if name := argv.NotImplemented(o); name != "" {
-		fmt.Fprintf(env.Stderr, "psad: not implemented yet: --%s\n", name)
+	if name, why := argv.Unsupported(o); name != "" {
+		fmt.Fprintf(env.Stderr, "psad: --%s: %s\n", name, why)
 		return 2
 	}
 	if o.EmailAnalysis && !o.Analyze {
@@ -92,6 +92,10 @@ func Run(args []string, env Env) int {
 		return 1
 	}
 	switch {
+	case o.SigUpdate:
+		return runSigUpdate(set, env)
+	case o.GetNextRuleID:
+		return runNextRuleID(o, set, env)
 	case o.Status && o.JSON:
 		return runStatusJSON(o, set, env)
 	case o.Explain != "" && !o.Analyze:
