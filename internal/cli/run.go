@@ -91,6 +91,10 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
+	if o.Given["debug-sid"] && !o.Analyze {
+		fmt.Fprintf(env.Stderr, "psad: --debug-sid traces one signature over a log in analysis mode: psad -A -m <log> --debug-sid %d\n", o.DebugSID)
+		return 2
+	}
 	switch {
 	case o.SigUpdate:
 		return runSigUpdate(set, env)
@@ -169,6 +173,9 @@ func Run(args []string, env Env) int {
 				return 255
 			}
 			s.Fields = e
+		}
+		if o.Given["debug-sid"] {
+			return runDebugSID(o, s, env)
 		}
 		return runAnalysis(o, s, env)
 	case o.CSV:

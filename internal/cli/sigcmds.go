@@ -3,13 +3,16 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"syscall"
 
+	"github.com/psadgo/psad/internal/analysis"
 	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/sig"
+	"github.com/psadgo/psad/internal/sigtrace"
 	"github.com/psadgo/psad/internal/sigupdate"
 )
 
@@ -87,4 +90,34 @@ func applyLogServer(o *argv.Options, cfg *config.Config) string {
 	cfg.Set("ENABLE_AUTO_IDS", "N")
 	cfg.Set("ENABLE_FW_LOGGING_CHECK", "N")
 	return msg
+}
+
+// runDebugSID is -A with --debug-sid: the analysis as usual, then on
+// stderr what the one signature made of every packet.
+func runDebugSID(o *argv.Options, s analysis.Setup, env Env) int {
+	set, err := loadSignatures(o, s.Settings, Env{Stderr: io.Discard})
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	source := sig.DefaultName
+	if p := s.Settings.Detect.SigsFile.Path; p != "" && !s.Settings.Embedded {
+		source = p
+	}
+	if o.NoSignatures {
+		set = nil
+	}
+	tr, err := sigtrace.New(set, o.DebugSID, source)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+		return 1
+	}
+	s.Observe = tr.Observe
+	code := runAnalysis(o, s, env)
+	if code == 0 {
+		if err := tr.Write(env.Stderr); err != nil {
+			return 1
+		}
+	}
+	return code
 }

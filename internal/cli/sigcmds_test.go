@@ -224,3 +224,63 @@ func TestLogServerDaemon(t *testing.T) {
 		t.Errorf("blocking settings still checked:\n%s", log)
 	}
 }
+
+// TestDebugSIDGolden: -A with --debug-sid on a log the test writes names
+// the packets that matched the MS-SQL rule of our signature set, the
+// SYN ACK that failed only its flags test, and counts the rest.
+func TestDebugSIDGolden(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	const line = "Dec  5 10:00:%02d fw kernel: DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=%d ID=1 PROTO=%s SPT=40000 DPT=%d %s\n"
+	var log strings.Builder
+	for i, p := range []struct {
+		src, proto string
+		ttl, dpt   int
+		rest       string
+	}{
+		{"203.0.113.5", "TCP", 50, 1433, "WINDOW=1024 RES=0x00 SYN URGP=0"},
+		{"203.0.113.5", "TCP", 50, 1433, "WINDOW=1024 RES=0x00 SYN FIN URGP=0"},
+		{"203.0.113.6", "TCP", 64, 1434, "WINDOW=1024 RES=0x00 SYN URGP=0"},
+		{"203.0.113.6", "TCP", 64, 1435, "WINDOW=1024 RES=0x00 SYN URGP=0"},
+		{"203.0.113.7", "UDP", 64, 1433, "LEN=24"},
+		{"203.0.113.8", "TCP", 128, 1433, "WINDOW=1024 RES=0x00 SYN URGP=0"},
+	} {
+		fmt.Fprintf(&log, line, i, p.src, p.ttl, p.proto, p.dpt, p.rest)
+	}
+	logFile := filepath.Join(e.dir, "messages")
+	must(t, os.WriteFile(logFile, []byte(log.String()), 0o600))
+	sigs := filepath.Join(e.dir, "etc", "signatures")
+	id := 0
+	for _, l := range strings.Split(string(mustRead(t, sigs)), "\n") {
+		if strings.Contains(l, "-> any 1433 (") && strings.Contains(l, "flags:S;") {
+			m := regexp.MustCompile(`psad_id:(\d+);`).FindStringSubmatch(l)
+			id, _ = strconv.Atoi(m[1])
+		}
+	}
+	if id == 0 {
+		t.Fatal("no tcp/1433 flags:S rule in our signatures")
+	}
+	_, errs, code := e.run(t, "-A", "-m", logFile, "--no-rdns", "--no-whois", "--no-netstat", "--debug-sid", strconv.Itoa(id))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	// The rule's ID and line are our data's business, not the trace's.
+	got := errs[strings.Index(errs, "[+] --debug-sid"):]
+	got = strings.ReplaceAll(got, strconv.Itoa(id), "ID")
+	got = regexp.MustCompile(`signatures line \d+`).ReplaceAllString(got, "signatures line N")
+	checkStatusGolden(t, "debug-sid-ms-sql", got, e)
+
+	// An ID the file does not have, and --debug-sid outside -A.
+	if _, errs, code := e.run(t, "-A", "-m", logFile, "--debug-sid", "999999999"); code != 1 || !strings.Contains(errs, "no signature with that sid or psad_id in "+sigs) {
+		t.Errorf("unknown ID: exit %d, %s", code, errs)
+	}
+	if _, errs, code := e.run(t, "--debug-sid", strconv.Itoa(id)); code != 2 || !strings.Contains(errs, "psad -A -m <log> --debug-sid") {
+		t.Errorf("daemon with --debug-sid: exit %d, %s", code, errs)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	must(t, err)
+	return data
+}
