@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"syscall"
 
 	"github.com/psadgo/psad/internal/analysis"
@@ -48,10 +50,22 @@ func runNextRuleID(o *argv.Options, set *config.Settings, env Env) int {
 // running daemon read them.
 func runSigUpdate(set *config.Settings, env Env) int {
 	dest := set.Detect.SigsFile.Path
+	so := sig.Options{Vars: set.Detect.Var, Strict: set.Detect.SnortSigStrict, PsadCompat: !set.Detect.SnortRuleSemantics}
+	// The ipopts keywords a file may use come from IP_OPTS_FILE, as when
+	// the daemon loads it (psad's own rules need its "lsrre").
+	if p := set.Detect.IPOptsFile.Path; p != "" && !set.Embedded {
+		opts, err := sig.LoadIPOptions(p)
+		switch {
+		case err == nil:
+			so.IPOpts = opts
+		case !errors.Is(err, fs.ErrNotExist):
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
+	}
 	res, err := sigupdate.Run(context.Background(), sigupdate.Request{
 		URL: set.SigUpdate.URL, Dest: dest, ArchiveDir: set.SigUpdate.ArchiveDir, CAFile: set.SigUpdate.CAFile,
-		Sig: sig.Options{Vars: set.Detect.Var, Strict: set.Detect.SnortSigStrict, PsadCompat: !set.Detect.SnortRuleSemantics},
-		Out: env.Stdout,
+		Sig: so, Out: env.Stdout,
 	})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)

@@ -284,3 +284,22 @@ func mustRead(t *testing.T, path string) []byte {
 	must(t, err)
 	return data
 }
+
+// TestSigUpdateUsesIPOptsFile: the download is checked with the
+// IP_OPTS_FILE the daemon will use, so a rule naming an option only that
+// file defines is accepted.
+func TestSigUpdateUsesIPOptsFile(t *testing.T) {
+	body := "alert ip any any -> any any (msg:\"PSAD-GO TEST local option\"; ipopts:localopt; psad_id:2000999; psad_dl:2;)\n"
+	url, ca := tlsSigServer(t, body)
+	ipOpts := filepath.Join(t.TempDir(), "ip_options")
+	must(t, os.WriteFile(ipOpts, []byte("7 -1 rr Record route\n99 -1 localopt A local option\n"), 0o600))
+	e := newTestEnv(t, map[string]string{"SIG_UPDATE_URL": url, "SIG_UPDATE_CA_FILE": ca, "IP_OPTS_FILE": ipOpts,
+		"CONF_ARCHIVE_DIR": filepath.Join(t.TempDir(), "archive")}, "")
+	out, errs, code := e.run(t, "--sig-update")
+	if code != 0 || !strings.Contains(out, "has been put in place") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if got := string(mustRead(t, filepath.Join(e.dir, "etc", "signatures"))); got != body {
+		t.Error("the download was not installed")
+	}
+}
