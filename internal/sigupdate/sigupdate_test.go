@@ -244,3 +244,21 @@ func TestVerifiesWithDaemonOptions(t *testing.T) {
 	}
 	unchanged(t, r)
 }
+
+// TestRefusesRedirectToHTTP: a redirect may not downgrade the download to
+// plain HTTP.
+func TestRefusesRedirectToHTTP(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, newSigs) }))
+	t.Cleanup(plain.Close)
+	srv := httptest.NewTLSServer(http.RedirectHandler(plain.URL+"/psad/signatures", http.StatusFound))
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := setup(t, srv.URL+"/psad/signatures", ca)
+	if _, err := Run(context.Background(), r); err == nil || !strings.Contains(err.Error(), "not HTTPS") {
+		t.Errorf("error %v, want a refused redirect", err)
+	}
+	unchanged(t, r)
+}
