@@ -37,9 +37,9 @@ var docHidden = map[string]string{
 	"lib-dir":                 "Accepted for compatibility with psad (a Perl library directory); has no effect.",
 	"no-icmp6-types":          "Do not check ICMPv6 types and codes.",
 	"no-passive-os":           "Turn off passive operating system fingerprinting.",
-	"no-reputation-feeds":     "Accepted from psad 3.0-dev; reputation feeds are not implemented.",
-	"reputation-feeds-update": "Accepted from psad 3.0-dev; reputation feeds are not implemented.",
-	"reputation-feeds-list":   "Accepted from psad 3.0-dev; reputation feeds are not implemented.",
+	"no-reputation-feeds":     "Accepted from psad 3.0-dev and has no effect: this release has no reputation feeds.",
+	"reputation-feeds-update": "psad 3.0-dev only: exits with status 2, since this release has no reputation feeds.",
+	"reputation-feeds-list":   "psad 3.0-dev only: exits with status 2, since this release has no reputation feeds.",
 	"test-mode":               "Run without side effects outside the configured directories (psad's test suite uses it).",
 	"max-sources":             "Cap on the scan sources tracked at once; the least recently seen are forgotten first (0: built-in default).",
 }

@@ -492,56 +492,24 @@ func ParseArgs(args []string) (*Options, []string) {
 	return o, errs
 }
 
-// optImplemented lists the canonical names this release handles.
-var optImplemented = map[string]bool{
-	"Analyze-msgs": true, "stdin": true, "analysis-fields": true, "packets": true,
-	"messages-file": true, "config": true, "Override-config": true, "interface": true,
-	"CSV": true, "CSV-fields": true, "CSV-unique-lines": true, "CSV-max-lines": true,
-	"CSV-start-line": true, "CSV-end-line": true, "CSV-regex": true,
-	"CSV-neg-regex": true, "CSV-stdin": true, "plot-separator": true,
-	"help": true, "Version": true,
-	"no-rdns": true, "no-whois": true, "no-netstat": true, "no-ipt-errors": true,
-	"no-snort-sids": true, "no-signatures": true, "no-icmp-types": true,
-	"no-icmp6-types": true, "no-auto-dl": true, "no-passive-os": true,
-	"auto-dl": true, "signatures": true, "passive-os-sigs": true,
-	"snort-rdir": true, "snort-type": true, "restrict-ip": true,
-	"debug": true, "test-mode": true, "verbose": true, "Benchmark": true,
-	"max-sources": true, "config-test": true,
-	// Daemon mode and its signals.
-	"no-daemon": true, "Interval": true, "Kill": true, "HUP": true,
-	"no-fwcheck": true, "no-kmsgsd": true, "lib-dir": true,
-	"json": true, "explain": true,
-	"Status": true, "status-dl": true, "status-ip": true, "status-summary": true,
-	"Dump-conf": true, "USR1": true, "Restart": true, "analysis-write-data": true,
-	"email-analysis": true, "whois-analysis": true, "dns-analysis": true,
-	// Active response.
-	"analysis-auto-block": true, "fw-block-ip": true, "fw-rm-block-ip": true, "fw-list-auto": true, "Flush": true, "fw-del-chains": true,
-	// Firewall check.
-	"fw-analyze": true, "fw-file": true, "fw-dump": true, "fw-include-ips": true,
-	// Gnuplot mode.
-	"gnuplot": true, "gnuplot-graph-style": true, "gnuplot-file-prefix": true,
-	"gnuplot-interactive": true, "gnuplot-title": true, "gnuplot-legend-title": true,
-	"gnuplot-x-label": true, "gnuplot-x-range": true, "gnuplot-y-label": true,
-	"gnuplot-y-range": true, "gnuplot-z-label": true, "gnuplot-z-range": true,
-	"gnuplot-sort-style": true, "gnuplot-3D": true, "gnuplot-view": true,
-	"gnuplot-grayscale": true, "gnuplot-template": true, "gnuplot-dat-file": true,
-	"gnuplot-plot-file": true, "gnuplot-png-file": true, "use-store-file": true,
-	"plot": true,
+// optHeadOnly lists the options of psad's 3.0-dev development head that
+// act on reputation feeds, a feature this release does not have. They
+// parse, so a 3.0-dev command line fails with a clear reason rather than
+// "Unknown option"; --no-reputation-feeds is not among them because
+// turning off an absent feature is already true.
+var optHeadOnly = map[string]bool{
+	"reputation-feeds-update": true,
+	"reputation-feeds-list":   true,
 }
 
-// NotImplemented returns the canonical name (without dashes) of the first
-// option on the command line that this release does not implement yet, or
-// "" when every given option is supported. --status-summary counts as
-// supported only together with -A.
-func NotImplemented(o *Options) string {
+// Unsupported returns the canonical name (without dashes) of the first
+// option on the command line that this release does not carry out, with
+// the reason to show, or "" when every given option is supported.
+func Unsupported(o *Options) (name, why string) {
 	for _, n := range o.optOrder {
-		if optImplemented[n] {
-			continue
+		if optHeadOnly[n] {
+			return n, "reputation feeds are a psad 3.0-dev feature this release does not have"
 		}
-		if n == "status-summary" && o.Analyze {
-			continue
-		}
-		return n
 	}
-	return ""
+	return "", ""
 }

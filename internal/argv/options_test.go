@@ -207,7 +207,9 @@ func TestParseArgsErrors(t *testing.T) {
 	}
 }
 
-func TestNotImplemented(t *testing.T) {
+// TestUnsupported: every psad 2.4.6 option is carried out; only the
+// 3.0-dev reputation-feed actions are refused, with a reason.
+func TestUnsupported(t *testing.T) {
 	tests := []struct {
 		args []string
 		want string
@@ -240,9 +242,12 @@ func TestNotImplemented(t *testing.T) {
 		{[]string{"-I", "5"}, ""},
 		{[]string{"-U"}, ""},
 		{[]string{"--reputation-feeds-list"}, "reputation-feeds-list"},
+		{[]string{"-K", "--reputation-feeds-update"}, "reputation-feeds-update"},
+		{[]string{"--no-reputation-feeds"}, ""},
+		{[]string{"--get-next-rule-id", "--debug-sid", "5", "--log-server", "-l"}, ""},
 		{[]string{"-K"}, ""},
 		{[]string{"-H", "--no-daemon"}, ""},
-		{[]string{"--sig-update"}, "sig-update"},
+		{[]string{"--sig-update"}, ""},
 		{[]string{"--fw-analyze", "--fw-file", "f"}, ""},
 		{[]string{"--fw-dump", "--fw-include-ips"}, ""},
 	}
@@ -252,8 +257,12 @@ func TestNotImplemented(t *testing.T) {
 			if len(errs) != 0 {
 				t.Fatal(errs)
 			}
-			if got := NotImplemented(o); got != tt.want {
-				t.Errorf("NotImplemented = %q, want %q", got, tt.want)
+			got, why := Unsupported(o)
+			if got != tt.want {
+				t.Errorf("Unsupported = %q, want %q", got, tt.want)
+			}
+			if (got == "") != (why == "") {
+				t.Errorf("Unsupported = %q with reason %q", got, why)
 			}
 		})
 	}

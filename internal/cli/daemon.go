@@ -57,12 +57,16 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
+	logServer := applyLogServer(o, cfg)
 	set, err := cfg.Settings()
 	if err != nil {
 		return fail(err)
 	}
 	for _, w := range set.Warnings {
 		log.Warn(w)
+	}
+	if logServer != "" {
+		log.Info(logServer)
 	}
 	if set.FWLoggingCheck && !o.NoFwcheck {
 		warnFirewall(set, log)
@@ -149,6 +153,7 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 				return nil, err
 			}
 			applyDataOptions(o, ncfg)
+			applyLogServer(o, ncfg)
 			nset, err := ncfg.Settings()
 			if err != nil {
 				return nil, err

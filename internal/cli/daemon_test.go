@@ -559,11 +559,12 @@ func TestDaemonLookups(t *testing.T) {
 	}
 }
 
-// startDaemon runs the daemon in-process with the test's config until
-// the returned stop function is called (or the test ends).
-func startDaemon(tb testing.TB, conf string, env Env) (stop func()) {
+// startDaemon runs the daemon in-process with the test's config and any
+// further options until the returned stop function is called (or the test
+// ends).
+func startDaemon(tb testing.TB, conf string, env Env, args ...string) (stop func()) {
 	tb.Helper()
-	o, errs := argv.ParseArgs([]string{"-c", conf})
+	o, errs := argv.ParseArgs(append([]string{"-c", conf}, args...))
 	if len(errs) > 0 {
 		tb.Fatal(errs)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/csvout"
 	"github.com/psadgo/psad/internal/figure"
+	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/gnuplot"
 	"github.com/psadgo/psad/internal/scan"
 )
@@ -82,7 +83,11 @@ func runAnalysis(o *argv.Options, s analysis.Setup, env Env) int {
 	}
 	c := figure.NewCollector(now())
 	var level func(netip.Addr) int
-	s.Observe = c.Add
+	if prev := s.Observe; prev != nil { // --debug-sid watches too
+		s.Observe = func(p *fwlog.Packet) { prev(p); c.Add(p) }
+	} else {
+		s.Observe = c.Add
+	}
 	s.Finished = func(t *scan.Tracker) {
 		level = func(a netip.Addr) int {
 			if src := t.Source(a); src != nil {

@@ -63,8 +63,8 @@ func Run(args []string, env Env) int {
 		argv.PrintVersion(env.Stdout)
 		return 0
 	}
-	if name := argv.NotImplemented(o); name != "" {
-		fmt.Fprintf(env.Stderr, "psad: not implemented yet: --%s\n", name)
+	if name, why := argv.Unsupported(o); name != "" {
+		fmt.Fprintf(env.Stderr, "psad: --%s: %s\n", name, why)
 		return 2
 	}
 	if o.EmailAnalysis && !o.Analyze {
@@ -91,7 +91,15 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
+	if o.Given["debug-sid"] && !o.Analyze {
+		fmt.Fprintf(env.Stderr, "psad: --debug-sid traces one signature over a log in analysis mode: psad -A -m <log> --debug-sid %d\n", o.DebugSID)
+		return 2
+	}
 	switch {
+	case o.SigUpdate:
+		return runSigUpdate(set, env)
+	case o.GetNextRuleID:
+		return runNextRuleID(o, set, env)
 	case o.Status && o.JSON:
 		return runStatusJSON(o, set, env)
 	case o.Explain != "" && !o.Analyze:
@@ -165,6 +173,9 @@ func Run(args []string, env Env) int {
 				return 255
 			}
 			s.Fields = e
+		}
+		if o.Given["debug-sid"] {
+			return runDebugSID(o, s, env)
 		}
 		return runAnalysis(o, s, env)
 	case o.CSV:

@@ -37,10 +37,23 @@ type Settings struct {
 	// FWLoggingCheck is ENABLE_FW_LOGGING_CHECK: the daemon checks at start
 	// that the firewall logs what it drops.
 	FWLoggingCheck bool
+	// SigUpdate is where --sig-update fetches signatures from and whom it
+	// trusts to serve them.
+	SigUpdate SigUpdate
 
 	// Warnings are problems psad reports as "config warning" and runs on
 	// with; the daemon logs them at start and on reload.
 	Warnings []string
+}
+
+// SigUpdate holds the --sig-update settings.
+type SigUpdate struct {
+	URL string // SIG_UPDATE_URL
+	// CAFile is SIG_UPDATE_CA_FILE (psad-go): PEM certificates trusted
+	// instead of the system's, for a mirror with a private CA; "" (NONE)
+	// trusts the system roots.
+	CAFile     string
+	ArchiveDir string // CONF_ARCHIVE_DIR: where the replaced file is kept
 }
 
 // Detect is what decides whether a log line is a packet worth keeping and
@@ -418,6 +431,7 @@ func (c *Config) Settings() (*Settings, error) {
 	}
 	s.MetricsAddress = c.none("METRICS_ADDRESS")
 	s.FWLoggingCheck = c.Y("ENABLE_FW_LOGGING_CHECK")
+	s.SigUpdate = SigUpdate{URL: c.Str("SIG_UPDATE_URL"), CAFile: c.none("SIG_UPDATE_CA_FILE"), ArchiveDir: c.Str("CONF_ARCHIVE_DIR")}
 	if err := c.block(&s.Block); err != nil {
 		return nil, err
 	}

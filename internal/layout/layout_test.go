@@ -98,11 +98,15 @@ var allowed = map[string][]string{
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
 		"internal/detect", "internal/explain", "internal/report/jsonout", "internal/fieldexpr", "internal/figure", "internal/fwcheck", "internal/fwlog", "internal/gnuplot", "internal/inputsel", "internal/lookup", "internal/metrics", "internal/notify",
-		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/source"},
-	"internal/argv":   {},
-	"cmd/psad":        {"internal/cli"},
-	"cmd/psad-data":   {"internal/icmptype", "internal/osfp", "internal/protocols", "internal/sig"},
-	"cmd/psad-loggen": {"internal/loggen"},
+		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/sig", "internal/sigtrace", "internal/sigupdate", "internal/source"},
+	// --sig-update: fetch, check with the signature parser, install.
+	"internal/sigupdate": {"internal/psaddir", "internal/sig"},
+	// --debug-sid: one signature's verdict on every packet, in words.
+	"internal/sigtrace": {"internal/fwlog", "internal/sig"},
+	"internal/argv":     {},
+	"cmd/psad":          {"internal/cli"},
+	"cmd/psad-data":     {"internal/icmptype", "internal/osfp", "internal/protocols", "internal/sig"},
+	"cmd/psad-loggen":   {"internal/loggen"},
 	// Build tools: the manual page and completion from the option and
 	// variable tables, and the .deb from a staged install.
 	"cmd/psad-docs": {"internal/argv", "internal/config"},

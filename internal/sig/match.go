@@ -36,6 +36,8 @@ const (
 type check struct {
 	f   field
 	set numSet
+	// text is the option as written ("ttl:>220"), for Explain.
+	text string
 }
 
 // orient is one way a signature can meet a packet, in packet terms: src
@@ -258,31 +260,7 @@ func (s *Set) Match(p *fwlog.Packet, dst []Hit) []Hit {
 		return dst
 	}
 	start := len(dst)
-	k := pkt{p: p, sp: unset(p.SrcPort), dp: unset(p.DstPort)}
-	switch {
-	case p.Proto == fwlog.ProtoTCP && s.exactDsize && len(p.TCPOpts) > 0:
-		// The options were logged, so the TCP header length is known.
-		k.dsize = unset(p.IPLen) - ipHeaderLen(p) - 20 - int64(len(p.TCPOpts)/2)
-	case p.Proto == fwlog.ProtoTCP:
-		// psad's payload estimate (spec 9.4): 40 bytes of headers, and 44
-		// more for the options a SYN may carry. Without logged options
-		// the header length is unknown, so Snort semantics keep it too.
-		k.dsize = unset(p.IPLen) - 40
-		if p.Flags&fwlog.FlagSYN != 0 {
-			k.dsize -= 44
-		}
-	case p.Proto == fwlog.ProtoUDP:
-		k.dsize = unset(p.UDPLen) - 8
-	case p.Proto == fwlog.ProtoICMP && s.exactDsize:
-		// psad's LEN-24 leaves 4 bytes of a bare echo request (nmap's
-		// ping) as payload, so "ICMP PING NMAP" (dsize:0) never fires;
-		// the IP header plus the 8-byte ICMP header is what precedes the
-		// data.
-		k.dsize = unset(p.IPLen) - ipHeaderLen(p) - 8
-	case p.Proto == fwlog.ProtoICMP:
-		k.dsize = unset(p.IPLen) - 24
-	}
-	k.dsize = max(k.dsize, 0)
+	k := s.newPkt(p)
 	t := &s.optTab
 	switch {
 	case p.Proto == fwlog.ProtoTCP:
@@ -310,6 +288,36 @@ func (s *Set) Match(p *fwlog.Packet, dst []Hit) []Hit {
 		}
 	}
 	return dst
+}
+
+// newPkt prepares the values of p that signatures test, dsize among them.
+func (s *Set) newPkt(p *fwlog.Packet) pkt {
+	k := pkt{p: p, sp: unset(p.SrcPort), dp: unset(p.DstPort)}
+	switch {
+	case p.Proto == fwlog.ProtoTCP && s.exactDsize && len(p.TCPOpts) > 0:
+		// The options were logged, so the TCP header length is known.
+		k.dsize = unset(p.IPLen) - ipHeaderLen(p) - 20 - int64(len(p.TCPOpts)/2)
+	case p.Proto == fwlog.ProtoTCP:
+		// psad's payload estimate (spec 9.4): 40 bytes of headers, and 44
+		// more for the options a SYN may carry. Without logged options
+		// the header length is unknown, so Snort semantics keep it too.
+		k.dsize = unset(p.IPLen) - 40
+		if p.Flags&fwlog.FlagSYN != 0 {
+			k.dsize -= 44
+		}
+	case p.Proto == fwlog.ProtoUDP:
+		k.dsize = unset(p.UDPLen) - 8
+	case p.Proto == fwlog.ProtoICMP && s.exactDsize:
+		// psad's LEN-24 leaves 4 bytes of a bare echo request (nmap's
+		// ping) as payload, so "ICMP PING NMAP" (dsize:0) never fires;
+		// the IP header plus the 8-byte ICMP header is what precedes the
+		// data.
+		k.dsize = unset(p.IPLen) - ipHeaderLen(p) - 8
+	case p.Proto == fwlog.ProtoICMP:
+		k.dsize = unset(p.IPLen) - 24
+	}
+	k.dsize = max(k.dsize, 0)
+	return k
 }
 
 func (x *portIndex) match(t *optTable, k *pkt, dst []Hit) []Hit {

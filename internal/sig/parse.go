@@ -307,6 +307,7 @@ func (p *parser) line(line string, ln int) error {
 			}
 			v := strings.ToLower(o.val)
 			s.c.ipopts = true
+			s.text.ipopts = strings.TrimSpace(o.val)
 			if v == "any" {
 				s.c.ipoptsAny = true
 			} else if m, ok := p.optTab.kw[v]; ok {
@@ -332,7 +333,7 @@ func (p *parser) line(line string, ln int) error {
 				p.warn(ln, "%s has no effect in a %s signature", key, s.Proto)
 				continue
 			}
-			c := check{f: f.f, set: ns}
+			c := check{f: f.f, set: ns, text: key + ":" + strings.TrimSpace(o.val)}
 			if f.f == fDsize {
 				dsizeChecks = append(dsizeChecks, c)
 				continue
@@ -350,6 +351,7 @@ func (p *parser) line(line string, ln int) error {
 			p.warn(ln, "flags has no effect in a %s signature", s.Proto)
 		} else {
 			s.c.flagsMode, s.c.flags = convertFlags(flagsVal, established, !p.o.PsadCompat)
+			s.text.flags = strings.TrimSpace(flagsVal)
 		}
 	}
 	if !haveMsg {
@@ -446,20 +448,26 @@ func (p *parser) header(s *Sig, hdr []string, ln int) error {
 				o.dst.all && len(o.dst.neg) == 0 && !o.dst.none
 		}
 	}()
+	fwd := orientText{src: hdr[2], sp: hdr[3], dst: hdr[5], dp: hdr[6]}
+	rev := orientText{src: hdr[5], sp: hdr[6], dst: hdr[2], dp: hdr[3]}
 	switch dir := hdr[4]; {
 	case dir == "->" || dir == "<>" && p.o.PsadCompat:
 		c.or[0] = orient{src: src, dst: dst, sp: sp, dp: dp}
+		s.text.or[0] = fwd
 		c.nor = 1
 	case dir == "<-" && p.o.PsadCompat:
 		// psad swaps the addresses only (spec 9.1, quirk #11).
 		c.or[0] = orient{src: dst, dst: src, sp: sp, dp: dp}
+		s.text.or[0] = orientText{src: hdr[5], sp: hdr[3], dst: hdr[2], dp: hdr[6]}
 		c.nor = 1
 	case dir == "<-":
 		c.or[0] = orient{src: dst, dst: src, sp: dp, dp: sp}
+		s.text.or[0] = rev
 		c.nor = 1
 	default: // "<>"
 		c.or[0] = orient{src: src, dst: dst, sp: sp, dp: dp}
 		c.or[1] = orient{src: dst, dst: src, sp: dp, dp: sp}
+		s.text.or = [2]orientText{fwd, rev}
 		c.nor = 2
 	}
 	return nil

@@ -61,7 +61,19 @@ type Sig struct {
 
 	psadID int // the psad_id value, set even when ID is the sid
 	c      compiled
+	text   ruleText
 }
+
+// ruleText keeps the parts of the rule as written that Explain quotes,
+// so a failed test is reported in the signature's own words ($HOME_NET,
+// not a list of networks).
+type ruleText struct {
+	or     [2]orientText // as c.or
+	flags  string
+	ipopts string
+}
+
+type orientText struct{ src, sp, dst, dp string }
 
 // Options control how a signature file is read.
 type Options struct {
