@@ -91,12 +91,15 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
+	// --status-dl, --status-ip and --status-summary imply -S, as in psad
+	// (with -A, --status-summary is -A's own switch).
+	status := o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze
 	switch {
-	case o.Status && o.JSON:
+	case status && o.JSON:
 		return runStatusJSON(o, set, env)
 	case o.Explain != "" && !o.Analyze:
 		return runExplainLive(o, set, env)
-	case o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze:
+	case status:
 		return runStatus(o, set, env)
 	case o.FwAnalyze || o.FwFile != "" || o.FwDump:
 		return runFwCheck(o, set, env)
