@@ -159,7 +159,7 @@ func Run(args []string, env Env) int {
 			s.Lookups = lookups(&set.Alert, s.DNSOn, s.WhoisOn, nil)
 		}
 		if env.StderrTTY {
-			s.Progress = env.Stderr
+			s.Progress, s.Stdout = withProgress(env.Stderr, s.Stdout)
 		}
 		if o.AnalysisFields != "" {
 			e, err := fieldexpr.Parse(o.AnalysisFields, true)
