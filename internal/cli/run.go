@@ -71,6 +71,10 @@ func Run(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "[*] Can only specify --email-analysis flag when run in --Analyze mode.")
 		return 1
 	}
+	if msg := outputRefusal(o); msg != "" {
+		fmt.Fprintln(env.Stderr, msg)
+		return 1
+	}
 	cfg, err := loadConfig(o, env.Stderr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
@@ -91,9 +95,7 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
-	// --status-dl, --status-ip and --status-summary imply -S, as in psad
-	// (with -A, --status-summary is -A's own switch).
-	status := o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze
+	status := statusMode(o)
 	switch {
 	case status && o.JSON:
 		return runStatusJSON(o, set, env)
@@ -178,6 +180,28 @@ func Run(args []string, env Env) int {
 			Detect: detectOptions(o), Stdout: env.Stdout, Stderr: env.Stderr,
 		})
 	}
+}
+
+// statusMode: --status-dl, --status-ip and --status-summary imply -S, as
+// in psad (with -A, --status-summary is -A's own switch).
+func statusMode(o *argv.Options) bool {
+	return o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze
+}
+
+// outputRefusal names an output option given to a mode that cannot
+// honour it, which would otherwise be ignored: without -A, --plot or
+// --json would even start the daemon.
+func outputRefusal(o *argv.Options) string {
+	status := statusMode(o)
+	switch {
+	case o.Plot != "" && !o.Analyze:
+		return "[*] --plot draws the packets of an -A run; the running daemon keeps no packet history to draw (use -A -m FILE --plot)."
+	case o.JSON && o.Explain != "":
+		return "[*] --explain writes plain text; drop --json."
+	case o.JSON && !o.Analyze && !status && !o.FwListAuto:
+		return "[*] --json works with -A, -S (and --status-dl, --status-ip, --status-summary) and --fw-list-auto."
+	}
+	return ""
 }
 
 // inputPath is the log file the one-shot modes read: -m, else IPT_SYSLOG_FILE.
