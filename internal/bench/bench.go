@@ -146,10 +146,39 @@ func Run(s Setup) int {
 	if desc := engines.Describe(); desc != "" {
 		say("Engines: %s; %d signature matches.", desc, sigs)
 	}
+	say("%s", resultLine(t))
 	say("Err packets: %d.", pl.Stats.ByOutcome[pipeline.Malformed])
 	say("Packet creation and processing time: %d sec.", int(el.Seconds()))
 	rate := float64(lines) / el.Seconds()
 	say("Processed %d lines in %.3f s: %.0f lines/s.", lines, el.Seconds(), rate)
 	say("Exiting benchmark mode.")
 	return 0
+}
+
+// resultLine sums up the state the timed run built, one figure per
+// engine: the danger levels (thresholds and signatures), the invalid
+// ICMP types, the passive OS guesses and the auto_dl assignments. It
+// shows what was timed, and equals what -A finds in the same log.
+func resultLine(t *scan.Tracker) string {
+	var byDL [6]int
+	srcs, icmp, osGuess, autoDL := 0, 0, 0, 0
+	t.EachSource(func(src *scan.Source) {
+		srcs++
+		if src.DL >= 0 && src.DL < len(byDL) {
+			byDL[src.DL]++
+		}
+		if len(src.OSGuesses) > 0 || src.PosfGuess != "" {
+			osGuess++
+		}
+		if src.AutoDL {
+			autoDL++
+		}
+		for _, pr := range src.DstList() {
+			for _, ic := range pr.ICMP {
+				icmp += ic.Pkts
+			}
+		}
+	})
+	return fmt.Sprintf("Result: %d sources, by danger level 1-5: %d %d %d %d %d; %d invalid ICMP packets; %d sources with an OS guess; %d levels set by auto_dl.",
+		srcs, byDL[1], byDL[2], byDL[3], byDL[4], byDL[5], icmp, osGuess, autoDL)
 }

@@ -147,11 +147,15 @@ func liveQuery(ctx context.Context, d *daemon.Daemon, policy *block.Policy, req 
 				}
 			}
 		}
-	} else if req.Arg != "" {
-		// --status-ip with --json: only that source.
-		if _, err := netip.ParseAddr(req.Arg); err != nil {
-			return fmt.Errorf("--status-ip: %q is not an IP address", req.Arg)
+	}
+	var only netip.Addr
+	if req.Op != "explain" && req.Arg != "" {
+		// --status-ip with --json: only that source and its blocks.
+		a, err := parseStatusIP(req.Arg)
+		if err != nil {
+			return err
 		}
+		only = a
 	}
 	var buf bytes.Buffer
 	if err := d.Query(ctx, func(t *scan.Tracker, rt *daemon.Runtime) { rt.Report(&buf, t, q) }); err != nil {
@@ -165,20 +169,40 @@ func liveQuery(ctx context.Context, d *daemon.Daemon, policy *block.Policy, req 
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		return fmt.Errorf("status json: %w", err)
 	}
-	if req.Arg != "" {
+	var blocks []block.Status
+	if policy != nil {
+		blocks = policy.List()
+	}
+	if only.IsValid() {
 		keep := doc.Sources[:0]
 		for _, s := range doc.Sources {
-			if s.Addr == req.Arg {
+			// Compared as addresses: the document writes them in
+			// canonical form, the user may not.
+			if a, err := netip.ParseAddr(s.Addr); err == nil && a.Unmap() == only {
 				keep = append(keep, s)
 			}
 		}
 		doc.Sources = keep
 		doc.Totals.Listed = len(keep)
+		var cover []block.Status
+		for _, b := range blocks {
+			if b.Prefix.Contains(only) {
+				cover = append(cover, b)
+			}
+		}
+		blocks = cover
 	}
-	if policy != nil {
-		doc.Blocks = jsonBlocks(policy.List())
-	}
+	doc.Blocks = jsonBlocks(blocks)
 	return doc.Write(w)
+}
+
+// parseStatusIP reads --status-ip's address.
+func parseStatusIP(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("--status-ip: %q is not an IP address", s)
+	}
+	return a.Unmap(), nil
 }
 
 // blockText describes an active block for --explain.
@@ -197,6 +221,15 @@ func jsonBlocks(list []block.Status) []jsonout.Block { return respond.JSONBlocks
 // runStatusJSON is -S --json: only the document, from the running
 // daemon (no process line, no STATUS_OUTPUT_FILE copy).
 func runStatusJSON(o *argv.Options, set *config.Settings, env Env) int {
+	if !statusDLValid(o, env) {
+		return 1
+	}
+	if o.StatusIP != "" {
+		if _, err := parseStatusIP(o.StatusIP); err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
+	}
 	rep, err := ctl.Ask(ctl.SocketPath(set.Files.RunDir), ctl.Request{Op: "status", Summary: o.StatusSummary,
 		MinDL: o.StatusDL, JSON: true, Arg: o.StatusIP}, 15*time.Second)
 	if err != nil {

@@ -129,6 +129,15 @@ func TestRefusals(t *testing.T) {
 		{[]string{"-p", "5"}, 255, "is ambiguous"},
 		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-fields", "SRC:1.2.3.4,DST:5.6.7.8"}, 255, "Unrecognized value for src"},
 		{[]string{"-A", "-m", "/nonexistent/log"}, 1, "Could not open /nonexistent/log"},
+		// Output options a mode cannot honour are refused, not ignored
+		// (without -A these would start the daemon).
+		{[]string{"--plot", "x.png"}, 1, "--plot draws the packets of an -A run"},
+		{[]string{"--json"}, 1, "--json works with -A, -S"},
+		{[]string{"-B", "--json"}, 1, "--json works with -A, -S"},
+		{[]string{"--CSV", "--CSV-fields", "src", "--json"}, 1, "--json works with -A, -S"},
+		{[]string{"--fw-block-ip", "10.1.1.1", "--json"}, 1, "--json works with -A, -S"},
+		{[]string{"--explain", "10.1.1.1", "--json"}, 1, "--explain writes plain text"},
+		{[]string{"-A", "-m", logPath("syn_sweep"), "--explain", "10.1.1.1", "--json"}, 1, "--explain writes plain text"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,5 +56,45 @@ func TestAnalyzePlot(t *testing.T) {
 	out, errs, code := e.run(t, "-A", "-m", logPath("syn_sweep"), "--plot", filepath.Join(dir, "f.gif"))
 	if code != 1 || !strings.Contains(errs, "want a .png or .svg name") || out != "" {
 		t.Errorf("f.gif: exit %d, %s", code, errs)
+	}
+}
+
+// TestReadmePlotIsCurrent: the figure the README shows is what the
+// command written under it makes today, byte for byte (the figure is
+// deterministic), so it cannot drift from the program. -update rewrites it.
+func TestReadmePlotIsCurrent(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	must(t, err)
+	m := regexp.MustCompile("!\\[[^]]*\\]\\(([^)]+\\.png)\\) made by `psad ([^`]+)`").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md shows no plot made by a psad command")
+	}
+	shown := filepath.Join(repoRoot, filepath.FromSlash(string(m[1])))
+	args := strings.Fields(string(m[2]))
+	i := slices.Index(args, "--plot")
+	if i < 0 || i+1 >= len(args) || args[i+1] != string(m[1]) {
+		t.Fatalf("the README's command %q does not write the figure it shows (%s)", m[2], m[1])
+	}
+	for j, a := range args {
+		if strings.HasPrefix(a, "testdata/") {
+			args[j] = filepath.Join(repoRoot, filepath.FromSlash(a))
+		}
+	}
+	made := filepath.Join(t.TempDir(), "plot.png")
+	args[i+1] = made
+	e := newTestEnv(t, nil, "")
+	if _, errs, code := e.run(t, args...); code != 0 {
+		t.Fatalf("psad %s: exit %d %s", m[2], code, errs)
+	}
+	got, err := os.ReadFile(made)
+	must(t, err)
+	if *update {
+		must(t, os.WriteFile(shown, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(shown)
+	must(t, err)
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s is not what `psad %s` makes now; run it (or go test ./internal/cli -run TestReadmePlotIsCurrent -update)", m[1], m[2])
 	}
 }

@@ -71,6 +71,10 @@ func Run(args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "[*] Can only specify --email-analysis flag when run in --Analyze mode.")
 		return 1
 	}
+	if msg := outputRefusal(o); msg != "" {
+		fmt.Fprintln(env.Stderr, msg)
+		return 1
+	}
 	cfg, err := loadConfig(o, env.Stderr)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
@@ -95,16 +99,17 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "psad: --debug-sid traces one signature over a log in analysis mode: psad -A -m <log> --debug-sid %d\n", o.DebugSID)
 		return 2
 	}
+	status := statusMode(o)
 	switch {
 	case o.SigUpdate:
 		return runSigUpdate(set, env)
 	case o.GetNextRuleID:
 		return runNextRuleID(o, set, env)
-	case o.Status && o.JSON:
+	case status && o.JSON:
 		return runStatusJSON(o, set, env)
 	case o.Explain != "" && !o.Analyze:
 		return runExplainLive(o, set, env)
-	case o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze:
+	case status:
 		return runStatus(o, set, env)
 	case o.FwAnalyze || o.FwFile != "" || o.FwDump:
 		return runFwCheck(o, set, env)
@@ -164,7 +169,7 @@ func Run(args []string, env Env) int {
 			s.Lookups = lookups(&set.Alert, s.DNSOn, s.WhoisOn, nil)
 		}
 		if env.StderrTTY {
-			s.Progress = env.Stderr
+			s.Progress, s.Stdout = withProgress(env.Stderr, s.Stdout)
 		}
 		if o.AnalysisFields != "" {
 			e, err := fieldexpr.Parse(o.AnalysisFields, true)
@@ -186,6 +191,28 @@ func Run(args []string, env Env) int {
 			Detect: detectOptions(o), Stdout: env.Stdout, Stderr: env.Stderr,
 		})
 	}
+}
+
+// statusMode: --status-dl, --status-ip and --status-summary imply -S, as
+// in psad (with -A, --status-summary is -A's own switch).
+func statusMode(o *argv.Options) bool {
+	return o.Status || o.Given["status-dl"] || o.Given["status-ip"] || o.StatusSummary && !o.Analyze
+}
+
+// outputRefusal names an output option given to a mode that cannot
+// honour it, which would otherwise be ignored: without -A, --plot or
+// --json would even start the daemon.
+func outputRefusal(o *argv.Options) string {
+	status := statusMode(o)
+	switch {
+	case o.Plot != "" && !o.Analyze:
+		return "[*] --plot draws the packets of an -A run; the running daemon keeps no packet history to draw (use -A -m FILE --plot)."
+	case o.JSON && o.Explain != "":
+		return "[*] --explain writes plain text; drop --json."
+	case o.JSON && !o.Analyze && !status && !o.FwListAuto:
+		return "[*] --json works with -A, -S (and --status-dl, --status-ip, --status-summary) and --fw-list-auto."
+	}
+	return ""
 }
 
 // inputPath is the log file the one-shot modes read: -m, else IPT_SYSLOG_FILE.

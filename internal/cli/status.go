@@ -23,8 +23,7 @@ import (
 func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 	host := set.Alert.Hostname
 	pidPath := set.Files.PidFile
-	if o.StatusDL > 5 || o.Given["status-dl"] && o.StatusDL < 1 {
-		fmt.Fprintln(env.Stderr, "[*] The --status-dl must be between 1 and 5.")
+	if !statusDLValid(o, env) {
 		return 1
 	}
 	pid, err := psaddir.Running(pidPath)
@@ -68,6 +67,16 @@ func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 		}
 	}
 	return 0
+}
+
+// statusDLValid checks --status-dl as psad does, saying so when it is
+// out of range; -S and -S --json share it.
+func statusDLValid(o *argv.Options, env Env) bool {
+	if o.StatusDL > 5 || o.Given["status-dl"] && o.StatusDL < 1 {
+		fmt.Fprintln(env.Stderr, "[*] The --status-dl must be between 1 and 5.")
+		return false
+	}
+	return true
 }
 
 // signalDaemon implements -K (TERM) and -H (HUP) against the running
