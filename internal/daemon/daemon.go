@@ -479,26 +479,48 @@ func (d *Daemon) closeBatch() {
 // I/O goroutine. With final it waits for a free slot (shutdown);
 // otherwise a save still running makes this one wait for the next tick.
 func (d *Daemon) save(final bool) {
-	st := d.cfg.Store
-	if st == nil || d.saving.Load() && !final {
+	st0 := d.cfg.Store
+	if st0 == nil || d.saving.Load() && !final {
 		return
 	}
 	t := d.cfg.Tracker
 	d.gone = append(d.gone, t.TakeGone()...)
-	var srcs []scan.SourceState
+	// The snapshot is taken here, on the loop, as encoded records in one
+	// buffer: a flood's hundred thousand changed sources then cost their
+	// records' bytes, not as many exported structs waiting for the I/O
+	// goroutine.
+	var arena []byte
+	var ends []int
 	seen := make(map[*scan.Source]bool)
+	var st scan.SourceState
+	add := func(s *scan.Source) {
+		st = s.Export()
+		var err error
+		n := len(arena)
+		if arena, err = st0.AppendSource(arena, &st); err != nil {
+			arena = arena[:n]
+			d.cfg.Log.Error("saving scan state: source not saved", "src", s.Addr, "err", err)
+			return
+		}
+		ends = append(ends, len(arena))
+	}
 	mark := t.ChangedSince(d.mark, func(s *scan.Source) {
 		seen[s] = true
-		srcs = append(srcs, s.Export())
+		add(s)
 	})
 	for s := range d.raised {
 		// A DL raised at a batch's end changes no packet stamp.
 		if !seen[s] && t.Source(s.Addr) == s {
-			srcs = append(srcs, s.Export())
+			add(s)
 		}
 	}
-	if len(srcs) == 0 && len(d.gone) == 0 && !d.posNew {
+	if len(ends) == 0 && len(d.gone) == 0 && !d.posNew {
 		return
+	}
+	srcs := make([][]byte, len(ends))
+	for i, start := 0, 0; i < len(ends); i++ {
+		srcs[i] = arena[start:ends[i]:ends[i]]
+		start = ends[i]
 	}
 	gone := d.gone
 	counters := t.ExportCounters()
@@ -509,7 +531,7 @@ func (d *Daemon) save(final bool) {
 		}
 	}
 	job := func() {
-		err := st.Save(srcs, gone, counters, positions)
+		err := st0.Save(srcs, gone, counters, positions)
 		if err != nil {
 			d.cfg.Log.Error("saving scan state and input positions", "err", err)
 		}

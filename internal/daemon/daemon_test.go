@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/scan"
 )
 
@@ -129,33 +131,34 @@ func (n *notifier) count() int {
 	return len(n.batches)
 }
 
-// store keeps saves in memory; each save is checked against the lines
-// its positions claim.
+// store is the real state store, counting its saves.
 type store struct {
-	mu     sync.Mutex
-	saves  int
-	pkts   map[netip.Addr]int
-	pos    map[string][]byte
-	loaded map[string][]byte
-	err    error
+	*psaddir.Store
+	mu    sync.Mutex
+	saves int
+}
+
+func openStore(t *testing.T) *store {
+	t.Helper()
+	st, err := psaddir.OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &store{Store: st}
 }
 
 func (s *store) Load(t *scan.Tracker, importScans bool) (map[string][]byte, error) {
-	return s.loaded, nil
+	pos, _, _, err := s.Store.Load(t, importScans)
+	return pos, err
 }
 
-func (s *store) Save(srcs []scan.SourceState, _ []netip.Addr, _ scan.CounterState, pos map[string][]byte) error {
+func (s *store) Save(srcs [][]byte, gone []netip.Addr, c scan.CounterState, pos map[string][]byte) error {
+	err := s.Store.Save(srcs, gone, c, pos)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.saves++
-	if s.pkts == nil {
-		s.pkts = map[netip.Addr]int{}
-	}
-	for _, st := range srcs {
-		s.pkts[st.Addr] = st.Packets
-	}
-	s.pos = pos
-	return s.err
+	s.mu.Unlock()
+	return err
 }
 
 func start(t *testing.T, c Config) (*Daemon, context.CancelFunc, chan error) {
@@ -359,7 +362,7 @@ func TestSignals(t *testing.T) {
 // restart resumes after it.
 func TestShutdownKeepsStateAndPositionsTogether(t *testing.T) {
 	f, n := newFeeder(), newNotifier("a")
-	st := &store{}
+	st := openStore(t)
 	_, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: newRuntime(n, 20*time.Millisecond),
 		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st, SaveEvery: 5 * time.Millisecond})
 	stop := make(chan struct{})
@@ -391,10 +394,16 @@ func TestShutdownKeepsStateAndPositionsTogether(t *testing.T) {
 	}
 	close(stop)
 	<-fed
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	pos := binary.BigEndian.Uint64(st.pos["test"])
-	got := st.pkts[netip.MustParseAddr("203.0.113.5")]
+	saved := scan.NewTracker(scan.DefaultSettings())
+	positions, err := st.Load(saved, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := binary.BigEndian.Uint64(positions["test"])
+	var got int
+	if src := saved.Source(netip.MustParseAddr("203.0.113.5")); src != nil {
+		got = src.Packets
+	}
 	if uint64(got) != pos {
 		t.Fatalf("saved state counts %d packets, saved position says %d lines", got, pos)
 	}
@@ -410,9 +419,8 @@ func TestShutdownKeepsStateAndPositionsTogether(t *testing.T) {
 
 	// A restart resumes after the saved position.
 	f2 := newFeeder()
-	st2 := &store{loaded: st.pos}
 	_, cancel2, done2 := start(t, Config{Sources: []Source{f2}, Runtime: newRuntime(newNotifier("b"), time.Second),
-		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st2})
+		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st})
 	if f2.from != pos {
 		t.Fatalf("resumed from %d, want %d", f2.from, pos)
 	}
