@@ -60,6 +60,10 @@ type Config struct {
 	StopTimeout time.Duration
 	// ReadyTimeout bounds the wait for the inputs' Ready (default 10 s).
 	ReadyTimeout time.Duration
+	// MemoryHeadroom is how far above the live heap, in per cent, the
+	// daemon keeps the runtime's soft memory limit (default 50; negative:
+	// leave the runtime alone). See memoryLimiter.
+	MemoryHeadroom int
 	// WriteFile writes the USR1 dump (default os.WriteFile with 0600).
 	WriteFile func(path string, data []byte) error
 	Clock     func() time.Time
@@ -128,6 +132,9 @@ func New(c Config) *Daemon {
 	}
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = 10 * time.Second
+	}
+	if c.MemoryHeadroom == 0 {
+		c.MemoryHeadroom = 50
 	}
 	if c.WriteFile == nil {
 		c.WriteFile = func(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
@@ -202,6 +209,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	c := &d.cfg
 	t := c.Tracker
 	d.stats.Started = c.Clock()
+	defer startMemoryLimiter(c.MemoryHeadroom)()
 	d.hook(d.rt)
 	if c.Store != nil {
 		positions, err := c.Store.Load(t, c.ImportScans)
@@ -491,12 +499,10 @@ func (d *Daemon) save(final bool) {
 	// goroutine.
 	var arena []byte
 	var ends []int
-	seen := make(map[*scan.Source]bool)
-	var st scan.SourceState
 	add := func(s *scan.Source) {
-		st = s.Export()
-		var err error
+		st := s.Export()
 		n := len(arena)
+		var err error
 		if arena, err = st0.AppendSource(arena, &st); err != nil {
 			arena = arena[:n]
 			d.cfg.Log.Error("saving scan state: source not saved", "src", s.Addr, "err", err)
@@ -504,16 +510,18 @@ func (d *Daemon) save(final bool) {
 		}
 		ends = append(ends, len(arena))
 	}
-	mark := t.ChangedSince(d.mark, func(s *scan.Source) {
-		seen[s] = true
-		add(s)
-	})
+	// A DL raised at a batch's end changes no packet stamp, so the raised
+	// sources go first and the changed ones skip them.
 	for s := range d.raised {
-		// A DL raised at a batch's end changes no packet stamp.
-		if !seen[s] && t.Source(s.Addr) == s {
+		if t.Source(s.Addr) == s {
 			add(s)
 		}
 	}
+	mark := t.ChangedSince(d.mark, func(s *scan.Source) {
+		if _, ok := d.raised[s]; !ok {
+			add(s)
+		}
+	})
 	if len(ends) == 0 && len(d.gone) == 0 && !d.posNew {
 		return
 	}

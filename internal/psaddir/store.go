@@ -199,6 +199,10 @@ func (s *Store) update(keys, recs, gone [][]byte, counters scan.CounterState, po
 			}
 		}
 		sb := tx.Bucket(bucketSources)
+		// Records arrive in key order, so pages split as they fill: at
+		// bbolt's default of half full a flood's pages stayed half empty
+		// and the file twice its data.
+		sb.FillPercent = 0.9
 		for _, k := range gone {
 			if err := sb.Delete(k); err != nil {
 				return fmt.Errorf("forgetting source %s: %w", keyAddr(k), err)
