@@ -138,7 +138,7 @@ type store struct {
 	saves int
 }
 
-func openStore(t *testing.T) *store {
+func openStore(t testing.TB) *store {
 	t.Helper()
 	st, err := psaddir.OpenStore(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
