@@ -498,3 +498,63 @@ func TestBlockerSeesRisesAsPacketsLand(t *testing.T) {
 		}
 	})
 }
+
+// TestFloodEvictsToMaxSources runs a flood of distinct sources through
+// the daemon with MAX_SCAN_SOURCES well below the flood: the tracker
+// holds exactly that many, the most recently seen ones, and the state
+// store, after the shutdown save, holds the same set: evicted sources
+// are deleted from it, not left to pile up.
+func TestFloodEvictsToMaxSources(t *testing.T) {
+	const maxSrc, n = 1000, 5000
+	st := openStore(t)
+	rt := newRuntime(nil, time.Hour)
+	rt.Notifier = quiet{}
+	rt.Detector.Scan.MaxSources = maxSrc
+	processed := make(chan struct{})
+	seen := 0
+	d := New(Config{Sources: []Source{&lineSource{n: n, line: floodLine}}, Runtime: rt,
+		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st, SaveEvery: time.Millisecond,
+		Processed: func() {
+			if seen++; seen == n {
+				close(processed)
+			}
+		}})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	<-processed
+	alive := func(tr *scan.Tracker) (got, wrong int) {
+		for i := range n {
+			a := netip.AddrFrom4([4]byte{10, byte((i + 1) >> 16), byte((i + 1) >> 8), byte(i + 1)})
+			if tr.Source(a) != nil {
+				got++
+				if i < n-maxSrc {
+					wrong++
+				}
+			}
+		}
+		return got, wrong
+	}
+	err := d.Query(t.Context(), func(tr *scan.Tracker, _ *Runtime) {
+		if tr.Sources() != maxSrc || tr.Evicted != n-maxSrc {
+			t.Errorf("tracker holds %d sources, evicted %d; want %d and %d", tr.Sources(), tr.Evicted, maxSrc, n-maxSrc)
+		}
+		if got, wrong := alive(tr); got != maxSrc || wrong != 0 {
+			t.Errorf("%d of the flood's sources alive, %d of them not among the last %d seen", got, wrong, maxSrc)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	saved := scan.NewTracker(scan.DefaultSettings())
+	if _, err := st.Load(saved, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, wrong := alive(saved); saved.Sources() != maxSrc || got != maxSrc || wrong != 0 {
+		t.Errorf("store holds %d sources (%d of the flood, %d evicted ones); want the last %d", saved.Sources(), got, wrong, maxSrc)
+	}
+}
