@@ -93,6 +93,7 @@ type Daemon struct {
 	mark    uint64
 	raised  map[*scan.Source]struct{}
 	gone    []netip.Addr // forgotten sources not yet deleted from the store
+	scratch []byte       // one source's record while save packs it
 	pending []chan error // callers of Reload waiting for a build
 	// building tells a reload is being built; saving, that a save is
 	// still running on the I/O goroutine.
@@ -483,6 +484,9 @@ func (d *Daemon) closeBatch() {
 	}
 }
 
+// saveSlab is the size of the blocks save packs records into.
+const saveSlab = 64 << 10
+
 // save hands the changed sources, the counters and the positions to the
 // I/O goroutine. With final it waits for a free slot (shutdown);
 // otherwise a save still running makes this one wait for the next tick.
@@ -493,22 +497,25 @@ func (d *Daemon) save(final bool) {
 	}
 	t := d.cfg.Tracker
 	d.gone = append(d.gone, t.TakeGone()...)
-	// The snapshot is taken here, on the loop, as encoded records in one
-	// buffer: a flood's hundred thousand changed sources then cost their
-	// records' bytes, not as many exported structs waiting for the I/O
-	// goroutine.
-	var arena []byte
-	var ends []int
+	// The snapshot is taken here, on the loop, as encoded records packed
+	// into slabs: a flood's hundred thousand changed sources then cost
+	// their records' bytes, not as many exported structs waiting for the
+	// I/O goroutine, nor the copies of one buffer doubling as it grows.
+	var srcs [][]byte
+	var slab []byte
 	add := func(s *scan.Source) {
 		st := s.Export()
-		n := len(arena)
 		var err error
-		if arena, err = st0.AppendSource(arena, &st); err != nil {
-			arena = arena[:n]
+		if d.scratch, err = st0.AppendSource(d.scratch[:0], &st); err != nil {
 			d.cfg.Log.Error("saving scan state: source not saved", "src", s.Addr, "err", err)
 			return
 		}
-		ends = append(ends, len(arena))
+		n := len(d.scratch)
+		if cap(slab)-len(slab) < n {
+			slab = make([]byte, 0, max(saveSlab, n))
+		}
+		slab = append(slab, d.scratch...)
+		srcs = append(srcs, slab[len(slab)-n:len(slab):len(slab)])
 	}
 	// A DL raised at a batch's end changes no packet stamp, so the raised
 	// sources go first and the changed ones skip them.
@@ -522,13 +529,8 @@ func (d *Daemon) save(final bool) {
 			add(s)
 		}
 	})
-	if len(ends) == 0 && len(d.gone) == 0 && !d.posNew {
+	if len(srcs) == 0 && len(d.gone) == 0 && !d.posNew {
 		return
-	}
-	srcs := make([][]byte, len(ends))
-	for i, start := 0, 0; i < len(ends); i++ {
-		srcs[i] = arena[start:ends[i]:ends[i]]
-		start = ends[i]
 	}
 	gone := d.gone
 	counters := t.ExportCounters()
