@@ -3,7 +3,6 @@ package psaddir
 import (
 	"bytes"
 	"encoding/gob"
-	"fmt"
 	"net/netip"
 	"path/filepath"
 	"reflect"
@@ -169,7 +168,7 @@ func TestStoreSavesBeyondOneChunk(t *testing.T) {
 	for j := range n {
 		a := netip.AddrFrom4([4]byte{10, 0, byte(j >> 8), byte(j)})
 		if s := tr.Source(a); s == nil || s.Packets != j+1 {
-			t.Fatal(fmt.Sprintf("source %s: %+v", a, s))
+			t.Fatalf("source %s: %+v", a, s)
 		}
 	}
 }

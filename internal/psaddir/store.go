@@ -37,10 +37,13 @@ var legacyPositions = []struct{ file, name string }{
 }
 
 // Store keeps the daemon's scan state and its inputs' read positions in one
-// bbolt file. They are saved in the same transaction because they describe
-// the same moment: positions newer than the state would skip lines whose
-// scans were never recorded, older ones would count lines twice after a
-// crash or kill -9. A crash loses at most what arrived since the last Save.
+// bbolt file. The positions are committed with the last (usually the only)
+// transaction of a Save because they describe the same moment as the
+// state: positions newer than the state would skip lines whose scans were
+// never recorded. Only a Save too large for one transaction (see Save) can
+// leave, after a crash or kill -9, state newer than the positions; its
+// lines are then read again. A crash loses at most what arrived since the
+// last Save.
 //
 // A Store is safe for use by several goroutines (bbolt serialises writers),
 // but the daemon has a single writer, its persistence ticker.
