@@ -354,8 +354,12 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 			intervals++
 			rt := d.rt
 			if rt.ScanTimeout > 0 && (rt.ExpireEvery <= 0 || intervals%rt.ExpireEvery == 0) {
+				before := c.Tracker.Sources()
 				if n := c.Tracker.Expire(c.Clock(), rt.ScanTimeout); n > 0 {
 					c.Log.Info("scans timed out", "pairs", n)
+				}
+				if before-c.Tracker.Sources() >= releaseAfter {
+					d.releaseMemory()
 				}
 			}
 		case <-save.C:

@@ -68,3 +68,18 @@ func (m *memoryLimiter) adjust() {
 	live := int64(m.sample[0].Value.Uint64())
 	debug.SetMemoryLimit(max(memoryFloor, live+live*m.headroom/100))
 }
+
+// releaseAfter is how many sources an expiry must forget before the
+// daemon hands the freed memory back to the system at once.
+const releaseAfter = 4096
+
+// releaseMemory collects and returns free memory to the system, off the
+// loop. After a flood expires the daemon is mostly idle: without this the
+// next collection, and with it the return of the flood's memory, could
+// wait minutes, and the resident size would stay at the flood's peak.
+func (d *Daemon) releaseMemory() {
+	select {
+	case d.io <- debug.FreeOSMemory:
+	default: // saves are behind; the next expiry or collection will do
+	}
+}
