@@ -176,7 +176,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "lines: %d (written in %v)\n", *n, written.Round(time.Millisecond))
-	fmt.Fprintf(out, "read all in: %v\n", took.Round(time.Millisecond))
+	fmt.Fprintf(out, "read all in: %v (%.0f lines/s)\n", took.Round(time.Millisecond), float64(*n)/took.Seconds())
 	fmt.Fprintf(out, "daemon CPU for them: %v\n", (cpu1 - cpu0).Round(time.Millisecond))
 
 	// The batch closes every CHECK_INTERVAL and the state is saved every
@@ -269,13 +269,15 @@ func state(dir string) string {
 	return fmt.Sprintf("db %.1f MB, %d files", float64(db)/1e6, files)
 }
 
-// memory reports the daemon's peak and current resident set.
+// memory reports the daemon's peak and current resident set, the
+// current one split into anonymous memory (the Go heap) and file pages
+// (the state database, mapped by bbolt, and the binary).
 func memory(pid int) string {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return "memory unknown"
 	}
-	var hwm, rss string
+	var hwm, rss, anon, file string
 	for l := range strings.SplitSeq(string(data), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
 			hwm = strings.TrimSpace(v)
@@ -283,8 +285,14 @@ func memory(pid int) string {
 		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
 			rss = strings.TrimSpace(v)
 		}
+		if v, ok := strings.CutPrefix(l, "RssAnon:"); ok {
+			anon = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(l, "RssFile:"); ok {
+			file = strings.TrimSpace(v)
+		}
 	}
-	return fmt.Sprintf("peak RSS %s, RSS %s", hwm, rss)
+	return fmt.Sprintf("peak RSS %s, RSS %s (anon %s, file %s)", hwm, rss, anon, file)
 }
 
 // cpuTime is the user and system CPU a process has used

@@ -60,6 +60,10 @@ type Config struct {
 	StopTimeout time.Duration
 	// ReadyTimeout bounds the wait for the inputs' Ready (default 10 s).
 	ReadyTimeout time.Duration
+	// MemoryHeadroom is how far above the live heap, in per cent, the
+	// daemon keeps the runtime's soft memory limit (default 50; negative:
+	// leave the runtime alone). See memoryLimiter.
+	MemoryHeadroom int
 	// WriteFile writes the USR1 dump (default os.WriteFile with 0600).
 	WriteFile func(path string, data []byte) error
 	Clock     func() time.Time
@@ -89,6 +93,7 @@ type Daemon struct {
 	mark    uint64
 	raised  map[*scan.Source]struct{}
 	gone    []netip.Addr // forgotten sources not yet deleted from the store
+	scratch []byte       // one source's record while save packs it
 	pending []chan error // callers of Reload waiting for a build
 	// building tells a reload is being built; saving, that a save is
 	// still running on the I/O goroutine.
@@ -128,6 +133,9 @@ func New(c Config) *Daemon {
 	}
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = 10 * time.Second
+	}
+	if c.MemoryHeadroom == 0 {
+		c.MemoryHeadroom = 50
 	}
 	if c.WriteFile == nil {
 		c.WriteFile = func(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }
@@ -202,6 +210,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	c := &d.cfg
 	t := c.Tracker
 	d.stats.Started = c.Clock()
+	defer startMemoryLimiter(c.MemoryHeadroom)()
 	d.hook(d.rt)
 	if c.Store != nil {
 		positions, err := c.Store.Load(t, c.ImportScans)
@@ -345,8 +354,12 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 			intervals++
 			rt := d.rt
 			if rt.ScanTimeout > 0 && (rt.ExpireEvery <= 0 || intervals%rt.ExpireEvery == 0) {
+				before := c.Tracker.Sources()
 				if n := c.Tracker.Expire(c.Clock(), rt.ScanTimeout); n > 0 {
 					c.Log.Info("scans timed out", "pairs", n)
+				}
+				if before-c.Tracker.Sources() >= releaseAfter {
+					d.releaseMemory()
 				}
 			}
 		case <-save.C:
@@ -475,28 +488,51 @@ func (d *Daemon) closeBatch() {
 	}
 }
 
+// saveSlab is the size of the blocks save packs records into.
+const saveSlab = 64 << 10
+
 // save hands the changed sources, the counters and the positions to the
 // I/O goroutine. With final it waits for a free slot (shutdown);
 // otherwise a save still running makes this one wait for the next tick.
 func (d *Daemon) save(final bool) {
-	st := d.cfg.Store
-	if st == nil || d.saving.Load() && !final {
+	st0 := d.cfg.Store
+	if st0 == nil || d.saving.Load() && !final {
 		return
 	}
 	t := d.cfg.Tracker
 	d.gone = append(d.gone, t.TakeGone()...)
-	var srcs []scan.SourceState
-	seen := make(map[*scan.Source]bool)
-	mark := t.ChangedSince(d.mark, func(s *scan.Source) {
-		seen[s] = true
-		srcs = append(srcs, s.Export())
-	})
+	// The snapshot is taken here, on the loop, as encoded records packed
+	// into slabs: a flood's hundred thousand changed sources then cost
+	// their records' bytes, not as many exported structs waiting for the
+	// I/O goroutine, nor the copies of one buffer doubling as it grows.
+	var srcs [][]byte
+	var slab []byte
+	add := func(s *scan.Source) {
+		st := s.Export()
+		var err error
+		if d.scratch, err = st0.AppendSource(d.scratch[:0], &st); err != nil {
+			d.cfg.Log.Error("saving scan state: source not saved", "src", s.Addr, "err", err)
+			return
+		}
+		n := len(d.scratch)
+		if cap(slab)-len(slab) < n {
+			slab = make([]byte, 0, max(saveSlab, n))
+		}
+		slab = append(slab, d.scratch...)
+		srcs = append(srcs, slab[len(slab)-n:len(slab):len(slab)])
+	}
+	// A DL raised at a batch's end changes no packet stamp, so the raised
+	// sources go first and the changed ones skip them.
 	for s := range d.raised {
-		// A DL raised at a batch's end changes no packet stamp.
-		if !seen[s] && t.Source(s.Addr) == s {
-			srcs = append(srcs, s.Export())
+		if t.Source(s.Addr) == s {
+			add(s)
 		}
 	}
+	mark := t.ChangedSince(d.mark, func(s *scan.Source) {
+		if _, ok := d.raised[s]; !ok {
+			add(s)
+		}
+	})
 	if len(srcs) == 0 && len(d.gone) == 0 && !d.posNew {
 		return
 	}
@@ -509,7 +545,7 @@ func (d *Daemon) save(final bool) {
 		}
 	}
 	job := func() {
-		err := st.Save(srcs, gone, counters, positions)
+		err := st0.Save(srcs, gone, counters, positions)
 		if err != nil {
 			d.cfg.Log.Error("saving scan state and input positions", "err", err)
 		}

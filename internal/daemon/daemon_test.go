@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -19,6 +20,7 @@ import (
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
+	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/scan"
 )
 
@@ -129,33 +131,34 @@ func (n *notifier) count() int {
 	return len(n.batches)
 }
 
-// store keeps saves in memory; each save is checked against the lines
-// its positions claim.
+// store is the real state store, counting its saves.
 type store struct {
-	mu     sync.Mutex
-	saves  int
-	pkts   map[netip.Addr]int
-	pos    map[string][]byte
-	loaded map[string][]byte
-	err    error
+	*psaddir.Store
+	mu    sync.Mutex
+	saves int
+}
+
+func openStore(t testing.TB) *store {
+	t.Helper()
+	st, err := psaddir.OpenStore(filepath.Join(t.TempDir(), "state.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return &store{Store: st}
 }
 
 func (s *store) Load(t *scan.Tracker, importScans bool) (map[string][]byte, error) {
-	return s.loaded, nil
+	pos, _, _, err := s.Store.Load(t, importScans)
+	return pos, err
 }
 
-func (s *store) Save(srcs []scan.SourceState, _ []netip.Addr, _ scan.CounterState, pos map[string][]byte) error {
+func (s *store) Save(srcs [][]byte, gone []netip.Addr, c scan.CounterState, pos map[string][]byte) error {
+	err := s.Store.Save(srcs, gone, c, pos)
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.saves++
-	if s.pkts == nil {
-		s.pkts = map[netip.Addr]int{}
-	}
-	for _, st := range srcs {
-		s.pkts[st.Addr] = st.Packets
-	}
-	s.pos = pos
-	return s.err
+	s.mu.Unlock()
+	return err
 }
 
 func start(t *testing.T, c Config) (*Daemon, context.CancelFunc, chan error) {
@@ -359,7 +362,7 @@ func TestSignals(t *testing.T) {
 // restart resumes after it.
 func TestShutdownKeepsStateAndPositionsTogether(t *testing.T) {
 	f, n := newFeeder(), newNotifier("a")
-	st := &store{}
+	st := openStore(t)
 	_, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: newRuntime(n, 20*time.Millisecond),
 		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st, SaveEvery: 5 * time.Millisecond})
 	stop := make(chan struct{})
@@ -391,10 +394,16 @@ func TestShutdownKeepsStateAndPositionsTogether(t *testing.T) {
 	}
 	close(stop)
 	<-fed
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	pos := binary.BigEndian.Uint64(st.pos["test"])
-	got := st.pkts[netip.MustParseAddr("203.0.113.5")]
+	saved := scan.NewTracker(scan.DefaultSettings())
+	positions, err := st.Load(saved, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := binary.BigEndian.Uint64(positions["test"])
+	var got int
+	if src := saved.Source(netip.MustParseAddr("203.0.113.5")); src != nil {
+		got = src.Packets
+	}
 	if uint64(got) != pos {
 		t.Fatalf("saved state counts %d packets, saved position says %d lines", got, pos)
 	}
@@ -410,9 +419,8 @@ func TestShutdownKeepsStateAndPositionsTogether(t *testing.T) {
 
 	// A restart resumes after the saved position.
 	f2 := newFeeder()
-	st2 := &store{loaded: st.pos}
 	_, cancel2, done2 := start(t, Config{Sources: []Source{f2}, Runtime: newRuntime(newNotifier("b"), time.Second),
-		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st2})
+		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st})
 	if f2.from != pos {
 		t.Fatalf("resumed from %d, want %d", f2.from, pos)
 	}
@@ -489,4 +497,64 @@ func TestBlockerSeesRisesAsPacketsLand(t *testing.T) {
 			t.Fatal("blocker not closed at shutdown")
 		}
 	})
+}
+
+// TestFloodEvictsToMaxSources runs a flood of distinct sources through
+// the daemon with MAX_SCAN_SOURCES well below the flood: the tracker
+// holds exactly that many, the most recently seen ones, and the state
+// store, after the shutdown save, holds the same set: evicted sources
+// are deleted from it, not left to pile up.
+func TestFloodEvictsToMaxSources(t *testing.T) {
+	const maxSrc, n = 1000, 5000
+	st := openStore(t)
+	rt := newRuntime(nil, time.Hour)
+	rt.Notifier = quiet{}
+	rt.Detector.Scan.MaxSources = maxSrc
+	processed := make(chan struct{})
+	seen := 0
+	d := New(Config{Sources: []Source{&lineSource{n: n, line: floodLine}}, Runtime: rt,
+		Tracker: scan.NewTracker(scan.DefaultSettings()), Store: st, SaveEvery: time.Millisecond,
+		Processed: func() {
+			if seen++; seen == n {
+				close(processed)
+			}
+		}})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	<-processed
+	alive := func(tr *scan.Tracker) (got, wrong int) {
+		for i := range n {
+			a := netip.AddrFrom4([4]byte{10, byte((i + 1) >> 16), byte((i + 1) >> 8), byte(i + 1)})
+			if tr.Source(a) != nil {
+				got++
+				if i < n-maxSrc {
+					wrong++
+				}
+			}
+		}
+		return got, wrong
+	}
+	err := d.Query(t.Context(), func(tr *scan.Tracker, _ *Runtime) {
+		if tr.Sources() != maxSrc || tr.Evicted != n-maxSrc {
+			t.Errorf("tracker holds %d sources, evicted %d; want %d and %d", tr.Sources(), tr.Evicted, maxSrc, n-maxSrc)
+		}
+		if got, wrong := alive(tr); got != maxSrc || wrong != 0 {
+			t.Errorf("%d of the flood's sources alive, %d of them not among the last %d seen", got, wrong, maxSrc)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	saved := scan.NewTracker(scan.DefaultSettings())
+	if _, err := st.Load(saved, true); err != nil {
+		t.Fatal(err)
+	}
+	if got, wrong := alive(saved); saved.Sources() != maxSrc || got != maxSrc || wrong != 0 {
+		t.Errorf("store holds %d sources (%d of the flood, %d evicted ones); want the last %d", saved.Sources(), got, wrong, maxSrc)
+	}
 }

@@ -65,18 +65,24 @@ type Blocker interface {
 }
 
 // Store keeps the scan state and the inputs' positions across restarts,
-// both written in one transaction, so after a crash they describe the
-// same moment: no line is counted twice or lost.
+// so that after a crash they describe the same moment, or at worst (a
+// save larger than the store writes in one transaction) state a little
+// newer than the positions: lines are then read and counted again,
+// never lost.
 type Store interface {
 	// Load puts the saved state into t when importScans (psad's
 	// IMPORT_OLD_SCANS), forgets it otherwise, and returns the saved
 	// positions by input name either way. It runs before the loop starts.
 	Load(t *scan.Tracker, importScans bool) (positions map[string][]byte, err error)
+	// AppendSource appends the saved form of st to buf. It runs on the
+	// loop, so it must do no I/O; it may run while a Save is running.
+	AppendSource(buf []byte, st *scan.SourceState) ([]byte, error)
 	// Save deletes the sources in gone (forgotten by the tracker: evicted
-	// or expired), then writes changed sources, the global counters and
-	// the positions. It runs on the daemon's persistence goroutine with
-	// copies, never touching the tracker.
-	Save(srcs []scan.SourceState, gone []netip.Addr, counters scan.CounterState, positions map[string][]byte) error
+	// or expired), then writes the changed sources' records (from
+	// AppendSource), the global counters and the positions. It runs on
+	// the daemon's persistence goroutine with copies, never touching the
+	// tracker.
+	Save(srcs [][]byte, gone []netip.Addr, counters scan.CounterState, positions map[string][]byte) error
 }
 
 // Runtime is everything built from one configuration. A reload (HUP)

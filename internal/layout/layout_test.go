@@ -63,7 +63,7 @@ var allowed = map[string][]string{
 	"internal/alert/extscript":     {},
 	"internal/alert/syslogout":     {},
 	"internal/source":              {"internal/fwlog", "internal/logsrc", "internal/syslogd"},
-	"internal/psaddir":             {"internal/block", "internal/scan"},
+	"internal/psaddir":             {"internal/block", "internal/fwlog", "internal/scan"},
 	"internal/inputsel":            {"internal/config"},
 	"internal/ci/testsummary":      {},
 	"internal/loggen":              {},

@@ -404,3 +404,44 @@ func TestDShield(t *testing.T) {
 		t.Errorf("syslog: %q", lines)
 	}
 }
+
+// TestLowDLFloodWritesNoSourceFiles: a flood of sources that reach DL 1
+// and no further (here five packets each, the DL 1 threshold) writes no
+// directory under PSAD_DIR at the default PSAD_DIR_FILES_MIN_DL of 2,
+// while one source at DL 2 in the same batch gets its files.
+func TestLowDLFloodWritesNoSourceFiles(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.FilesMinDL = 2
+	n := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	for i := range 500 {
+		scanner(tr, netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}).String(), 5)
+	}
+	scanner(tr, "10.9.9.9", 15)
+	b := closed(tr)
+	dls := map[int]int{}
+	for _, s := range b.Sources {
+		dls[s.DL]++
+	}
+	if dls[1] != 500 || dls[2] != 1 {
+		t.Fatalf("sources by DL: %v, want 500 at DL 1 and 1 at DL 2", dls)
+	}
+	n.Batch(b)
+	n.Close(context.Background())
+	ents, err := os.ReadDir(cfg.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, e := range ents {
+		if e.IsDir() {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	if len(dirs) != 1 || dirs[0] != "10.9.9.9" {
+		t.Errorf("per-source directories %v, want only 10.9.9.9", dirs)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Dir, "10.9.9.9", "danger_level")); err != nil {
+		t.Errorf("DL 2 source without its files: %v", err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,61 +14,23 @@ import (
 	"github.com/psadgo/psad/internal/scan"
 )
 
-// sourceCodec encodes a [scan.SourceState] as one gob value message
-// without the type description gob puts at the start of every stream.
-// For a source that sent one packet the description is about nine tenths
-// of the record (2.2 KB of 2.4 KB), which is what made a flood of
-// spoofed sources cost hundreds of megabytes on disk.
-//
-// The description is produced once per Store (the primer: the type and a
-// zero value) and saved in the meta bucket; a record is recordTag followed
-// by the value message, and is decoded after the saved primer. Records of
-// older stores, whole gob streams, never start with recordTag (a gob
-// stream starts with a non-zero message length) and are still read.
-type sourceCodec struct {
-	mu     sync.Mutex
-	buf    bytes.Buffer
-	enc    *gob.Encoder
-	primer []byte
-}
-
-// recordTag starts a record encoded after the primer.
+// recordTag starts a record of the store's second form: one gob value
+// message written after a type description (the primer) saved once in
+// the meta bucket. Stores written before the binary form (see
+// binaryTag) hold such records, or whole gob streams, which never start
+// with recordTag or binaryTag (a gob stream starts with a message length
+// well above both); Load reads all three and rewrites the older two.
 const recordTag = 0
 
 var keyPrimer = []byte("source-gob-primer")
-
-func newSourceCodec() *sourceCodec {
-	c := &sourceCodec{}
-	c.enc = gob.NewEncoder(&c.buf)
-	// Encoding a zero value cannot fail for a type gob accepts; the
-	// store's tests would fail first.
-	_ = c.enc.Encode(scan.SourceState{})
-	c.primer = bytes.Clone(c.buf.Bytes())
-	return c
-}
-
-// encode returns st's record, a fresh slice.
-func (c *sourceCodec) encode(st *scan.SourceState) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.buf.Reset()
-	c.buf.WriteByte(recordTag)
-	if err := c.enc.Encode(st); err != nil {
-		// The encoder may have sent half a message: start a new stream
-		// so the primer stays true for the next record.
-		c.buf.Reset()
-		c.enc = gob.NewEncoder(&c.buf)
-		_ = c.enc.Encode(scan.SourceState{})
-		c.primer = bytes.Clone(c.buf.Bytes())
-		return nil, err
-	}
-	return bytes.Clone(c.buf.Bytes()), nil
-}
 
 // decode reads a record written after primer (or a whole gob stream).
 func decodeSource(primer, v []byte, st *scan.SourceState) error {
 	if len(v) == 0 {
 		return errors.New("empty record")
+	}
+	if v[0] == binaryTag {
+		return decodeBinary(v, st)
 	}
 	if v[0] != recordTag {
 		return gob.NewDecoder(bytes.NewReader(v)).Decode(st)
@@ -83,24 +44,6 @@ func decodeSource(primer, v []byte, st *scan.SourceState) error {
 		return fmt.Errorf("type description: %w", err)
 	}
 	return dec.Decode(st)
-}
-
-// putPrimer saves the codec's primer in tx unless it is there already and
-// reports whether it was there and different: the sources saved before
-// were then encoded by another process and must be rewritten.
-func (c *sourceCodec) putPrimer(tx *bolt.Tx) (changed bool, err error) {
-	c.mu.Lock()
-	primer := c.primer
-	c.mu.Unlock()
-	mb := tx.Bucket(bucketMeta)
-	old := mb.Get(keyPrimer)
-	if bytes.Equal(old, primer) {
-		return false, nil
-	}
-	if err := mb.Put(keyPrimer, primer); err != nil {
-		return false, fmt.Errorf("source type description: %w", err)
-	}
-	return old != nil, nil
 }
 
 // maybeCompact rewrites the file when it is at least compactMin and more

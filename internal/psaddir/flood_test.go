@@ -40,7 +40,7 @@ func TestStoreShrinksAfterFlood(t *testing.T) {
 	})
 	path := filepath.Join(t.TempDir(), "state.db")
 	st := openStore(t, path)
-	if err := st.Save(srcs, nil, tr.ExportCounters(), nil); err != nil {
+	if err := st.Save(records(t, srcs...), nil, tr.ExportCounters(), nil); err != nil {
 		t.Fatal(err)
 	}
 	peak := size(t, path)
@@ -52,7 +52,7 @@ func TestStoreShrinksAfterFlood(t *testing.T) {
 	keep := scanned(t, "2001:db8::7")
 	var kept []scan.SourceState
 	keep.EachSource(func(s *scan.Source) { kept = append(kept, s.Export()) })
-	if err := st.Save(kept, gone, scan.CounterState{}, nil); err != nil {
+	if err := st.Save(records(t, kept...), gone, scan.CounterState{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if after := size(t, path); after > peak/10 {
@@ -109,7 +109,7 @@ func TestStoreReadsWholeGobRecords(t *testing.T) {
 	}
 	st.db.View(func(tx *bolt.Tx) error {
 		key, _ := netip.MustParseAddr("2001:db8::7").MarshalBinary()
-		if v := tx.Bucket(bucketSources).Get(key); len(v) == 0 || v[0] != recordTag {
+		if v := tx.Bucket(bucketSources).Get(key); len(v) == 0 || v[0] != binaryTag {
 			t.Errorf("record not rewritten in the compact form")
 		}
 		return nil

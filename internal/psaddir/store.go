@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -35,10 +37,13 @@ var legacyPositions = []struct{ file, name string }{
 }
 
 // Store keeps the daemon's scan state and its inputs' read positions in one
-// bbolt file. They are saved in the same transaction because they describe
-// the same moment: positions newer than the state would skip lines whose
-// scans were never recorded, older ones would count lines twice after a
-// crash or kill -9. A crash loses at most what arrived since the last Save.
+// bbolt file. The positions are committed with the last (usually the only)
+// transaction of a Save because they describe the same moment as the
+// state: positions newer than the state would skip lines whose scans were
+// never recorded. Only a Save too large for one transaction (see Save) can
+// leave, after a crash or kill -9, state newer than the positions; its
+// lines are then read again. A crash loses at most what arrived since the
+// last Save.
 //
 // A Store is safe for use by several goroutines (bbolt serialises writers),
 // but the daemon has a single writer, its persistence ticker.
@@ -48,9 +53,6 @@ type Store struct {
 	mu   sync.RWMutex
 	db   *bolt.DB
 	path string
-	// srcCodec encodes sources without gob's type description, which
-	// is most of a small record; see sourceCodec.
-	srcCodec *sourceCodec
 }
 
 // compactMin is the smallest file Save compacts: below it, the space
@@ -90,7 +92,7 @@ func OpenStore(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("state store %s: %w", path, err)
 	}
-	return &Store{db: db, path: path, srcCodec: newSourceCodec()}, nil
+	return &Store{db: db, path: path}, nil
 }
 
 // Close closes the file.
@@ -103,11 +105,30 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Save writes, in one transaction, the given sources (only those that
-// changed since the last Save need be passed), deletes the sources in gone
-// (forgotten by the tracker since), and writes the counters and every
-// input position, keyed by input name and opaque to the store. Either all
-// of it is written or, on error, none of it.
+// saveChunk is the most source records one transaction of Save writes.
+// bbolt holds a write transaction's changed pages in memory until it
+// commits, so one transaction over a flood's hundred thousand records
+// cost tens of megabytes; at a few thousand records a transaction the
+// cost is bounded and a daemon's ordinary save, well under that, stays
+// one transaction.
+const saveChunk = 4096
+
+// Save writes the given source records (from AppendSource; only sources
+// that changed since the last Save need be passed), deletes the sources
+// in gone (forgotten by the tracker since), and writes the counters and
+// every input position, keyed by input name and opaque to the store.
+// Save may reorder recs.
+//
+// Up to saveChunk records Save is one transaction: all of it is written
+// or, on error, none of it. A larger save (a flood) is split into
+// transactions of saveChunk records, in key order, and the positions and
+// counters are committed with the last one. A crash in the middle
+// therefore leaves some sources newer than the saved positions, never
+// older: the restarted daemon reads again the lines since the last
+// complete save, and those sources count them a second time. We chose
+// replay over loss because a line counted twice raises a count a little,
+// while a line lost may hide a scan; the window is the lines of one save
+// interval.
 //
 // bbolt never gives freed pages back to the file system, so after a flood
 // of sources has expired the file would keep its peak size for ever: when
@@ -118,8 +139,52 @@ func (s *Store) Close() error {
 // maps are all nil (the zero [scan.CounterState]) leave the saved counters
 // alone, so a Save of positions alone need not export the tracker's
 // counters; [scan.Tracker.ExportCounters] never returns nil maps.
-func (s *Store) Save(srcs []scan.SourceState, gone []netip.Addr, counters scan.CounterState, positions map[string][]byte) error {
+func (s *Store) Save(recs [][]byte, gone []netip.Addr, counters scan.CounterState, positions map[string][]byte) error {
+	keys := make([][]byte, len(recs))
+	for i, r := range recs {
+		k, err := recordKey(r)
+		if err != nil {
+			return fmt.Errorf("state store %s: save: record %d: %w", s.path, i, err)
+		}
+		keys[i] = k
+	}
+	// In key order each record lands at the end of the run of new keys in
+	// its page: bbolt inserts into a page's sorted array, and a random
+	// order made a large save quadratic in memory moves.
+	sort.Sort(byKey{keys, recs})
+	gk := make([][]byte, len(gone))
+	for i, a := range gone {
+		gk[i], _ = a.MarshalBinary()
+	}
+	slices.SortFunc(gk, bytes.Compare)
+	for len(recs) > 0 || len(gk) > 0 {
+		n := min(len(recs), saveChunk)
+		g := min(len(gk), saveChunk-n)
+		last := n == len(recs) && g == len(gk)
+		var err error
+		if last {
+			err = s.update(keys[:n], recs[:n], gk[:g], counters, positions)
+		} else {
+			err = s.update(keys[:n], recs[:n], gk[:g], scan.CounterState{}, nil)
+		}
+		if err != nil {
+			return err
+		}
+		keys, recs, gk = keys[n:], recs[n:], gk[g:]
+		if last {
+			return s.maybeCompact()
+		}
+	}
+	if err := s.update(nil, nil, nil, counters, positions); err != nil {
+		return err
+	}
+	return s.maybeCompact()
+}
+
+// update is one transaction of Save.
+func (s *Store) update(keys, recs, gone [][]byte, counters scan.CounterState, positions map[string][]byte) error {
 	s.mu.RLock()
+	defer s.mu.RUnlock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		pb := tx.Bucket(bucketPositions)
 		for name, pos := range positions {
@@ -136,40 +201,42 @@ func (s *Store) Save(srcs []scan.SourceState, gone []netip.Addr, counters scan.C
 				return fmt.Errorf("counters: %w", err)
 			}
 		}
-		if len(srcs) > 0 {
-			if _, err := s.srcCodec.putPrimer(tx); err != nil {
-				return err
-			}
-		}
 		sb := tx.Bucket(bucketSources)
-		for _, a := range gone {
-			key, _ := a.MarshalBinary()
-			if err := sb.Delete(key); err != nil {
-				return fmt.Errorf("forgetting source %s: %w", a, err)
+		// Records arrive in key order, so pages split as they fill: at
+		// bbolt's default of half full a flood's pages stayed half empty
+		// and the file twice its data.
+		sb.FillPercent = 0.9
+		for _, k := range gone {
+			if err := sb.Delete(k); err != nil {
+				return fmt.Errorf("forgetting source %s: %w", keyAddr(k), err)
 			}
 		}
-		for _, st := range srcs {
-			if !st.Addr.IsValid() {
-				// Keyed by address: an invalid one would be a key that
-				// collides with every other invalid one.
-				return errors.New("source without an address")
-			}
-			v, err := s.srcCodec.encode(&st)
-			if err != nil {
-				return fmt.Errorf("source %s: %w", st.Addr, err)
-			}
-			key, _ := st.Addr.MarshalBinary()
-			if err := sb.Put(key, v); err != nil {
-				return fmt.Errorf("source %s: %w", st.Addr, err)
+		for i, k := range keys {
+			if err := sb.Put(k, recs[i]); err != nil {
+				return fmt.Errorf("source %s: %w", keyAddr(k), err)
 			}
 		}
 		return nil
 	})
-	s.mu.RUnlock()
 	if err != nil {
 		return fmt.Errorf("state store %s: save: %w", s.path, err)
 	}
-	return s.maybeCompact()
+	return nil
+}
+
+// byKey sorts records by their keys.
+type byKey struct{ keys, recs [][]byte }
+
+func (b byKey) Len() int           { return len(b.keys) }
+func (b byKey) Less(i, j int) bool { return bytes.Compare(b.keys[i], b.keys[j]) < 0 }
+func (b byKey) Swap(i, j int) {
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+	b.recs[i], b.recs[j] = b.recs[j], b.recs[i]
+}
+
+func keyAddr(k []byte) netip.Addr {
+	a, _ := netip.AddrFromSlice(k)
+	return a
 }
 
 // Load returns the saved input positions and, when importScans is set
@@ -223,7 +290,7 @@ func (s *Store) Load(t *scan.Tracker, importScans bool) (positions map[string][]
 		}
 		primer := bytes.Clone(tx.Bucket(bucketMeta).Get(keyPrimer))
 		sb := tx.Bucket(bucketSources)
-		var again []scan.SourceState
+		var again [][]byte
 		err = sb.ForEach(func(_, v []byte) error {
 			var st scan.SourceState
 			if err := decodeSource(primer, v, &st); err != nil || !st.Addr.IsValid() {
@@ -232,28 +299,29 @@ func (s *Store) Load(t *scan.Tracker, importScans bool) (positions map[string][]
 			}
 			t.Import(st)
 			sources++
-			if len(v) > 0 && v[0] != recordTag || !bytes.Equal(primer, s.srcCodec.primer) {
-				again = append(again, st)
+			if v[0] != binaryTag {
+				rec, err := appendSource(nil, &st)
+				if err != nil {
+					return fmt.Errorf("source %s: %w", st.Addr, err)
+				}
+				again = append(again, rec)
 			}
 			return nil
 		})
 		if err != nil {
 			return err
 		}
-		// Records written by another process (or in the old whole-gob
-		// form) are rewritten with this process's type description, so
-		// that one description fits every record.
-		if _, err := s.srcCodec.putPrimer(tx); err != nil {
-			return err
-		}
-		for i := range again {
-			v, err := s.srcCodec.encode(&again[i])
-			if err != nil {
-				return fmt.Errorf("source %s: %w", again[i].Addr, err)
+		// Records of the older gob forms are rewritten in the binary
+		// form; once none is left the gob type description goes too.
+		for _, rec := range again {
+			k, _ := recordKey(rec)
+			if err := sb.Put(k, rec); err != nil {
+				return fmt.Errorf("source %s: %w", keyAddr(k), err)
 			}
-			key, _ := again[i].Addr.MarshalBinary()
-			if err := sb.Put(key, v); err != nil {
-				return fmt.Errorf("source %s: %w", again[i].Addr, err)
+		}
+		if primer != nil {
+			if err := tx.Bucket(bucketMeta).Delete(keyPrimer); err != nil {
+				return fmt.Errorf("source type description: %w", err)
 			}
 		}
 		return nil

@@ -30,6 +30,20 @@ func scanned(t *testing.T, src string) *scan.Tracker {
 	return tr
 }
 
+// records encodes states as the daemon does before a Save.
+func records(t *testing.T, srcs ...scan.SourceState) [][]byte {
+	t.Helper()
+	recs := make([][]byte, len(srcs))
+	for i := range srcs {
+		r, err := appendSource(nil, &srcs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs[i] = r
+	}
+	return recs
+}
+
 func openStore(t *testing.T, path string) *Store {
 	t.Helper()
 	st, err := OpenStore(path)
@@ -51,7 +65,7 @@ func TestStoreRestart(t *testing.T) {
 	var srcs []scan.SourceState
 	mark := tr.ChangedSince(0, func(s *scan.Source) { srcs = append(srcs, s.Export()) })
 	pos := map[string][]byte{PosFile: []byte(`{"Inode":7,"Offset":1234}`), PosKmsg: []byte(`{"Boot":"b","Seq":9}`)}
-	if err := st.Save(srcs, nil, tr.ExportCounters(), pos); err != nil {
+	if err := st.Save(records(t, srcs...), nil, tr.ExportCounters(), pos); err != nil {
 		t.Fatal(err)
 	}
 	if n := tr.ChangedSince(mark, func(*scan.Source) { t.Error("unchanged source reported") }); n != mark {
@@ -97,18 +111,20 @@ func TestStoreRestart(t *testing.T) {
 	}
 }
 
-// TestStoreSaveIsOneTransaction fails a Save after it has put a position,
-// the counters and one good source (the second source has no address) and
-// checks that none of it reached the file: state and positions are always
-// from the same Save.
+// TestStoreSaveIsOneTransaction fails a Save of a position, the counters,
+// one good source and one damaged record and checks that none of it
+// reached the file: state and positions are always from the same Save.
 func TestStoreSaveIsOneTransaction(t *testing.T) {
 	tr := scanned(t, "2001:db8::7")
 	path := filepath.Join(t.TempDir(), "state.db")
 	st := openStore(t, path)
 	var srcs []scan.SourceState
 	tr.ChangedSince(0, func(s *scan.Source) { srcs = append(srcs, s.Export()) })
-	srcs = append(srcs, scan.SourceState{DL: 3}) // no Addr
-	err := st.Save(srcs, nil, tr.ExportCounters(), map[string][]byte{PosFile: []byte(`{"Offset":1}`)})
+	if _, err := st.AppendSource(nil, &scan.SourceState{DL: 3}); err == nil {
+		t.Error("a source without an address was encoded")
+	}
+	recs := append(records(t, srcs...), []byte{binaryTag, 7, 1}) // no address
+	err := st.Save(recs, nil, tr.ExportCounters(), map[string][]byte{PosFile: []byte(`{"Offset":1}`)})
 	if err == nil {
 		t.Fatal("Save of a source without an address succeeded")
 	}

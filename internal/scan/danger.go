@@ -61,6 +61,9 @@ func (t *Tracker) EndBatch() []*Source {
 		}
 	}
 	t.batchNo++
+	// Cleared, not only cut: the array would otherwise keep every source
+	// of the biggest batch alive after it is forgotten.
+	clear(t.batch)
 	t.batch = t.batch[:0]
 	t.PairLimitHit = false
 	return srcs
@@ -200,6 +203,12 @@ func (b byKey) Swap(i, j int) {
 func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 	removed := 0
 	for _, src := range t.sources {
+		// Outside its batch nothing reads a source's batch list, so its
+		// expired pairs can be wiped: pairs share slabs, and a dead pair
+		// left whole keeps its slab, and through the slab's other dead
+		// pairs their sources and batch detail, alive. After a flood one
+		// surviving source per slab held the whole flood in memory.
+		idle := src.batchNo != t.batchNo
 		kept := src.dstOrder[:0]
 		for _, pr := range src.dstOrder {
 			if now.Sub(pr.Start) < timeout {
@@ -209,10 +218,17 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 			if src.dstIndex != nil {
 				delete(src.dstIndex, keyOf(pr.Dst))
 			}
+			if idle {
+				*pr = Pair{}
+			}
 		}
 		n := len(src.dstOrder) - len(kept)
 		if n == 0 {
 			continue
+		}
+		if idle {
+			clear(src.batchDsts)
+			src.batchDsts = src.batchDsts[:0]
 		}
 		clear(src.dstOrder[len(kept):])
 		src.dstOrder = kept

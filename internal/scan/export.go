@@ -84,6 +84,15 @@ func (t *Tracker) remove(s *Source) {
 	t.pairs -= len(s.dstOrder)
 	s.batchNo = 0
 	s.gone = true // its age-heap entry is dropped when reached
+	// Nothing reads a forgotten source's pairs, and left whole they would
+	// keep it alive through the pair blocks it shares with live sources
+	// (see Expire): an evicting flood would then outgrow MaxSources.
+	for _, p := range s.dstOrder {
+		*p = Pair{}
+	}
+	clear(s.dstOrder)
+	clear(s.batchDsts)
+	s.dstOrder, s.batchDsts, s.dstIndex = nil, nil, nil
 }
 
 // ChangedSince calls fn for every source that saw a packet after the

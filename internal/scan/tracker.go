@@ -477,10 +477,7 @@ func (t *Tracker) evict() {
 	if s == nil {
 		return
 	}
-	delete(t.sources, keyOf(s.Addr))
-	t.pairs -= len(s.dstOrder)
-	s.batchNo = 0 // drop it from the current batch
-	s.gone = true
+	t.remove(s) // drops it from the current batch too
 	t.Evicted++
 	if t.set.TrackGone {
 		t.gone = append(t.gone, s.Addr)

@@ -1,0 +1,85 @@
+package daemon
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync/atomic"
+)
+
+// memoryFloor is the smallest soft memory limit the daemon sets: below
+// it a quiet daemon's heap is small anyway, and a tighter limit would
+// only make the collector run for nothing.
+const memoryFloor = 64 << 20
+
+// memoryLimiter keeps the runtime's soft memory limit at the live heap
+// plus headroom per cent, re-measured after every collection.
+//
+// Why: the collector's default lets the heap grow to twice what is live
+// before collecting. Under a spoofed-source flood the tracker itself is
+// most of the live heap, so the default doubled a flood's footprint.
+// GOGC alone would count only the heap; the memory limit counts all the
+// runtime's memory. This is a complement to keeping the state compact,
+// not a replacement: a limit below what is live would only make the
+// collector run without end, which is why it follows the live heap
+// instead of being fixed. A GOMEMLIMIT in the environment is the
+// operator's choice and turns this off.
+type memoryLimiter struct {
+	headroom int64
+	stopped  atomic.Bool
+	prev     int64
+	sample   []metrics.Sample
+}
+
+// startMemoryLimiter starts following the live heap; stop restores the
+// limit in force before. headroom <= 0 or a GOMEMLIMIT setting does
+// nothing.
+func startMemoryLimiter(headroom int) (stop func()) {
+	if headroom <= 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	m := &memoryLimiter{headroom: int64(headroom), prev: debug.SetMemoryLimit(-1),
+		sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
+	m.adjust()
+	m.arm()
+	return func() {
+		m.stopped.Store(true)
+		debug.SetMemoryLimit(m.prev)
+	}
+}
+
+// sentinel is garbage from birth: its finalizer runs after the next
+// collection, which is the moment the live heap is known again.
+type sentinel struct{ _ [16]byte }
+
+func (m *memoryLimiter) arm() {
+	runtime.SetFinalizer(&sentinel{}, func(*sentinel) {
+		if m.stopped.Load() {
+			return
+		}
+		m.adjust()
+		m.arm()
+	})
+}
+
+func (m *memoryLimiter) adjust() {
+	metrics.Read(m.sample)
+	live := int64(m.sample[0].Value.Uint64())
+	debug.SetMemoryLimit(max(memoryFloor, live+live*m.headroom/100))
+}
+
+// releaseAfter is how many sources an expiry must forget before the
+// daemon hands the freed memory back to the system at once.
+const releaseAfter = 4096
+
+// releaseMemory collects and returns free memory to the system, off the
+// loop. After a flood expires the daemon is mostly idle: without this the
+// next collection, and with it the return of the flood's memory, could
+// wait minutes, and the resident size would stay at the flood's peak.
+func (d *Daemon) releaseMemory() {
+	select {
+	case d.io <- debug.FreeOSMemory:
+	default: // saves are behind; the next expiry or collection will do
+	}
+}
