@@ -107,6 +107,7 @@ var allowed = map[string][]string{
 	"cmd/psad":          {"internal/cli"},
 	"cmd/psad-data":     {"internal/icmptype", "internal/osfp", "internal/protocols", "internal/sig"},
 	"cmd/psad-loggen":   {"internal/loggen"},
+	"cmd/psad-speed":    {"internal/loggen"},
 	// Build tools: the manual page and completion from the option and
 	// variable tables, and the .deb from a staged install.
 	"cmd/psad-docs": {"internal/argv", "internal/config"},

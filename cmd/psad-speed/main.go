@@ -1,0 +1,136 @@
+// Command psad-speed measures psad -A as a user would: it writes the
+// project's 1,000,000-line busy-firewall log, then times grep -c SRC= and
+// psad -A on that same file, best of a few runs each, and prints both.
+// grep is the floor of reading the file at all, so the ratio says how far
+// the analysis is from it on this machine, whatever its speed.
+//
+//	go run ./cmd/psad-speed -psad build/psad [-lines N] [-runs R]
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/psadgo/psad/internal/loggen"
+)
+
+func main() {
+	psad := flag.String("psad", "build/psad", "the psad binary to time")
+	lines := flag.Int("lines", 1_000_000, "lines of generated log")
+	runs := flag.Int("runs", 3, "runs of each command; the best is reported")
+	keep := flag.String("dir", "", "work directory (default: a new temporary one, removed afterwards)")
+	flag.Parse()
+	if err := run(*psad, *lines, *runs, *keep, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "psad-speed: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(psad string, lines, runs int, dir string, out io.Writer) error {
+	if dir == "" {
+		d, err := os.MkdirTemp("", "psad-speed-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	log := filepath.Join(dir, "mixed.log")
+	if err := writeLog(log, lines); err != nil {
+		return err
+	}
+	fi, err := os.Stat(log)
+	if err != nil {
+		return err
+	}
+	// The override keeps -A's files in the work directory, away from an
+	// installed psad's /var/log/psad.
+	conf := filepath.Join(dir, "speed.conf")
+	o := fmt.Sprintf("PSAD_DIR %[1]s;\nPSAD_ERR_DIR %[1]s/errs;\nANALYSIS_MODE_DIR %[1]s/ipt_analysis;\nANALYSIS_OUTPUT_FILE %[1]s/analysis.out;\nFW_ERROR_LOG %[1]s/errs/fwerrorlog;\n", filepath.Join(dir, "out"))
+	if err := os.WriteFile(conf, []byte(o), 0o600); err != nil {
+		return err
+	}
+	report := filepath.Join(dir, "report.txt")
+	grep, err := best(runs, "", "grep", "-c", "SRC=", log)
+	if err != nil {
+		return fmt.Errorf("grep: %w", err)
+	}
+	a, err := best(runs, report, psad, "-A", "-m", log, "-O", conf)
+	if err != nil {
+		return fmt.Errorf("%s -A: %w", psad, err)
+	}
+	rl, err := countLines(report)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "log: %d lines, %.0f MB (psad-loggen -mixed %d); report: %d lines; best of %d runs\n",
+		lines, float64(fi.Size())/1e6, lines, rl, runs)
+	fmt.Fprintf(out, "grep -c SRC=  %6.2f s  %9.0f lines/s\n", grep.Seconds(), float64(lines)/grep.Seconds())
+	fmt.Fprintf(out, "psad -A       %6.2f s  %9.0f lines/s  (%.1fx grep)\n", a.Seconds(), float64(lines)/a.Seconds(), a.Seconds()/grep.Seconds())
+	return nil
+}
+
+func writeLog(path string, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := loggen.Mixed(w, n, 1); err != nil {
+		f.Close()
+		return fmt.Errorf("generating %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// best runs a command runs times and returns its shortest wall time;
+// stdout goes to the file stdout ("" discards it).
+func best(runs int, stdout, name string, args ...string) (time.Duration, error) {
+	var min time.Duration
+	for range runs {
+		cmd := exec.Command(name, args...)
+		if stdout != "" {
+			f, err := os.Create(stdout)
+			if err != nil {
+				return 0, err
+			}
+			defer f.Close()
+			cmd.Stdout = f
+		}
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return 0, err
+		}
+		if d := time.Since(start); min == 0 || d < min {
+			min = d
+		}
+	}
+	return min, nil
+}
+
+func countLines(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n := 0
+	s := bufio.NewScanner(f)
+	s.Buffer(make([]byte, 64<<10), 1<<20)
+	for s.Scan() {
+		n++
+	}
+	return n, s.Err()
+}
