@@ -59,7 +59,9 @@ func run(psad string, lines, runs int, dir string, out io.Writer) error {
 		return err
 	}
 	report := filepath.Join(dir, "report.txt")
-	grep, err := best(runs, "", "grep", "-c", "SRC=", log)
+	// GNU grep stops at the first match when its output is /dev/null, so
+	// its count goes to a file.
+	grep, err := best(runs, filepath.Join(dir, "grep.txt"), "grep", "-c", "SRC=", log)
 	if err != nil {
 		return fmt.Errorf("grep: %w", err)
 	}
@@ -96,19 +98,17 @@ func writeLog(path string, n int) error {
 }
 
 // best runs a command runs times and returns its shortest wall time;
-// stdout goes to the file stdout ("" discards it).
+// stdout goes to the file stdout.
 func best(runs int, stdout, name string, args ...string) (time.Duration, error) {
 	var min time.Duration
 	for range runs {
 		cmd := exec.Command(name, args...)
-		if stdout != "" {
-			f, err := os.Create(stdout)
-			if err != nil {
-				return 0, err
-			}
-			defer f.Close()
-			cmd.Stdout = f
+		f, err := os.Create(stdout)
+		if err != nil {
+			return 0, err
 		}
+		defer f.Close()
+		cmd.Stdout = f
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
 			return 0, err
