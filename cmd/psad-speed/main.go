@@ -107,13 +107,15 @@ func best(runs int, stdout, name string, args ...string) (time.Duration, error) 
 		if err != nil {
 			return 0, err
 		}
-		defer f.Close()
 		cmd.Stdout = f
 		start := time.Now()
-		if err := cmd.Run(); err != nil {
+		err = cmd.Run()
+		d := time.Since(start)
+		f.Close()
+		if err != nil {
 			return 0, err
 		}
-		if d := time.Since(start); min == 0 || d < min {
+		if min == 0 || d < min {
 			min = d
 		}
 	}

@@ -356,7 +356,7 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 		w.Write(b)
 		for _, s := range blk {
 			for _, pr := range s.DstList() {
-				if pr.AbsNum > 0 || len(pr.Sigs) > 0 || len(pr.ICMP) > 0 {
+				if pr.Listed() {
 					dstSeen[pr.Dst] = struct{}{}
 				}
 			}

@@ -154,7 +154,7 @@ func levelFor(n int, th [6]int) int {
 func (s *Source) Pairs() []*Pair {
 	out := make([]*Pair, 0, len(s.dstOrder))
 	for _, p := range s.dstOrder {
-		if p.AbsNum > 0 || len(p.Sigs) > 0 || len(p.ICMP) > 0 {
+		if p.Listed() {
 			out = append(out, p)
 		}
 	}
@@ -168,6 +168,10 @@ func (s *Source) Pairs() []*Pair {
 	sort.Sort(byKey{out, keys})
 	return out
 }
+
+// Listed reports whether the report lists the pair: it has packets in
+// scan state, or signature or ICMP records.
+func (p *Pair) Listed() bool { return p.AbsNum > 0 || len(p.Sigs) > 0 || len(p.ICMP) > 0 }
 
 // addrStringLess orders addresses by their printed form, as psad's sort
 // of address strings does (10.1.1.10 before 10.1.1.9).

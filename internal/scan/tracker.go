@@ -420,12 +420,17 @@ func (t *Tracker) EachSource(fn func(*Source)) {
 func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
 	k := keyOf(addr)
 	if s, ok := t.sources[k]; ok {
-		t.seen++
-		s.seen = t.seen
-		s.LastSeen = now
+		t.touch(s, now)
 		return s
 	}
 	return t.newSource(k, addr, now)
+}
+
+// touch stamps a source as the most recently seen.
+func (t *Tracker) touch(s *Source, now time.Time) {
+	t.seen++
+	s.seen = t.seen
+	s.LastSeen = now
 }
 
 // newSource adds a source that is not tracked yet, evicting the least
@@ -434,9 +439,8 @@ func (t *Tracker) newSource(k addrKey, addr netip.Addr, now time.Time) *Source {
 	if t.set.MaxSources > 0 && len(t.sources) >= t.set.MaxSources {
 		t.evict()
 	}
-	s := &Source{Addr: addr, LastSeen: now}
-	t.seen++
-	s.seen = t.seen
+	s := &Source{Addr: addr}
+	t.touch(s, now)
 	if t.ageOn {
 		t.pushAge(ageEntry{s, s.seen})
 	}
@@ -529,15 +533,16 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		}
 		if src == nil {
 			src = t.newSource(srcKey, p.Src, now)
+		} else {
+			t.touch(src, now)
 		}
 		pair = t.newPair()
 		pair.src, pair.Dst, pair.Start = src, p.Dst, now
 		src.addDst(pair)
 		t.pairs++
+	} else {
+		t.touch(src, now)
 	}
-	t.seen++
-	src.seen = t.seen
-	src.LastSeen = now
 
 	// Masscan: option-less SYNs from a source that never sent options,
 	// while other sources did. psad asks only whether anyone sent
