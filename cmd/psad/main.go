@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/psadgo/psad/internal/cli"
@@ -16,7 +17,30 @@ func main() {
 	stop := profile(os.Getenv("PSAD_CPUPROFILE"))
 	code := cli.Run(os.Args[1:], cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, StderrTTY: tty})
 	stop()
+	heapProfile(os.Getenv("PSAD_MEMPROFILE"))
 	os.Exit(code)
+}
+
+// heapProfile writes the heap profile at the end of the run (what is
+// still live and, as alloc_space, everything the run allocated), the
+// memory counterpart of PSAD_CPUPROFILE.
+func heapProfile(path string) {
+	if path == "" {
+		return
+	}
+	// The profile counts up to the last collection; a one-shot run may
+	// not have collected for hundreds of megabytes.
+	runtime.GC()
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.Lookup("allocs").WriteTo(f, 0)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "[-] PSAD_MEMPROFILE: %v\n", err)
+	}
 }
 
 // profile writes a CPU profile of the whole run to path, so that a slow

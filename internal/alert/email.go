@@ -177,9 +177,9 @@ func dnsLine(t *text, in *Info, name string) {
 // portRange is psad's "lo-hi", or the port alone when lo == hi.
 func portRange(r scan.PortRange) string {
 	if r.Lo == r.Hi {
-		return strconv.Itoa(r.Lo)
+		return strconv.Itoa(int(r.Lo))
 	}
-	return strconv.Itoa(r.Lo) + "-" + strconv.Itoa(r.Hi)
+	return strconv.Itoa(int(r.Lo)) + "-" + strconv.Itoa(int(r.Hi))
 }
 
 // tcpFlagLines writes psad's "TCP flags:" lines (detection spec 8.4): the

@@ -92,9 +92,10 @@ type Daemon struct {
 	posNew  bool
 	mark    uint64
 	raised  map[*scan.Source]struct{}
-	gone    []netip.Addr // forgotten sources not yet deleted from the store
-	scratch []byte       // one source's record while save packs it
-	pending []chan error // callers of Reload waiting for a build
+	gone    []netip.Addr     // forgotten sources not yet deleted from the store
+	scratch []byte           // one source's record while save packs it
+	export  scan.SourceState // the source save is packing, reused
+	pending []chan error     // callers of Reload waiting for a build
 	// building tells a reload is being built; saving, that a save is
 	// still running on the I/O goroutine.
 	building bool
@@ -291,13 +292,21 @@ func (d *Daemon) Run(ctx context.Context) error {
 
 // sink is what input i calls for each line.
 func (d *Daemon) sink(ctx context.Context, i int) func(line, pos []byte) bool {
+	// Lines are copied into shared slabs, one allocation per sinkSlab
+	// bytes instead of one per line; a slab is never reused, so a line
+	// kept after processing (an input's LastLine) stays valid and only
+	// keeps its slab alive.
+	var slab []byte
 	return func(line, pos []byte) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		buf := make([]byte, len(line)+len(pos))
-		copy(buf, line)
-		copy(buf[len(line):], pos)
+		n := len(line) + len(pos)
+		if cap(slab)-len(slab) < n {
+			slab = make([]byte, 0, max(sinkSlab, n))
+		}
+		slab = append(append(slab, line...), pos...)
+		buf := slab[len(slab)-n : len(slab) : len(slab)]
 		select {
 		case d.lines <- item{buf: buf, n: len(line), src: i}:
 			return true
@@ -306,6 +315,9 @@ func (d *Daemon) sink(ctx context.Context, i int) func(line, pos []byte) bool {
 		}
 	}
 }
+
+// sinkSlab is the size of the slabs input lines are copied into.
+const sinkSlab = 32 << 10
 
 // loop is the daemon's one goroutine over the tracker.
 func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
@@ -508,9 +520,9 @@ func (d *Daemon) save(final bool) {
 	var srcs [][]byte
 	var slab []byte
 	add := func(s *scan.Source) {
-		st := s.Export()
+		s.ExportTo(&d.export)
 		var err error
-		if d.scratch, err = st0.AppendSource(d.scratch[:0], &st); err != nil {
+		if d.scratch, err = st0.AppendSource(d.scratch[:0], &d.export); err != nil {
 			d.cfg.Log.Error("saving scan state: source not saved", "src", s.Addr, "err", err)
 			return
 		}

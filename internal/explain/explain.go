@@ -121,7 +121,7 @@ func levels(p printer, src *scan.Source, dsts []*scan.Pair, s scan.Settings, sig
 		lo, hi, ports := 65535, 0, false
 		for _, r := range pr.Ranges {
 			if r.Seen {
-				lo, hi, ports = min(lo, r.Lo), max(hi, r.Hi), true
+				lo, hi, ports = min(lo, int(r.Lo)), max(hi, int(r.Hi)), true
 			}
 		}
 		span := abs

@@ -35,7 +35,7 @@ type Engines struct {
 	RefURLs map[string]string
 
 	hits []sig.Hit
-	memo map[fpKey]*fpResult
+	memo map[fpKey]fpResult
 	cur  *Pre // the current packet's preparation, if any
 }
 
@@ -43,8 +43,12 @@ type Engines struct {
 // alone, done ahead on the parsing goroutines (see Prepare).
 type Pre struct {
 	ready bool
+	hasFP bool
 	hits  []sig.Hit
-	fp    *fpResult // shared, read-only once made
+	// fp is held by value, as in the memo: a busy log has hundreds of
+	// thousands of distinct SYNs, and a pointer would be an allocation
+	// for each.
+	fp fpResult
 }
 
 // Preparer returns a function that matches signatures and looks up
@@ -53,11 +57,11 @@ type Pre struct {
 // its own fingerprint memo and only reads the engines, so each parsing
 // goroutine can run its own.
 func (e *Engines) Preparer() func(*fwlog.Packet, error, *Pre) {
-	memo := make(map[fpKey]*fpResult)
+	memo := make(map[fpKey]fpResult)
 	return func(p *fwlog.Packet, err error, pre *Pre) { e.prepare(p, err, pre, memo) }
 }
 
-func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo map[fpKey]*fpResult) {
+func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo map[fpKey]fpResult) {
 	pre.ready = false
 	if err != nil {
 		return
@@ -66,7 +70,7 @@ func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo map[fpKey]*
 	if e.Sigs != nil && !(p.FwsnortSID > 0 && e.FwsnortOn) {
 		pre.hits = e.Sigs.Match(p, pre.hits)
 	}
-	pre.fp = nil
+	pre.hasFP = false
 	if p.Proto == fwlog.ProtoTCP && p.Flags&fwlog.FlagSYN != 0 && (e.P0F != nil || e.PF != nil) {
 		k, ok := keyFor(p)
 		if r, found := memo[k]; ok && found {
@@ -81,6 +85,7 @@ func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo map[fpKey]*
 			}
 			pre.fp = r
 		}
+		pre.hasFP = true
 	}
 	pre.ready = true
 }
@@ -213,8 +218,8 @@ func keyFor(p *fwlog.Packet) (fpKey, bool) {
 	return k, true
 }
 
-func (e *Engines) memoized(p *fwlog.Packet) *fpResult {
-	if e.cur != nil && e.cur.ready && e.cur.fp != nil {
+func (e *Engines) memoized(p *fwlog.Packet) fpResult {
+	if e.cur != nil && e.cur.ready && e.cur.hasFP {
 		return e.cur.fp
 	}
 	k, ok := keyFor(p)
@@ -225,8 +230,10 @@ func (e *Engines) memoized(p *fwlog.Packet) *fpResult {
 	}
 	r := e.fingerprintOf(p)
 	if ok {
-		if e.memo == nil || len(e.memo) >= maxMemo {
-			e.memo = make(map[fpKey]*fpResult)
+		if e.memo == nil {
+			e.memo = make(map[fpKey]fpResult)
+		} else if len(e.memo) >= maxMemo {
+			clear(e.memo)
 		}
 		e.memo[k] = r
 	}
@@ -374,8 +381,8 @@ func matchKind(g osfp.Guess) string {
 }
 
 // fingerprintOf matches a SYN against the fingerprint database in use.
-func (e *Engines) fingerprintOf(p *fwlog.Packet) *fpResult {
-	r := &fpResult{}
+func (e *Engines) fingerprintOf(p *fwlog.Packet) fpResult {
+	var r fpResult
 	if e.P0F != nil {
 		r.guess, r.ok = e.P0F.Best(p)
 	} else if e.PF != nil && !p.IPv6 && len(p.TCPOpts) > 0 {

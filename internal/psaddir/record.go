@@ -163,7 +163,10 @@ type reader struct {
 	err error
 }
 
-var errShort = errors.New("record ends early")
+var (
+	errShort = errors.New("record ends early")
+	errPort  = errors.New("port out of range")
+)
 
 func (r *reader) fail(err error) {
 	if r.err == nil {
@@ -200,6 +203,16 @@ func (r *reader) int() int {
 	}
 	r.b = r.b[n:]
 	return int(v)
+}
+
+// port reads a destination port, which must be 0-65535.
+func (r *reader) port() uint16 {
+	v := r.int()
+	if v < 0 || v > 65535 {
+		r.fail(errPort)
+		return 0
+	}
+	return uint16(v)
 }
 
 func (r *reader) uint() uint64 {
@@ -299,7 +312,7 @@ func decodeBinary(v []byte, st *scan.SourceState) error {
 		for j := range p.Ranges {
 			g := &p.Ranges[j]
 			g.Seen, _ = r.flags()
-			g.Lo, g.Hi = r.int(), r.int()
+			g.Lo, g.Hi = r.port(), r.port()
 		}
 		if n := r.count(); n > 0 {
 			p.Sigs = make([]scan.SigRecord, n)

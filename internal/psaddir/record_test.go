@@ -2,10 +2,12 @@ package psaddir
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"net/netip"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,5 +172,26 @@ func TestStoreSavesBeyondOneChunk(t *testing.T) {
 		if s := tr.Source(a); s == nil || s.Packets != j+1 {
 			t.Fatalf("source %s: %+v", a, s)
 		}
+	}
+}
+
+// TestBinaryRecordRefusesBadPort: ports are kept in 16 bits, so a record
+// claiming port 65536 is refused rather than wrapped to port 0.
+func TestBinaryRecordRefusesBadPort(t *testing.T) {
+	st := full()
+	rec, err := appendSource(nil, &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 65535 and 65536 are both three-byte varints, so the record keeps
+	// its layout.
+	hi := binary.AppendVarint(nil, 65535)
+	bad := bytes.Replace(rec, hi, binary.AppendVarint(nil, 65536), 1)
+	if bytes.Equal(bad, rec) {
+		t.Fatal("port 65535 not found in the record")
+	}
+	err = decodeBinary(bad, new(scan.SourceState))
+	if err == nil || !strings.Contains(err.Error(), "port out of range") {
+		t.Fatalf("record with port 65536: err %v, want port out of range", err)
 	}
 }

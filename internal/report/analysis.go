@@ -372,6 +372,9 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 // few megabytes.
 const detailBlock = 256
 
+// detailWeight bounds a rendering job's destinations (see eachBlock).
+const detailWeight = 1024
+
 // eachBlock renders srcs in blocks with render on up to GOMAXPROCS
 // goroutines and hands each block's output to emit in input order, on
 // the calling goroutine. render must only read shared state.
@@ -409,8 +412,19 @@ func eachBlock(srcs []*scan.Source, render func([]*scan.Source, []byte) []byte, 
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		for i := 0; i < len(srcs); i += detailBlock {
-			j := &job{srcs: srcs[i:min(i+detailBlock, len(srcs))], done: make(chan struct{})}
+		for i := 0; i < len(srcs); {
+			// A block ends at detailBlock sources or detailWeight
+			// destinations, whichever comes first: sources are sorted by
+			// DL, and the first blocks' scanners may have thousands of
+			// destinations each, which would grow every reused buffer to
+			// the largest block's size.
+			n, w := 0, 0
+			for i+n < len(srcs) && n < detailBlock && w < detailWeight {
+				w += 1 + len(srcs[i+n].DstList())
+				n++
+			}
+			j := &job{srcs: srcs[i : i+n], done: make(chan struct{})}
+			i += n
 			order <- j // bounds the jobs in flight
 			jobs <- j
 		}
@@ -574,9 +588,9 @@ func appendDst(b []byte, pr *scan.Pair, o Options, sigs SigInfo) []byte {
 		n    int
 		what string
 	}{
-		{pr.ToperaPkts, "Topera IPv6 scan (SYNs padded with empty extension headers)"},
-		{pr.MasscanPkts, "Masscan SYN scan (option-less SYNs where others carry options)"},
-		{pr.MiraiPkts, "Mirai botnet default credentials scan (telnet 23, then 2323)"},
+		{int(pr.ToperaPkts), "Topera IPv6 scan (SYNs padded with empty extension headers)"},
+		{int(pr.MasscanPkts), "Masscan SYN scan (option-less SYNs where others carry options)"},
+		{int(pr.MiraiPkts), "Mirai botnet default credentials scan (telnet 23, then 2323)"},
 	} {
 		if sc.n > 0 {
 			b = append(b, "        Scanner: "...)

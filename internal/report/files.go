@@ -115,9 +115,9 @@ func PairPacketCounters(w io.Writer, pr *scan.Pair) {
 		}
 		if ri >= 0 && pr.Ranges[ri].Seen {
 			r := pr.Ranges[ri]
-			rng := strconv.Itoa(r.Lo)
+			rng := strconv.Itoa(int(r.Lo))
 			if r.Hi != r.Lo {
-				rng += "-" + strconv.Itoa(r.Hi)
+				rng += "-" + strconv.Itoa(int(r.Hi))
 			}
 			fmt.Fprintf(w, " [%s]", rng)
 		}

@@ -29,11 +29,11 @@ func (t *Tracker) EndBatch() []*Source {
 		old := src.DL
 		// Signature DLs: the highest of the batch (psad keeps the last
 		// matching packet's; see docs/compat.md).
-		if src.batchSigDL > src.DL {
-			src.DL = src.batchSigDL
+		if int(src.batchSigDL) > src.DL {
+			src.DL = int(src.batchSigDL)
 		}
-		if src.batchSidDL > src.DL {
-			src.DL = src.batchSidDL
+		if int(src.batchSidDL) > src.DL {
+			src.DL = int(src.batchSidDL)
 		}
 		nDst := len(src.batchDsts)
 		for _, pair := range src.batchDsts {
@@ -90,8 +90,8 @@ func (t *Tracker) pairLevelAs(pair *Pair, nDst int, live bool) (level, lo, hi in
 	lo, hi = 65535, 0
 	for _, r := range pair.Ranges {
 		if r.Seen {
-			lo = min(lo, r.Lo)
-			hi = max(hi, r.Hi)
+			lo = min(lo, int(r.Lo))
+			hi = max(hi, int(r.Hi))
 		}
 	}
 	span := abs
@@ -118,7 +118,7 @@ func (t *Tracker) pairLevelAs(pair *Pair, nDst int, live bool) (level, lo, hi in
 // pass over them all. Port-sweep marks, which compare a span for equality
 // and so are not monotonic, stay with EndBatch.
 func (t *Tracker) assessLive(src *Source, pair *Pair, newDst bool) {
-	dl := max(src.DL, src.batchSigDL, src.batchSidDL)
+	dl := max(src.DL, int(src.batchSigDL), int(src.batchSidDL))
 	nDst := len(src.batchDsts)
 	if l, _, _, ok := t.pairLevelAs(pair, nDst, true); ok {
 		dl = max(dl, l)

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"math"
 	"net/netip"
 	"time"
 )
@@ -45,18 +46,36 @@ type CounterState struct {
 
 // Export returns the saved form of src.
 func (s *Source) Export() SourceState {
-	st := SourceState{Addr: s.Addr, DL: s.DL, Packets: s.Packets, SigCount: s.SigCount, Local: s.Local, AutoDL: s.AutoDL,
-		OSGuesses: append([]string(nil), s.OSGuesses...), PosfGuess: s.PosfGuess, SigIDs: append([]int(nil), s.sigIDs...), LastSeen: s.LastSeen}
-	for _, p := range s.dstOrder {
-		st.Pairs = append(st.Pairs, PairState{
-			Dst: p.Dst, Start: p.Start, AbsNum: p.AbsNum, Protos: p.protos,
-			Chains: append([]ChainCount(nil), p.Chains...), Ranges: p.Ranges,
-			Sigs: append([]SigRecord(nil), p.Sigs...), ICMP: append([]ICMPRecord(nil), p.ICMP...),
-			PortSweep: p.PortSweep, Local: p.Local, ToperaPkts: p.ToperaPkts, MasscanPkts: p.MasscanPkts,
-			MiraiPkts: p.MiraiPkts, Mirai23: p.mirai23,
-		})
-	}
+	var st SourceState
+	s.ExportTo(&st)
 	return st
+}
+
+// ExportTo writes the saved form of src into st, reusing the memory of
+// st's slices (those of an earlier ExportTo): the daemon encodes a flood's
+// hundred thousand changed sources one after the other, and a fresh
+// SourceState for each was a fifth of what it allocated.
+func (s *Source) ExportTo(st *SourceState) {
+	old := st.Pairs[:cap(st.Pairs)]
+	*st = SourceState{Addr: s.Addr, DL: s.DL, Packets: s.Packets, SigCount: s.SigCount, Local: s.Local, AutoDL: s.AutoDL,
+		OSGuesses: append(st.OSGuesses[:0], s.OSGuesses...), PosfGuess: s.PosfGuess, SigIDs: append(st.SigIDs[:0], s.sigIDs...),
+		LastSeen: s.LastSeen}
+	pairs := old[:0]
+	for i, p := range s.dstOrder {
+		var ps PairState
+		if i < len(old) {
+			ps = old[i]
+		}
+		ps = PairState{
+			Dst: p.Dst, Start: p.Start, AbsNum: p.AbsNum, Protos: p.protos,
+			Chains: append(ps.Chains[:0], p.Chains...), Ranges: p.Ranges,
+			Sigs: append(ps.Sigs[:0], p.Sigs...), ICMP: append(ps.ICMP[:0], p.ICMP...),
+			PortSweep: p.PortSweep, Local: p.Local, ToperaPkts: int(p.ToperaPkts), MasscanPkts: int(p.MasscanPkts),
+			MiraiPkts: int(p.MiraiPkts), Mirai23: int(p.mirai23),
+		}
+		pairs = append(pairs, ps)
+	}
+	st.Pairs = pairs
 }
 
 // Import adds a saved source (replacing one with the same address).
@@ -71,7 +90,8 @@ func (t *Tracker) Import(st SourceState) {
 		p := t.newPair()
 		*p = Pair{src: s, Dst: ps.Dst, Start: ps.Start, AbsNum: ps.AbsNum, protos: ps.Protos, Ranges: ps.Ranges,
 			Sigs: ps.Sigs, ICMP: ps.ICMP, PortSweep: ps.PortSweep, Local: ps.Local,
-			ToperaPkts: ps.ToperaPkts, MasscanPkts: ps.MasscanPkts, MiraiPkts: ps.MiraiPkts, mirai23: ps.Mirai23}
+			ToperaPkts: count32(ps.ToperaPkts), MasscanPkts: count32(ps.MasscanPkts), MiraiPkts: count32(ps.MiraiPkts),
+			mirai23: count32(ps.Mirai23)}
 		p.Chains = append(p.chain0[:0], ps.Chains...)
 		s.addDst(p)
 		t.pairs++
@@ -172,4 +192,10 @@ func (t *Tracker) ImportCounters(st CounterState) {
 	for k, v := range st.SigSources {
 		c.SigSources[k] = v
 	}
+}
+
+// count32 narrows a saved packet count to the pair's field, saturating:
+// a count past two billion only ever means "many".
+func count32(n int) int32 {
+	return int32(min(max(n, 0), math.MaxInt32))
 }

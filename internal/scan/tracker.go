@@ -177,6 +177,17 @@ type Source struct {
 	SigCount int // signature matches ("Sig count:")
 	Local    bool
 	AutoDL   bool // an auto_dl entry assigned DL
+
+	// The small fields sit together so that a source fits the 256-byte
+	// size class: a busy log has hundreds of thousands of sources.
+	sentOpts bool // sent TCP options at least once (Masscan rule)
+	gone     bool // removed (replaced by Import); its age entry is void
+	// batchSigDL and batchSidDL are the highest levels the current
+	// batch's signature matches gave; startDL is the DL the source had
+	// when the current batch first saw it (startNo), before anything of
+	// that batch raised it. Levels are 0..5.
+	batchSigDL, batchSidDL, startDL int8
+
 	// OSGuesses are passive OS fingerprint guesses (p0f method), sorted.
 	OSGuesses []string
 	// PosfGuess is the posf guess for option-less SYNs, if any.
@@ -194,44 +205,34 @@ type Source struct {
 	// two tiny allocations each cost more than the 16 bytes here.
 	dst0, bdst0 [1]*Pair
 
-	seen       uint64
-	sentOpts   bool  // sent TCP options at least once (Masscan rule)
-	gone       bool  // removed (replaced by Import); its age entry is void
-	sigIDs     []int // distinct signature ids matched
-	batchNo    uint64
-	batchDsts  []*Pair
-	batchSigDL int
-	batchSidDL int
-	// startNo and startDL record the DL the source had when the current
-	// batch first saw it, before anything of that batch raised it.
-	startNo  uint64
-	startDL  int
-	LastSeen time.Time
+	seen      uint64
+	sigIDs    []int // distinct signature ids matched
+	batchNo   uint64
+	batchDsts []*Pair
+	startNo   uint64
+	LastSeen  time.Time
 }
 
 // BatchStartDL returns the danger level the source had before the
 // current batch first saw it (the alert cycle's "did DL rise" test). It is
 // valid for sources of the current batch, and inside EndBatch's result
 // until the next packet.
-func (s *Source) BatchStartDL() int { return s.startDL }
+func (s *Source) BatchStartDL() int { return int(s.startDL) }
 
 // PortRange is the lowest and highest destination port of a protocol.
 type PortRange struct {
-	Lo, Hi int
+	Lo, Hi uint16
 	Seen   bool
 }
 
+// add widens the range to port, which the parser bounds to 0-65535.
 func (r *PortRange) add(port int) {
+	v := uint16(port)
 	if !r.Seen {
-		r.Lo, r.Hi, r.Seen = port, port, true
+		r.Lo, r.Hi, r.Seen = v, v, true
 		return
 	}
-	if port < r.Lo {
-		r.Lo = port
-	}
-	if port > r.Hi {
-		r.Hi = port
-	}
+	r.Lo, r.Hi = min(r.Lo, v), max(r.Hi, v)
 }
 
 // ChainCount counts packets per chain, interface and protocol.
@@ -288,18 +289,20 @@ type Pair struct {
 	// size is psad's tot_protocols, counted correctly (see docs/compat.md).
 	protos [4]uint64
 	Chains []ChainCount
-	// Ranges holds TCP, UDP and UDP-Lite destination port ranges.
-	Ranges [3]PortRange
 	Sigs   []SigRecord
 	ICMP   []ICMPRecord
+	// Ranges holds TCP, UDP and UDP-Lite destination port ranges.
+	Ranges [3]PortRange
 	// PortSweep marks a pair found to be part of a port sweep (psad 14.2).
 	PortSweep bool
+	Local     bool
 	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
 	// marks of those scanners, so the report can name them (psad only
-	// names them in alerts, from the last packet of a batch).
-	ToperaPkts, MasscanPkts, MiraiPkts int
-	Local                              bool
-	mirai23                            int
+	// names them in alerts, from the last packet of a batch). The small
+	// fields sit together so that a pair fits the 256-byte size class: a
+	// busy log has hundreds of thousands of pairs.
+	ToperaPkts, MasscanPkts, MiraiPkts int32
+	mirai23                            int32
 
 	// batchNo is the batch in which the pair last sent a packet.
 	batchNo uint64
@@ -556,7 +559,7 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		t.optionsSeen && !src.sentOpts
 
 	if src.startNo != t.batchNo+1 {
-		src.startNo, src.startDL = t.batchNo+1, src.DL
+		src.startNo, src.startDL = t.batchNo+1, int8(src.DL)
 	}
 	entryDL := src.DL
 	if t.OnRaise != nil {
@@ -675,11 +678,11 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		t.countBatch(b, p)
 		b.Topera, b.Masscan, b.Mirai = p.Topera, masscan, mirai
 	}
-	if ins.SigDL > src.batchSigDL && t.Inspect != nil {
-		src.batchSigDL = ins.SigDL
+	if ins.SigDL > int(src.batchSigDL) && t.Inspect != nil {
+		src.batchSigDL = int8(ins.SigDL)
 	}
-	if ins.SidDL > src.batchSidDL && t.Inspect != nil {
-		src.batchSidDL = ins.SidDL
+	if ins.SidDL > int(src.batchSidDL) && t.Inspect != nil {
+		src.batchSidDL = int8(ins.SidDL)
 	}
 	if t.Debug != nil {
 		if p.Topera {

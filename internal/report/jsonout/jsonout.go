@@ -200,8 +200,8 @@ func dst(pr *scan.Pair, set scan.Settings, sigs report.SigInfo) Dst {
 	lo, hi := 65535, -1
 	for i, r := range pr.Ranges {
 		if r.Seen {
-			d.Ports[protoKeys[i]] = [2]int{r.Lo, r.Hi}
-			lo, hi = min(lo, r.Lo), max(hi, r.Hi)
+			d.Ports[protoKeys[i]] = [2]int{int(r.Lo), int(r.Hi)}
+			lo, hi = min(lo, int(r.Lo)), max(hi, int(r.Hi))
 		}
 	}
 	for _, sr := range pr.Sigs {

@@ -1,0 +1,19 @@
+package scan
+
+import (
+	"testing"
+	"unsafe"
+)
+
+// A busy log holds hundreds of thousands of pairs and sources, and their
+// size decides how much memory -A touches (and faults in) per log line.
+// These bounds are Go's size classes the structs were packed to fit: a
+// field that pushes one over costs every pair or source the next class.
+func TestStateFitsSizeClass(t *testing.T) {
+	if n := unsafe.Sizeof(Pair{}); n > 256 {
+		t.Errorf("Pair is %d bytes, over the 256-byte size class", n)
+	}
+	if n := unsafe.Sizeof(Source{}); n > 256 {
+		t.Errorf("Source is %d bytes, over the 256-byte size class", n)
+	}
+}
