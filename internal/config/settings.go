@@ -148,6 +148,11 @@ func (d *Detect) Var(name string) (string, bool) {
 type DataFile struct {
 	Var  string
 	Path string // "" when unset
+	// Given reports that the operator named the file (a command-line
+	// option, a -O override file or the main file) rather than the
+	// built-in defaults: with no psad.conf, built-in data replaces the
+	// defaults' paths, never a file the operator asked for.
+	Given bool
 }
 
 // PortRange is an inclusive range of destination ports.
@@ -720,7 +725,8 @@ func (c *Config) seconds(name string) time.Duration {
 }
 
 func (c *Config) file(name string) DataFile {
-	return DataFile{Var: name, Path: c.Str(name)}
+	from, _ := c.Line(name)
+	return DataFile{Var: name, Path: c.Str(name), Given: from != "" && from != DefaultName}
 }
 
 // wrapAt reports that the value of name does not compile.

@@ -46,9 +46,9 @@ func TestSettingsDefaults(t *testing.T) {
 		{"MaxHops", d.MaxHops, 20},
 		{"SnortSigStrict", d.SnortSigStrict, true},
 		{"SnortRuleSemantics", d.SnortRuleSemantics, true},
-		{"SigsFile", d.SigsFile, DataFile{"SIGS_FILE", "/etc/psad/signatures"}},
-		{"AutoDLFile", d.AutoDLFile, DataFile{"AUTO_DL_FILE", "/etc/psad/auto_dl"}},
-		{"ProtocolsFile", d.ProtocolsFile, DataFile{"PROTOCOLS_FILE", "/etc/psad/protocols"}},
+		{"SigsFile", d.SigsFile, DataFile{Var: "SIGS_FILE", Path: "/etc/psad/signatures"}},
+		{"AutoDLFile", d.AutoDLFile, DataFile{Var: "AUTO_DL_FILE", Path: "/etc/psad/auto_dl"}},
+		{"ProtocolsFile", d.ProtocolsFile, DataFile{Var: "PROTOCOLS_FILE", Path: "/etc/psad/protocols"}},
 		{"SnortRulesDir", d.SnortRulesDir, "/etc/psad/snort_rules"},
 		{"Vars HOME_NET", d.Vars["HOME_NET"], "any"},
 

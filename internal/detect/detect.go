@@ -109,7 +109,7 @@ func Build(s *config.Settings, o Options) (*Detector, error) {
 // /etc/protocols), since a scan report must not fail for want of names.
 func loadProtocols(s *config.Settings, warn func(string)) *protocols.Table {
 	path := s.Detect.ProtocolsFile.Path
-	if s.Embedded || path == "" {
+	if s.Embedded && !s.Detect.ProtocolsFile.Given || path == "" {
 		return protocols.Default()
 	}
 	t, err := protocols.Load(path)
@@ -126,7 +126,7 @@ func loadProtocols(s *config.Settings, warn func(string)) *protocols.Table {
 // AUTO_DL_FILE is only a warning, as psad runs without one.
 func loadAutoDL(s *config.Settings, override string, warn func(string)) (*autodl.List, error) {
 	path := override
-	if path == "" && !s.Embedded {
+	if path == "" && (!s.Embedded || s.Detect.AutoDLFile.Given) {
 		path = s.Detect.AutoDLFile.Path
 	}
 	if path == "" {

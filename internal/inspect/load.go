@@ -43,7 +43,7 @@ func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) 
 	// file returns the configured path of a data file, or "" to use our
 	// built-in data (embedded config, or the file is missing).
 	file := func(f config.DataFile) string {
-		if embedded || f.Path == "" {
+		if embedded && !f.Given || f.Path == "" {
 			return ""
 		}
 		if _, err := os.Stat(f.Path); errors.Is(err, fs.ErrNotExist) {
@@ -147,8 +147,11 @@ func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) 
 		return e, nil
 	}
 	p0f := d.P0FFile.Path
+	if embedded && !d.P0FFile.Given {
+		p0f = ""
+	}
 	switch {
-	case !embedded && p0f != "" && fileExists(p0f) && !isP0F3(p0f):
+	case p0f != "" && fileExists(p0f) && !isP0F3(p0f):
 		db, err := osfp.LoadPF(p0f)
 		if err != nil {
 			return nil, err
@@ -161,7 +164,7 @@ func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) 
 			}
 			e.Posf = pdb
 		}
-	case !embedded && p0f != "" && fileExists(p0f):
+	case p0f != "" && fileExists(p0f):
 		db, err := osfp.LoadP0F(p0f)
 		if err != nil {
 			return nil, err
@@ -176,7 +179,7 @@ func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) 
 			e.P0F = db
 		}
 	default:
-		if !embedded && p0f != "" {
+		if p0f != "" {
 			warn(fmt.Sprintf("P0F_FILE %s does not exist; using psad-go's built-in fingerprints", p0f))
 		}
 		e.P0F = osfp.DefaultP0F()

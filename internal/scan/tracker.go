@@ -329,6 +329,15 @@ type Batch struct {
 	Topera  bool
 	Masscan bool
 	Mirai   bool
+
+	// pkts0, flags0, prefix0 and hosts0 back the slices above for the
+	// usual one protocol, flag set, prefix and host: a spoofed-source
+	// flood makes a batch per one-packet pair, and four tiny allocations
+	// each cost more than these bytes.
+	pkts0   [1]ProtoCount
+	flags0  [1]FlagCount
+	prefix0 [1]PrefixCount
+	hosts0  [1]string
 }
 
 // ProtoCount counts packets of one protocol in a batch.
@@ -659,7 +668,9 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		src.batchDsts = append(src.batchDsts, pair)
 		if !t.set.NoBatchDetail {
 			if b := pair.Batch; b == nil {
-				pair.Batch = &Batch{No: t.batchNo}
+				b = &Batch{No: t.batchNo}
+				b.Pkts, b.Flags, b.Prefix, b.Hosts = b.pkts0[:0], b.flags0[:0], b.prefix0[:0], b.hosts0[:0]
+				pair.Batch = b
 			} else {
 				*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
 			}
