@@ -61,8 +61,11 @@ type Config struct {
 	// ReadyTimeout bounds the wait for the inputs' Ready (default 10 s).
 	ReadyTimeout time.Duration
 	// MemoryHeadroom is how far above the live heap, in per cent, the
-	// daemon keeps the runtime's soft memory limit (default 50; negative:
-	// leave the runtime alone). See memoryLimiter.
+	// daemon keeps the runtime's soft memory limit (default 25; negative:
+	// leave the runtime alone). See memoryLimiter. Measured under a
+	// 100,000-source flood: 50 peaked at 159 MB resident, 25 at 141 MB
+	// for about a quarter more collector CPU while the flood lasts; a
+	// quiet daemon's heap is under the 64 MB floor either way.
 	MemoryHeadroom int
 	// WriteFile writes the USR1 dump (default os.WriteFile with 0600).
 	WriteFile func(path string, data []byte) error
@@ -136,7 +139,7 @@ func New(c Config) *Daemon {
 		c.ReadyTimeout = 10 * time.Second
 	}
 	if c.MemoryHeadroom == 0 {
-		c.MemoryHeadroom = 50
+		c.MemoryHeadroom = 25
 	}
 	if c.WriteFile == nil {
 		c.WriteFile = func(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }

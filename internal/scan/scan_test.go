@@ -464,3 +464,47 @@ func TestEvictionMatchesModel(t *testing.T) {
 		}
 	}
 }
+
+// TestChangedSinceLogMatchesWalk: the change log ChangedSince reads must
+// report exactly the sources a walk over all of them would, through
+// evictions, expiry, re-added addresses and a caller that hands back an
+// old mark.
+func TestChangedSinceLogMatchesWalk(t *testing.T) {
+	s := DefaultSettings()
+	s.MaxSources = 20
+	tr := NewTracker(s)
+	rng := rand.New(rand.NewPCG(3, 4))
+	walk := func(mark uint64) []string {
+		var out []string
+		for _, src := range tr.sources {
+			if src.seen > mark {
+				out = append(out, src.Addr.String())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	var mark uint64
+	now := t0
+	for i := range 5000 {
+		now = now.Add(time.Duration(rng.IntN(3)) * time.Second)
+		p := syn(fmt.Sprintf("10.0.%d.%d", rng.IntN(2), 1+rng.IntN(30)), "10.9.9.9", 1+i%100)
+		tr.Observe(now, &p)
+		switch r := rng.IntN(100); {
+		case r < 2:
+			tr.Expire(now, time.Duration(5+rng.IntN(30))*time.Second)
+		case r < 12:
+			m := mark
+			if r == 11 {
+				m = mark / 2 // a caller with a mark of its own
+			}
+			want := walk(m)
+			var got []string
+			mark = tr.ChangedSince(m, func(src *Source) { got = append(got, src.Addr.String()) })
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("packet %d: ChangedSince(%d) reported %v, a walk finds %v", i, m, got, want)
+			}
+		}
+	}
+}

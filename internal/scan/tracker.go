@@ -162,6 +162,14 @@ type Tracker struct {
 
 	optionsSeen bool // EXPECT_TCP_OPTIONS: any packet had TCP options
 
+	// changed logs the sources touched since the last ChangedSince, once
+	// that has been called (logOn) and while callers hand back the stamp
+	// it returned (logMark): a saving daemon then looks at what changed
+	// instead of walking every source each second.
+	changed []*Source
+	logOn   bool
+	logMark uint64
+
 	batch   []*Source
 	batchNo uint64
 	strs    map[string]string
@@ -182,6 +190,7 @@ type Source struct {
 	// size class: a busy log has hundreds of thousands of sources.
 	sentOpts bool // sent TCP options at least once (Masscan rule)
 	gone     bool // removed (replaced by Import); its age entry is void
+	logged   bool // in the tracker's change log (see ChangedSince)
 	// batchSigDL and batchSidDL are the highest levels the current
 	// batch's signature matches gave; startDL is the DL the source had
 	// when the current batch first saw it (startNo), before anything of
@@ -443,6 +452,10 @@ func (t *Tracker) touch(s *Source, now time.Time) {
 	t.seen++
 	s.seen = t.seen
 	s.LastSeen = now
+	if t.logOn && !s.logged {
+		s.logged = true
+		t.changed = append(t.changed, s)
+	}
 }
 
 // newSource adds a source that is not tracked yet, evicting the least
