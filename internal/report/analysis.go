@@ -183,10 +183,7 @@ func listedSources(t *scan.Tracker, minDL int) []*scan.Source {
 			out = append(out, s)
 		}
 	})
-	keys := make([]string, len(out))
-	for i, src := range out {
-		keys[i] = fwlog.AddrString(src.Addr)
-	}
+	keys := fwlog.AddrStrings(len(out), func(i int) netip.Addr { return out[i].Addr })
 	sort.Sort(bySourceOrder{out, keys})
 	return out
 }

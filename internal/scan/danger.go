@@ -161,10 +161,7 @@ func (s *Source) Pairs() []*Pair {
 	if len(out) < 2 {
 		return out
 	}
-	keys := make([]string, len(out))
-	for i, p := range out {
-		keys[i] = fwlog.AddrString(p.Dst)
-	}
+	keys := fwlog.AddrStrings(len(out), func(i int) netip.Addr { return out[i].Dst })
 	sort.Sort(byKey{out, keys})
 	return out
 }
