@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"math"
 	"testing"
 	"unsafe"
 )
@@ -15,5 +16,14 @@ func TestStateFitsSizeClass(t *testing.T) {
 	}
 	if n := unsafe.Sizeof(Source{}); n > 256 {
 		t.Errorf("Source is %d bytes, over the 256-byte size class", n)
+	}
+}
+
+func TestInc32Saturates(t *testing.T) {
+	n := int32(math.MaxInt32 - 1)
+	inc32(&n)
+	inc32(&n)
+	if n != math.MaxInt32 {
+		t.Errorf("counter at %d, want it held at %d", n, int32(math.MaxInt32))
 	}
 }

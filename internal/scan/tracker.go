@@ -7,6 +7,7 @@ package scan
 import (
 	"encoding/binary"
 	"io"
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -597,7 +598,7 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 	if p.Proto == fwlog.ProtoTCP && p.Flags&fwlog.FlagSYN != 0 {
 		switch p.DstPort {
 		case 23:
-			pair.mirai23++
+			inc32(&pair.mirai23)
 		case 2323:
 			mirai = pair.mirai23 >= 10
 		}
@@ -690,13 +691,13 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		}
 	}
 	if p.Topera {
-		pair.ToperaPkts++
+		inc32(&pair.ToperaPkts)
 	}
 	if masscan {
-		pair.MasscanPkts++
+		inc32(&pair.MasscanPkts)
 	}
 	if mirai {
-		pair.MiraiPkts++
+		inc32(&pair.MiraiPkts)
 	}
 	if b := pair.Batch; b != nil && !t.set.NoBatchDetail {
 		t.countBatch(b, p)
@@ -1011,5 +1012,13 @@ func (s *Source) addDst(p *Pair) {
 		for _, q := range s.dstOrder {
 			s.dstIndex[keyOf(q.Dst)] = q
 		}
+	}
+}
+
+// inc32 counts one more packet in a 32-bit counter, saturating: a count
+// past two billion only ever means "many".
+func inc32(n *int32) {
+	if *n < math.MaxInt32 {
+		*n++
 	}
 }
