@@ -202,6 +202,12 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "%s: %s, %s, CPU since the flood %v\n", label, last, memory(pid), (cpu - cpu0).Round(time.Millisecond))
+		if m, err := scrape(addr); err == nil {
+			// What the Go heap holds tells a leak from memory the runtime
+			// has not yet handed back.
+			fmt.Fprintf(out, "  Go heap: %.1f MB in use, %.1f MB idle of which %.1f MB returned to the system\n",
+				m["go_memstats_heap_inuse_bytes"]/1e6, m["go_memstats_heap_idle_bytes"]/1e6, m["go_memstats_heap_released_bytes"]/1e6)
+		}
 		return nil
 	}
 	if err := settle("after the flood"); err != nil {

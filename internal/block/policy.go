@@ -239,7 +239,10 @@ func (p *Policy) prefixMatch(src *scan.Source) bool {
 	if p.cfg.Prefixes != nil {
 		return slices.ContainsFunc(p.cfg.Prefixes(src), p.cfg.PrefixRegex.MatchString)
 	}
-	for _, pair := range src.Pairs() {
+	// Only this batch's packets count (psad tests the prefixes of the
+	// batch that raised the source); an earlier batch's detail stays on
+	// its pair until the pair's next batch.
+	for _, pair := range src.BatchDsts() {
 		if pair.Batch == nil {
 			continue
 		}

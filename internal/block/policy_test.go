@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/psadgo/psad/internal/block"
+	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/netset"
 	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/scan"
@@ -533,5 +534,52 @@ func TestManualNeverBlock(t *testing.T) {
 		if err := p.Block(context.Background(), netip.MustParsePrefix(s), 0); !errors.Is(err, block.ErrNeverBlock) {
 			t.Errorf("Block(%s) = %v, want ErrNeverBlock", s, err)
 		}
+	}
+}
+
+// TestPrefixRegexThisBatch: with ENABLE_AUTO_IDS_REGEX, psad blocks only
+// when a packet of the batch that raised the source carried a matching
+// log prefix; a match in an earlier batch does not count.
+func TestPrefixRegexThisBatch(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		first, second string // the two batches' log prefixes
+		block         bool
+	}{
+		{"match in the raising batch", "DROP", "SID1 ESTAB", true},
+		{"match only in an earlier batch", "SID1 ESTAB", "DROP", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := baseConfig()
+			cfg.Threshold = 2
+			cfg.PrefixRegex = regexp.MustCompile("ESTAB")
+			p := block.New(cfg, nil, &memStore{}, quiet)
+			tr := scan.NewTracker(scan.DefaultSettings())
+			tr.OnRaise = func(s *scan.Source, old int) { p.Raised(time.Now(), s, old) }
+			port := 1000
+			send := func(prefix, dst string, n int) {
+				for range n {
+					var pk fwlog.Packet
+					pk.Reset()
+					pk.Src, pk.Dst = netip.MustParseAddr("203.0.113.1"), netip.MustParseAddr(dst)
+					pk.Proto, pk.HasProto, pk.Chain, pk.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
+					pk.Prefix = []byte(prefix)
+					pk.SrcPort, pk.DstPort, pk.Flags = 40000, port, fwlog.FlagSYN
+					port++
+					tr.Observe(time.Now(), &pk)
+				}
+				tr.EndBatch()
+			}
+			// The earlier batch goes to another host: its pair keeps its
+			// own batch detail.
+			send(tt.first, "192.168.10.1", 5) // DL 1
+			send(tt.second, "192.168.10.2", 15)
+			if dl := tr.Source(netip.MustParseAddr("203.0.113.1")).DL; dl != 2 {
+				t.Fatalf("DL %d after the second batch, want 2", dl)
+			}
+			if got := len(p.List()) == 1; got != tt.block {
+				t.Errorf("blocked = %v, want %v", got, tt.block)
+			}
+		})
 	}
 }

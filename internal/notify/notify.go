@@ -163,13 +163,12 @@ type Summary struct {
 type Notifier struct {
 	cfg  Config
 	tmpl alert.Info // Template with the engines' names filled in
-	// emails and alerted are the cycle's memory: e-mail counts per
-	// source (or source>dst) for EMAIL_LIMIT, and the pairs alerted
-	// before, which ALERT_ALL=N mutes until their DL rises.
-	emails  map[string]int
-	alerted map[*scan.Pair]bool
-	ds      *dshield.Collector
-	ports   atomic.Pointer[Ports]
+	// emails is the cycle's memory: e-mail counts per source (or
+	// source>dst) for EMAIL_LIMIT. The pairs alerted before, which
+	// ALERT_ALL=N mutes until their DL rises, are marked on the pairs.
+	emails map[string]int
+	ds     *dshield.Collector
+	ports  atomic.Pointer[Ports]
 
 	queue  chan job        // to the local worker (run)
 	mailq  chan job        // from the local worker to the mail worker (runMail)
@@ -187,7 +186,7 @@ type Notifier struct {
 }
 
 // New starts a Notifier. With prev (a reload) the new one carries on
-// prev's alert-cycle state: e-mail counts, alerted pairs, the DShield
+// prev's alert-cycle state: e-mail counts, the DShield
 // records and the last port table; Batch must not be called on prev
 // afterwards, and the caller still closes it (its queued work goes out).
 func New(cfg Config, prev *Notifier) *Notifier {
@@ -203,12 +202,12 @@ func New(cfg Config, prev *Notifier) *Notifier {
 	if cfg.MailTimeout <= 0 {
 		cfg.MailTimeout = 60 * time.Second
 	}
-	n := &Notifier{cfg: cfg, emails: make(map[string]int), alerted: make(map[*scan.Pair]bool),
+	n := &Notifier{cfg: cfg, emails: make(map[string]int),
 		queue: make(chan job, cfg.QueueLen), mailq: make(chan job, mailQueueLen), done: make(chan struct{})}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.tmpl = fillTemplate(cfg.Template, cfg.Engines, cfg.Protocols)
 	if prev != nil {
-		n.emails, n.alerted = prev.emails, prev.alerted
+		n.emails = prev.emails
 		if cfg.DShield != nil {
 			n.ds = prev.ds
 		}
@@ -279,7 +278,7 @@ func (n *Notifier) Batch(b *scan.Closed) {
 		_, raised := b.Raised[src]
 		dsts := src.BatchDsts()
 		for _, pair := range dsts {
-			if !c.AlertAll && n.alerted[pair] && !raised {
+			if !c.AlertAll && pair.Alerted && !raised {
 				continue
 			}
 			key := srcKey
@@ -312,7 +311,7 @@ func (n *Notifier) Batch(b *scan.Closed) {
 				return body
 			}
 			n.sourceFiles(src, pair, text)
-			n.alerted[pair] = true
+			pair.Alerted = true
 			switch {
 			case c.Stdout != nil:
 				n.enqueue(job{kind: kindStdout, data: text()})

@@ -10,8 +10,10 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -444,4 +446,53 @@ func TestLowDLFloodWritesNoSourceFiles(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(cfg.Dir, "10.9.9.9", "danger_level")); err != nil {
 		t.Errorf("DL 2 source without its files: %v", err)
 	}
+}
+
+// syslogCount counts syslog messages and keeps none.
+type syslogCount struct{ n atomic.Int64 }
+
+func (s *syslogCount) Send(string) error { s.n.Add(1); return nil }
+
+// TestAlertedFloodIsFreed: the ALERT_ALL=N mark of every alerted pair
+// must go with the pair when its source expires; the alert cycle's own
+// memory once kept every pair a flood had ever alerted, and each pair
+// its source.
+func TestAlertedFloodIsFreed(t *testing.T) {
+	const n = 5000
+	cfg := baseConfig(t)
+	cfg.AlertAll, cfg.Dir, cfg.Mailer = false, "", nil
+	sl := &syslogCount{}
+	cfg.Syslog = sl
+	nt := New(cfg, nil)
+	defer nt.Close(context.Background())
+	set := scan.DefaultSettings()
+	set.ForgetBelowDL = 2 // PSAD_DIR_FILES_MIN_DL's default
+	tr := scan.NewTracker(set)
+	heap := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	base := heap()
+	for i := range n {
+		scanner(tr, netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}).String(), 5) // DL 1
+	}
+	nt.Batch(closed(tr))
+	nt.Close(context.Background())
+	if got := int(sl.n.Load()); got != n {
+		t.Fatalf("%d syslog lines, want one per source (%d)", got, n)
+	}
+	flood := heap() - base
+	tr.Expire(t0.Add(2*time.Hour), time.Hour)
+	if tr.Sources() != 0 {
+		t.Fatalf("%d sources left after expiry", tr.Sources())
+	}
+	left := heap() - base
+	t.Logf("%d alerted sources: %d bytes, %d bytes after expiry", n, flood, left)
+	if left > flood/4 {
+		t.Errorf("%d of the flood's %d bytes still held after it expired, want at most a quarter", left, flood)
+	}
+	runtime.KeepAlive(nt)
+	runtime.KeepAlive(tr)
 }

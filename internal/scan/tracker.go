@@ -306,6 +306,12 @@ type Pair struct {
 	// PortSweep marks a pair found to be part of a port sweep (psad 14.2).
 	PortSweep bool
 	Local     bool
+	// Alerted marks a pair the alert cycle has reported; with
+	// ALERT_ALL=N it is not reported again until its source's DL rises
+	// (psad keeps the flag in the pair's scan record). It lives here, not
+	// in a map beside the tracker, so that it goes with the pair when the
+	// source expires.
+	Alerted bool
 	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
 	// marks of those scanners, so the report can name them (psad only
 	// names them in alerts, from the last packet of a batch). The small
