@@ -199,6 +199,7 @@ func Run(s Setup) int {
 			tracker.Reserve(int(fi.Size() / 250)) // about one pair per log line
 		}
 	}
+	defer tracker.Prefault(true)()
 	handed, limit, step := 0, s.Packets, 0
 	var bar *bar
 	known := false
