@@ -503,6 +503,7 @@ func (d *Daemon) closeBatch() {
 	d.mu.Unlock()
 	if len(srcs) > 0 {
 		d.rt.Notifier.Batch(&scan.Closed{Now: d.cfg.Clock(), Tracker: t, Sources: srcs, Raised: raised})
+		t.ReleaseBatches(srcs)
 	}
 }
 

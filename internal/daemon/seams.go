@@ -42,7 +42,8 @@ type Notifier interface {
 	// Packet sees every packet that reached the scan state.
 	Packet(now time.Time, p *fwlog.Packet)
 	// Batch runs the cycle on a closed batch (every CHECK_INTERVAL); b is
-	// valid only during the call.
+	// valid only during the call, and so is the batch detail of its
+	// pairs (scan.Pair.Batch), which the daemon takes back after it.
 	Batch(b *scan.Closed)
 	// Close sends what is queued until ctx is done, drops the rest and
 	// says what it dropped. The daemon calls it on the old Notifier after a

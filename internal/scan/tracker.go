@@ -142,6 +142,8 @@ type Tracker struct {
 	sources map[addrKey]*Source
 	slab    []Pair      // Pairs are allocated in blocks to spare the allocator and GC
 	ahead   chan []Pair // blocks made ready by Prefault; nil without
+	// freeBatches holds batch detail handed back by ReleaseBatches.
+	freeBatches []*Batch
 	// srcSlab and srcAhead are Prefault's source blocks (see there).
 	srcSlab  []Source
 	srcAhead chan []Source
@@ -332,9 +334,34 @@ type Pair struct {
 	// sparing an allocation and a cache miss per pair.
 	chain0 [1]ChainCount
 	// Batch is the alert detail of the current batch; nil when the
-	// tracker keeps no batch detail.
+	// tracker keeps no batch detail, and after ReleaseBatches.
 	Batch *Batch
 }
+
+// ReleaseBatches takes back the batch detail of srcs' pairs (the sources
+// EndBatch returned) once the alert cycle has read it, for the pairs of
+// later batches. Why: nothing reads a pair's batch detail after its
+// batch's alerts (psad rebuilds it every batch), and a pair that keeps
+// it until it expires carries 288 bytes for nothing, a third of a
+// one-packet source's memory in a daemon that keeps an hour of them.
+func (t *Tracker) ReleaseBatches(srcs []*Source) {
+	for _, s := range srcs {
+		for _, p := range s.batchDsts {
+			b := p.Batch
+			if b == nil {
+				continue
+			}
+			p.Batch = nil
+			if len(t.freeBatches) < maxFreeBatches {
+				t.freeBatches = append(t.freeBatches, b)
+			}
+		}
+	}
+}
+
+// maxFreeBatches bounds the batch detail ReleaseBatches keeps for reuse:
+// enough for a busy batch, not a flood's worth kept after it.
+const maxFreeBatches = 4096
 
 // Batch is the part of a pair's state rebuilt for every batch (psad 5.3);
 // the daemon's alerts are built from it.
@@ -695,8 +722,15 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		src.batchDsts = append(src.batchDsts, pair)
 		if !t.set.NoBatchDetail {
 			if b := pair.Batch; b == nil {
-				b = &Batch{No: t.batchNo}
-				b.Pkts, b.Flags, b.Prefix, b.Hosts = b.pkts0[:0], b.flags0[:0], b.prefix0[:0], b.hosts0[:0]
+				if n := len(t.freeBatches); n > 0 {
+					b = t.freeBatches[n-1]
+					t.freeBatches[n-1] = nil
+					t.freeBatches = t.freeBatches[:n-1]
+					*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
+				} else {
+					b = &Batch{No: t.batchNo}
+					b.Pkts, b.Flags, b.Prefix, b.Hosts = b.pkts0[:0], b.flags0[:0], b.prefix0[:0], b.hosts0[:0]
+				}
 				pair.Batch = b
 			} else {
 				*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}

@@ -301,6 +301,12 @@ func (b *Backend) rules(w Chain) [][]expr.Any {
 	return out
 }
 
+// jiffyMargin is added to every element timeout: the kernel counts it
+// from its last clock tick, up to 10 ms (HZ=100) before the moment we
+// mean, and an element then left its set that much before its expiry
+// (seen: 1.999 s into a 2 s block).
+const jiffyMargin = 10 * time.Millisecond
+
 // interval turns p into the set's two elements: its first address and
 // the address after its last, flagged as the end. A network reaching the
 // top of the address space has no end element, as nft itself does.
@@ -398,10 +404,10 @@ func (b *Backend) Add(ctx context.Context, entries []block.Entry) error {
 		exp := want[p]
 		var timeout time.Duration
 		if !exp.IsZero() {
-			timeout = exp.Sub(now).Round(time.Millisecond)
-			if timeout < time.Millisecond {
+			if exp.Sub(now) < time.Millisecond {
 				continue
 			}
+			timeout = (exp.Sub(now) + jiffyMargin).Round(time.Millisecond)
 		}
 		adds[s] = append(adds[s], interval(p, timeout)...)
 		added++
