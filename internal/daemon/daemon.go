@@ -508,6 +508,10 @@ func (d *Daemon) closeBatch() {
 	}
 }
 
+// shrinkRaised is the size above which save drops the raised set's map
+// rather than clearing it: a flood raises every source it brings.
+const shrinkRaised = 4096
+
 // saveSlab is the size of the blocks save packs records into.
 const saveSlab = 64 << 10
 
@@ -588,7 +592,11 @@ func (d *Daemon) save(final bool) {
 	}
 	d.mark = mark
 	d.gone = nil
-	clear(d.raised)
+	if len(d.raised) > shrinkRaised {
+		d.raised = make(map[*scan.Source]struct{}) // a map keeps its size
+	} else {
+		clear(d.raised)
+	}
 	d.posNew = false
 }
 

@@ -52,8 +52,10 @@ func TestExpiredFloodIsFreed(t *testing.T) {
 	}
 	left := heap() - base
 	t.Logf("flood of %d sources: %d bytes, %d bytes after expiry", n, flood, left)
-	if left > flood/4 {
-		t.Errorf("%d of the flood's %d bytes still held after it expired, want at most a quarter", left, flood)
+	// What may stay: the survivors, and nothing of the flood's, not even
+	// its source table (a Go map keeps its size; see shrinkTable).
+	if left > flood/20 {
+		t.Errorf("%d of the flood's %d bytes still held after it expired, want at most a twentieth", left, flood)
 	}
 	runtime.KeepAlive(tr)
 }

@@ -140,8 +140,11 @@ type Tracker struct {
 	// log has half a million pairs, and the page faults of that memory
 	// outweighed the look-up it saved.
 	sources map[addrKey]*Source
-	slab    []Pair      // Pairs are allocated in blocks to spare the allocator and GC
-	ahead   chan []Pair // blocks made ready by Prefault; nil without
+	// tablePeak is the most sources the table has held since it was
+	// made (as Expire saw it; see shrinkTable).
+	tablePeak int
+	slab      []Pair      // Pairs are allocated in blocks to spare the allocator and GC
+	ahead     chan []Pair // blocks made ready by Prefault; nil without
 	// freeBatches holds batch detail handed back by ReleaseBatches.
 	freeBatches []*Batch
 	// srcSlab and srcAhead are Prefault's source blocks (see there).
