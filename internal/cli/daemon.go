@@ -204,7 +204,7 @@ func buildRuntime(o *argv.Options, set *config.Settings, env Env, log *slog.Logg
 	rt := &daemon.Runtime{
 		Detector: det, Notifier: n, Interval: set.Daemon.CheckInterval,
 		DumpPath: fmt.Sprintf("%s.%d", set.Files.PrintScanHash, os.Getpid()),
-		Report:   reporter(set, det),
+		Report:   reporter(set, det, n.Notifier.EmailAlerts),
 	}
 	if o.Interval > 0 {
 		rt.Interval = time.Duration(o.Interval) * time.Second
@@ -218,12 +218,12 @@ func buildRuntime(o *argv.Options, set *config.Settings, env Env, log *slog.Logg
 
 // reporter renders psad's status report (-S) of the live state with this
 // configuration's limits and engines.
-func reporter(set *config.Settings, det *detect.Detector) func(io.Writer, *scan.Tracker, daemon.ReportQuery) {
+func reporter(set *config.Settings, det *detect.Detector, emails func(*scan.Source) int) func(io.Writer, *scan.Tracker, daemon.ReportQuery) {
 	return func(w io.Writer, t *scan.Tracker, q daemon.ReportQuery) {
-		if renderQuery(w, set, det, t, q) {
+		if renderQuery(w, set, det, emails, t, q) {
 			return
 		}
-		ro := report.Options{Version: Version, MinDL: 1, Protocols: det.Protocols}
+		ro := report.Options{Version: Version, MinDL: 1, Protocols: det.Protocols, EmailAlerts: emails}
 		if e := det.Engines; e != nil {
 			ro.Sigs, ro.DetailSigs, ro.ICMPType = e.TopSigInfo, e.DetailSigInfo, e.ICMPTypeName
 		}

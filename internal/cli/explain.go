@@ -245,7 +245,7 @@ func runStatusJSON(o *argv.Options, set *config.Settings, env Env) int {
 
 // renderQuery is the JSON and --explain part of the daemon's reporter;
 // it reports false when q asks for the text report.
-func renderQuery(w io.Writer, set *config.Settings, det *detect.Detector, t *scan.Tracker, q daemon.ReportQuery) bool {
+func renderQuery(w io.Writer, set *config.Settings, det *detect.Detector, emails func(*scan.Source) int, t *scan.Tracker, q daemon.ReportQuery) bool {
 	switch {
 	case q.Explain.IsValid():
 		f := explainFacts(q.Explain, t, det)
@@ -254,6 +254,7 @@ func renderQuery(w io.Writer, set *config.Settings, det *detect.Detector, t *sca
 	case q.JSON:
 		ro := reportOptions(set, det, q.Summary)
 		ro.MinDL = max(q.MinDL, ro.MinDL)
+		ro.EmailAlerts = emails
 		doc := jsonout.New(jsonout.KindStatus, Version, time.Now())
 		doc.Fill(t, ro)
 		doc.Write(w)

@@ -98,15 +98,16 @@ type jDoc struct {
 type jPort struct{ Port, Pkts int }
 
 type jSource struct {
-	Addr     string    `json:"addr"`
-	DL       int       `json:"dl"`
-	Packets  int       `json:"packets"`
-	SigCount int       `json:"sig_count"`
-	Local    bool      `json:"local"`
-	AutoDL   bool      `json:"auto_dl"`
-	OSGuess  []string  `json:"os_guess"`
-	LastSeen time.Time `json:"last_seen"`
-	Dsts     []struct {
+	Addr        string    `json:"addr"`
+	DL          int       `json:"dl"`
+	Packets     int       `json:"packets"`
+	SigCount    int       `json:"sig_count"`
+	EmailAlerts int       `json:"email_alerts"`
+	Local       bool      `json:"local"`
+	AutoDL      bool      `json:"auto_dl"`
+	OSGuess     []string  `json:"os_guess"`
+	LastSeen    time.Time `json:"last_seen"`
+	Dsts        []struct {
 		Addr       string            `json:"addr"`
 		Local      bool              `json:"local"`
 		Pkts       int               `json:"pkts"`

@@ -325,7 +325,9 @@ func (n *Notifier) Batch(b *scan.Closed) {
 				}
 			default:
 				n.emails[key]++
-				n.enqueue(job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To, Subject: alert.Subject(c.AlertPrefix, &in), Body: text()}})
+				j := job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To, Subject: alert.Subject(c.AlertPrefix, &in), Body: text()}}
+				n.emailCounter(&j, src, pair, n.emails[key])
+				n.enqueue(j)
 				if c.Script != nil {
 					n.enqueue(job{kind: kindScript, addr: src.Addr})
 				}
@@ -337,6 +339,37 @@ func (n *Notifier) Batch(b *scan.Closed) {
 	if c.Ports != nil {
 		n.enqueue(job{kind: kindPorts})
 	}
+}
+
+// EmailAlerts is the number of alert emails sent for src (with
+// ENABLE_EMAIL_LIMIT_PER_DST, summed over its destinations): -S's
+// "Email alerts". Like Batch it must run on the goroutine that owns the
+// tracker.
+func (n *Notifier) EmailAlerts(src *scan.Source) int {
+	key := fwlog.AddrString(src.Addr)
+	if !n.cfg.LimitPerDst {
+		return n.emails[key]
+	}
+	sum := 0
+	for _, p := range src.DstList() {
+		sum += n.emails[key+">"+fwlog.AddrString(p.Dst)]
+	}
+	return sum
+}
+
+// emailCounter has the alert mail j write psad's email_ctr file
+// (<dst>_email_ctr with ENABLE_EMAIL_LIMIT_PER_DST) once it is out, for
+// a source that has per-source files.
+func (n *Notifier) emailCounter(j *job, src *scan.Source, pair *scan.Pair, count int) {
+	if n.cfg.Dir == "" || src.DL < n.cfg.FilesMinDL {
+		return
+	}
+	name := "email_ctr"
+	if n.cfg.LimitPerDst {
+		name = fwlog.AddrString(pair.Dst) + "_email_ctr"
+	}
+	j.dir = filepath.Join(n.cfg.Dir, fwlog.AddrString(src.Addr))
+	j.files = []file{{name, fmt.Appendf(nil, "%d\n", count)}}
 }
 
 // lookups fills the DNS and whois fields of an alert.

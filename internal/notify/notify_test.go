@@ -3,6 +3,7 @@ package notify
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"github.com/psadgo/psad/internal/alert/mail/mailtest"
 	"io"
 	"log/slog"
@@ -495,4 +496,40 @@ func TestAlertedFloodIsFreed(t *testing.T) {
 	}
 	runtime.KeepAlive(nt)
 	runtime.KeepAlive(tr)
+}
+
+// TestEmailCounters: every alert email counts for -S's "Email alerts"
+// and is recorded in psad's email_ctr file, per source or, with
+// ENABLE_EMAIL_LIMIT_PER_DST, per destination (summed for -S).
+func TestEmailCounters(t *testing.T) {
+	for _, perDst := range []bool{false, true} {
+		_, sender := startSMTP(t)
+		cfg := baseConfig(t)
+		cfg.Mailer, cfg.LimitPerDst = sender, perDst
+		n := New(cfg, nil)
+		tr := scan.NewTracker(scan.DefaultSettings())
+		scanner(tr, "10.0.0.1", 5)
+		n.Batch(closed(tr))
+		scanner(tr, "10.0.0.1", 1) // the same pair, alerted again (ALERT_ALL)
+		n.Batch(closed(tr))
+		scanner(tr, "10.0.0.2", 5) // no mail for 10.0.0.1 in this batch
+		n.Batch(closed(tr))
+		if s := n.Close(context.Background()); s.Done.Mails != 3 {
+			t.Fatalf("per dst %v: %+v, want 3 mails", perDst, s)
+		}
+		want := map[string]int{"10.0.0.1": 2, "10.0.0.2": 1}
+		for addr, count := range want {
+			if got := n.EmailAlerts(tr.Source(netip.MustParseAddr(addr))); got != count {
+				t.Errorf("per dst %v: EmailAlerts(%s) = %d, want %d", perDst, addr, got, count)
+			}
+			name := "email_ctr"
+			if perDst {
+				name = "192.168.10.1_email_ctr"
+			}
+			b, err := os.ReadFile(filepath.Join(cfg.Dir, addr, name))
+			if err != nil || string(b) != fmt.Sprintf("%d\n", count) {
+				t.Errorf("per dst %v: %s/%s = %q, %v; want %d", perDst, addr, name, b, err, count)
+			}
+		}
+	}
 }

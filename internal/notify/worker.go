@@ -27,7 +27,8 @@ const (
 type job struct {
 	kind kind
 	line string // kindSyslog; kindMail: syslog line sent once the mail is out
-	// kindFiles: files written atomically under dir, made first.
+	// kindFiles: files written atomically under dir, made first; kindMail:
+	// files written so once the mail is out.
 	dir   string
 	files []file
 	mail  *mail.Message
@@ -48,10 +49,11 @@ func (j *job) counts() Counts {
 	case kindFiles:
 		return Counts{Files: len(j.files)}
 	case kindMail:
+		c := Counts{Mails: 1, Files: len(j.files)}
 		if j.line != "" {
-			return Counts{Mails: 1, SyslogLines: 1}
+			c.SyslogLines = 1
 		}
-		return Counts{Mails: 1}
+		return c
 	case kindScript:
 		return Counts{Scripts: 1}
 	}
@@ -173,19 +175,7 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 		}
 		return Counts{SyslogLines: 1}, Counts{}, Counts{}
 	case kindFiles:
-		if err := os.MkdirAll(j.dir, 0o700); err != nil {
-			log.Error("alert files not written", "dir", j.dir, "err", err)
-			return Counts{}, Counts{Files: len(j.files)}, Counts{}
-		}
-		for _, f := range j.files {
-			path := filepath.Join(j.dir, f.name)
-			if err := WriteAtomic(path, f.data); err != nil {
-				log.Error("alert file not written", "path", path, "err", err)
-				failed.Files++
-			} else {
-				done.Files++
-			}
-		}
+		done.Files, failed.Files = n.writeFiles(j.dir, j.files)
 		return done, failed, Counts{}
 	case kindMail:
 		ctx, cancel := context.WithTimeout(n.ctx, n.cfg.MailTimeout)
@@ -200,6 +190,9 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 			return Counts{}, j.counts(), Counts{}
 		}
 		done.Mails = 1
+		if len(j.files) > 0 {
+			done.Files, failed.Files = n.writeFiles(j.dir, j.files)
+		}
 		if j.line != "" {
 			if err := n.sendSyslog(j.line); err != nil {
 				log.Error("sending syslog alert", "err", err)
@@ -220,6 +213,25 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 		n.refreshPorts()
 	}
 	return Counts{}, Counts{}, Counts{}
+}
+
+// writeFiles makes dir and writes files into it atomically, logging
+// what fails.
+func (n *Notifier) writeFiles(dir string, files []file) (done, failed int) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		n.cfg.Log.Error("alert files not written", "dir", dir, "err", err)
+		return 0, len(files)
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := WriteAtomic(path, f.data); err != nil {
+			n.cfg.Log.Error("alert file not written", "path", path, "err", err)
+			failed++
+		} else {
+			done++
+		}
+	}
+	return done, failed
 }
 
 // sendSyslog sends one line; both workers send (the mail worker its

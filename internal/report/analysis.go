@@ -48,6 +48,9 @@ type Options struct {
 	// fwsnort rule text there); nil means Sigs.
 	DetailSigs SigInfo
 	ICMPType   ICMPTypeText
+	// EmailAlerts, set for -S, gives a source's "Email alerts" count,
+	// which psad prints on the SRC line of -S (and -A does not).
+	EmailAlerts func(*scan.Source) int
 }
 
 // Totals are the counts the report ends with.
@@ -468,6 +471,10 @@ func appendSource(b []byte, s *scan.Source, o Options, detailSigs SigInfo) []byt
 	b = strconv.AppendInt(b, int64(tp), 10)
 	b = append(b, ", Unique sigs: "...)
 	b = strconv.AppendInt(b, int64(uniq), 10)
+	if o.EmailAlerts != nil {
+		b = append(b, ", Email alerts: "...)
+		b = strconv.AppendInt(b, int64(o.EmailAlerts(s)), 10)
+	}
 	if s.Local {
 		b = append(b, ", Local IP"...)
 	}

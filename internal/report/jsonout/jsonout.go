@@ -44,15 +44,17 @@ type Doc struct {
 
 // Source is one scanning address.
 type Source struct {
-	Addr     string    `json:"addr"`
-	DL       int       `json:"dl"`
-	Packets  int       `json:"packets"`
-	SigCount int       `json:"sig_count"`
-	Local    bool      `json:"local"`
-	AutoDL   bool      `json:"auto_dl"`
-	OSGuess  []string  `json:"os_guess"`
-	LastSeen time.Time `json:"last_seen"`
-	Dsts     []Dst     `json:"dsts"`
+	Addr     string `json:"addr"`
+	DL       int    `json:"dl"`
+	Packets  int    `json:"packets"`
+	SigCount int    `json:"sig_count"`
+	// EmailAlerts is -S's "Email alerts"; 0 in -A.
+	EmailAlerts int       `json:"email_alerts"`
+	Local       bool      `json:"local"`
+	AutoDL      bool      `json:"auto_dl"`
+	OSGuess     []string  `json:"os_guess"`
+	LastSeen    time.Time `json:"last_seen"`
+	Dsts        []Dst     `json:"dsts"`
 }
 
 // Dst is one destination of a source.
@@ -181,6 +183,9 @@ func source(s *scan.Source, set scan.Settings, o report.Options) Source {
 		Dsts: []Dst{}}
 	if s.PosfGuess != "" {
 		out.OSGuess = append(out.OSGuess, s.PosfGuess)
+	}
+	if o.EmailAlerts != nil {
+		out.EmailAlerts = o.EmailAlerts(s)
 	}
 	sigs := o.DetailSigs
 	if sigs == nil {
