@@ -15,11 +15,15 @@ package notify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/netip"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +101,9 @@ type Config struct {
 	// level get no per-source files (0 or 1: every alerted source, as
 	// psad).
 	FilesMinDL int
+	// ImportCounts (IMPORT_OLD_SCANS) starts the email counts from the
+	// email_ctr files in Dir, as psad's import of old scans does.
+	ImportCounts bool
 	// TopFiles, when set, rewrites PSAD_DIR's top files after every
 	// batch (the daemon; analysis mode writes none).
 	TopFiles *TopFiles
@@ -206,6 +213,9 @@ func New(cfg Config, prev *Notifier) *Notifier {
 		queue: make(chan job, cfg.QueueLen), mailq: make(chan job, mailQueueLen), done: make(chan struct{})}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.tmpl = fillTemplate(cfg.Template, cfg.Engines, cfg.Protocols)
+	if prev == nil && cfg.ImportCounts && cfg.Dir != "" {
+		importEmailCounts(cfg.Dir, cfg.LimitPerDst, n.emails, cfg.Log)
+	}
 	if prev != nil {
 		n.emails = prev.emails
 		if cfg.DShield != nil {
@@ -355,6 +365,58 @@ func (n *Notifier) EmailAlerts(src *scan.Source) int {
 		sum += n.emails[key+">"+fwlog.AddrString(p.Dst)]
 	}
 	return sum
+}
+
+// importEmailCounts reads the email counts in the email_ctr files
+// (<dst>_email_ctr with perDst) of dir's per-source directories into
+// counts. A file it cannot read or parse is logged and skipped: the
+// count then starts from 0, as it does without IMPORT_OLD_SCANS.
+func importEmailCounts(dir string, perDst bool, counts map[string]int, log *slog.Logger) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			log.Warn("email counts not imported", "err", err)
+		}
+		return
+	}
+	for _, e := range ents {
+		src, err := netip.ParseAddr(e.Name())
+		if !e.IsDir() || err != nil {
+			continue
+		}
+		srcKey := fwlog.AddrString(src)
+		files, err := os.ReadDir(filepath.Join(dir, e.Name()))
+		if err != nil {
+			log.Warn("email counts not imported", "err", err)
+			continue
+		}
+		for _, f := range files {
+			key := srcKey
+			switch name := f.Name(); {
+			case !perDst && name == "email_ctr":
+			case perDst && strings.HasSuffix(name, "_email_ctr"):
+				dst, err := netip.ParseAddr(strings.TrimSuffix(name, "_email_ctr"))
+				if err != nil {
+					continue
+				}
+				key += ">" + fwlog.AddrString(dst)
+			default:
+				continue
+			}
+			path := filepath.Join(dir, e.Name(), f.Name())
+			b, err := os.ReadFile(path)
+			if err != nil {
+				log.Warn("email count not imported", "err", err)
+				continue
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil || n < 0 {
+				log.Warn("email count not imported: not a count", "file", path, "value", strings.TrimSpace(string(b)))
+				continue
+			}
+			counts[key] = n
+		}
+	}
 }
 
 // emailCounter has the alert mail j write psad's email_ctr file

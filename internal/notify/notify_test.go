@@ -533,3 +533,67 @@ func TestEmailCounters(t *testing.T) {
 		}
 	}
 }
+
+// TestEmailCountsImported: with IMPORT_OLD_SCANS the counts start from
+// the email_ctr files left in PSAD_DIR, so -S shows them and EMAIL_LIMIT
+// goes on counting; files that are not counts are skipped.
+func TestEmailCountsImported(t *testing.T) {
+	for _, perDst := range []bool{false, true} {
+		cfg := baseConfig(t)
+		write := func(dir, name, data string) {
+			if err := os.MkdirAll(filepath.Join(cfg.Dir, dir), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(cfg.Dir, dir, name), []byte(data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write("10.0.0.1", "email_ctr", "4\n")
+		write("10.0.0.1", "192.168.10.1_email_ctr", "2\n")
+		write("10.0.0.3", "email_ctr", "many\n")
+		write("10.0.0.3", "192.168.10.1_email_ctr", "-1\n")
+		write("not-an-address", "email_ctr", "7\n")
+		mb, sender := startSMTP(t)
+		cfg.Mailer, cfg.LimitPerDst, cfg.EmailLimit, cfg.LimitMsg = sender, perDst, 3, false
+		tr := scan.NewTracker(scan.DefaultSettings())
+		scanner(tr, "10.0.0.1", 5)
+		scanner(tr, "10.0.0.3", 5)
+		for _, imp := range []bool{false, true} {
+			cfg.ImportCounts = imp
+			n := New(cfg, nil)
+			want1 := map[bool]int{false: 4, true: 2}[perDst]
+			if !imp {
+				want1 = 0
+			}
+			if got := n.EmailAlerts(tr.Source(netip.MustParseAddr("10.0.0.1"))); got != want1 {
+				t.Errorf("per dst %v, import %v: 10.0.0.1 has %d email alerts, want %d", perDst, imp, got, want1)
+			}
+			if got := n.EmailAlerts(tr.Source(netip.MustParseAddr("10.0.0.3"))); got != 0 {
+				t.Errorf("per dst %v, import %v: 10.0.0.3 has %d email alerts from files that hold no count", perDst, imp, got)
+			}
+			n.Close(context.Background())
+		}
+		// EMAIL_LIMIT 3 counts on from the imported count: 10.0.0.1 gets
+		// no more mail (at 4, or at 2 plus one), 10.0.0.3 its first.
+		n := New(cfg, nil)
+		before := len(mb.all())
+		n.Batch(&scan.Closed{Now: t0, Tracker: tr, Sources: tr.EndBatch()})
+		n.Batch(&scan.Closed{Now: t0, Tracker: tr, Sources: []*scan.Source{tr.Source(netip.MustParseAddr("10.0.0.1"))}})
+		n.Close(context.Background())
+		var to []string
+		for _, m := range mb.all()[before:] {
+			for l := range strings.SplitSeq(m.data, "\n") {
+				if s, ok := strings.CutPrefix(strings.TrimRight(l, "\r"), "Subject: "); ok {
+					to = append(to, s)
+				}
+			}
+		}
+		want := []string{"[psad-alert] DL1 src: 10.0.0.3 dst: 192.168.10.1"}
+		if perDst {
+			want = []string{"[psad-alert] DL1 src: 10.0.0.1 dst: 192.168.10.1", "[psad-alert] DL1 src: 10.0.0.3 dst: 192.168.10.1"}
+		}
+		if strings.Join(to, "\n") != strings.Join(want, "\n") {
+			t.Errorf("per dst %v: mails\n%s\nwant\n%s", perDst, strings.Join(to, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
