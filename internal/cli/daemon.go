@@ -76,6 +76,18 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		return fail(err)
 	}
 	defer pid.Release()
+	if dd := set.Daemon; !dd.ImportOldScans {
+		// The scans are cleared at start (see daemon.Config.ImportScans),
+		// and so are the files that described them.
+		moved, removed, err := psaddir.ClearOldScans(set.Files.PsadDir,
+			psaddir.OldScans{Archive: dd.ScanArchive, ArchiveDir: dd.ArchiveDir, MinDL: dd.MinArchiveDL})
+		if err != nil {
+			log.Warn("the previous run's scan directories were not all cleared", "err", err)
+		}
+		if moved+removed > 0 {
+			log.Info("cleared the previous run's scan directories", "archived", moved, "removed", removed)
+		}
+	}
 
 	var current atomic.Pointer[notify.Notifier]
 	rt, err := buildRuntime(o, set, env, log, nil)

@@ -3,9 +3,11 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"github.com/psadgo/psad/internal/argv"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -141,6 +143,11 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 		// psad writes per-source files from DL 1; psad-go from DL 2 by default.
 		"PSAD_DIR_FILES_MIN_DL": "1",
 	}, "")
+	// A source directory of an earlier run: with IMPORT_OLD_SCANS N (and
+	// no ENABLE_SCAN_ARCHIVE) psad deletes it at start.
+	stale := filepath.Join(e.dir, "log", "203.0.113.99")
+	must(t, os.MkdirAll(stale, 0o700))
+	must(t, os.WriteFile(filepath.Join(stale, "danger_level"), []byte("3\n"), 0o600))
 	o, errs := argv.ParseArgs([]string{"-c", e.conf, "--no-daemon"})
 	if len(errs) > 0 {
 		t.Fatal(errs)
@@ -167,6 +174,9 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	case <-ready:
 	case <-time.After(5 * time.Second):
 		t.Fatalf("daemon not ready: %s", errb.String())
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the previous run's %s is still there (%v)", stale, err)
 	}
 	// A second daemon on the same pid file refuses to start.
 	if code := runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, nil); code != 1 {

@@ -315,6 +315,13 @@ type Daemon struct {
 	// check intervals pass between timeout sweeps.
 	PersistenceCtrThreshold int
 	ImportOldScans          bool // IMPORT_OLD_SCANS
+	// ScanArchive (ENABLE_SCAN_ARCHIVE) moves an earlier run's
+	// per-source directories of MinArchiveDL (MIN_ARCHIVE_DANGER_LEVEL)
+	// and up to ArchiveDir (SCAN_DATA_ARCHIVE_DIR) at start instead of
+	// deleting them; see psaddir.ClearOldScans.
+	ScanArchive  bool
+	MinArchiveDL int
+	ArchiveDir   string
 }
 
 // Block is active response (psad's section 7): when to block, for how
@@ -430,6 +437,9 @@ func (c *Config) Settings() (*Settings, error) {
 		Persistence:             c.Y("ENABLE_PERSISTENCE"),
 		PersistenceCtrThreshold: c.Int("PERSISTENCE_CTR_THRESHOLD"),
 		ImportOldScans:          c.Y("IMPORT_OLD_SCANS"),
+		ScanArchive:             c.Y("ENABLE_SCAN_ARCHIVE"),
+		MinArchiveDL:            c.Int("MIN_ARCHIVE_DANGER_LEVEL"),
+		ArchiveDir:              c.Str("SCAN_DATA_ARCHIVE_DIR"),
 	}
 	if s.Daemon.CheckInterval <= 0 {
 		s.Daemon.CheckInterval = defaultCheckInterval

@@ -1,0 +1,79 @@
+package psaddir
+
+import (
+	"errors"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// OldScans says what a starting daemon does with the per-source
+// directories an earlier run left in PSAD_DIR (psad's start-up step for
+// IMPORT_OLD_SCANS N): move those of MinDL and up to ArchiveDir when
+// Archive (ENABLE_SCAN_ARCHIVE), delete them all otherwise.
+type OldScans struct {
+	Archive    bool
+	ArchiveDir string // SCAN_DATA_ARCHIVE_DIR
+	MinDL      int    // MIN_ARCHIVE_DANGER_LEVEL
+}
+
+// ClearOldScans applies o to the per-source directories of dir, those
+// named after an IPv4 or IPv6 address, and returns how many it moved and
+// removed. Without this the files of sources the new run knows nothing
+// of (its scans were cleared) stayed beside the live ones for good.
+//
+// Archived, a directory replaces one of the same name in the archive;
+// one below MinDL or without a readable danger_level stays where it is,
+// as with psad. An error for one directory does not stop the others;
+// the errors are joined.
+func ClearOldScans(dir string, o OldScans) (moved, removed int, err error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, pathError("read", dir, "PSAD_DIR", err)
+	}
+	var errs []error
+	if o.Archive {
+		if err := os.MkdirAll(o.ArchiveDir, 0o700); err != nil {
+			return 0, 0, pathError("create", o.ArchiveDir, "SCAN_DATA_ARCHIVE_DIR", err)
+		}
+	}
+	for _, e := range ents {
+		if _, perr := netip.ParseAddr(e.Name()); !e.IsDir() || perr != nil {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		if !o.Archive {
+			if err := os.RemoveAll(path); err != nil {
+				errs = append(errs, pathError("remove", path, "PSAD_DIR", err))
+				continue
+			}
+			removed++
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(path, "danger_level"))
+		if err != nil {
+			continue
+		}
+		dl, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || dl < o.MinDL {
+			continue
+		}
+		to := filepath.Join(o.ArchiveDir, e.Name())
+		if err := os.RemoveAll(to); err != nil {
+			errs = append(errs, pathError("replace", to, "SCAN_DATA_ARCHIVE_DIR", err))
+			continue
+		}
+		if err := os.Rename(path, to); err != nil {
+			errs = append(errs, pathError("archive", path, "SCAN_DATA_ARCHIVE_DIR", err))
+			continue
+		}
+		moved++
+	}
+	return moved, removed, errors.Join(errs...)
+}

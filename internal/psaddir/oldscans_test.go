@@ -1,0 +1,89 @@
+package psaddir
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestClearOldScans: without the archive every per-source directory
+// goes; with it those at MIN_ARCHIVE_DANGER_LEVEL and up move, replacing
+// an archived one of the same name, and the rest stay. Other entries of
+// PSAD_DIR are never touched.
+func TestClearOldScans(t *testing.T) {
+	setup := func(t *testing.T) (dir, archive string) {
+		dir = t.TempDir()
+		archive = filepath.Join(dir, "scan_archive")
+		for name, dl := range map[string]string{"203.0.113.5": "3\n", "203.0.113.6": "1\n", "2001:db8::7": "4\n", "198.51.100.9": ""} {
+			if err := os.MkdirAll(filepath.Join(dir, name), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if dl != "" {
+				if err := os.WriteFile(filepath.Join(dir, name, "danger_level"), []byte(dl), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, f := range []string{"top_ports", "packet_ctr"} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte("x\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "errs"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		old := filepath.Join(archive, "203.0.113.5")
+		if err := os.MkdirAll(old, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(old, "stale"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return dir, archive
+	}
+	names := func(t *testing.T, dir string) []string {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, e := range ents {
+			out = append(out, e.Name())
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	t.Run("delete", func(t *testing.T) {
+		dir, _ := setup(t)
+		moved, removed, err := ClearOldScans(dir, OldScans{})
+		if err != nil || moved != 0 || removed != 4 {
+			t.Fatalf("moved %d, removed %d, %v; want 0, 4, nil", moved, removed, err)
+		}
+		if got, want := names(t, dir), []string{"errs", "packet_ctr", "scan_archive", "top_ports"}; !slices.Equal(got, want) {
+			t.Errorf("PSAD_DIR holds %v, want %v", got, want)
+		}
+	})
+	t.Run("archive", func(t *testing.T) {
+		dir, archive := setup(t)
+		moved, removed, err := ClearOldScans(dir, OldScans{Archive: true, ArchiveDir: archive, MinDL: 2})
+		if err != nil || moved != 2 || removed != 0 {
+			t.Fatalf("moved %d, removed %d, %v; want 2, 0, nil", moved, removed, err)
+		}
+		if got, want := names(t, dir), []string{"198.51.100.9", "203.0.113.6", "errs", "packet_ctr", "scan_archive", "top_ports"}; !slices.Equal(got, want) {
+			t.Errorf("PSAD_DIR holds %v, want %v", got, want)
+		}
+		if got, want := names(t, archive), []string{"2001:db8::7", "203.0.113.5"}; !slices.Equal(got, want) {
+			t.Errorf("the archive holds %v, want %v", got, want)
+		}
+		if got, want := names(t, filepath.Join(archive, "203.0.113.5")), []string{"danger_level"}; !slices.Equal(got, want) {
+			t.Errorf("the archived 203.0.113.5 holds %v, want the new directory %v", got, want)
+		}
+	})
+	t.Run("no PSAD_DIR yet", func(t *testing.T) {
+		if _, _, err := ClearOldScans(filepath.Join(t.TempDir(), "none"), OldScans{}); err != nil {
+			t.Errorf("a missing PSAD_DIR: %v", err)
+		}
+	})
+}
