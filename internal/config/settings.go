@@ -460,7 +460,34 @@ func (c *Config) Settings() (*Settings, error) {
 		s.Warnings = append(s.Warnings, "ENABLE_OVERRIDE_FW_CMD is not supported and is ignored: blocks use iptables, "+
 			"ip6tables and their -restore programs from PATH; on firewalld hosts use NFTABLES_BLOCK_METHOD")
 	}
+	for _, u := range unsupported {
+		if v := c.Str(u.name); v != "" && !u.inert(v) {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s %s is not supported and is ignored: %s", u.name, v, u.why))
+		}
+	}
 	return s, nil
+}
+
+// unsupported are psad features psad-go leaves out. Set to a value that
+// asks for the feature, each is named at start-up rather than ignored in
+// silence; at its default (or a value that turns it off) nothing is said.
+var unsupported = []struct {
+	name  string
+	inert func(v string) bool
+	why   string
+}{
+	{"EMAIL_THROTTLE", func(v string) bool { return perlInt(v) <= 1 },
+		"use EMAIL_LIMIT to bound alert mail (psad's throttle dropped one cycle in N)"},
+	{"EMAIL_APPEND_HEADER", func(v string) bool { return v == "NONE" },
+		"alert mail is sent by SMTP or the mail program with a fixed argument list"},
+	{"ENABLE_EXT_BLOCK_SCRIPT_EXEC", func(v string) bool { return v != "Y" },
+		"no script runs on a block; EXTERNAL_SCRIPT runs after alert mail"},
+	{"ENABLE_CUSTOM_SYSLOG_TS_RE", func(v string) bool { return v != "Y" },
+		"the parser reads classic, RFC 3339, journalctl and dmesg headers itself"},
+	{"TOP_SCANS_CTR_THRESHOLD", func(v string) bool { return perlInt(v) <= 1 },
+		"the top files are rewritten after every batch"},
+	{"DISK_MAX_PERCENTAGE", func(v string) bool { n := perlInt(v); return n <= 0 || n == 95 },
+		"PSAD_DIR is not cleaned when its filesystem fills (see docs/compat.md)"},
 }
 
 func (c *Config) block(b *Block) error {

@@ -285,3 +285,24 @@ AUTO_BLOCK_HOME_NET Y;
 		t.Errorf("Warnings = %q, want %q", s.Warnings, wantWarn)
 	}
 }
+
+// TestUnsupportedNamed: a psad feature psad-go leaves out is named at
+// start-up when the configuration asks for it, and not at its default.
+func TestUnsupportedNamed(t *testing.T) {
+	base := defaultsWithout("EMAIL_THROTTLE", "DISK_MAX_PERCENTAGE", "ENABLE_EXT_BLOCK_SCRIPT_EXEC")
+	c, err := Parse("main.conf", []byte("EMAIL_THROTTLE 3;\nDISK_MAX_PERCENTAGE 80;\nENABLE_EXT_BLOCK_SCRIPT_EXEC N;\n"+base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"EMAIL_THROTTLE 3 is not supported and is ignored: use EMAIL_LIMIT to bound alert mail (psad's throttle dropped one cycle in N)",
+		"DISK_MAX_PERCENTAGE 80 is not supported and is ignored: PSAD_DIR is not cleaned when its filesystem fills (see docs/compat.md)",
+	}
+	if !reflect.DeepEqual(s.Warnings, want) {
+		t.Errorf("Warnings = %q, want %q", s.Warnings, want)
+	}
+}
