@@ -303,7 +303,7 @@ func newNotifier(o *argv.Options, set *config.Settings, det *detect.Detector, en
 		MinDL: a.MinDangerLevel, EmailDL: a.EmailAlertDangerLevel, AlertAll: a.AlertAll, EmailLimit: a.EmailLimit,
 		LimitPerDst: a.EmailLimitPerDst, LimitMsg: a.EmailLimitStatusMsg, SigSyslog: a.SigMsgSyslog, SigSyslogN: a.SigMsgSyslogThreshold,
 		AlertPrefix: a.MailAlertPrefix, StatusPrefix: a.MailStatusPrefix, Hostname: a.Hostname, Version: Version,
-		Dir: set.Files.PsadDir, FilesMinDL: set.Detect.DirFilesMinDL, ImportCounts: set.Daemon.ImportOldScans,
+		Dir: set.Files.PsadDir, FilesMinDL: set.Detect.DirFilesMinDL, ImportCounts: set.Daemon.ImportOldScans, ShowAllSigs: a.ShowAllSignatures,
 		Log: log.With("part", "alerts"), Engines: det.Engines, Protocols: det.Protocols,
 		Template: alert.Info{ProtocolScanThreshold: set.Detect.ProtocolScanThreshold, MACReporting: a.MACReporting,
 			SnortSIDStr: set.Detect.SnortSIDStr},

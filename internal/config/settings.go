@@ -185,6 +185,7 @@ type Alert struct {
 	SigMsgSyslog          bool // ENABLE_SIG_MSG_SYSLOG
 	SigMsgSyslogThreshold int  // SIG_MSG_SYSLOG_THRESHOLD
 	MACReporting          bool // ENABLE_MAC_ADDR_REPORTING
+	ShowAllSignatures     bool // SHOW_ALL_SIGNATURES
 
 	MailAlertPrefix  string // MAIL_ALERT_PREFIX
 	MailStatusPrefix string // MAIL_STATUS_PREFIX
@@ -688,6 +689,7 @@ func (c *Config) alert(a *Alert) {
 	a.SigMsgSyslog = c.Y("ENABLE_SIG_MSG_SYSLOG")
 	a.SigMsgSyslogThreshold = c.Int("SIG_MSG_SYSLOG_THRESHOLD")
 	a.MACReporting = c.Y("ENABLE_MAC_ADDR_REPORTING")
+	a.ShowAllSignatures = c.Y("SHOW_ALL_SIGNATURES")
 	a.MailAlertPrefix = c.Str("MAIL_ALERT_PREFIX")
 	a.MailStatusPrefix = c.Str("MAIL_STATUS_PREFIX")
 	a.MailErrorPrefix = c.Str("MAIL_ERROR_PREFIX")

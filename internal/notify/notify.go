@@ -101,6 +101,9 @@ type Config struct {
 	// level get no per-source files (0 or 1: every alerted source, as
 	// psad).
 	FilesMinDL int
+	// ShowAllSigs is SHOW_ALL_SIGNATURES: every alert lists all the
+	// pair's signature matches, not only those since its last alert.
+	ShowAllSigs bool
 	// ImportCounts (IMPORT_OLD_SCANS) starts the email counts from the
 	// email_ctr files in Dir, as psad's import of old scans does.
 	ImportCounts bool
@@ -295,10 +298,16 @@ func (n *Notifier) Batch(b *scan.Closed) {
 			if c.LimitPerDst {
 				key += ">" + fwlog.AddrString(pair.Dst)
 			}
+			// SHOW_ALL_SIGNATURES N: the alert, its syslog lines and the
+			// signatures file list only the matches no alert has listed.
+			shown := pair
+			if !c.ShowAllSigs {
+				shown = pair.Unshown()
+			}
 			in := n.tmpl
 			in.LocalPorts = localPorts
 			in.Now = c.Clock()
-			in.DL, in.Src, in.Pair, in.ScanDsts = src.DL, src, pair, len(dsts)
+			in.DL, in.Src, in.Pair, in.ScanDsts = src.DL, src, shown, len(dsts)
 			in.Style = b.Tracker.Style(pair)
 			in.Hostname, in.Version, in.ProgPath = c.Hostname, c.Version, c.ProgPath
 			in.OSGuesses, in.PosfGuess = src.OSGuesses, src.PosfGuess
@@ -320,8 +329,11 @@ func (n *Notifier) Batch(b *scan.Closed) {
 				}
 				return body
 			}
-			n.sourceFiles(src, pair, text)
+			n.sourceFiles(src, shown, text)
 			pair.Alerted = true
+			if !c.ShowAllSigs {
+				pair.MarkShown()
+			}
 			switch {
 			case c.Stdout != nil:
 				n.enqueue(job{kind: kindStdout, data: text()})

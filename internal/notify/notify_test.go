@@ -462,6 +462,7 @@ func TestAlertedFloodIsFreed(t *testing.T) {
 	const n = 5000
 	cfg := baseConfig(t)
 	cfg.AlertAll, cfg.Dir, cfg.Mailer = false, "", nil
+	cfg.QueueLen = 2 * n // a line per source, none dropped however slow the worker
 	sl := &syslogCount{}
 	cfg.Syslog = sl
 	nt := New(cfg, nil)
@@ -596,4 +597,66 @@ func TestEmailCountsImported(t *testing.T) {
 			t.Errorf("per dst %v: mails\n%s\nwant\n%s", perDst, strings.Join(to, "\n"), strings.Join(want, "\n"))
 		}
 	}
+}
+
+// TestSignaturesShownOnce: with SHOW_ALL_SIGNATURES N an alert lists
+// only the matches no earlier alert listed, counted since, and leaves
+// the signatures file alone when there are none; with Y every alert
+// lists them all.
+func TestSignaturesShownOnce(t *testing.T) {
+	for _, all := range []bool{false, true} {
+		cfg := baseConfig(t)
+		sl := &syslogRec{}
+		cfg.Syslog, cfg.SigSyslog, cfg.SigSyslogN, cfg.ShowAllSigs = sl, true, 10, all
+		n := New(cfg, nil)
+		tr := scan.NewTracker(scan.DefaultSettings())
+		sigFile := filepath.Join(cfg.Dir, "10.0.0.1", "192.168.10.1_signatures")
+		var counts []string
+		cycle := func(addSig bool) {
+			scanner(tr, "10.0.0.1", 5)
+			pair := tr.Source(netip.MustParseAddr("10.0.0.1")).Dst(netip.MustParseAddr("192.168.10.1"))
+			if addSig {
+				if len(pair.Sigs) == 0 {
+					pair.Sigs = append(pair.Sigs, scan.SigRecord{ID: 100, Proto: "tcp", Chain: fwlog.ChainInput, DP: 80})
+				}
+				pair.Sigs[0].Pkts += 2
+			}
+			before := len(sl.all())
+			n.Batch(closed(tr))
+			n.Close(context.Background()) // waits for the files
+			n = New(cfg, n)
+			sigLines := 0
+			for _, l := range sl.all()[before:] {
+				if strings.Contains(l, "signature match") {
+					sigLines++
+				}
+			}
+			b, _ := os.ReadFile(sigFile)
+			fields := strings.Fields(lastLine(string(b)))
+			count := "-"
+			if len(fields) > 2 {
+				count = fields[2]
+			}
+			counts = append(counts, fmt.Sprintf("%d:%s", sigLines, count))
+		}
+		cycle(true)           // 2 matches
+		cycle(true)           // 2 more
+		cycle(false)          // none new
+		want := "1:2 1:2 0:2" // the file keeps the last alert's signatures
+		if all {
+			want = "1:2 1:4 1:4"
+		}
+		if got := strings.Join(counts, " "); got != want {
+			t.Errorf("SHOW_ALL_SIGNATURES %v: signature lines and file counts per alert %q, want %q", all, got, want)
+		}
+		n.Close(context.Background())
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }

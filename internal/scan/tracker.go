@@ -275,6 +275,10 @@ type SigRecord struct {
 	Fwsnort bool
 	Rule    int
 	Estab   bool
+	// Shown is Pkts when an alert last listed the record: with
+	// SHOW_ALL_SIGNATURES N alerts list only the matches since (psad
+	// deletes the record after an alert; the report still needs it).
+	Shown int
 }
 
 // ICMPRecord counts invalid ICMP types or codes for a pair.
@@ -284,6 +288,38 @@ type ICMPRecord struct {
 	Code  int // -1 for an invalid type
 	Chain fwlog.Chain
 	Pkts  int
+	Shown int // as SigRecord.Shown
+}
+
+// Unshown returns the pair with only the signature and invalid-ICMP
+// matches no alert has listed yet, counted since (SHOW_ALL_SIGNATURES
+// N); the pair itself is not changed.
+func (p *Pair) Unshown() *Pair {
+	q := *p
+	q.Sigs, q.ICMP = nil, nil
+	for _, r := range p.Sigs {
+		if r.Pkts > r.Shown {
+			r.Pkts -= r.Shown
+			q.Sigs = append(q.Sigs, r)
+		}
+	}
+	for _, r := range p.ICMP {
+		if r.Pkts > r.Shown {
+			r.Pkts -= r.Shown
+			q.ICMP = append(q.ICMP, r)
+		}
+	}
+	return &q
+}
+
+// MarkShown records that an alert has listed every match of the pair.
+func (p *Pair) MarkShown() {
+	for i := range p.Sigs {
+		p.Sigs[i].Shown = p.Sigs[i].Pkts
+	}
+	for i := range p.ICMP {
+		p.ICMP[i].Shown = p.ICMP[i].Pkts
+	}
 }
 
 // addrKey is an address as a pointer-free map key: cheaper to hash than
