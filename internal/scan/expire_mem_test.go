@@ -10,6 +10,15 @@ import (
 	"github.com/psadgo/psad/internal/fwlog"
 )
 
+// liveHeap is the heap in use after a full collection, for tests that
+// measure what the tracker keeps.
+func liveHeap() uint64 {
+	var m runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
 // TestExpiredFloodIsFreed measures what the daemon's heap keeps after a
 // flood of one-packet sources has expired while a few scanners above
 // ForgetBelowDL, seen among them, stay: the flood's memory must go, not
@@ -28,13 +37,7 @@ func TestExpiredFloodIsFreed(t *testing.T) {
 		p.SrcPort, p.DstPort, p.Flags = 40000, port, fwlog.FlagSYN
 		tr.Observe(t0, &p)
 	}
-	heap := func() uint64 {
-		var m runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	base := heap()
+	base := liveHeap()
 	for i := range n {
 		pkt(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 1+i%1024)
 		if i%500 == 0 { // a scanner that reaches DL 2 every 500 sources
@@ -45,12 +48,12 @@ func TestExpiredFloodIsFreed(t *testing.T) {
 		}
 	}
 	tr.EndBatch()
-	flood := heap() - base
+	flood := liveHeap() - base
 	tr.Expire(t0.Add(2*time.Hour), time.Hour)
 	if want := n / 500; tr.Sources() != want {
 		t.Fatalf("%d sources after expiry, want the %d scanners", tr.Sources(), want)
 	}
-	left := heap() - base
+	left := liveHeap() - base
 	t.Logf("flood of %d sources: %d bytes, %d bytes after expiry", n, flood, left)
 	// What may stay: the survivors, and nothing of the flood's, not even
 	// its source table (a Go map keeps its size; see shrinkTable).
@@ -72,13 +75,7 @@ func TestEvictingFloodStaysBounded(t *testing.T) {
 	set.MaxSources = maxSrc
 	tr := NewTracker(set)
 	t0 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	heap := func() uint64 {
-		var m runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
-	base := heap()
+	base := liveHeap()
 	var atCap uint64
 	pkt := func(i int) {
 		var p fwlog.Packet
@@ -97,7 +94,7 @@ func TestEvictingFloodStaysBounded(t *testing.T) {
 			tr.EndBatch() // the daemon closes a batch every CHECK_INTERVAL
 		}
 		if i == maxSrc-1 {
-			atCap = heap() - base
+			atCap = liveHeap() - base
 		}
 	}
 	if tr.Sources() != maxSrc || tr.Evicted != n-maxSrc {
@@ -108,7 +105,7 @@ func TestEvictingFloodStaysBounded(t *testing.T) {
 			t.Fatalf("scanner %d was evicted though it kept sending", k)
 		}
 	}
-	end := heap() - base
+	end := liveHeap() - base
 	t.Logf("heap at the cap of %d sources: %d bytes; after %d sources: %d bytes", maxSrc, atCap, n, end)
 	// What may stay of an evicted source is its pair's slot in a block
 	// that a scanner's pair keeps alive (pairs are allocated in blocks):

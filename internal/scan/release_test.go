@@ -53,13 +53,7 @@ func TestReleasedBatchesFreeMemory(t *testing.T) {
 	run := func(release bool) float64 {
 		tr := NewTracker(DefaultSettings())
 		t0 := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
-		heap := func() uint64 {
-			var m runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&m)
-			return m.HeapAlloc
-		}
-		base := heap()
+		base := liveHeap()
 		for i := range n {
 			var p fwlog.Packet
 			p.Reset()
@@ -75,7 +69,7 @@ func TestReleasedBatchesFreeMemory(t *testing.T) {
 				}
 			}
 		}
-		per := float64(heap()-base) / n
+		per := float64(liveHeap()-base) / n
 		runtime.KeepAlive(tr)
 		return per
 	}

@@ -295,6 +295,9 @@ type ICMPRecord struct {
 // matches no alert has listed yet, counted since (SHOW_ALL_SIGNATURES
 // N); the pair itself is not changed.
 func (p *Pair) Unshown() *Pair {
+	if len(p.Sigs) == 0 && len(p.ICMP) == 0 {
+		return p // the usual alert: nothing to leave out, nothing to copy
+	}
 	q := *p
 	q.Sigs, q.ICMP = nil, nil
 	for _, r := range p.Sigs {
@@ -1065,15 +1068,23 @@ func (t *Tracker) allocSource() *Source {
 	if t.srcAhead == nil || t.set.MaxSources > 0 && len(t.sources) >= t.set.MaxSources {
 		return &Source{}
 	}
-	if len(t.srcSlab) == cap(t.srcSlab) {
+	return fromBlock(&t.srcSlab, t.srcAhead)
+}
+
+// fromBlock returns the next zero element of *block, starting a new
+// block, one made ready on ahead if there is one, when it is full.
+func fromBlock[T any](block *[]T, ahead chan []T) *T {
+	b := *block
+	if len(b) == cap(b) {
 		select {
-		case t.srcSlab = <-t.srcAhead:
+		case b = <-ahead:
 		default:
-			t.srcSlab = make([]Source, 0, pairSlab)
+			b = make([]T, 0, pairSlab)
 		}
 	}
-	t.srcSlab = t.srcSlab[:len(t.srcSlab)+1]
-	return &t.srcSlab[len(t.srcSlab)-1]
+	b = b[:len(b)+1]
+	*block = b
+	return &b[len(b)-1]
 }
 
 // Prefault has goroutines make pair blocks (and source blocks with
@@ -1094,21 +1105,9 @@ func (t *Tracker) allocSource() *Source {
 func (t *Tracker) Prefault(sources bool) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	t.ahead = prefault(&wg, done, func() []Pair {
-		b := make([]Pair, pairSlab)
-		for i := 0; i < len(b); i += max(4096/int(unsafe.Sizeof(Pair{})), 1) {
-			b[i].AbsNum = 0 // a write: a read would map the shared zero page
-		}
-		return b[:0]
-	})
+	t.ahead = prefault[Pair](&wg, done)
 	if sources {
-		t.srcAhead = prefault(&wg, done, func() []Source {
-			b := make([]Source, pairSlab)
-			for i := 0; i < len(b); i += max(4096/int(unsafe.Sizeof(Source{})), 1) {
-				b[i].DL = 0
-			}
-			return b[:0]
-		})
+		t.srcAhead = prefault[Source](&wg, done)
 	}
 	return func() {
 		close(done)
@@ -1117,10 +1116,19 @@ func (t *Tracker) Prefault(sources bool) (stop func()) {
 	}
 }
 
-// prefault runs next on a goroutine of wg until done, keeping
-// prefaultAhead of its results ready in the returned channel.
-func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}, next func() T) chan T {
-	ch := make(chan T, prefaultAhead)
+// prefault makes blocks of T on a goroutine of wg until done, writing to
+// every page of each, and keeps prefaultAhead of them ready in the
+// returned channel.
+func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}) chan []T {
+	ch := make(chan []T, prefaultAhead)
+	next := func() []T {
+		var zero T
+		b := make([]T, pairSlab)
+		for i := 0; i < len(b); i += max(4096/int(unsafe.Sizeof(zero)), 1) {
+			b[i] = zero // a write: a read would map the shared zero page
+		}
+		return b[:0]
+	}
 	wg.Go(func() {
 		for {
 			select {
@@ -1136,17 +1144,7 @@ func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}, next func() T) ch
 // prefaultAhead is how many blocks Prefault keeps ready of each kind.
 const prefaultAhead = 8
 
-func (t *Tracker) newPair() *Pair {
-	if len(t.slab) == cap(t.slab) {
-		select {
-		case t.slab = <-t.ahead:
-		default:
-			t.slab = make([]Pair, 0, pairSlab)
-		}
-	}
-	t.slab = t.slab[:len(t.slab)+1]
-	return &t.slab[len(t.slab)-1]
-}
+func (t *Tracker) newPair() *Pair { return fromBlock(&t.slab, t.ahead) }
 
 // smallDsts is how many destinations a source may have before a map
 // indexes them; a linear scan of a few pointers beats hashing.
