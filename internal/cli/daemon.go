@@ -26,6 +26,7 @@ import (
 	"github.com/psadgo/psad/internal/daemon"
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/inputsel"
+	"github.com/psadgo/psad/internal/localnet"
 	"github.com/psadgo/psad/internal/lookup"
 	"github.com/psadgo/psad/internal/metrics"
 	"github.com/psadgo/psad/internal/notify"
@@ -62,7 +63,8 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	if err != nil {
 		return fail(err)
 	}
-	for _, w := range set.Warnings {
+	homeWarnings := localHome(set, log)
+	for _, w := range append(set.Warnings, homeWarnings...) {
 		log.Warn(w)
 	}
 	if logServer != "" {
@@ -96,6 +98,9 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	}
 	current.Store(rt.Notifier.(notifier).Notifier)
 	if rt.syslog != nil {
+		for _, w := range homeWarnings {
+			rt.syslog.Send(w)
+		}
 		rt.syslog.Send("starting up psad version " + Version)
 	}
 	inputs, err := buildInputs(o, set, env, log)
@@ -170,12 +175,19 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 			if err != nil {
 				return nil, err
 			}
+			nwarn := localHome(nset, log)
+			for _, w := range nwarn {
+				log.Warn(w)
+			}
 			nrt, err := buildRuntime(o, nset, env, log, current.Load())
 			if err != nil {
 				return nil, err
 			}
 			current.Store(nrt.Notifier.(notifier).Notifier)
 			if nrt.syslog != nil {
+				for _, w := range nwarn {
+					nrt.syslog.Send(w)
+				}
 				nrt.syslog.Send("received HUP signal, re-imported psad.conf")
 			}
 			return nrt.Runtime, nil
@@ -191,6 +203,29 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		return fail(err)
 	}
 	return 0
+}
+
+// localHome puts the daemon's HOME_NET into set (spec operations 2.7):
+// the host's connected networks with ENABLE_INTF_LOCAL_NETS, otherwise
+// psad.conf's, checked against them. It returns psad's config warnings.
+// -A keeps psad.conf's HOME_NET, so its report does not depend on the
+// host it runs on.
+func localHome(set *config.Settings, log *slog.Logger) []string {
+	nets, err := localnet.Connected()
+	if err != nil {
+		log.Warn("the connected networks are unknown: HOME_NET is psad.conf's", "err", err)
+		return nil
+	}
+	h := localnet.HomeNet(set.Daemon.IntfLocalNets, set.Detect.HomeNet, set.Daemon.HomeNetUnset, nets)
+	set.Detect.HomeNet = h.Set
+	if h.Derived {
+		home := "any"
+		if h.Set != nil {
+			home = h.Set.String()
+		}
+		log.Info("HOME_NET is the connected networks (ENABLE_INTF_LOCAL_NETS)", "home_net", home)
+	}
+	return h.Warnings
 }
 
 // built is a daemon.Runtime with the syslog writer its Notifier owns.

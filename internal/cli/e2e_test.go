@@ -63,6 +63,10 @@ func newTestEnv(t *testing.T, settings map[string]string, autoDL string) *testEn
 		// Tests talk to no DNS or whois server but their own.
 		"ENABLE_DNS_LOOKUPS":   "N",
 		"ENABLE_WHOIS_LOOKUPS": "N",
+		// The daemon's HOME_NET stays psad.conf's, so what a test sees
+		// does not depend on the host's networks
+		// (TestDaemonHomeNetFromInterfaces covers them).
+		"ENABLE_INTF_LOCAL_NETS": "N",
 	}
 	for k, v := range settings {
 		all[k] = v

@@ -323,6 +323,13 @@ type Daemon struct {
 	ScanArchive  bool
 	MinArchiveDL int
 	ArchiveDir   string
+	// IntfLocalNets is ENABLE_INTF_LOCAL_NETS: the daemon's HOME_NET is
+	// the host's connected networks (see localnet.HomeNet), not
+	// Detect.HomeNet. -A never does this.
+	IntfLocalNets bool
+	// HomeNetUnset tells that HOME_NET still holds psad's "CHANGEME"
+	// placeholder, which the daemon reports when it uses HOME_NET.
+	HomeNetUnset bool
 }
 
 // Block is active response (psad's section 7): when to block, for how
@@ -360,6 +367,12 @@ type Block struct {
 	// HOME_NET; psad-go does not unless this is Y, since a forged
 	// internal source would otherwise cut the host off its own network.
 	BlockHomeNet bool
+	// HomeNet is HOME_NET as psad.conf writes it (nil: any), the
+	// networks BlockHomeNet speaks of. The daemon's HOME_NET derived from
+	// the interfaces (Daemon.IntfLocalNets) is not: on a rented server
+	// the connected network is other customers' hosts, and psad blocks
+	// them.
+	HomeNet *netset.Set
 	// NFTExtraHook and NFTExtraPriority are NFTABLES_EXTRA_HOOK
 	// ("hook:priority"); the hook is "" for none.
 	NFTExtraHook     string
@@ -441,6 +454,8 @@ func (c *Config) Settings() (*Settings, error) {
 		ScanArchive:             c.Y("ENABLE_SCAN_ARCHIVE"),
 		MinArchiveDL:            c.Int("MIN_ARCHIVE_DANGER_LEVEL"),
 		ArchiveDir:              c.Str("SCAN_DATA_ARCHIVE_DIR"),
+		IntfLocalNets:           c.Y("ENABLE_INTF_LOCAL_NETS"),
+		HomeNetUnset:            strings.Contains(c.Str("HOME_NET"), "CHANGEME"),
 	}
 	if s.Daemon.CheckInterval <= 0 {
 		s.Daemon.CheckInterval = defaultCheckInterval
@@ -448,6 +463,7 @@ func (c *Config) Settings() (*Settings, error) {
 	s.MetricsAddress = c.none("METRICS_ADDRESS")
 	s.FWLoggingCheck = c.Y("ENABLE_FW_LOGGING_CHECK")
 	s.SigUpdate = SigUpdate{URL: c.Str("SIG_UPDATE_URL"), CAFile: c.none("SIG_UPDATE_CA_FILE"), ArchiveDir: c.Str("CONF_ARCHIVE_DIR")}
+	s.Block.HomeNet = s.Detect.HomeNet
 	if err := c.block(&s.Block); err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ func TestSettingsDefaults(t *testing.T) {
 		{"AnalysisModeDir", s.Files.AnalysisModeDir, "/var/log/psad/ipt_analysis"},
 		{"Status", s.Status, Status{SigsThreshold: 50, IPThreshold: 25, PortsThreshold: 20}},
 		{"Daemon", s.Daemon, Daemon{CheckInterval: 5 * time.Second, ScanTimeout: time.Hour, PersistenceCtrThreshold: 5,
-			MinArchiveDL: 1, ArchiveDir: "/var/log/psad/scan_archive"}},
+			MinArchiveDL: 1, ArchiveDir: "/var/log/psad/scan_archive", IntfLocalNets: true}},
 		{"Block", s.Block, Block{
 			AutoIDSDangerLevel: 5,
 			Timeout:            time.Hour,

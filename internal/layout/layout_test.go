@@ -54,6 +54,7 @@ var allowed = map[string][]string{
 	"internal/sdnotify":  {},
 	"internal/netnstest": {},
 	"internal/metrics":   {},
+	"internal/localnet":  {"internal/netset"},
 	"internal/respond": {"internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft",
 		"internal/block/tcpwrappers", "internal/config", "internal/ctl", "internal/detect", "internal/psaddir", "internal/scan", "internal/argv", "internal/report/jsonout"},
 	"internal/ctl":                 {},
@@ -97,7 +98,7 @@ var allowed = map[string][]string{
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
-		"internal/detect", "internal/explain", "internal/report/jsonout", "internal/fieldexpr", "internal/figure", "internal/fwcheck", "internal/fwlog", "internal/gnuplot", "internal/inputsel", "internal/lookup", "internal/metrics", "internal/notify",
+		"internal/detect", "internal/explain", "internal/report/jsonout", "internal/fieldexpr", "internal/figure", "internal/fwcheck", "internal/fwlog", "internal/gnuplot", "internal/inputsel", "internal/localnet", "internal/lookup", "internal/metrics", "internal/notify",
 		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/sig", "internal/sigtrace", "internal/sigupdate", "internal/source"},
 	// --sig-update: fetch, check with the signature parser, install.
 	"internal/sigupdate": {"internal/psaddir", "internal/sig"},

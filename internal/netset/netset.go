@@ -204,3 +204,16 @@ func (s Set) String() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// FromPrefixes makes a set of the given networks (masked), as Parse
+// would from their text: for lists found rather than written, such as a
+// host's connected networks.
+func FromPrefixes(ps []netip.Prefix) Set {
+	var set Set
+	for _, p := range ps {
+		set.list = append(set.list, p.Masked())
+	}
+	set.v4 = compact(set.list, true)
+	set.v6 = compact(set.list, false)
+	return set
+}

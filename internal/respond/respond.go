@@ -83,7 +83,7 @@ func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store,
 		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
 		Notify: mail, Syslog: syslog,
 	}
-	if h := set.Detect.HomeNet; h != nil && !b.BlockHomeNet {
+	if h := b.HomeNet; h != nil && !b.BlockHomeNet {
 		pc.HomeNet = h.Contains
 	}
 	if l := det.AutoDL; l != nil {
