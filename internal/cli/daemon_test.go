@@ -457,6 +457,7 @@ func TestDaemonSyslogListener(t *testing.T) {
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
 		"SYSLOG_LISTEN_UDP": udpAddr, "SYSLOG_LISTEN_TCP": tcpAddr,
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
+		"PSAD_DIR_FILES_MIN_DL": "1",
 	}, "")
 	startDaemon(t, e.conf, Env{})
 	logLine := "DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0"
@@ -567,6 +568,12 @@ func TestDaemonLookups(t *testing.T) {
 			t.Errorf("hostile whois line survived: %q", l)
 		}
 	}
+	// psad keeps the record in the source's directory.
+	whois := filepath.Join(e.dir, "log", "10.1.1.1", "10.1.1.1_whois")
+	waitFor(t, "the whois file", func() bool {
+		data, _ := os.ReadFile(whois)
+		return strings.Contains(string(data), "OrgName: Test Org")
+	})
 }
 
 // startDaemon runs the daemon in-process with the test's config and any

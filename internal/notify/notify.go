@@ -329,7 +329,7 @@ func (n *Notifier) Batch(b *scan.Closed) {
 				}
 				return body
 			}
-			n.sourceFiles(src, shown, text)
+			n.sourceFiles(src, shown, text, &in)
 			pair.Alerted = true
 			if !c.ShowAllSigs {
 				pair.MarkShown()
@@ -477,7 +477,7 @@ func (n *Notifier) syslog(line string) {
 // sourceFiles queues psad's per-source files: danger_level, and per
 // destination the last alert text, scan start, packet counters and
 // signatures, plus the OS guesses. Sources below FilesMinDL get none.
-func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []byte) {
+func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []byte, in *alert.Info) {
 	if n.cfg.Dir == "" || src.DL < n.cfg.FilesMinDL {
 		return
 	}
@@ -513,6 +513,16 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 	}
 	if src.PosfGuess != "" {
 		fs = append(fs, file{"os_guess", []byte(src.PosfGuess + "\n")})
+	}
+	// psad keeps the whois record it put in the alert as <ip>_whois, ip
+	// being the address looked up; a record not known yet (the lookup
+	// runs in the background) waits for a later alert.
+	if in.Whois != "" {
+		ip := src.Addr
+		if in.WhoisDst {
+			ip = pair.Dst
+		}
+		fs = append(fs, file{fwlog.AddrString(ip) + "_whois", []byte(in.Whois)})
 	}
 	n.enqueue(job{kind: kindFiles, dir: dir, files: fs})
 }
