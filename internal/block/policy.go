@@ -68,6 +68,13 @@ type Config struct {
 	// from the applier goroutine; nil turns them off.
 	Notify func(subject, body string)
 	Syslog func(line string)
+	// Blocked is called once for every block the firewalls took (new,
+	// renewed or manual) after its syslog line, from the applier
+	// goroutine; it must not block. ENABLE_EXT_BLOCK_SCRIPT_EXEC runs
+	// EXTERNAL_BLOCK_SCRIPT from it. Done, when set, is called as Run
+	// returns, after the last Blocked, so that what it started can end.
+	Blocked func(r Record)
+	Done    func()
 
 	// Clock returns the time for manual actions and reconciliation; nil
 	// means time.Now.

@@ -583,3 +583,60 @@ func TestPrefixRegexThisBatch(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockedOncePerBlock: the Blocked hook (EXTERNAL_BLOCK_SCRIPT) runs
+// once for each block the firewalls took, however many firewalls there
+// are, for a renewal at start too, and not for an unblock; Done comes
+// after the last of them.
+func TestBlockedOncePerBlock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var got []string
+		done := false
+		cfg := baseConfig()
+		cfg.Blocked = func(r block.Record) {
+			mu.Lock()
+			got = append(got, r.State.String()+" "+r.Prefix.String())
+			mu.Unlock()
+		}
+		cfg.Done = func() { mu.Lock(); done = true; mu.Unlock() }
+		st := &memStore{}
+		p := block.New(cfg, []block.Backend{newFake("a"), newFake("b")}, st, quiet)
+		start(t, p)
+		p.Raised(time.Now(), src("203.0.113.1", 4), 0)
+		p.Raised(time.Now(), src("203.0.113.2", 2), 0) // below the threshold
+		p.Tick(time.Now())
+		synctest.Wait()
+		if err := p.Unblock(context.Background(), netip.MustParsePrefix("203.0.113.1/32")); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		mu.Lock()
+		if want := []string{"blocked 203.0.113.1/32"}; !slices.Equal(got, want) {
+			t.Errorf("Blocked calls %q, want %q", got, want)
+		}
+		mu.Unlock()
+		p.Raised(time.Now(), src("203.0.113.3", 5), 0)
+		p.Tick(time.Now())
+		synctest.Wait()
+		if err := p.Close(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		if !done || len(got) != 2 {
+			t.Errorf("after Close: done %v, calls %q", done, got)
+		}
+		got = nil
+		mu.Unlock()
+
+		// A new policy on the same store renews the active block.
+		p = block.New(cfg, []block.Backend{newFake("a")}, st, quiet)
+		start(t, p)
+		synctest.Wait()
+		mu.Lock()
+		if want := []string{"renewed 203.0.113.3/32"}; !slices.Equal(got, want) {
+			t.Errorf("Blocked calls at start %q, want %q", got, want)
+		}
+		mu.Unlock()
+	})
+}

@@ -17,6 +17,9 @@ import (
 func (p *Policy) Run(ctx context.Context) {
 	p.started.Store(true)
 	defer close(p.done)
+	if p.cfg.Done != nil {
+		defer p.cfg.Done()
+	}
 	p.refreshOwn()
 	for _, b := range p.backends {
 		if err := b.Init(ctx); err != nil {
@@ -165,6 +168,7 @@ func (p *Policy) apply(ctx context.Context) map[netip.Prefix]error {
 			rmRecs = append(rmRecs, w.rec)
 		}
 	}
+	took := make([]bool, len(addRecs))
 	for i, b := range p.backends {
 		name := b.Name()
 		if len(add) > 0 {
@@ -173,13 +177,14 @@ func (p *Policy) apply(ctx context.Context) map[netip.Prefix]error {
 				p.count(name, "add_error", len(add))
 				for _, r := range addRecs {
 					fail(r.Prefix, fmt.Errorf("%s: add: %w", name, err))
-					p.syslogf("could not add %s block rule for: %s", name, addrText(r.Prefix))
+					p.syslogf("could not add %s block rule for: %s", name, AddrText(r.Prefix))
 				}
 			} else {
 				p.count(name, "add", len(add))
 				p.setHeld(i, add, true)
-				for _, r := range addRecs {
+				for j, r := range addRecs {
 					p.added(name, r)
+					took[j] = true
 				}
 			}
 		}
@@ -189,7 +194,7 @@ func (p *Policy) apply(ctx context.Context) map[netip.Prefix]error {
 				p.count(name, "remove_error", len(rm))
 				for _, r := range rmRecs {
 					fail(r.Prefix, fmt.Errorf("%s: remove: %w", name, err))
-					p.syslogf("warning: could not remove %s block rule for %s", name, addrText(r.Prefix))
+					p.syslogf("warning: could not remove %s block rule for %s", name, AddrText(r.Prefix))
 				}
 			} else {
 				p.count(name, "remove", len(rm))
@@ -197,6 +202,13 @@ func (p *Policy) apply(ctx context.Context) map[netip.Prefix]error {
 				for _, r := range rmRecs {
 					p.removed(name, r)
 				}
+			}
+		}
+	}
+	if p.cfg.Blocked != nil {
+		for j, r := range addRecs {
+			if took[j] {
+				p.cfg.Blocked(r)
 			}
 		}
 	}
@@ -305,7 +317,7 @@ func (p *Policy) clearHeld(i int) {
 // own wording.
 
 func (p *Policy) added(backend string, r Record) {
-	ip, t := addrText(r.Prefix), timeoutText(r)
+	ip, t := AddrText(r.Prefix), timeoutText(r)
 	var line, subject string
 	switch {
 	case r.State == Renewed:
@@ -325,7 +337,7 @@ func (p *Policy) added(backend string, r Record) {
 }
 
 func (p *Policy) removed(backend string, r Record) {
-	ip := addrText(r.Prefix)
+	ip := AddrText(r.Prefix)
 	if backend == "tcpwrappers" {
 		p.mail(r, "removed tcpwrappers block against "+ip+" (timeout expired).")
 		return
@@ -357,9 +369,9 @@ func flushLine(backend string) string {
 	return "flushing existing psad " + backend + " auto-response blocks"
 }
 
-// addrText prints a single address without its length, as psad does,
+// AddrText prints a single address without its length, as psad does,
 // and a network in CIDR form.
-func addrText(p netip.Prefix) string {
+func AddrText(p netip.Prefix) string {
 	if p.IsSingleIP() {
 		return p.Addr().String()
 	}

@@ -31,9 +31,15 @@ func withHostsDeny(t *testing.T) string {
 // finds it; -A --analysis-auto-block blocks the scanner of a log.
 func TestFirewallCommandsWithoutDaemon(t *testing.T) {
 	deny := withHostsDeny(t)
+	// EXTERNAL_BLOCK_SCRIPT writes down every block it is told of.
+	dir := t.TempDir()
+	script, ran := filepath.Join(dir, "block.sh"), filepath.Join(dir, "ran")
+	must(t, os.WriteFile(script, []byte("#!/bin/sh\necho \"$1\" >> "+ran+"\n"), 0o700))
 	e := newTestEnv(t, map[string]string{"ENABLE_AUTO_IDS": "Y", "AUTO_IDS_DANGER_LEVEL": "3",
-		"IPTABLES_BLOCK_METHOD": "N", "TCPWRAPPERS_BLOCK_METHOD": "Y"}, "")
+		"IPTABLES_BLOCK_METHOD": "N", "TCPWRAPPERS_BLOCK_METHOD": "Y",
+		"ENABLE_EXT_BLOCK_SCRIPT_EXEC": "Y", "EXTERNAL_BLOCK_SCRIPT": "/bin/sh " + script + " SRCIP"}, "")
 	hosts := func() string { data, _ := os.ReadFile(deny); return string(data) }
+	scriptRuns := func() string { data, _ := os.ReadFile(ran); return string(data) }
 
 	if out, errOut, code := e.run(t, "--fw-block-ip", "203.0.113.0/24"); code != 0 || !strings.Contains(out, "Blocked 203.0.113.0/24") {
 		t.Fatalf("--fw-block-ip: exit %d %s%s", code, out, errOut)
@@ -56,6 +62,11 @@ func TestFirewallCommandsWithoutDaemon(t *testing.T) {
 		t.Fatalf("the scanner of the log is not blocked:\n%s", hosts())
 	}
 
+	// The script ran once for each block, when the command returned.
+	if got, want := scriptRuns(), "203.0.113.0/24\n192.168.10.55\n"; got != want {
+		t.Errorf("EXTERNAL_BLOCK_SCRIPT ran for %q, want %q", got, want)
+	}
+
 	if out, errOut, code := e.run(t, "--fw-rm-block-ip", "203.0.113.0/24"); code != 0 {
 		t.Fatalf("--fw-rm-block-ip: exit %d %s%s", code, out, errOut)
 	}
@@ -64,6 +75,9 @@ func TestFirewallCommandsWithoutDaemon(t *testing.T) {
 	}
 	if _, _, code := e.run(t, "-F"); code != 0 || strings.Contains(hosts(), "192.168.10.55") {
 		t.Fatalf("-F left:\n%s", hosts())
+	}
+	if got := scriptRuns(); strings.Count(got, "\n") != 2 {
+		t.Errorf("EXTERNAL_BLOCK_SCRIPT ran for an unblock or a flush: %q", got)
 	}
 	// The flush sticks: the records say so, and a list shows nothing.
 	if out, _, _ := e.run(t, "--fw-list-auto"); strings.Contains(out, "192.168.10.55") {

@@ -124,7 +124,7 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	if set.Block.AutoIDS {
 		mail := func(subject, body string) { current.Load().Status(subject, body) }
 		syslog := func(line string) { current.Load().Syslog(line) }
-		if policy, err = respond.NewPolicy(set, rt.Detector, store, mail, syslog, log.With("part", "block")); err != nil {
+		if policy, err = respond.NewPolicy(set, rt.Detector, store, mail, syslog, true, log.With("part", "block")); err != nil {
 			sock.Close()
 			rt.Notifier.Close(context.Background())
 			return fail(err)

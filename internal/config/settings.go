@@ -373,6 +373,9 @@ type Block struct {
 	// the connected network is other customers' hosts, and psad blocks
 	// them.
 	HomeNet *netset.Set
+	// Script is EXTERNAL_BLOCK_SCRIPT when ENABLE_EXT_BLOCK_SCRIPT_EXEC
+	// is Y ("" otherwise): run for every block a firewall takes.
+	Script string
 	// NFTExtraHook and NFTExtraPriority are NFTABLES_EXTRA_HOOK
 	// ("hook:priority"); the hook is "" for none.
 	NFTExtraHook     string
@@ -497,8 +500,6 @@ var unsupported = []struct {
 		"use EMAIL_LIMIT to bound alert mail (psad's throttle dropped one cycle in N)"},
 	{"EMAIL_APPEND_HEADER", func(v string) bool { return v == "NONE" },
 		"alert mail is sent by SMTP or the mail program with a fixed argument list"},
-	{"ENABLE_EXT_BLOCK_SCRIPT_EXEC", func(v string) bool { return v != "Y" },
-		"no script runs on a block; EXTERNAL_SCRIPT runs after alert mail"},
 	{"ENABLE_CUSTOM_SYSLOG_TS_RE", func(v string) bool { return v != "Y" },
 		"the parser reads classic, RFC 3339, journalctl and dmesg headers itself"},
 	{"TOP_SCANS_CTR_THRESHOLD", func(v string) bool { return perlInt(v) <= 1 },
@@ -551,6 +552,12 @@ func (c *Config) block(b *Block) error {
 		b.Whitelist = &set
 	}
 	b.BlockHomeNet = c.Y("AUTO_BLOCK_HOME_NET")
+	if c.Y("ENABLE_EXT_BLOCK_SCRIPT_EXEC") {
+		b.Script = strings.TrimSpace(c.Str("EXTERNAL_BLOCK_SCRIPT"))
+		if b.Script == "" {
+			return c.wrapAt("EXTERNAL_BLOCK_SCRIPT", fmt.Errorf("empty, and ENABLE_EXT_BLOCK_SCRIPT_EXEC is Y"))
+		}
+	}
 	if v := c.none("NFTABLES_EXTRA_HOOK"); v != "" {
 		hook, prio, ok := strings.Cut(v, ":")
 		n, err := strconv.Atoi(strings.TrimSpace(prio))

@@ -55,7 +55,7 @@ var allowed = map[string][]string{
 	"internal/netnstest": {},
 	"internal/metrics":   {},
 	"internal/localnet":  {"internal/netset"},
-	"internal/respond": {"internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft",
+	"internal/respond": {"internal/alert/extscript", "internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft",
 		"internal/block/tcpwrappers", "internal/config", "internal/ctl", "internal/detect", "internal/psaddir", "internal/scan", "internal/argv", "internal/report/jsonout"},
 	"internal/ctl":                 {},
 	"internal/alert/mail":          {},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/psadgo/psad/internal/argv"
+	"github.com/psadgo/psad/internal/alert/extscript"
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/ipset"
 	"github.com/psadgo/psad/internal/block/ipt"
@@ -71,7 +72,10 @@ var Backends = func(set *config.Settings) ([]block.Backend, error) {
 
 // NewPolicy builds active response from the settings; status mails and
 // syslog lines go through mail and syslog (the alert cycle in force).
-func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store, mail func(subject, body string), syslog func(line string), log *slog.Logger) (*block.Policy, error) {
+// daemon says that the policy is the daemon's: its renewal of the stored
+// blocks at start runs EXTERNAL_BLOCK_SCRIPT as psad's does, while a
+// one-shot command that reapplies them in passing does not.
+func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store, mail func(subject, body string), syslog func(line string), daemon bool, log *slog.Logger) (*block.Policy, error) {
 	backends, err := Backends(set)
 	if err != nil {
 		return nil, err
@@ -82,6 +86,19 @@ func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store,
 		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs, ReconcileEvery: b.ReconcileEvery,
 		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
 		Notify: mail, Syslog: syslog,
+	}
+	if b.Script != "" {
+		r, err := extscript.New(extscript.Config{Command: b.Script, PerAlert: true,
+			Logf: func(f string, args ...any) { log.Warn(fmt.Sprintf(f, args...)) }})
+		if err != nil {
+			return nil, fmt.Errorf("EXTERNAL_BLOCK_SCRIPT: %w", err)
+		}
+		pc.Blocked = func(rec block.Record) {
+			if daemon || rec.State != block.Renewed {
+				r.Run(block.AddrText(rec.Prefix))
+			}
+		}
+		pc.Done = r.Close
 	}
 	if h := b.HomeNet; h != nil && !b.BlockHomeNet {
 		pc.HomeNet = h.Contains
@@ -310,7 +327,7 @@ func withPolicy(set *config.Settings, fn func(ctx context.Context, p *block.Poli
 		return err
 	}
 	defer store.Close()
-	p, err := NewPolicy(set, det, store, nil, nil, slog.New(slog.DiscardHandler))
+	p, err := NewPolicy(set, det, store, nil, nil, false, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,5 @@
-// Package extscript runs psad's EXTERNAL_SCRIPT after an alert mail:
-// without a shell (the command is split into arguments and the first
+// Package extscript runs psad's EXTERNAL_SCRIPT after an alert mail and
+// its EXTERNAL_BLOCK_SCRIPT after a block: without a shell (the command is split into arguments and the first
 // "SRCIP" replaced by the source address), with a time limit, and off the
 // detection goroutine through a bounded queue, so a slow script cannot
 // stall detection as it did in psad.
@@ -15,9 +15,9 @@ import (
 	"time"
 )
 
-// Config is EXTERNAL_SCRIPT and its switches.
+// Config is the command and its switches.
 type Config struct {
-	Command  string        // EXTERNAL_SCRIPT
+	Command  string        // EXTERNAL_SCRIPT or EXTERNAL_BLOCK_SCRIPT
 	PerAlert bool          // EXEC_EXT_SCRIPT_PER_ALERT: every alert, else once per source
 	Timeout  time.Duration // default 30 s, as psad
 	Logf     func(format string, args ...any)
@@ -27,15 +27,15 @@ type Config struct {
 type Runner struct {
 	cfg   Config
 	argv  []string
-	queue chan netip.Addr
+	queue chan string
 	seen  map[netip.Addr]bool
 	mu    sync.Mutex
 	wg    sync.WaitGroup
 	runs  int
 }
 
-// ErrEmpty is returned for an empty EXTERNAL_SCRIPT.
-var ErrEmpty = errors.New("EXTERNAL_SCRIPT is empty")
+// ErrEmpty is returned for an empty command.
+var ErrEmpty = errors.New("the script's command line is empty")
 
 // New starts a runner.
 func New(c Config) (*Runner, error) {
@@ -49,7 +49,7 @@ func New(c Config) (*Runner, error) {
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
 	}
-	r := &Runner{cfg: c, argv: argv, queue: make(chan netip.Addr, 64), seen: make(map[netip.Addr]bool)}
+	r := &Runner{cfg: c, argv: argv, queue: make(chan string, 64), seen: make(map[netip.Addr]bool)}
 	r.wg.Add(1)
 	go r.loop()
 	return r, nil
@@ -64,6 +64,13 @@ func (r *Runner) Alerted(src netip.Addr) {
 	}
 	r.seen[src] = true
 	r.mu.Unlock()
+	r.Run(src.String())
+}
+
+// Run queues a run for target (an address, or a network for a block of
+// one) whatever ran before; it never blocks.
+func (r *Runner) Run(target string) {
+	src := target
 	select {
 	case r.queue <- src:
 	default:
@@ -86,11 +93,13 @@ func (r *Runner) Runs() int {
 
 // Args returns the argument vector for src: psad replaces the first
 // "SRCIP" of the command line only.
-func (r *Runner) Args(src netip.Addr) []string {
+func (r *Runner) Args(src netip.Addr) []string { return r.args(src.String()) }
+
+func (r *Runner) args(target string) []string {
 	args := append([]string(nil), r.argv...)
 	for i, a := range args {
 		if strings.Contains(a, "SRCIP") {
-			args[i] = strings.Replace(a, "SRCIP", src.String(), 1)
+			args[i] = strings.Replace(a, "SRCIP", target, 1)
 			break
 		}
 	}
@@ -100,7 +109,7 @@ func (r *Runner) Args(src netip.Addr) []string {
 func (r *Runner) loop() {
 	defer r.wg.Done()
 	for src := range r.queue {
-		args := r.Args(src)
+		args := r.args(src)
 		ctx, cancel := context.WithTimeout(context.Background(), r.cfg.Timeout)
 		cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 		cmd.WaitDelay = 2 * time.Second
