@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/alert/extscript"
+	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/ipset"
 	"github.com/psadgo/psad/internal/block/ipt"
