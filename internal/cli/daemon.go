@@ -342,7 +342,8 @@ func newNotifier(o *argv.Options, set *config.Settings, det *detect.Detector, en
 		Log: log.With("part", "alerts"), Engines: det.Engines, Protocols: det.Protocols,
 		Template: alert.Info{ProtocolScanThreshold: set.Detect.ProtocolScanThreshold, MACReporting: a.MACReporting,
 			SnortSIDStr: set.Detect.SnortSIDStr},
-		TopFiles: &notify.TopFiles{Ports: a.TopPortsThreshold, Sigs: a.TopSigsThreshold, IPs: a.TopIPThreshold},
+		TopFiles: &notify.TopFiles{Ports: a.TopPortsThreshold, Sigs: a.TopSigsThreshold, IPs: a.TopIPThreshold, Every: a.TopEvery},
+		Throttle: a.EmailThrottle,
 	}
 	nc.ProgPath, _ = os.Executable()
 	if ds := a.DShield; ds.Enable {
@@ -465,7 +466,7 @@ func mailer(a *config.Alert) (mail.Sender, []string, string, error) {
 			Username: s.User, Password: s.Password, Timeout: 30 * time.Second}), to, from, nil
 	}
 	if a.MailCmd != "" {
-		return mail.NewExec(mail.ExecConfig{Path: a.MailCmd, Mode: "mail", Timeout: 30 * time.Second}), to, from, nil
+		return mail.NewExec(mail.ExecConfig{Path: a.MailCmd, Mode: "mail", Timeout: 30 * time.Second, Args: a.MailArgs}), to, from, nil
 	}
 	return nil, to, from, nil
 }

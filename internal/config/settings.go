@@ -182,6 +182,12 @@ type Alert struct {
 	EmailLimit            int  // EMAIL_LIMIT (0: unlimited)
 	EmailLimitPerDst      bool // ENABLE_EMAIL_LIMIT_PER_DST
 	EmailLimitStatusMsg   bool // EMAIL_LIMIT_STATUS_MSG
+	// EmailThrottle is EMAIL_THROTTLE: above 1, one alert mail in N per
+	// source (or source and destination) is sent.
+	EmailThrottle int
+	// MailArgs is EMAIL_APPEND_HEADER split into arguments (nil for
+	// NONE): options the mail program gets before its own.
+	MailArgs              []string
 	SigMsgSyslog          bool // ENABLE_SIG_MSG_SYSLOG
 	SigMsgSyslogThreshold int  // SIG_MSG_SYSLOG_THRESHOLD
 	MACReporting          bool // ENABLE_MAC_ADDR_REPORTING
@@ -219,6 +225,9 @@ type Alert struct {
 	TopPortsThreshold int // TOP_PORTS_LOG_THRESHOLD
 	TopSigsThreshold  int // TOP_SIGS_LOG_THRESHOLD
 	TopIPThreshold    int // TOP_IP_LOG_THRESHOLD
+	// TopEvery is TOP_SCANS_CTR_THRESHOLD: the top files are rewritten
+	// every TopEvery check intervals (0 or 1: every one).
+	TopEvery int
 }
 
 // SMTP is psad-go's direct SMTP delivery (not in psad, which always runs
@@ -413,7 +422,12 @@ func (c *Config) Settings() (*Settings, error) {
 	if err := c.detect(&s.Detect); err != nil {
 		return nil, err
 	}
-	c.alert(&s.Alert)
+	if err := c.alert(&s.Alert); err != nil {
+		return nil, err
+	}
+	if s.Alert.MailArgs != nil && s.Alert.SMTP.Server != "" {
+		s.Warnings = append(s.Warnings, "EMAIL_APPEND_HEADER is not used: alert mail goes to SMTP_SERVER, not through the mail program")
+	}
 
 	in := &s.Inputs
 	in.IPTSyslogFile = c.Str("IPT_SYSLOG_FILE")
@@ -496,14 +510,8 @@ var unsupported = []struct {
 	inert func(v string) bool
 	why   string
 }{
-	{"EMAIL_THROTTLE", func(v string) bool { return perlInt(v) <= 1 },
-		"use EMAIL_LIMIT to bound alert mail (psad's throttle dropped one cycle in N)"},
-	{"EMAIL_APPEND_HEADER", func(v string) bool { return v == "NONE" },
-		"alert mail is sent by SMTP or the mail program with a fixed argument list"},
 	{"ENABLE_CUSTOM_SYSLOG_TS_RE", func(v string) bool { return v != "Y" },
 		"the parser reads classic, RFC 3339, journalctl and dmesg headers itself"},
-	{"TOP_SCANS_CTR_THRESHOLD", func(v string) bool { return perlInt(v) <= 1 },
-		"the top files are rewritten after every batch"},
 	{"DISK_MAX_PERCENTAGE", func(v string) bool { n := perlInt(v); return n <= 0 || n == 95 },
 		"PSAD_DIR is not cleaned when its filesystem fills (see docs/compat.md)"},
 }
@@ -701,7 +709,7 @@ func (c *Config) detect(d *Detect) error {
 	return nil
 }
 
-func (c *Config) alert(a *Alert) {
+func (c *Config) alert(a *Alert) error {
 	a.EmailAddresses = strings.FieldsFunc(c.Str("EMAIL_ADDRESSES"), func(r rune) bool { return r == ',' || r == ' ' })
 	a.MinDangerLevel = c.Int("MIN_DANGER_LEVEL")
 	a.EmailAlertDangerLevel = c.Int("EMAIL_ALERT_DANGER_LEVEL")
@@ -709,6 +717,14 @@ func (c *Config) alert(a *Alert) {
 	a.EmailLimit = c.Int("EMAIL_LIMIT")
 	a.EmailLimitPerDst = c.Y("ENABLE_EMAIL_LIMIT_PER_DST")
 	a.EmailLimitStatusMsg = c.Y("EMAIL_LIMIT_STATUS_MSG")
+	a.EmailThrottle = c.Int("EMAIL_THROTTLE")
+	if v := c.none("EMAIL_APPEND_HEADER"); v != "" {
+		args, err := splitArgs(v)
+		if err != nil {
+			return c.wrapAt("EMAIL_APPEND_HEADER", err)
+		}
+		a.MailArgs = args
+	}
 	a.SigMsgSyslog = c.Y("ENABLE_SIG_MSG_SYSLOG")
 	a.SigMsgSyslogThreshold = c.Int("SIG_MSG_SYSLOG_THRESHOLD")
 	a.MACReporting = c.Y("ENABLE_MAC_ADDR_REPORTING")
@@ -770,6 +786,8 @@ func (c *Config) alert(a *Alert) {
 	a.TopPortsThreshold = c.Int("TOP_PORTS_LOG_THRESHOLD")
 	a.TopSigsThreshold = c.Int("TOP_SIGS_LOG_THRESHOLD")
 	a.TopIPThreshold = c.Int("TOP_IP_LOG_THRESHOLD")
+	a.TopEvery = c.Int("TOP_SCANS_CTR_THRESHOLD")
+	return nil
 }
 
 // none returns Str(name), or "" for psad's "NONE" (which turns a feature
@@ -866,4 +884,42 @@ func port(s string) (uint16, bool) {
 		return 0, false
 	}
 	return uint16(n), true
+}
+
+// splitArgs splits a command-line fragment into arguments at blanks,
+// keeping what single or double quotes enclose together, as the shell
+// psad handed EMAIL_APPEND_HEADER to would (no variables, no escapes).
+func splitArgs(s string) ([]string, error) {
+	var args []string
+	var cur strings.Builder
+	in, quote := false, byte(0)
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			} else {
+				cur.WriteByte(ch)
+			}
+		case ch == '\'' || ch == '"':
+			quote, in = ch, true
+		case ch == ' ' || ch == '\t':
+			if in {
+				args = append(args, cur.String())
+				cur.Reset()
+				in = false
+			}
+		default:
+			cur.WriteByte(ch)
+			in = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("%q: unclosed %c quote", s, quote)
+	}
+	if in {
+		args = append(args, cur.String())
+	}
+	return args, nil
 }

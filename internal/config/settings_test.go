@@ -3,6 +3,7 @@ package config
 import (
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -289,8 +290,8 @@ AUTO_BLOCK_HOME_NET Y;
 // TestUnsupportedNamed: a psad feature psad-go leaves out is named at
 // start-up when the configuration asks for it, and not at its default.
 func TestUnsupportedNamed(t *testing.T) {
-	base := defaultsWithout("EMAIL_THROTTLE", "DISK_MAX_PERCENTAGE", "ENABLE_EXT_BLOCK_SCRIPT_EXEC")
-	c, err := Parse("main.conf", []byte("EMAIL_THROTTLE 3;\nDISK_MAX_PERCENTAGE 80;\nENABLE_EXT_BLOCK_SCRIPT_EXEC N;\n"+base))
+	base := defaultsWithout("ENABLE_CUSTOM_SYSLOG_TS_RE", "DISK_MAX_PERCENTAGE", "EMAIL_THROTTLE", "ENABLE_EXT_BLOCK_SCRIPT_EXEC")
+	c, err := Parse("main.conf", []byte("ENABLE_CUSTOM_SYSLOG_TS_RE Y;\nDISK_MAX_PERCENTAGE 80;\nEMAIL_THROTTLE 3;\nENABLE_EXT_BLOCK_SCRIPT_EXEC N;\n"+base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,10 +300,48 @@ func TestUnsupportedNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{
-		"EMAIL_THROTTLE 3 is not supported and is ignored: use EMAIL_LIMIT to bound alert mail (psad's throttle dropped one cycle in N)",
+		"ENABLE_CUSTOM_SYSLOG_TS_RE Y is not supported and is ignored: the parser reads classic, RFC 3339, journalctl and dmesg headers itself",
 		"DISK_MAX_PERCENTAGE 80 is not supported and is ignored: PSAD_DIR is not cleaned when its filesystem fills (see docs/compat.md)",
 	}
 	if !reflect.DeepEqual(s.Warnings, want) {
 		t.Errorf("Warnings = %q, want %q", s.Warnings, want)
+	}
+}
+
+// TestMailOptions: EMAIL_APPEND_HEADER becomes the mail program's
+// leading arguments, split as psad's shell split it; EMAIL_THROTTLE and
+// TOP_SCANS_CTR_THRESHOLD are read.
+func TestMailOptions(t *testing.T) {
+	base := defaultsWithout("EMAIL_APPEND_HEADER", "EMAIL_THROTTLE", "TOP_SCANS_CTR_THRESHOLD")
+	for _, c := range []struct {
+		header string
+		want   []string
+		err    string
+	}{
+		{header: "NONE"},
+		{header: "-a From:psad@example.com", want: []string{"-a", "From:psad@example.com"}},
+		{header: `-a "From: psad <psad@example.com>"  -r 'x y'`, want: []string{"-a", "From: psad <psad@example.com>", "-r", "x y"}},
+		{header: `-a "From: x`, err: `EMAIL_APPEND_HEADER`},
+	} {
+		cfg, err := Parse("main.conf", []byte("EMAIL_APPEND_HEADER "+c.header+";\nEMAIL_THROTTLE 4;\nTOP_SCANS_CTR_THRESHOLD 3;\n"+base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := cfg.Settings()
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%q: error %v, want one naming %s", c.header, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.header, err)
+		}
+		if !reflect.DeepEqual(s.Alert.MailArgs, c.want) {
+			t.Errorf("%q: MailArgs %q, want %q", c.header, s.Alert.MailArgs, c.want)
+		}
+		if s.Alert.EmailThrottle != 4 || s.Alert.TopEvery != 3 {
+			t.Errorf("EmailThrottle %d, TopEvery %d", s.Alert.EmailThrottle, s.Alert.TopEvery)
+		}
 	}
 }

@@ -64,6 +64,10 @@ type TopFiles struct {
 	Ports int // TOP_PORTS_LOG_THRESHOLD
 	Sigs  int // TOP_SIGS_LOG_THRESHOLD
 	IPs   int // TOP_IP_LOG_THRESHOLD
+	// Every is TOP_SCANS_CTR_THRESHOLD: top_ports, top_sigs and
+	// top_attackers are rewritten every Every batches, the first batch
+	// included (0 or 1: every batch); the counter files every batch.
+	Every int
 }
 
 // DShield is psad's DShield reporting (ENABLE_DSHIELD_ALERTS).
@@ -86,8 +90,11 @@ type Config struct {
 	EmailLimit  int  // EMAIL_LIMIT, 0 = unlimited
 	LimitPerDst bool // ENABLE_EMAIL_LIMIT_PER_DST
 	LimitMsg    bool // EMAIL_LIMIT_STATUS_MSG
-	SigSyslog   bool // ENABLE_SIG_MSG_SYSLOG
-	SigSyslogN  int  // SIG_MSG_SYSLOG_THRESHOLD
+	// Throttle is EMAIL_THROTTLE: above 1, of the alert mails due for a
+	// source (or source and destination), the 1st, (N+1)th, ... go out.
+	Throttle   int
+	SigSyslog  bool // ENABLE_SIG_MSG_SYSLOG
+	SigSyslogN int  // SIG_MSG_SYSLOG_THRESHOLD
 	// AlertPrefix and StatusPrefix are MAIL_ALERT_PREFIX and
 	// MAIL_STATUS_PREFIX.
 	AlertPrefix, StatusPrefix string
@@ -177,8 +184,12 @@ type Notifier struct {
 	// source>dst) for EMAIL_LIMIT. The pairs alerted before, which
 	// ALERT_ALL=N mutes until their DL rises, are marked on the pairs.
 	emails map[string]int
-	ds     *dshield.Collector
-	ports  atomic.Pointer[Ports]
+	// due counts the alert mails due per key, sent or throttled
+	// (EMAIL_THROTTLE); topBatches counts batches for TopFiles.Every.
+	due        map[string]int
+	topBatches int
+	ds         *dshield.Collector
+	ports      atomic.Pointer[Ports]
 
 	queue  chan job        // to the local worker (run)
 	mailq  chan job        // from the local worker to the mail worker (runMail)
@@ -212,7 +223,7 @@ func New(cfg Config, prev *Notifier) *Notifier {
 	if cfg.MailTimeout <= 0 {
 		cfg.MailTimeout = 60 * time.Second
 	}
-	n := &Notifier{cfg: cfg, emails: make(map[string]int),
+	n := &Notifier{cfg: cfg, emails: make(map[string]int), due: make(map[string]int),
 		queue: make(chan job, cfg.QueueLen), mailq: make(chan job, mailQueueLen), done: make(chan struct{})}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.tmpl = fillTemplate(cfg.Template, cfg.Engines, cfg.Protocols)
@@ -220,7 +231,7 @@ func New(cfg Config, prev *Notifier) *Notifier {
 		importEmailCounts(cfg.Dir, cfg.LimitPerDst, n.emails, cfg.Log)
 	}
 	if prev != nil {
-		n.emails = prev.emails
+		n.emails, n.due, n.topBatches = prev.emails, prev.due, prev.topBatches
 		if cfg.DShield != nil {
 			n.ds = prev.ds
 		}
@@ -345,6 +356,7 @@ func (n *Notifier) Batch(b *scan.Closed) {
 						Subject: fmt.Sprintf("%s %s: email limit reached for %s", c.StatusPrefix, alert.Clean(c.Hostname), key),
 						Body:    fmt.Appendf(nil, "psad has sent %d alert emails for %s and sends no more (EMAIL_LIMIT %d).\n", c.EmailLimit, key, c.EmailLimit)}})
 				}
+			case c.Throttle > 1 && n.throttled(key):
 			default:
 				n.emails[key]++
 				j := job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To, Subject: alert.Subject(c.AlertPrefix, &in), Body: text()}}
@@ -361,6 +373,15 @@ func (n *Notifier) Batch(b *scan.Closed) {
 	if c.Ports != nil {
 		n.enqueue(job{kind: kindPorts})
 	}
+}
+
+// throttled counts an alert mail due for key and reports whether
+// EMAIL_THROTTLE holds it back: one in Throttle goes out, the first
+// included. psad's code dropped one in N instead, against what its
+// psad.conf says (docs/compat.md).
+func (n *Notifier) throttled(key string) bool {
+	n.due[key]++
+	return n.due[key]%n.cfg.Throttle != 1
 }
 
 // EmailAlerts is the number of alert emails sent for src (with
@@ -540,6 +561,8 @@ func (n *Notifier) topFiles(t *scan.Tracker) {
 		sigs = c.Engines.TopSigInfo
 	}
 	lim := c.TopFiles
+	top := lim.Every <= 1 || n.topBatches%lim.Every == 0
+	n.topBatches++
 	var fs []file
 	for _, f := range []struct {
 		name  string
@@ -553,6 +576,9 @@ func (n *Notifier) topFiles(t *scan.Tracker) {
 			report.TopAttackers(w, t, report.FileLimits{IPs: lim.IPs, MinDL: c.MinDL})
 		}},
 	} {
+		if !top && strings.HasPrefix(f.name, "top_") {
+			continue
+		}
 		var b bytes.Buffer
 		f.write(&b)
 		fs = append(fs, file{f.name, b.Bytes()})

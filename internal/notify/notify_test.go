@@ -660,3 +660,58 @@ func lastLine(s string) string {
 	}
 	return s
 }
+
+// TestEmailThrottle: EMAIL_THROTTLE N sends the 1st, (N+1)th, ... of the
+// alert mails due for a source, as psad.conf documents; the alerts
+// themselves (syslog) are not throttled.
+func TestEmailThrottle(t *testing.T) {
+	_, sender := startSMTP(t)
+	cfg := baseConfig(t)
+	sl := &syslogRec{}
+	cfg.Mailer, cfg.Throttle, cfg.Syslog = sender, 3, sl
+	n := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	for range 7 {
+		scanner(tr, "10.0.0.1", 5)
+		n.Batch(closed(tr))
+	}
+	s := n.Close(context.Background())
+	if s.Done.Mails != 3 {
+		t.Errorf("%d mails for 7 alert cycles with EMAIL_THROTTLE 3, want 3 (1st, 4th, 7th)", s.Done.Mails)
+	}
+	if got := n.EmailAlerts(tr.Source(netip.MustParseAddr("10.0.0.1"))); got != 3 {
+		t.Errorf("EmailAlerts %d, want 3", got)
+	}
+	sl.mu.Lock()
+	defer sl.mu.Unlock()
+	if len(sl.lines) != 7 {
+		t.Errorf("%d syslog alerts, want 7", len(sl.lines))
+	}
+}
+
+// TestTopFilesEvery: TOP_SCANS_CTR_THRESHOLD N rewrites the top files
+// every N batches from the first; the counter files every batch.
+func TestTopFilesEvery(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.TopFiles = &TopFiles{Ports: 50, Sigs: 50, IPs: 50, Every: 3}
+	n := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	scanner(tr, "10.0.0.1", 5)
+	n.Batch(closed(tr))
+	scanner(tr, "10.0.0.2", 7)
+	n.Batch(closed(tr))
+	n.Close(context.Background())
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(cfg.Dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if top := read("top_attackers"); !strings.Contains(top, "10.0.0.1") || strings.Contains(top, "10.0.0.2") {
+		t.Errorf("top_attackers was rewritten in the second batch:\n%s", top)
+	}
+	if ctr := read("packet_ctr"); !strings.Contains(ctr, "tcp: 12") {
+		t.Errorf("packet_ctr was not rewritten in the second batch:\n%s", ctr)
+	}
+}

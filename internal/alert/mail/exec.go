@@ -9,6 +9,7 @@ import (
 	"mime/quotedprintable"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,6 +25,9 @@ type ExecConfig struct {
 	Mode string
 	// Timeout bounds one run; the program is killed after it. 0 means 60s.
 	Timeout time.Duration
+	// Args go right after Path, before the mode's own arguments: psad's
+	// EMAIL_APPEND_HEADER, such as "-a From:psad@example.com".
+	Args []string
 }
 
 // ExecSender runs a mail program per message with an argument vector,
@@ -71,7 +75,7 @@ func (s *ExecSender) Send(ctx context.Context, m *Message) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, s.cfg.Path, args...)
+	cmd := exec.CommandContext(ctx, s.cfg.Path, append(slices.Clip(s.cfg.Args), args...)...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	out := &limitedBuffer{max: maxOutput}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -210,3 +210,18 @@ func TestParseAddresses(t *testing.T) {
 		}
 	}
 }
+
+// TestExecMailArgs: EMAIL_APPEND_HEADER's arguments come right after the
+// program, before -s.
+func TestExecMailArgs(t *testing.T) {
+	s, out := fake(t, "mail", 10*time.Second)
+	s.cfg.Args = []string{"-a", "From: psad <psad@example.com>"}
+	m := &Message{To: []string{"root@localhost"}, Subject: "s", Body: []byte("b\n")}
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"-a", "From: psad <psad@example.com>", "-s", "s", "root@localhost"}
+	if r := readRun(t, out); strings.Join(r.Args, "\x00") != strings.Join(want, "\x00") {
+		t.Errorf("argv %q, want %q", r.Args, want)
+	}
+}
