@@ -4,6 +4,7 @@
 package analysis
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -460,9 +461,12 @@ type errorLog struct {
 	path    string
 	off     bool
 	f       *os.File
+	w       *bufio.Writer // over f: a busy log has thousands of bad lines
 	openErr error
-	n       int
-	first   []string
+	// writeErr is the first error writing f, reported by summary.
+	writeErr error
+	n        int
+	first    []string
 }
 
 func newErrorLog(path string, off bool) *errorLog { return &errorLog{path: path, off: off} }
@@ -484,15 +488,28 @@ func (e *errorLog) add(file string, line int, raw []byte, err error) {
 		if e.openErr != nil {
 			return
 		}
+		e.w = bufio.NewWriterSize(e.f, 64<<10)
 	}
-	e.f.Write(raw)
-	e.f.Write([]byte{'\n'})
+	e.w.Write(raw)
+	e.w.WriteByte('\n')
+}
+
+// flush writes out what add buffered; the first error is kept for
+// summary.
+func (e *errorLog) flush() {
+	if e.w == nil {
+		return
+	}
+	if err := e.w.Flush(); err != nil && e.writeErr == nil {
+		e.writeErr = err
+	}
 }
 
 func (e *errorLog) summary(w io.Writer) {
 	if e.n == 0 {
 		return
 	}
+	e.flush()
 	where := "not saved (--no-ipt-errors)"
 	switch {
 	case e.off:
@@ -500,6 +517,8 @@ func (e *errorLog) summary(w io.Writer) {
 		where = "not saved (no writable error log)"
 	case e.openErr != nil:
 		where = fmt.Sprintf("not saved (%v)", e.openErr)
+	case e.writeErr != nil:
+		where = fmt.Sprintf("not all saved (%v)", e.writeErr)
 	default:
 		where = "appended to " + e.path
 	}
@@ -514,6 +533,7 @@ func (e *errorLog) summary(w io.Writer) {
 
 func (e *errorLog) close() {
 	if e.f != nil {
+		e.flush()
 		e.f.Close()
 	}
 }

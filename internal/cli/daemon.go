@@ -131,6 +131,12 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		}
 		services = append(services, func(ctx context.Context) error { policy.Run(ctx); return nil })
 	}
+	var malformed func([]byte, error)
+	if !o.NoIPTErrors && set.Files.FWErrorLog != "" {
+		el := psaddir.OpenErrorLog(set.Files.FWErrorLog, log.With("part", "errlog"))
+		defer el.Close()
+		malformed = func(line []byte, _ error) { el.Add(line) }
+	}
 	var d *daemon.Daemon
 	if addr := set.MetricsAddress; addr != "" {
 		l, err := metrics.Listen(addr)
@@ -192,12 +198,13 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 			}
 			return nrt.Runtime, nil
 		},
-		Signals:  sigs,
-		Services: append(services, func(ctx context.Context) error { return ctl.Serve(ctx, sock, handler(&d, policy), 10*time.Second) }),
-		Notify:   func(s string) { sdnotify.Send(s) },
-		Watchdog: sdnotify.WatchdogInterval(),
-		Log:      log,
-		Ready:    ready,
+		Malformed: malformed,
+		Signals:   sigs,
+		Services:  append(services, func(ctx context.Context) error { return ctl.Serve(ctx, sock, handler(&d, policy), 10*time.Second) }),
+		Notify:    func(s string) { sdnotify.Send(s) },
+		Watchdog:  sdnotify.WatchdogInterval(),
+		Log:       log,
+		Ready:     ready,
 	})
 	if err := d.Run(ctx); err != nil {
 		return fail(err)

@@ -189,6 +189,9 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	}
 	// A forged line from user space: tag "logger", not "kernel".
 	lines = append(lines, strings.Replace(fmt.Sprintf(daemonSYN, ts, "DROP ", "10.9.9.9", 22), " kernel: ", " logger: ", 1))
+	// A line no kernel writes (TTL above 255): kept in FW_ERROR_LOG.
+	bad := strings.Replace(fmt.Sprintf(daemonSYN, ts, "DROP ", "10.8.8.8", 22), "TTL=50", "TTL=300", 1)
+	lines = append(lines, bad)
 	appendLines(t, logPath, lines...)
 
 	waitFor(t, "the syslog scan line", func() bool { return sl.find("scan detected") != "" })
@@ -219,6 +222,11 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	if !strings.Contains(errb.String(), "not tagged by the kernel") {
 		t.Errorf("forged line not reported: %s", errb.String())
 	}
+	errLog := filepath.Join(e.dir, "log", "errs", "fwerrorlog")
+	waitFor(t, "the malformed line in fwerrorlog", func() bool {
+		data, _ := os.ReadFile(errLog)
+		return string(data) == bad
+	})
 	// The per-source alert file psad keeps.
 	if _, err := os.Stat(filepath.Join(e.dir, "log", "10.1.1.1", "192.168.10.1_email_alert")); err != nil {
 		t.Error(err)

@@ -78,6 +78,9 @@ type Config struct {
 	Ready func()
 	// Processed is called on the loop after each line (tests).
 	Processed func()
+	// Malformed receives each line the parser rejects, on the loop
+	// (FW_ERROR_LOG); it must not block or keep line.
+	Malformed func(line []byte, err error)
 }
 
 // Daemon is a running detector.
@@ -450,6 +453,7 @@ func (d *Daemon) hook(rt *Runtime) {
 	d.pl = det.NewPipeline(t)
 	d.pl.UseClock = true
 	d.pl.Clock = d.cfg.Clock
+	d.pl.OnMalformed = d.cfg.Malformed
 }
 
 func (d *Daemon) onRaise(src *scan.Source, old int) {
