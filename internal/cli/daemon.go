@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"github.com/psadgo/psad/internal/argv"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -88,6 +90,13 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		}
 		if moved+removed > 0 {
 			log.Info("cleared the previous run's scan directories", "archived", moved, "removed", removed)
+		}
+		// psad empties its counter and top files too: they describe
+		// the scans just cleared.
+		for _, p := range set.Files.Counters {
+			if err := os.Truncate(p, 0); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				log.Warn("the previous run's counter file was not emptied", "err", err)
+			}
 		}
 	}
 
@@ -349,7 +358,8 @@ func newNotifier(o *argv.Options, set *config.Settings, det *detect.Detector, en
 		Log: log.With("part", "alerts"), Engines: det.Engines, Protocols: det.Protocols,
 		Template: alert.Info{ProtocolScanThreshold: set.Detect.ProtocolScanThreshold, MACReporting: a.MACReporting,
 			SnortSIDStr: set.Detect.SnortSIDStr},
-		TopFiles: &notify.TopFiles{Ports: a.TopPortsThreshold, Sigs: a.TopSigsThreshold, IPs: a.TopIPThreshold, Every: a.TopEvery},
+		TopFiles: &notify.TopFiles{Ports: a.TopPortsThreshold, Sigs: a.TopSigsThreshold, IPs: a.TopIPThreshold, Every: a.TopEvery,
+			Paths: set.Files.Counters},
 		Throttle: a.EmailThrottle,
 	}
 	nc.ProgPath, _ = os.Executable()

@@ -148,6 +148,8 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	stale := filepath.Join(e.dir, "log", "203.0.113.99")
 	must(t, os.MkdirAll(stale, 0o700))
 	must(t, os.WriteFile(filepath.Join(stale, "danger_level"), []byte("3\n"), 0o600))
+	staleTop := filepath.Join(e.dir, "log", "top_attackers")
+	must(t, os.WriteFile(staleTop, []byte("203.0.113.99    3 100 \n"), 0o600))
 	o, errs := argv.ParseArgs([]string{"-c", e.conf, "--no-daemon"})
 	if len(errs) > 0 {
 		t.Fatal(errs)
@@ -177,6 +179,9 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	}
 	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("the previous run's %s is still there (%v)", stale, err)
+	}
+	if fi, err := os.Stat(staleTop); err != nil || fi.Size() != 0 {
+		t.Errorf("the previous run's top_attackers was not emptied (%v)", err)
 	}
 	// A second daemon on the same pid file refuses to start.
 	if code := runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: io.Discard}, nil); code != 1 {
@@ -234,8 +239,8 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 
 	// psad's files under PSAD_DIR, written right after the batch's alerts.
 	waitFor(t, "top_attackers", func() bool {
-		_, err := os.Stat(filepath.Join(e.dir, "log", "top_attackers"))
-		return err == nil
+		fi, err := os.Stat(filepath.Join(e.dir, "log", "top_attackers"))
+		return err == nil && fi.Size() > 0
 	})
 	for name, want := range map[string]string{
 		"top_attackers":                    "10.1.1.1        1 6 ",

@@ -302,6 +302,11 @@ type Files struct {
 	AnalysisModeDir    string // ANALYSIS_MODE_DIR
 	AnalysisOutputFile string // ANALYSIS_OUTPUT_FILE
 	FWErrorLog         string // FW_ERROR_LOG
+	// Counters are the daemon's counter and top files by psad's name
+	// for them: packet_ctr (PACKET_COUNTER_FILE), ipt_prefix_ctr
+	// (IPT_PREFIX_COUNTER_FILE), top_ports (TOP_SCANNED_PORTS_FILE),
+	// top_sigs (TOP_SIGS_FILE), top_attackers (TOP_ATTACKERS_FILE).
+	Counters map[string]string
 }
 
 // Status bounds the -S report (checked at load, as psad does).
@@ -382,6 +387,8 @@ type Block struct {
 	// the connected network is other customers' hosts, and psad blocks
 	// them.
 	HomeNet *netset.Set
+	// HostsDeny is ETC_HOSTS_DENY_FILE, the tcpwrappers backend's file.
+	HostsDeny string
 	// Script is EXTERNAL_BLOCK_SCRIPT when ENABLE_EXT_BLOCK_SCRIPT_EXEC
 	// is Y ("" otherwise): run for every block a firewall takes.
 	Script string
@@ -456,6 +463,11 @@ func (c *Config) Settings() (*Settings, error) {
 		AnalysisModeDir:    c.Str("ANALYSIS_MODE_DIR"),
 		AnalysisOutputFile: c.Str("ANALYSIS_OUTPUT_FILE"),
 		FWErrorLog:         c.Str("FW_ERROR_LOG"),
+		Counters: map[string]string{
+			"packet_ctr": c.Str("PACKET_COUNTER_FILE"), "ipt_prefix_ctr": c.Str("IPT_PREFIX_COUNTER_FILE"),
+			"top_ports": c.Str("TOP_SCANNED_PORTS_FILE"), "top_sigs": c.Str("TOP_SIGS_FILE"),
+			"top_attackers": c.Str("TOP_ATTACKERS_FILE"),
+		},
 	}
 	s.Status = Status{
 		SigsThreshold:  c.Int("STATUS_SIGS_THRESHOLD"),
@@ -560,6 +572,7 @@ func (c *Config) block(b *Block) error {
 		b.Whitelist = &set
 	}
 	b.BlockHomeNet = c.Y("AUTO_BLOCK_HOME_NET")
+	b.HostsDeny = c.Str("ETC_HOSTS_DENY_FILE")
 	if c.Y("ENABLE_EXT_BLOCK_SCRIPT_EXEC") {
 		b.Script = strings.TrimSpace(c.Str("EXTERNAL_BLOCK_SCRIPT"))
 		if b.Script == "" {

@@ -92,6 +92,7 @@ func TestSettingsDefaults(t *testing.T) {
 			},
 			IPTFile:        "/var/log/psad/auto_blocked_iptables",
 			TCPWrFile:      "/var/log/psad/auto_blocked_tcpwr",
+			HostsDeny:      "/etc/hosts.deny",
 			IPSetMaxElem:   65536,
 			ReconcileEvery: time.Minute,
 		}},

@@ -68,6 +68,11 @@ type TopFiles struct {
 	// top_attackers are rewritten every Every batches, the first batch
 	// included (0 or 1: every batch); the counter files every batch.
 	Every int
+	// Paths are where the files go, by psad's name for them
+	// ("packet_ctr": PACKET_COUNTER_FILE, "ipt_prefix_ctr",
+	// "top_ports", "top_sigs", "top_attackers"); a name not here goes
+	// to Config.Dir.
+	Paths map[string]string
 }
 
 // DShield is psad's DShield reporting (ENABLE_DSHIELD_ALERTS).
@@ -563,7 +568,8 @@ func (n *Notifier) topFiles(t *scan.Tracker) {
 	lim := c.TopFiles
 	top := lim.Every <= 1 || n.topBatches%lim.Every == 0
 	n.topBatches++
-	var fs []file
+	var dirs []string
+	byDir := map[string][]file{}
 	for _, f := range []struct {
 		name  string
 		write func(w io.Writer)
@@ -581,9 +587,18 @@ func (n *Notifier) topFiles(t *scan.Tracker) {
 		}
 		var b bytes.Buffer
 		f.write(&b)
-		fs = append(fs, file{f.name, b.Bytes()})
+		dir, name := c.Dir, f.name
+		if p := lim.Paths[f.name]; p != "" {
+			dir, name = filepath.Dir(p), filepath.Base(p)
+		}
+		if _, ok := byDir[dir]; !ok {
+			dirs = append(dirs, dir)
+		}
+		byDir[dir] = append(byDir[dir], file{name, b.Bytes()})
 	}
-	n.enqueue(job{kind: kindFiles, dir: c.Dir, files: fs})
+	for _, dir := range dirs {
+		n.enqueue(job{kind: kindFiles, dir: dir, files: byDir[dir]})
+	}
 }
 
 // dshield queues the DShield report when its interval is up: the mail to

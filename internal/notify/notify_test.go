@@ -715,3 +715,25 @@ func TestTopFilesEvery(t *testing.T) {
 		t.Errorf("packet_ctr was not rewritten in the second batch:\n%s", ctr)
 	}
 }
+
+// TestTopFilesPaths: a counter or top file psad.conf moves elsewhere
+// (TOP_ATTACKERS_FILE, ...) is written there; the others go to PSAD_DIR.
+func TestTopFilesPaths(t *testing.T) {
+	cfg := baseConfig(t)
+	other := filepath.Join(t.TempDir(), "stats", "attackers.txt")
+	cfg.TopFiles = &TopFiles{Ports: 50, Sigs: 50, IPs: 50, Paths: map[string]string{"top_attackers": other}}
+	n := New(cfg, nil)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	scanner(tr, "10.0.0.1", 5)
+	n.Batch(closed(tr))
+	n.Close(context.Background())
+	if b, err := os.ReadFile(other); err != nil || !strings.Contains(string(b), "10.0.0.1") {
+		t.Errorf("%s: %q, %v", other, b, err)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Dir, "top_attackers")); err == nil {
+		t.Error("top_attackers also written to PSAD_DIR")
+	}
+	if _, err := os.Stat(filepath.Join(cfg.Dir, "packet_ctr")); err != nil {
+		t.Error(err)
+	}
+}

@@ -65,7 +65,7 @@ var Backends = func(set *config.Settings) ([]block.Backend, error) {
 		out = append(out, s)
 	}
 	if b.TCPWrappers {
-		out = append(out, tcpwrappers.New(tcpwrappers.Config{}))
+		out = append(out, tcpwrappers.New(tcpwrappers.Config{Path: b.HostsDeny}))
 	}
 	return out, nil
 }
