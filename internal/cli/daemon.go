@@ -72,8 +72,9 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 	if logServer != "" {
 		log.Info(logServer)
 	}
+	var fwWarning string
 	if set.FWLoggingCheck && !o.NoFwcheck {
-		warnFirewall(set, log)
+		fwWarning = warnFirewall(set, log)
 	}
 	pid, err := psaddir.Acquire(set.Files.PidFile)
 	if err != nil {
@@ -111,6 +112,9 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 			rt.syslog.Send(w)
 		}
 		rt.syslog.Send("starting up psad version " + Version)
+	}
+	if fwWarning != "" && !o.TestMode {
+		current.Load().Status(checkSubject(set), fwWarning)
 	}
 	inputs, err := buildInputs(o, set, env, log)
 	if err != nil {

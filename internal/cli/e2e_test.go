@@ -67,6 +67,9 @@ func newTestEnv(t *testing.T, settings map[string]string, autoDL string) *testEn
 		// does not depend on the host's networks
 		// (TestDaemonHomeNetFromInterfaces covers them).
 		"ENABLE_INTF_LOCAL_NETS": "N",
+		// Nor on the host's firewall: the daemon's start-up check would
+		// mail a warning about it.
+		"ENABLE_FW_LOGGING_CHECK": "N",
 	}
 	for k, v := range settings {
 		all[k] = v

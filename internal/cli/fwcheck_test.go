@@ -2,7 +2,9 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -11,7 +13,7 @@ import (
 // 0 when the policy logs what it drops, 1 when not, 2 when there is
 // nothing to check.
 func TestFwCheckExitStatus(t *testing.T) {
-	e := newTestEnv(t, map[string]string{"ENABLE_IPV6_DETECTION": "Y"}, "")
+	e := newTestEnv(t, map[string]string{"ENABLE_IPV6_DETECTION": "Y", "ALERTING_METHODS": "noemail"}, "")
 	rules := func(name string) string { return filepath.Join("..", "fwcheck", "testdata", name+".rules") }
 	tests := []struct {
 		name string
@@ -40,6 +42,39 @@ func TestFwCheckExitStatus(t *testing.T) {
 				t.Error("no message on stderr")
 			}
 		})
+	}
+}
+
+// TestFwCheckReportAndMail: the check's report goes to FW_CHECK_FILE,
+// and a failed check is mailed to EMAIL_ADDRESSES, as psad does; not in
+// --test-mode.
+func TestFwCheckReportAndMail(t *testing.T) {
+	mb, port := startSMTP(t)
+	e := newTestEnv(t, map[string]string{"EMAIL_ADDRESSES": "admin@example.com", "HOSTNAME": "fw9",
+		"SMTP_SERVER": "127.0.0.1", "SMTP_PORT": strconv.Itoa(port), "SMTP_STARTTLS": "no"}, "")
+	rules := func(name string) string { return filepath.Join("..", "fwcheck", "testdata", name+".rules") }
+	report := filepath.Join(e.dir, "log", "fw_check")
+
+	out, _, code := e.run(t, "--fw-analyze", "--fw-file", rules("iptables-legacy-logdrop"))
+	b, err := os.ReadFile(report)
+	if code != 0 || err != nil || !strings.Contains(string(b), "logs the packets it drops") || !strings.Contains(out, "[+] Results in "+report) {
+		t.Fatalf("good ruleset: exit %d, %s: %q (%v)\n%s", code, report, b, err, out)
+	}
+	if n := len(mb.all()); n != 0 {
+		t.Errorf("%d mails for a good ruleset", n)
+	}
+
+	if _, _, code := e.run(t, "--fw-analyze", "--test-mode", "--fw-file", rules("ufw-logging-off")); code != 1 || len(mb.all()) != 0 {
+		t.Errorf("--test-mode: exit %d, %d mails", code, len(mb.all()))
+	}
+	out, _, code = e.run(t, "--fw-analyze", "--fw-file", rules("ufw-logging-off"))
+	b, _ = os.ReadFile(report)
+	if code != 1 || !strings.Contains(string(b), "ufw logging low") || !strings.Contains(out, "emailed to admin@example.com") {
+		t.Fatalf("bad ruleset: exit %d, %s: %q\n%s", code, report, b, out)
+	}
+	msgs := mb.all()
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "Subject: [psad-status] firewall setup warning on fw9!") || !strings.Contains(msgs[0], "ufw logging low") {
+		t.Errorf("mails:\n%s", strings.Join(msgs, "\n----\n"))
 	}
 }
 

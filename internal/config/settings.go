@@ -302,6 +302,7 @@ type Files struct {
 	AnalysisModeDir    string // ANALYSIS_MODE_DIR
 	AnalysisOutputFile string // ANALYSIS_OUTPUT_FILE
 	FWErrorLog         string // FW_ERROR_LOG
+	FWCheckFile        string // FW_CHECK_FILE: the firewall check's report
 	// Counters are the daemon's counter and top files by psad's name
 	// for them: packet_ctr (PACKET_COUNTER_FILE), ipt_prefix_ctr
 	// (IPT_PREFIX_COUNTER_FILE), top_ports (TOP_SCANNED_PORTS_FILE),
@@ -463,6 +464,7 @@ func (c *Config) Settings() (*Settings, error) {
 		AnalysisModeDir:    c.Str("ANALYSIS_MODE_DIR"),
 		AnalysisOutputFile: c.Str("ANALYSIS_OUTPUT_FILE"),
 		FWErrorLog:         c.Str("FW_ERROR_LOG"),
+		FWCheckFile:        c.Str("FW_CHECK_FILE"),
 		Counters: map[string]string{
 			"packet_ctr": c.Str("PACKET_COUNTER_FILE"), "ipt_prefix_ctr": c.Str("IPT_PREFIX_COUNTER_FILE"),
 			"top_ports": c.Str("TOP_SCANNED_PORTS_FILE"), "top_sigs": c.Str("TOP_SIGS_FILE"),
