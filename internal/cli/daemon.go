@@ -444,7 +444,7 @@ func buildInputs(o *argv.Options, set *config.Settings, env Env, log *slog.Logge
 	case in.KmsgRead:
 		srcs = append(srcs, source.NewKmsg(source.KmsgConfig{}, log))
 	case in.FWMsgReadCmd:
-		srcs = append(srcs, source.NewJournal(source.JournalConfig{Command: in.FWMsgReadCommand}, log))
+		srcs = append(srcs, source.NewJournal(source.JournalConfig{Command: in.FWMsgReadCommand, Args: in.FWMsgReadArgs}, log))
 	default:
 		path := o.MessagesFile
 		if path == "" {

@@ -279,6 +279,11 @@ type Inputs struct {
 	AutoDetectJournal bool
 	// FWMsgReadCommand is FW_MSG_READ_CMD, the journalctl to run.
 	FWMsgReadCommand string
+	// FWMsgReadArgs are FW_MSG_READ_CMD_ARGS (with
+	// USE_FW_MSG_READ_CMD_ARGS Y) less what the reader sets itself
+	// (-f, -k, the output format, where to start): options such as
+	// --directory or --machine.
+	FWMsgReadArgs []string
 	// KernelTags is SYSLOG_KERNEL_TAGS split on commas and blanks; a
 	// syslog line counts as a kernel message only with one of these
 	// tags. Empty or NONE means ["kernel"], the tag every syslogd uses.
@@ -443,6 +448,17 @@ func (c *Config) Settings() (*Settings, error) {
 	in.FWMsgReadCmd = c.Y("ENABLE_FW_MSG_READ_CMD")
 	in.AutoDetectJournal = c.Y("AUTO_DETECT_JOURNALCTL")
 	in.FWMsgReadCommand = c.Str("FW_MSG_READ_CMD")
+	if c.Y("USE_FW_MSG_READ_CMD_ARGS") {
+		args, err := splitArgs(c.Str("FW_MSG_READ_CMD_ARGS"))
+		if err != nil {
+			return nil, c.wrapAt("FW_MSG_READ_CMD_ARGS", err)
+		}
+		var dropped []string
+		in.FWMsgReadArgs, dropped = journalArgs(args)
+		if len(dropped) > 0 {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("FW_MSG_READ_CMD_ARGS: %s ignored: the journal reader chooses its output format and where it starts", strings.Join(dropped, " ")))
+		}
+	}
 	in.KernelTags = strings.Fields(strings.ReplaceAll(c.none("SYSLOG_KERNEL_TAGS"), ",", " "))
 	if len(in.KernelTags) == 0 {
 		in.KernelTags = []string{"kernel"}
@@ -937,4 +953,31 @@ func splitArgs(s string) ([]string, error) {
 		args = append(args, cur.String())
 	}
 	return args, nil
+}
+
+// journalArgs splits FW_MSG_READ_CMD_ARGS into what the journal reader
+// passes on and what it leaves out: -f and -k, which it gives itself, in
+// silence; the output format and the starting point (-o, -n, --cursor,
+// ...), which it must choose, as dropped.
+func journalArgs(args []string) (keep, dropped []string) {
+	valued := map[string]bool{"-o": true, "--output": true, "-n": true, "--lines": true,
+		"-c": true, "--cursor": true, "--after-cursor": true, "-S": true, "--since": true}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(a, "=")
+		switch {
+		case a == "-f" || a == "--follow" || a == "-k" || a == "--dmesg" || a == "-fk" || a == "-kf":
+		case valued[name]:
+			dropped = append(dropped, a)
+			if !hasValue && i+1 < len(args) {
+				i++
+				dropped = append(dropped, args[i])
+			}
+		case strings.HasPrefix(a, "-o") || strings.HasPrefix(a, "-n") && len(a) > 2:
+			dropped = append(dropped, a) // -ojson, -n0
+		default:
+			keep = append(keep, a)
+		}
+	}
+	return keep, dropped
 }

@@ -346,3 +346,34 @@ func TestMailOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestJournalArgs: FW_MSG_READ_CMD_ARGS reach journalctl less what the
+// reader sets itself; the output format and start are named as ignored.
+func TestJournalArgs(t *testing.T) {
+	base := defaultsWithout("FW_MSG_READ_CMD_ARGS", "USE_FW_MSG_READ_CMD_ARGS")
+	for _, c := range []struct {
+		args, use string
+		keep      []string
+		warn      string
+	}{
+		{args: "-f -k", use: "Y"},
+		{args: "-f -k --directory=/srv/journal -M 'web 1'", use: "Y", keep: []string{"--directory=/srv/journal", "-M", "web 1"}},
+		{args: "-k -o short -n 100 --since=today --dmesg", use: "Y", warn: "FW_MSG_READ_CMD_ARGS: -o short -n 100 --since=today ignored"},
+		{args: "--directory=/srv/journal", use: "N"},
+	} {
+		cfg, err := Parse("main.conf", []byte("FW_MSG_READ_CMD_ARGS "+c.args+";\nUSE_FW_MSG_READ_CMD_ARGS "+c.use+";\n"+base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := cfg.Settings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(s.Inputs.FWMsgReadArgs, c.keep) {
+			t.Errorf("%q: args %q, want %q", c.args, s.Inputs.FWMsgReadArgs, c.keep)
+		}
+		if w := strings.Join(s.Warnings, "\n"); c.warn == "" && w != "" || !strings.Contains(w, c.warn) {
+			t.Errorf("%q: warnings %q, want %q", c.args, w, c.warn)
+		}
+	}
+}
