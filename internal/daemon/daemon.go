@@ -488,11 +488,12 @@ func (d *Daemon) process(it item) {
 
 // closeBatch assigns the batch's danger levels and runs the alert cycle.
 func (d *Daemon) closeBatch() {
-	if !d.batch {
+	t := d.cfg.Tracker
+	if !d.batch && !t.PairLimitHit {
 		return
 	}
 	d.batch = false
-	t := d.cfg.Tracker
+	limit := t.PairLimitHit
 	srcs := t.EndBatch()
 	if e := d.rt.Detector.Engines; e != nil {
 		e.Finish(t)
@@ -506,8 +507,9 @@ func (d *Daemon) closeBatch() {
 	d.mu.Lock()
 	d.stats.Batches++
 	d.mu.Unlock()
-	if len(srcs) > 0 {
-		d.rt.Notifier.Batch(&scan.Closed{Now: d.cfg.Clock(), Tracker: t, Sources: srcs, Raised: raised})
+	if len(srcs) > 0 || limit {
+		d.rt.Notifier.Batch(&scan.Closed{Now: d.cfg.Clock(), Tracker: t, Sources: srcs, Raised: raised,
+			AutoRaised: t.TakeAutoRaised(), PairLimitHit: limit})
 		t.ReleaseBatches(srcs)
 	}
 }

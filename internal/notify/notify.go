@@ -299,6 +299,14 @@ func (n *Notifier) Batch(b *scan.Closed) {
 	if p := n.ports.Load(); p != nil {
 		localPorts = p.Bound
 	}
+	// psad's syslog lines for what the batch's packets did beside
+	// scanning.
+	for _, r := range b.AutoRaised {
+		n.syslog(fmt.Sprintf("auto-assigned danger level: %d for IP: %s", r.DL, fwlog.AddrString(r.Src.Addr)))
+	}
+	if b.PairLimitHit {
+		n.syslog("scan IP pairs threshold reached")
+	}
 	for _, src := range b.Sources {
 		if src.DL < max(c.MinDL, 1) {
 			continue
@@ -355,11 +363,19 @@ func (n *Notifier) Batch(b *scan.Closed) {
 				n.enqueue(job{kind: kindStdout, data: text()})
 			case c.Mailer == nil || src.DL < c.EmailDL || len(c.To) == 0:
 			case c.EmailLimit > 0 && n.emails[key] >= c.EmailLimit:
+				// psad's words, in syslog every cycle and in the one
+				// notice mail's subject.
+				who, forDst := srcKey, ""
+				if c.LimitPerDst {
+					dst := fwlog.AddrString(pair.Dst)
+					who, forDst = srcKey+" against dst: "+dst, " ("+dst+")"
+				}
+				n.syslog("email limit reached for src: " + who)
 				if n.emails[key] == c.EmailLimit && c.LimitMsg {
 					n.emails[key]++ // send the notice once
 					n.enqueue(job{kind: kindMail, mail: &mail.Message{From: c.From, To: c.To,
-						Subject: fmt.Sprintf("%s %s: email limit reached for %s", c.StatusPrefix, alert.Clean(c.Hostname), key),
-						Body:    fmt.Appendf(nil, "psad has sent %d alert emails for %s and sends no more (EMAIL_LIMIT %d).\n", c.EmailLimit, key, c.EmailLimit)}})
+						Subject: fmt.Sprintf("%s reached email message limit for %s on %s%s", c.StatusPrefix, srcKey, alert.Clean(c.Hostname), forDst),
+						Body:    fmt.Appendf(nil, "psad has sent %d alert emails for %s%s and sends no more (EMAIL_LIMIT %d).\n", c.EmailLimit, srcKey, forDst, c.EmailLimit)}})
 				}
 			case c.Throttle > 1 && n.throttled(key):
 			default:

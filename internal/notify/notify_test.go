@@ -265,16 +265,23 @@ func TestReloadCarriesState(t *testing.T) {
 	want := []string{
 		"old@fw [psad-alert] DL2 src: 10.0.0.1 dst: 192.168.10.1",
 		"old@fw [psad-alert] DL1 src: 10.0.0.2 dst: 192.168.10.1",
-		"new@fw [psad-status] fw: email limit reached for 10.0.0.1",
+		"new@fw [psad-status] reached email message limit for 10.0.0.1 on fw",
 		"new@fw [psad-alert] DL2 src: 10.0.0.3 dst: 192.168.10.1",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("mails:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	limit := 0
 	for _, l := range sl.all() {
 		if strings.Contains(l, "10.0.0.2") {
 			t.Errorf("syslog after the reload names a DL 1 source below MIN_DANGER_LEVEL 2: %q", l)
 		}
+		if l == "email limit reached for src: 10.0.0.1" {
+			limit++
+		}
+	}
+	if limit != 1 {
+		t.Errorf("psad's email limit syslog line %d times, want once:\n%s", limit, strings.Join(sl.all(), "\n"))
 	}
 }
 

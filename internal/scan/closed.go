@@ -15,4 +15,9 @@ type Closed struct {
 	// Raised holds the sources whose DL rose in this batch, with the DL
 	// they had before it.
 	Raised map[*Source]int
+	// AutoRaised are the sources auto_dl raised in this batch, and
+	// PairLimitHit reports that MAX_SCAN_IP_PAIRS dropped packets of new
+	// pairs in it; psad says both in syslog.
+	AutoRaised   []AutoRaise
+	PairLimitHit bool
 }

@@ -171,6 +171,9 @@ type Tracker struct {
 	// PairLimitHit reports that MAX_SCAN_IP_PAIRS dropped a packet in the
 	// current batch.
 	PairLimitHit bool
+	// autoRaised lists the raises auto_dl made since TakeAutoRaised
+	// (Live trackers only).
+	autoRaised []AutoRaise
 
 	optionsSeen bool // EXPECT_TCP_OPTIONS: any packet had TCP options
 
@@ -712,6 +715,9 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		if assigned && level > src.DL {
 			src.DL = level
 			src.AutoDL = true
+			if t.set.Live {
+				t.autoRaised = append(t.autoRaised, AutoRaise{src, level})
+			}
 		}
 	}
 
@@ -987,6 +993,21 @@ func sigFlags(p *fwlog.Packet) string {
 		return p.Flags.String()
 	}
 	return ""
+}
+
+// AutoRaise is one rise of a source's DL by an auto_dl entry.
+type AutoRaise struct {
+	Src *Source
+	DL  int
+}
+
+// TakeAutoRaised returns the raises auto_dl made since the last call, in
+// order, and forgets them: psad says each in syslog. Only a Live tracker
+// (the daemon) keeps them.
+func (t *Tracker) TakeAutoRaised() []AutoRaise {
+	out := t.autoRaised
+	t.autoRaised = nil
+	return out
 }
 
 // BatchSources returns the sources that sent packets in the current batch.
