@@ -112,6 +112,9 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 			rt.syslog.Send(w)
 		}
 		rt.syslog.Send("starting up psad version " + Version)
+		for _, l := range importLines(rt.Detector) {
+			rt.syslog.Send(l)
+		}
 	}
 	if fwWarning != "" && !o.TestMode {
 		current.Load().Status(checkSubject(set), fwWarning)
@@ -181,7 +184,7 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		Sources:     inputs,
 		Runtime:     rt.Runtime,
 		Tracker:     scan.NewTracker(rt.Detector.Scan),
-		Store:       stateStore{store, log.With("part", "state")},
+		Store:       stateStore{store, log.With("part", "state"), func(l string) { current.Load().Syslog(l) }},
 		ImportScans: set.Daemon.ImportOldScans,
 		Reload: func() (*daemon.Runtime, error) {
 			ncfg, err := loadConfig(o, env.Stderr)
@@ -207,7 +210,10 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 				for _, w := range nwarn {
 					nrt.syslog.Send(w)
 				}
-				nrt.syslog.Send("received HUP signal, re-imported psad.conf")
+				nrt.syslog.Send("received HUP signal, re-importing psad.conf")
+				for _, l := range importLines(nrt.Detector) {
+					nrt.syslog.Send(l)
+				}
 			}
 			return nrt.Runtime, nil
 		},
@@ -246,6 +252,35 @@ func localHome(set *config.Settings, log *slog.Logger) []string {
 		log.Info("HOME_NET is the connected networks (ENABLE_INTF_LOCAL_NETS)", "home_net", home)
 	}
 	return h.Warnings
+}
+
+// importLines are psad's syslog lines for the data the detector loaded.
+func importLines(det *detect.Detector) []string {
+	e := det.Engines
+	if e == nil {
+		return nil
+	}
+	var out []string
+	if e.PF != nil || e.P0F != nil {
+		out = append(out, "imported p0f-based passive OS fingerprinting signatures")
+	}
+	if e.Posf != nil {
+		out = append(out, "imported TOS-based passive OS fingerprinting signatures")
+	}
+	if e.Sigs != nil {
+		from := e.SigsFrom
+		if from == "" {
+			from = "psad-go's built-in set"
+		}
+		out = append(out, fmt.Sprintf("imported %d psad Snort signatures from %s", e.Sigs.Len(), from))
+	}
+	if e.ICMP4 != nil {
+		out = append(out, "imported valid icmp types and codes")
+	}
+	if e.ICMP6 != nil {
+		out = append(out, "imported valid icmp6 types and codes")
+	}
+	return out
 }
 
 // built is a daemon.Runtime with the syslog writer its Notifier owns.
@@ -459,12 +494,15 @@ func buildInputs(o *argv.Options, set *config.Settings, env Env, log *slog.Logge
 type stateStore struct {
 	*psaddir.Store
 	log *slog.Logger
+	// syslog says how many scans were imported, as psad does.
+	syslog func(line string)
 }
 
 func (s stateStore) Load(t *scan.Tracker, importScans bool) (map[string][]byte, error) {
 	pos, n, bad, err := s.Store.Load(t, importScans)
 	if importScans {
 		s.log.Info("imported old scans", "sources", n, "unreadable", bad)
+		s.syslog(fmt.Sprintf("imported %d scanning IP addresses from previous psad instance", n))
 	}
 	return pos, err
 }

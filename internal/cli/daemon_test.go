@@ -273,7 +273,13 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	if out, _, code := e.run(t, "-H"); code != 0 || !strings.Contains(out, "HUP signal sent") {
 		t.Errorf("-H: exit %d %s", code, out)
 	}
-	waitFor(t, "the HUP syslog line", func() bool { return sl.find("received HUP signal") != "" })
+	waitFor(t, "the HUP syslog line", func() bool { return sl.find("received HUP signal, re-importing psad.conf") != "" })
+	for _, l := range []string{"imported valid icmp types and codes", "psad Snort signatures from " + filepath.Join(e.dir, "etc", "signatures"),
+		"imported p0f-based passive OS fingerprinting signatures"} {
+		if sl.find(l) == "" {
+			t.Errorf("no syslog line %q", l)
+		}
+	}
 	// psad -U: the daemon writes its state.
 	if out, _, code := e.run(t, "-U"); code != 0 || !strings.Contains(out, "USR1 signal sent") {
 		t.Errorf("-U: exit %d %s", code, out)
@@ -441,6 +447,11 @@ func TestDaemonImportsOldScans(t *testing.T) {
 	// 10 + 10 packets reach DANGER_LEVEL2 (15) only if the first run's 10
 	// were kept.
 	run(second, "DL: 2")
+	for _, l := range []string{"imported 0 scanning IP addresses from previous psad instance", "imported 1 scanning IP addresses from previous psad instance"} {
+		if sl.find(l) == "" {
+			t.Errorf("no syslog line %q", l)
+		}
+	}
 }
 
 func freePort(t *testing.T, network string) string {

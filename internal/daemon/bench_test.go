@@ -82,6 +82,7 @@ type quiet struct{}
 func (quiet) Packet(time.Time, *fwlog.Packet) {}
 func (quiet) Batch(*scan.Closed)              {}
 func (quiet) Close(context.Context)           {}
+func (quiet) Syslog(string)                   {}
 
 func benchLines(b *testing.B, line func(buf []byte, i int) []byte) {
 	st := openStore(b)

@@ -626,6 +626,7 @@ func (d *Daemon) dump() {
 	var buf bytes.Buffer
 	rt.Report(&buf, d.cfg.Tracker, ReportQuery{Full: true})
 	path, log, write := rt.DumpPath, d.cfg.Log, d.cfg.WriteFile
+	rt.Notifier.Syslog("received USR1 signal, printing scan hashes to " + path)
 	select {
 	case d.io <- func() {
 		if err := write(path, buf.Bytes()); err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -92,6 +93,8 @@ type notifier struct {
 	// stuck makes Close wait for its deadline (a mail server that never
 	// answers).
 	stuck bool
+	// syslog holds the lines given to Syslog.
+	syslog []string
 }
 
 func newNotifier(name string) *notifier { return &notifier{name: name, closeCh: make(chan struct{})} }
@@ -112,6 +115,12 @@ func (n *notifier) Batch(b *scan.Closed) {
 	}
 	n.mu.Lock()
 	n.batches = append(n.batches, m)
+	n.mu.Unlock()
+}
+
+func (n *notifier) Syslog(line string) {
+	n.mu.Lock()
+	n.syslog = append(n.syslog, line)
 	n.mu.Unlock()
 }
 
@@ -349,6 +358,11 @@ func TestSignals(t *testing.T) {
 			t.Errorf("dump %q, reloads %d", dumped, reloads)
 		}
 		mu.Unlock()
+		a.mu.Lock()
+		if want := []string{"received USR1 signal, printing scan hashes to /nonexistent/dump"}; !slices.Equal(a.syslog, want) {
+			t.Errorf("syslog %q, want %q", a.syslog, want)
+		}
+		a.mu.Unlock()
 		sigs <- syscall.SIGTERM
 		if err := <-done; err != nil {
 			t.Fatal(err)

@@ -45,6 +45,9 @@ type Notifier interface {
 	// valid only during the call, and so is the batch detail of its
 	// pairs (scan.Pair.Batch), which the daemon takes back after it.
 	Batch(b *scan.Closed)
+	// Syslog queues one of psad's syslog lines about the daemon itself
+	// (the USR1 dump).
+	Syslog(line string)
 	// Close sends what is queued until ctx is done, drops the rest and
 	// says what it dropped. The daemon calls it on the old Notifier after a
 	// reload and on the last one at shutdown; no other method is called

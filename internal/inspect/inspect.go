@@ -21,6 +21,7 @@ import (
 // Engines holds the loaded engines; a nil field is a disabled engine.
 type Engines struct {
 	Sigs      *sig.Set
+	SigsFrom  string            // the signature file read, "" for the built-in set
 	Rules     map[int]*sig.Rule // fwsnort rules by SID
 	RuleDL    map[int]int       // snort_rule_dl
 	ICMP4     *icmptype.Table

@@ -107,6 +107,7 @@ func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) 
 		var err error
 		if p := file(d.SigsFile); p != "" {
 			set, warns, err = sig.Load(p, so)
+			e.SigsFrom = p
 		} else {
 			set, warns, err = sig.ParseDefault(so)
 		}
