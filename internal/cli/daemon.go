@@ -153,6 +153,14 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		defer el.Close()
 		malformed = func(line []byte, _ error) { el.Add(line) }
 	}
+	if dd := set.Daemon; dd.DiskMaxPercent > 0 && dd.DiskCheckEvery > 0 {
+		a := &set.Alert
+		g := &psaddir.DiskGuard{Dir: set.Files.PsadDir, ArchiveDir: dd.ArchiveDir, MaxPercent: dd.DiskMaxPercent,
+			Every: dd.DiskCheckEvery, Hostname: a.Hostname, ErrorPrefix: a.MailErrorPrefix, Log: log.With("part", "disk"),
+			Syslog: func(l string) { current.Load().Syslog(l) },
+			Mail:   func(subject string) { current.Load().Status(subject, "") }}
+		services = append(services, g.Run)
+	}
 	var d *daemon.Daemon
 	if addr := set.MetricsAddress; addr != "" {
 		l, err := metrics.Listen(addr)

@@ -70,6 +70,8 @@ func newTestEnv(t *testing.T, settings map[string]string, autoDL string) *testEn
 		// Nor on the host's firewall: the daemon's start-up check would
 		// mail a warning about it.
 		"ENABLE_FW_LOGGING_CHECK": "N",
+		// Nor on how full the host's disk is.
+		"DISK_MAX_PERCENTAGE": "100",
 	}
 	for k, v := range settings {
 		all[k] = v

@@ -343,6 +343,10 @@ type Daemon struct {
 	ScanArchive  bool
 	MinArchiveDL int
 	ArchiveDir   string
+	// DiskMaxPercent is DISK_MAX_PERCENTAGE (0: no disk check) and
+	// DiskCheckEvery DISK_CHECK_INTERVAL (see psaddir.DiskGuard).
+	DiskMaxPercent int
+	DiskCheckEvery time.Duration
 	// IntfLocalNets is ENABLE_INTF_LOCAL_NETS: the daemon's HOME_NET is
 	// the host's connected networks (see localnet.HomeNet), not
 	// Detect.HomeNet. -A never does this.
@@ -502,6 +506,8 @@ func (c *Config) Settings() (*Settings, error) {
 		MinArchiveDL:            c.Int("MIN_ARCHIVE_DANGER_LEVEL"),
 		ArchiveDir:              c.Str("SCAN_DATA_ARCHIVE_DIR"),
 		IntfLocalNets:           c.Y("ENABLE_INTF_LOCAL_NETS"),
+		DiskMaxPercent:          c.Int("DISK_MAX_PERCENTAGE"),
+		DiskCheckEvery:          c.seconds("DISK_CHECK_INTERVAL"),
 		HomeNetUnset:            strings.Contains(c.Str("HOME_NET"), "CHANGEME"),
 	}
 	if s.Daemon.CheckInterval <= 0 {
@@ -542,8 +548,6 @@ var unsupported = []struct {
 }{
 	{"ENABLE_CUSTOM_SYSLOG_TS_RE", func(v string) bool { return v != "Y" },
 		"the parser reads classic, RFC 3339, journalctl and dmesg headers itself"},
-	{"DISK_MAX_PERCENTAGE", func(v string) bool { n := perlInt(v); return n <= 0 || n == 95 },
-		"PSAD_DIR is not cleaned when its filesystem fills (see docs/compat.md)"},
 }
 
 func (c *Config) block(b *Block) error {

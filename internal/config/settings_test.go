@@ -76,7 +76,7 @@ func TestSettingsDefaults(t *testing.T) {
 		{"AnalysisModeDir", s.Files.AnalysisModeDir, "/var/log/psad/ipt_analysis"},
 		{"Status", s.Status, Status{SigsThreshold: 50, IPThreshold: 25, PortsThreshold: 20}},
 		{"Daemon", s.Daemon, Daemon{CheckInterval: 5 * time.Second, ScanTimeout: time.Hour, PersistenceCtrThreshold: 5,
-			MinArchiveDL: 1, ArchiveDir: "/var/log/psad/scan_archive", IntfLocalNets: true}},
+			MinArchiveDL: 1, ArchiveDir: "/var/log/psad/scan_archive", IntfLocalNets: true, DiskMaxPercent: 95, DiskCheckEvery: 300 * time.Second}},
 		{"Block", s.Block, Block{
 			AutoIDSDangerLevel: 5,
 			Timeout:            time.Hour,
@@ -302,7 +302,6 @@ func TestUnsupportedNamed(t *testing.T) {
 	}
 	want := []string{
 		"ENABLE_CUSTOM_SYSLOG_TS_RE Y is not supported and is ignored: the parser reads classic, RFC 3339, journalctl and dmesg headers itself",
-		"DISK_MAX_PERCENTAGE 80 is not supported and is ignored: PSAD_DIR is not cleaned when its filesystem fills (see docs/compat.md)",
 	}
 	if !reflect.DeepEqual(s.Warnings, want) {
 		t.Errorf("Warnings = %q, want %q", s.Warnings, want)
