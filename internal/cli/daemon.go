@@ -493,7 +493,7 @@ func buildInputs(o *argv.Options, set *config.Settings, env Env, log *slog.Logge
 		if path == "" {
 			path = in.IPTSyslogFile
 		}
-		srcs = append(srcs, source.NewFile(source.FileConfig{Path: path, KernelTags: in.KernelTags}, log))
+		srcs = append(srcs, source.NewFile(source.FileConfig{Path: path, KernelTags: in.KernelTags, Header: set.Detect.CustomHeader}, log))
 	}
 	return srcs, nil
 }

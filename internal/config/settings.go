@@ -109,6 +109,9 @@ type Detect struct {
 
 	SnortSIDStr           string // SNORT_SID_STR ("" turns fwsnort SIDs off)
 	IgnoreKernelTimestamp bool   // IGNORE_KERNEL_TIMESTAMP
+	// CustomHeader is CUSTOM_SYSLOG_TS_RE when ENABLE_CUSTOM_SYSLOG_TS_RE
+	// is Y (nil otherwise): group 1 the timestamp, group 2 the host.
+	CustomHeader *regexp.Regexp
 
 	// MaxHops is MAX_HOPS, psad's bound on the hop distance guessed from
 	// the TTL; 0 in the file means psad's shipped 20.
@@ -530,24 +533,7 @@ func (c *Config) Settings() (*Settings, error) {
 		s.Warnings = append(s.Warnings, "ENABLE_OVERRIDE_FW_CMD is not supported and is ignored: blocks use iptables, "+
 			"ip6tables and their -restore programs from PATH; on firewalld hosts use NFTABLES_BLOCK_METHOD")
 	}
-	for _, u := range unsupported {
-		if v := c.Str(u.name); v != "" && !u.inert(v) {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s %s is not supported and is ignored: %s", u.name, v, u.why))
-		}
-	}
 	return s, nil
-}
-
-// unsupported are psad features psad-go leaves out. Set to a value that
-// asks for the feature, each is named at start-up rather than ignored in
-// silence; at its default (or a value that turns it off) nothing is said.
-var unsupported = []struct {
-	name  string
-	inert func(v string) bool
-	why   string
-}{
-	{"ENABLE_CUSTOM_SYSLOG_TS_RE", func(v string) bool { return v != "Y" },
-		"the parser reads classic, RFC 3339, journalctl and dmesg headers itself"},
 }
 
 func (c *Config) block(b *Block) error {
@@ -717,6 +703,16 @@ func (c *Config) detect(d *Detect) error {
 	}
 	d.SnortSIDStr = c.Str("SNORT_SID_STR")
 	d.IgnoreKernelTimestamp = c.Y("IGNORE_KERNEL_TIMESTAMP")
+	if c.Y("ENABLE_CUSTOM_SYSLOG_TS_RE") {
+		re, err := regexp.Compile(c.Str("CUSTOM_SYSLOG_TS_RE"))
+		if err != nil {
+			return c.wrapAt("CUSTOM_SYSLOG_TS_RE", err)
+		}
+		if re.NumSubexp() < 2 {
+			return c.wrapAt("CUSTOM_SYSLOG_TS_RE", fmt.Errorf("%q has %d groups; it needs two, the timestamp and the host", re.String(), re.NumSubexp()))
+		}
+		d.CustomHeader = re
+	}
 
 	d.MaxHops = c.Int("MAX_HOPS")
 	if d.MaxHops == 0 {

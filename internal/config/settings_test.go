@@ -288,11 +288,14 @@ AUTO_BLOCK_HOME_NET Y;
 	}
 }
 
-// TestUnsupportedNamed: a psad feature psad-go leaves out is named at
-// start-up when the configuration asks for it, and not at its default.
-func TestUnsupportedNamed(t *testing.T) {
-	base := defaultsWithout("ENABLE_CUSTOM_SYSLOG_TS_RE", "DISK_MAX_PERCENTAGE", "EMAIL_THROTTLE", "ENABLE_EXT_BLOCK_SCRIPT_EXEC")
-	c, err := Parse("main.conf", []byte("ENABLE_CUSTOM_SYSLOG_TS_RE Y;\nDISK_MAX_PERCENTAGE 80;\nEMAIL_THROTTLE 3;\nENABLE_EXT_BLOCK_SCRIPT_EXEC N;\n"+base))
+// TestPsadFeaturesTaken: settings psad-go once named as unsupported now
+// take effect without a warning; a CUSTOM_SYSLOG_TS_RE that cannot give
+// a timestamp and a host is refused with the variable's name.
+func TestPsadFeaturesTaken(t *testing.T) {
+	names := []string{"ENABLE_CUSTOM_SYSLOG_TS_RE", "DISK_MAX_PERCENTAGE", "EMAIL_THROTTLE", "ENABLE_EXT_BLOCK_SCRIPT_EXEC", "CUSTOM_SYSLOG_TS_RE"}
+	base := defaultsWithout(names...)
+	set := "ENABLE_CUSTOM_SYSLOG_TS_RE Y;\nDISK_MAX_PERCENTAGE 80;\nEMAIL_THROTTLE 3;\nENABLE_EXT_BLOCK_SCRIPT_EXEC Y;\n"
+	c, err := Parse("main.conf", []byte(set+`CUSTOM_SYSLOG_TS_RE ^\s*((?:\S+\s+){2}\S+)\s+(\S+)\s+kernel\:;`+"\n"+base))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,11 +303,20 @@ func TestUnsupportedNamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{
-		"ENABLE_CUSTOM_SYSLOG_TS_RE Y is not supported and is ignored: the parser reads classic, RFC 3339, journalctl and dmesg headers itself",
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings %q", s.Warnings)
 	}
-	if !reflect.DeepEqual(s.Warnings, want) {
-		t.Errorf("Warnings = %q, want %q", s.Warnings, want)
+	if s.Detect.CustomHeader == nil || s.Daemon.DiskMaxPercent != 80 || s.Alert.EmailThrottle != 3 || s.Block.Script != "/bin/true" {
+		t.Errorf("header %v, disk %d, throttle %d, block script %q", s.Detect.CustomHeader, s.Daemon.DiskMaxPercent, s.Alert.EmailThrottle, s.Block.Script)
+	}
+	for _, re := range []string{`^(\S+) kernel:`, `^(\S+ (\S+) kernel:`} {
+		c, err := Parse("main.conf", []byte(set+"CUSTOM_SYSLOG_TS_RE "+re+";\n"+base))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Settings(); err == nil || !strings.Contains(err.Error(), "CUSTOM_SYSLOG_TS_RE") {
+			t.Errorf("%s: error %v, want one naming CUSTOM_SYSLOG_TS_RE", re, err)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/bits"
+	"regexp"
 )
 
 // Options are the psad settings that change how a line is parsed.
@@ -16,6 +17,13 @@ type Options struct {
 	// literally, not as a regular expression. Empty disables fwsnort SID
 	// extraction (--no-snort-sids).
 	SIDMarker []byte
+	// Header is CUSTOM_SYSLOG_TS_RE when ENABLE_CUSTOM_SYSLOG_TS_RE is Y:
+	// tried on a line before the headers the parser knows, its first
+	// group is the timestamp, its second the host, and the message
+	// starts where the match ends. A line it does not match is read as
+	// without it. It costs a regular expression and an allocation per
+	// line, which only those who ask for it pay.
+	Header *regexp.Regexp
 }
 
 // Parser parses LOG lines. It holds only its Options, so one Parser may
@@ -54,13 +62,20 @@ func HasInOut(line []byte) bool {
 //
 // Parse reads fields left to right in the kernel's order and stops after
 // the transport header, so it never looks inside the bracketed copy of the
-// offending packet in ICMP errors. It does not allocate.
+// offending packet in ICMP errors. It does not allocate (Options.Header
+// aside).
 func (ps *Parser) Parse(line []byte, p *Packet) error {
 	p.Reset()
 	for len(line) > 0 && (line[len(line)-1] == '\n' || line[len(line)-1] == '\r') {
 		line = line[:len(line)-1]
 	}
-	msg := parseHeader(line, p)
+	msg := -1
+	if ps.opts.Header != nil {
+		msg = customHeader(ps.opts.Header, line, p)
+	}
+	if msg < 0 {
+		msg = parseHeader(line, p)
+	}
 	in := bytes.Index(line[msg:], inEq)
 	if in < 0 {
 		return ErrNotFirewall
@@ -845,4 +860,16 @@ func hasByte(b []byte, c byte) bool { return bytes.IndexByte(b, c) >= 0 }
 // hasPrefix is bytes.HasPrefix for a string prefix, without converting.
 func hasPrefix(b []byte, s string) bool {
 	return len(b) >= len(s) && string(b[:len(s)]) == s
+}
+
+// customHeader applies CUSTOM_SYSLOG_TS_RE (see Options.Header) and
+// returns where the message starts, or -1 when re does not match or
+// either group took no part in the match.
+func customHeader(re *regexp.Regexp, line []byte, p *Packet) int {
+	m := re.FindSubmatchIndex(line)
+	if len(m) < 6 || m[2] < 0 || m[4] < 0 {
+		return -1
+	}
+	p.Timestamp, p.Host = line[m[2]:m[3]], line[m[4]:m[5]]
+	return m[1]
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -707,6 +708,33 @@ func TestPacketProtoKey(t *testing.T) {
 		p := Packet{Proto: tt.proto, IPv6: tt.ipv6}
 		if got := p.ProtoKey(); got != tt.want {
 			t.Errorf("Proto %d, IPv6 %v: ProtoKey() = %q, want %q", tt.proto, tt.ipv6, got, tt.want)
+		}
+	}
+}
+
+// TestCustomHeader: CUSTOM_SYSLOG_TS_RE reads a header the parser does
+// not know; psad's default expression gives what the parser finds
+// itself; a line it does not match is read as without it.
+func TestCustomHeader(t *testing.T) {
+	const rest = "DROP IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 LEN=40 TOS=0x00 PREC=0x00 TTL=1 ID=1 PROTO=TCP SPT=1 DPT=2 WINDOW=1024 RES=0x00 SYN URGP=0"
+	psadDefault := regexp.MustCompile(`^\s*((?:\S+\s+){2}\S+)\s+(\S+)\s+kernel\:`)
+	custom := regexp.MustCompile(`^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \[(\w+)\] kernel:`)
+	for _, c := range []struct {
+		name, line, ts, host string
+		re                   *regexp.Regexp
+	}{
+		{"custom format", "2026-03-01 20:35:11 [fw7] kernel: " + rest, "2026-03-01 20:35:11", "fw7", custom},
+		{"without the expression", "2026-03-01 20:35:11 [fw7] kernel: " + rest, "", "", nil},
+		{"psad's default", "Mar 11 20:35:11 host1 kernel: " + rest, "Mar 11 20:35:11", "host1", psadDefault},
+		{"no match falls back", "2015-03-07T05:09:30Z host5 kernel: " + rest, "2015-03-07T05:09:30Z", "host5", custom},
+	} {
+		var p Packet
+		if err := NewParser(Options{Header: c.re}).Parse([]byte(c.line), &p); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if string(p.Timestamp) != c.ts || string(p.Host) != c.host || string(p.Prefix) != "DROP" || p.DstPort != 2 {
+			t.Errorf("%s: timestamp %q host %q prefix %q dport %d", c.name, p.Timestamp, p.Host, p.Prefix, p.DstPort)
 		}
 	}
 }

@@ -43,7 +43,7 @@ func RulesFrom(d *config.Detect, names ProtoNamer, o Overrides) (Rules, []string
 
 // ParserOptionsFrom returns the parser options the settings select.
 func ParserOptionsFrom(d *config.Detect, o Overrides) fwlog.Options {
-	opts := fwlog.Options{StripKernelTS: d.IgnoreKernelTimestamp}
+	opts := fwlog.Options{StripKernelTS: d.IgnoreKernelTimestamp, Header: d.CustomHeader}
 	if d.SnortSIDStr != "" && !o.NoSnortSID {
 		opts.SIDMarker = []byte(d.SnortSIDStr)
 	}

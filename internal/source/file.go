@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,11 @@ type FileConfig struct {
 	// line with another tag is rejected (see [File.Rejected]). Default
 	// ["kernel"].
 	KernelTags []string
+	// Header is CUSTOM_SYSLOG_TS_RE (nil for none): a line it matches
+	// counts as the kernel's whatever its tag, since the regular
+	// expression is the administrator's description of a kernel line
+	// (psad's default ends in "kernel:").
+	Header *regexp.Regexp
 	// FromStart reads the file from its beginning when there is no
 	// position to resume from; otherwise reading starts at its end, as
 	// psad does (existing content is for -A).
@@ -159,7 +165,7 @@ func (f *File) Run(ctx context.Context, sink func(line, pos []byte) bool) error 
 // forgery, and reports whether the line counts as read (false: sink
 // refused it). It runs for every line and allocates nothing.
 func (f *File) line(line []byte, p logsrc.Pos, sink func(line, pos []byte) bool) bool {
-	if fwlog.HasInOut(line) && !fwlog.KernelTagged(line, f.tags) {
+	if fwlog.HasInOut(line) && !fwlog.KernelTagged(line, f.tags) && (f.c.Header == nil || !f.c.Header.Match(line)) {
 		if n := f.rejected.Add(1); n == 1 || n%1000 == 0 {
 			f.log.Warn("ignoring firewall-looking lines not tagged by the kernel", "count", n)
 		}

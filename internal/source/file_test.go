@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/psadgo/psad/internal/logsrc"
@@ -213,5 +215,34 @@ func TestFilePosNoAllocs(t *testing.T) {
 	var f File
 	if err := f.Resume(buf); err != nil || *f.start != p {
 		t.Errorf("round trip: %v, %+v, want %+v", err, f.start, p)
+	}
+}
+
+// TestFileCustomHeader: with CUSTOM_SYSLOG_TS_RE a line in the
+// administrator's own format is the kernel's when the expression matches
+// it, though its tag is not where a syslog header has it; a forgery in
+// that format (another tag) is still refused.
+func TestFileCustomHeader(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "messages")
+	custom := "Mar 1 2026 20:35:11 fw kernel: DROP IN=eth0 OUT= SRC=203.0.113.9 DST=198.51.100.1 PROTO=TCP SPT=1 DPT=23 SYN"
+	forged := strings.Replace(custom, " kernel: ", " root: ", 1)
+	appendLines(t, path, forged, custom)
+	re := regexp.MustCompile(`^(\w+ \d+ \d+ [\d:]+) (\S+) kernel:`)
+	for _, c := range []struct {
+		header *regexp.Regexp
+		want   []string
+	}{{nil, nil}, {re, []string{custom}}} {
+		f := NewFile(FileConfig{Path: path, FromStart: true, Header: c.header}, nil)
+		if err := f.Resume(nil); err != nil {
+			t.Fatal(err)
+		}
+		r := start(t, f)
+		appendLines(t, path, kernelLine(1))
+		got := lines(r.next(t, len(c.want)+1))
+		r.stop(t)
+		equal(t, fmt.Sprintf("header %v", c.header), got, append(c.want, kernelLine(1)))
+		if n := f.Rejected(); n != uint64(3-len(c.want)-1) {
+			t.Errorf("header %v: Rejected() = %d", c.header, n)
+		}
 	}
 }
