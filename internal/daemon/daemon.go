@@ -410,6 +410,9 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 			case syscall.SIGTERM, syscall.SIGINT:
 				c.Notify("STOPPING=1")
 				c.Log.Info("stopping on signal", "signal", s.String())
+				// psad's -K says this; here it also covers a stop by
+				// systemd or ^C. The Notifier sends it before it closes.
+				d.rt.Notifier.Syslog("shutting down psad daemons")
 				return nil
 			}
 		}

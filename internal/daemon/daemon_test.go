@@ -334,13 +334,14 @@ func TestSignals(t *testing.T) {
 		}
 		rt.DumpPath = "/nonexistent/dump"
 		reloads := 0
+		b := newNotifier("b")
 		_, _, done := start(t, Config{Sources: []Source{f}, Runtime: rt, Tracker: scan.NewTracker(scan.DefaultSettings()),
 			Signals: sigs,
 			Reload: func() (*Runtime, error) {
 				mu.Lock()
 				reloads++
 				mu.Unlock()
-				return newRuntime(newNotifier("b"), time.Second), nil
+				return newRuntime(b, time.Second), nil
 			},
 			WriteFile: func(path string, data []byte) error {
 				mu.Lock()
@@ -367,6 +368,11 @@ func TestSignals(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Fatal(err)
 		}
+		b.mu.Lock()
+		if !slices.Contains(b.syslog, "shutting down psad daemons") {
+			t.Errorf("syslog at TERM %q", b.syslog)
+		}
+		b.mu.Unlock()
 	})
 }
 
