@@ -47,3 +47,21 @@ func TestDaemonSyslogNotices(t *testing.T) {
 		t.Errorf("notice mail:\n%s", m)
 	}
 }
+
+// TestKillNotRunning: -K without a daemon says so in psad's words and
+// succeeds, with and without a stale pid file.
+func TestKillNotRunning(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "run", "psad.pid")
+	e := newTestEnv(t, map[string]string{"PSAD_PID_FILE": pidFile, "HOSTNAME": "fw3"}, "")
+	out, _, code := e.run(t, "-K")
+	if want := "[-] psad: pid file " + pidFile + " does not exist for psad on fw3\n"; code != 0 || out != want {
+		t.Errorf("no pid file: exit %d, %q, want %q", code, out, want)
+	}
+	must(t, os.MkdirAll(filepath.Dir(pidFile), 0o700))
+	must(t, os.WriteFile(pidFile, []byte("999999\n"), 0o600))
+	out, _, code = e.run(t, "-K")
+	if want := "[-] psad: psad is not running on fw3\n"; code != 0 || out != want {
+		t.Errorf("stale pid file: exit %d, %q, want %q", code, out, want)
+	}
+}

@@ -89,11 +89,20 @@ func signalDaemon(set *config.Settings, sig syscall.Signal, out, errw io.Writer)
 		return 1
 	}
 	if pid == 0 {
-		fmt.Fprintf(errw, "[-] psad is not running (no locked pid file %s)\n", path)
 		if sig == syscall.SIGTERM {
+			// psad -K's words.
+			if _, err := os.Stat(path); err == nil {
+				fmt.Fprintf(out, "[-] psad: psad is not running on %s\n", set.Alert.Hostname)
+			} else {
+				fmt.Fprintf(out, "[-] psad: pid file %s does not exist for psad on %s\n", path, set.Alert.Hostname)
+			}
 			return 0
 		}
+		fmt.Fprintf(errw, "[-] psad is not running (no locked pid file %s)\n", path)
 		return 1
+	}
+	if sig == syscall.SIGTERM {
+		fmt.Fprintf(out, "[+] Stopping psad, pid: %d\n", pid)
 	}
 	if err := syscall.Kill(pid, sig); err != nil {
 		fmt.Fprintf(errw, "[*] could not signal psad (pid %d): %v\n", pid, err)
