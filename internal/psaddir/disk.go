@@ -96,12 +96,21 @@ func (g *DiskGuard) syslog(line string) {
 	}
 }
 
-// UsedPercent is df's "Use%" for the filesystem holding path: used
-// blocks over those a user may use, rounded up.
+// UsedPercent is df's "Use%" for the filesystem holding path (or, until
+// it is made, its nearest existing parent): used blocks over those a
+// user may use, rounded up.
 func UsedPercent(path string) (int, error) {
 	var st syscall.Statfs_t
-	if err := syscall.Statfs(path, &st); err != nil {
-		return 0, fmt.Errorf("statfs %s: %w", path, err)
+	for {
+		err := syscall.Statfs(path, &st)
+		if err == nil {
+			break
+		}
+		parent := filepath.Dir(path)
+		if !errors.Is(err, syscall.ENOENT) || parent == path {
+			return 0, fmt.Errorf("statfs %s: %w", path, err)
+		}
+		path = parent
 	}
 	used := st.Blocks - st.Bfree
 	total := used + st.Bavail

@@ -19,9 +19,11 @@ func TestDiskGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if used < 2 {
+	if used < 3 {
 		t.Skipf("the test's filesystem is %d%% used: no limit below that to test", used)
 	}
+	// Two points under: other tests write to this filesystem meanwhile.
+	limit := used - 2
 	psadDir, archive := filepath.Join(dir, "psad"), filepath.Join(dir, "archive")
 	src := filepath.Join(psadDir, "203.0.113.5")
 	must(t, os.MkdirAll(src, 0o700))
@@ -31,7 +33,7 @@ func TestDiskGuard(t *testing.T) {
 	}
 	must(t, os.WriteFile(filepath.Join(psadDir, "top_sigs"), []byte("x\n"), 0o600))
 	var lines, mails []string
-	g := &DiskGuard{Dir: psadDir, ArchiveDir: archive, MaxPercent: used - 1, Hostname: "fw", ErrorPrefix: "[psad-error]",
+	g := &DiskGuard{Dir: psadDir, ArchiveDir: archive, MaxPercent: limit, Hostname: "fw", ErrorPrefix: "[psad-error]",
 		Log: slog.New(slog.DiscardHandler), Syslog: func(l string) { lines = append(lines, l) }, Mail: func(s string) { mails = append(mails, s) }}
 
 	for range 2 {
@@ -40,7 +42,7 @@ func TestDiskGuard(t *testing.T) {
 		}
 	}
 	want := []string{
-		fmt.Sprintf("disk partition associated with %s exceeded %d prct utilization.", psadDir, used-1),
+		fmt.Sprintf("disk partition associated with %s exceeded %d prct utilization.", psadDir, limit),
 		"removing data in " + psadDir,
 		"removing " + archive + " directory",
 	}
@@ -66,9 +68,24 @@ func TestDiskGuard(t *testing.T) {
 	if _, err := g.Check(); err != nil || len(lines) != 0 {
 		t.Errorf("under the limit: %q, %v", lines, err)
 	}
-	g.MaxPercent = used - 1
+	g.MaxPercent = limit
 	g.Check()
 	if len(mails) != 2 {
 		t.Errorf("%d mails after a second excursion, want 2", len(mails))
+	}
+}
+
+// TestUsedPercentNotYetMade: a PSAD_DIR not made yet is measured on the
+// filesystem that will hold it.
+func TestUsedPercentNotYetMade(t *testing.T) {
+	dir := t.TempDir()
+	want, err := UsedPercent(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other tests write to the same filesystem meanwhile: a point of
+	// difference is theirs.
+	if got, err := UsedPercent(filepath.Join(dir, "not", "yet")); err != nil || got < want-1 || got > want+1 {
+		t.Errorf("UsedPercent of a path to be made = %d, %v; want %d", got, err, want)
 	}
 }
