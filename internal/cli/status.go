@@ -28,11 +28,7 @@ func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 	}
 	pid, err := psaddir.Running(pidPath)
 	if err != nil || pid == 0 {
-		if _, serr := os.Stat(pidPath); serr == nil {
-			fmt.Fprintf(env.Stdout, "[-] psad: psad is not running on %s\n", host)
-		} else {
-			fmt.Fprintf(env.Stdout, "[-] psad: pid file %s does not exist for psad on %s\n", pidPath, host)
-		}
+		notRunning(env.Stdout, pidPath, host)
 		return 1
 	}
 	if fpid, cmd := psaddir.Foreign(pidPath); fpid == pid && fpid != 0 {
@@ -81,6 +77,16 @@ func statusDLValid(o *argv.Options, env Env) bool {
 
 // signalDaemon implements -K (TERM) and -H (HUP) against the running
 // daemon named by PSAD_PID_FILE.
+// notRunning is psad's word for -S and -K without a daemon: a stale pid
+// file, or none.
+func notRunning(w io.Writer, pidPath, host string) {
+	if _, err := os.Stat(pidPath); err == nil {
+		fmt.Fprintf(w, "[-] psad: psad is not running on %s\n", host)
+	} else {
+		fmt.Fprintf(w, "[-] psad: pid file %s does not exist for psad on %s\n", pidPath, host)
+	}
+}
+
 func signalDaemon(set *config.Settings, sig syscall.Signal, out, errw io.Writer) int {
 	path := set.Files.PidFile
 	pid, err := psaddir.Running(path)
@@ -90,12 +96,7 @@ func signalDaemon(set *config.Settings, sig syscall.Signal, out, errw io.Writer)
 	}
 	if pid == 0 {
 		if sig == syscall.SIGTERM {
-			// psad -K's words.
-			if _, err := os.Stat(path); err == nil {
-				fmt.Fprintf(out, "[-] psad: psad is not running on %s\n", set.Alert.Hostname)
-			} else {
-				fmt.Fprintf(out, "[-] psad: pid file %s does not exist for psad on %s\n", path, set.Alert.Hostname)
-			}
+			notRunning(out, path, set.Alert.Hostname)
 			return 0
 		}
 		fmt.Fprintf(errw, "[-] psad is not running (no locked pid file %s)\n", path)
