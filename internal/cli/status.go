@@ -75,8 +75,6 @@ func statusDLValid(o *argv.Options, env Env) bool {
 	return true
 }
 
-// signalDaemon implements -K (TERM) and -H (HUP) against the running
-// daemon named by PSAD_PID_FILE.
 // notRunning is psad's word for -S and -K without a daemon: a stale pid
 // file, or none.
 func notRunning(w io.Writer, pidPath, host string) {
@@ -87,6 +85,8 @@ func notRunning(w io.Writer, pidPath, host string) {
 	}
 }
 
+// signalDaemon implements -K (TERM) and -H (HUP) against the running
+// daemon named by PSAD_PID_FILE.
 func signalDaemon(set *config.Settings, sig syscall.Signal, out, errw io.Writer) int {
 	path := set.Files.PidFile
 	pid, err := psaddir.Running(path)
