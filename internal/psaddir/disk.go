@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,26 +121,20 @@ func UsedPercent(path string) (int, error) {
 // removeSignatureFiles deletes the files named *_signatures* in dir's
 // per-source directories, the part of psad's data it lets go first.
 func removeSignatureFiles(dir string) error {
-	ents, err := os.ReadDir(dir)
+	names, err := sourceDirs(dir)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
 		return err
 	}
 	var errs []error
-	for _, e := range ents {
-		if _, err := netip.ParseAddr(e.Name()); err != nil || !e.IsDir() {
-			continue
-		}
-		files, err := os.ReadDir(filepath.Join(dir, e.Name()))
+	for _, name := range names {
+		files, err := os.ReadDir(filepath.Join(dir, name))
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		for _, f := range files {
 			if strings.Contains(f.Name(), "_signatures") {
-				if err := os.Remove(filepath.Join(dir, e.Name(), f.Name())); err != nil {
+				if err := os.Remove(filepath.Join(dir, name, f.Name())); err != nil {
 					errs = append(errs, err)
 				}
 			}

@@ -30,10 +30,7 @@ type OldScans struct {
 // as with psad. An error for one directory does not stop the others;
 // the errors are joined.
 func ClearOldScans(dir string, o OldScans) (moved, removed int, err error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, 0, nil
-	}
+	names, err := sourceDirs(dir)
 	if err != nil {
 		return 0, 0, pathError("read", dir, "PSAD_DIR", err)
 	}
@@ -43,11 +40,8 @@ func ClearOldScans(dir string, o OldScans) (moved, removed int, err error) {
 			return 0, 0, pathError("create", o.ArchiveDir, "SCAN_DATA_ARCHIVE_DIR", err)
 		}
 	}
-	for _, e := range ents {
-		if _, perr := netip.ParseAddr(e.Name()); !e.IsDir() || perr != nil {
-			continue
-		}
-		path := filepath.Join(dir, e.Name())
+	for _, name := range names {
+		path := filepath.Join(dir, name)
 		if !o.Archive {
 			if err := os.RemoveAll(path); err != nil {
 				errs = append(errs, pathError("remove", path, "PSAD_DIR", err))
@@ -64,7 +58,7 @@ func ClearOldScans(dir string, o OldScans) (moved, removed int, err error) {
 		if err != nil || dl < o.MinDL {
 			continue
 		}
-		to := filepath.Join(o.ArchiveDir, e.Name())
+		to := filepath.Join(o.ArchiveDir, name)
 		if err := os.RemoveAll(to); err != nil {
 			errs = append(errs, pathError("replace", to, "SCAN_DATA_ARCHIVE_DIR", err))
 			continue
@@ -76,4 +70,23 @@ func ClearOldScans(dir string, o OldScans) (moved, removed int, err error) {
 		moved++
 	}
 	return moved, removed, errors.Join(errs...)
+}
+
+// sourceDirs returns the names of dir's per-source directories, those
+// named after an IPv4 or IPv6 address; none when dir does not exist.
+func sourceDirs(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range ents {
+		if _, err := netip.ParseAddr(e.Name()); err == nil && e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	return names, nil
 }
