@@ -3,8 +3,6 @@ package cli
 import (
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,16 +39,8 @@ func TestDaemonHomeNetFromInterfaces(t *testing.T) {
 			t.Skipf("this host is connected to %s, the test's outside network", p)
 		}
 	}
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "messages")
-	must(t, os.WriteFile(logPath, nil, 0o600))
-	sockPath := filepath.Join(dir, "log.sock")
-	sl := startSyslog(t, sockPath)
-	e := newTestEnv(t, map[string]string{
-		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "ENABLE_INTF_LOCAL_NETS": "Y",
-		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "ALERTING_METHODS": "noemail",
-		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"),
-	}, "")
+	e, logPath, sl := syslogDaemonEnv(t, map[string]string{
+		"CHECK_INTERVAL": "1", "ENABLE_INTF_LOCAL_NETS": "Y", "ALERTING_METHODS": "noemail"}, "")
 	var errb syncBuffer
 	startDaemon(t, e.conf, Env{Stderr: &errb}, "--no-daemon")
 	ts := time.Now().Format("Jan _2 15:04:05")
@@ -91,16 +81,8 @@ func TestDaemonHomeNetFromInterfaces(t *testing.T) {
 // keeps psad.conf's HOME_NET and says in syslog, as psad does, which of
 // its networks this host is not connected to.
 func TestDaemonHomeNetWarnings(t *testing.T) {
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "messages")
-	must(t, os.WriteFile(logPath, nil, 0o600))
-	sockPath := filepath.Join(dir, "log.sock")
-	sl := startSyslog(t, sockPath)
-	e := newTestEnv(t, map[string]string{
-		"IPT_SYSLOG_FILE": logPath, "HOME_NET": "203.0.113.0/24, 198.51.100.9",
-		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "ALERTING_METHODS": "noemail",
-		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"),
-	}, "")
+	e, _, sl := syslogDaemonEnv(t, map[string]string{
+		"HOME_NET": "203.0.113.0/24, 198.51.100.9", "ALERTING_METHODS": "noemail"}, "")
 	startDaemon(t, e.conf, Env{}, "--no-daemon")
 	waitFor(t, "the start-up syslog line", func() bool { return sl.find("starting up psad") != "" })
 	for _, net := range []string{"203.0.113.0/24", "198.51.100.9"} {

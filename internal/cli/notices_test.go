@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,21 +11,30 @@ import (
 	"time"
 )
 
+// syslogDaemonEnv is a test environment for a daemon that follows an
+// empty log file of its own and sends syslog to a sink the test reads;
+// settings come on top.
+func syslogDaemonEnv(t *testing.T, settings map[string]string, autoDL string) (e *testEnv, logPath string, sl *syslogSink) {
+	t.Helper()
+	dir := t.TempDir()
+	logPath = filepath.Join(dir, "messages")
+	must(t, os.WriteFile(logPath, nil, 0o600))
+	sockPath := filepath.Join(dir, "log.sock")
+	sl = startSyslog(t, sockPath)
+	all := map[string]string{"IPT_SYSLOG_FILE": logPath, "SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
+		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid")}
+	maps.Copy(all, settings)
+	return newTestEnv(t, all, autoDL), logPath, sl
+}
+
 // TestDaemonSyslogNotices: psad's syslog lines for an auto_dl raise, for
 // MAX_SCAN_IP_PAIRS dropping new pairs and for EMAIL_LIMIT holding mail
 // back, word for word.
 func TestDaemonSyslogNotices(t *testing.T) {
 	mb, port := startSMTP(t)
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "messages")
-	must(t, os.WriteFile(logPath, nil, 0o600))
-	sockPath := filepath.Join(dir, "log.sock")
-	sl := startSyslog(t, sockPath)
-	e := newTestEnv(t, map[string]string{
-		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "MAX_SCAN_IP_PAIRS": "1", "EMAIL_LIMIT": "1",
+	e, logPath, sl := syslogDaemonEnv(t, map[string]string{
+		"CHECK_INTERVAL": "1", "MAX_SCAN_IP_PAIRS": "1", "EMAIL_LIMIT": "1",
 		"EMAIL_ADDRESSES": "admin@example.com", "SMTP_SERVER": "127.0.0.1", "SMTP_PORT": strconv.Itoa(port), "SMTP_STARTTLS": "no",
-		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
-		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"),
 	}, "10.1.1.1 4;\n")
 	var errb syncBuffer
 	startDaemon(t, e.conf, Env{Stderr: &errb})
