@@ -234,6 +234,7 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 		}
 		clear(src.dstOrder[len(kept):])
 		src.dstOrder = kept
+		src.retag()
 		t.pairs -= n
 		removed += n
 		if len(kept) == 0 && src.DL < t.set.ForgetBelowDL {

@@ -508,3 +508,64 @@ func TestChangedSinceLogMatchesWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestDstTags: destinations whose tag bytes collide stay apart, and a
+// source whose many destinations Expire cuts back to a few finds the
+// survivors by tag again instead of making second pairs for them.
+func TestDstTags(t *testing.T) {
+	// Two destinations with the same tag byte.
+	var a, b netip.Addr
+	byTag := map[uint8]netip.Addr{}
+	for i := range 1024 {
+		d := netip.AddrFrom4([4]byte{10, 9, byte(i >> 8), byte(i)})
+		if o, ok := byTag[keyOf(d).tag()]; ok {
+			a, b = o, d
+			break
+		}
+		byTag[keyOf(d).tag()] = d
+	}
+	if !a.IsValid() {
+		t.Fatal("no tag collision among 1024 addresses")
+	}
+	tr := NewTracker(DefaultSettings())
+	for _, d := range []netip.Addr{a, b, a, a} {
+		p := syn("10.0.0.1", d.String(), 22)
+		tr.Observe(t0, &p)
+	}
+	src := tr.Source(netip.MustParseAddr("10.0.0.1"))
+	if pa, pb := src.Dst(a), src.Dst(b); pa == nil || pb == nil || pa.AbsNum != 3 || pb.AbsNum != 1 || len(src.DstList()) != 2 {
+		t.Fatalf("colliding tags: pairs %v/%v, %d destinations", pa, pb, len(src.DstList()))
+	}
+
+	// Twelve destinations (indexed), of which the first nine expire.
+	tr = NewTracker(DefaultSettings())
+	dst := func(i int) string { return netip.AddrFrom4([4]byte{192, 168, 7, byte(i)}).String() }
+	for i := range 12 {
+		p := syn("10.0.0.2", dst(i), 80)
+		at := t0
+		if i >= 9 {
+			at = t0.Add(30 * time.Minute)
+		}
+		tr.Observe(at, &p)
+	}
+	tr.EndBatch()
+	if n := tr.Expire(t0.Add(time.Hour), time.Hour); n != 9 {
+		t.Fatalf("expired %d pairs, want 9", n)
+	}
+	for i := 9; i < 12; i++ {
+		p := syn("10.0.0.2", dst(i), 80)
+		tr.Observe(t0.Add(time.Hour), &p)
+	}
+	src = tr.Source(netip.MustParseAddr("10.0.0.2"))
+	if len(src.DstList()) != 3 {
+		t.Fatalf("%d destinations after expiry and new packets, want 3", len(src.DstList()))
+	}
+	for i := 9; i < 12; i++ {
+		if pr := src.Dst(netip.MustParseAddr(dst(i))); pr == nil || pr.AbsNum != 2 {
+			t.Errorf("destination %s: pair %v, want 2 packets", dst(i), pr)
+		}
+	}
+	if src.Dst(netip.MustParseAddr(dst(0))) != nil {
+		t.Error("an expired destination is still found")
+	}
+}

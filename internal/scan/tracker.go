@@ -186,31 +186,53 @@ type Tracker struct {
 	logMark uint64
 
 	batch   []*Source
-	batchNo uint64
+	batchNo uint32
 	strs    map[string]string
 	ins     Inspection
 }
 
 // Source is the state of one scanning address.
+//
+// The fields every packet touches come first, in the first 128 bytes: a
+// busy log's sources do not fit any cache, and a packet should read as
+// few of a source's cache lines as it can.
 type Source struct {
-	Addr netip.Addr
 	// DL is the danger level, 0..5; it only ever rises (psad 7.3).
-	DL       int
-	Packets  int // packets accepted for this source ("Packets:")
-	SigCount int // signature matches ("Sig count:")
-	Local    bool
-	AutoDL   bool // an auto_dl entry assigned DL
+	DL      int
+	Packets int // packets accepted for this source ("Packets:")
+	seen    uint64
+	// dstOrder keeps destinations in first-seen order; dstIndex is built
+	// only for sources with many destinations, because most sources hit one
+	// or two and a map per source would dominate memory.
+	dstOrder []*Pair
+	// dst0 and bdst0 back dstOrder and batchDsts for the usual single
+	// destination: a busy log has hundreds of thousands of sources, and
+	// two tiny allocations each cost more than the 16 bytes here.
+	dst0, bdst0 [1]*Pair
+	batchDsts   []*Pair
+	// batchNo and startNo are batch numbers; a batch per CHECK_INTERVAL
+	// second does not wrap 32 bits in a lifetime.
+	batchNo, startNo uint32
+	LastSeen         time.Time
 
+	Local  bool
+	AutoDL bool // an auto_dl entry assigned DL
 	// The small fields sit together so that a source fits the 256-byte
 	// size class: a busy log has hundreds of thousands of sources.
 	sentOpts bool // sent TCP options at least once (Masscan rule)
-	gone     bool // removed (replaced by Import); its age entry is void
 	logged   bool // in the tracker's change log (see ChangedSince)
+	gone     bool // removed (replaced by Import); its age entry is void
 	// batchSigDL and batchSidDL are the highest levels the current
 	// batch's signature matches gave; startDL is the DL the source had
 	// when the current batch first saw it (startNo), before anything of
 	// that batch raised it. Levels are 0..5.
 	batchSigDL, batchSidDL, startDL int8
+
+	// Below: what packets with signatures, OS fingerprints or many
+	// destinations read, and what reports read.
+	Addr     netip.Addr
+	SigCount int // signature matches ("Sig count:")
+	dstIndex map[addrKey]*Pair
 
 	// OSGuesses are passive OS fingerprint guesses (p0f method), sorted.
 	OSGuesses []string
@@ -219,22 +241,9 @@ type Source struct {
 	// Posf is scratch space for the posf engine.
 	Posf any
 
-	// dstOrder keeps destinations in first-seen order; dstIndex is built
-	// only for sources with many destinations, because most sources hit one
-	// or two and a map per source would dominate memory.
-	dstOrder []*Pair
-	dstIndex map[addrKey]*Pair
-	// dst0 and bdst0 back dstOrder and batchDsts for the usual single
-	// destination: a busy log has hundreds of thousands of sources, and
-	// two tiny allocations each cost more than the 16 bytes here.
-	dst0, bdst0 [1]*Pair
-
-	seen      uint64
-	sigIDs    []int // distinct signature ids matched
-	batchNo   uint64
-	batchDsts []*Pair
-	startNo   uint64
-	LastSeen  time.Time
+	sigIDs []int // distinct signature ids matched
+	// dtag holds a byte of each destination of a small source (see dst).
+	dtag [smallDsts]uint8
 }
 
 // BatchStartDL returns the danger level the source had before the
@@ -342,18 +351,24 @@ func keyOf(a netip.Addr) addrKey {
 }
 
 // Pair is the persistent state of one (source, destination).
+//
+// As in Source, what every packet touches fills the first 128 bytes.
 type Pair struct {
-	src   *Source
-	Dst   netip.Addr
-	Start time.Time
+	Dst netip.Addr
 	// AbsNum counts every packet of the pair that reached scan state.
 	AbsNum int
-	// protos is the set of protocol numbers seen (bit per protocol); its
-	// size is psad's tot_protocols, counted correctly (see docs/compat.md).
-	protos [4]uint64
-	Chains []ChainCount
-	Sigs   []SigRecord
-	ICMP   []ICMPRecord
+	// batchNo is the batch in which the pair last sent a packet.
+	batchNo uint32
+	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
+	// marks of those scanners, so the report can name them (psad only
+	// names them in alerts, from the last packet of a batch). The small
+	// fields sit together so that a pair fits the 256-byte size class: a
+	// busy log has hundreds of thousands of pairs.
+	mirai23 int32
+	Chains  []ChainCount
+	// chain0 backs Chains for the usual single chain/interface/protocol,
+	// sparing an allocation and a cache miss per pair.
+	chain0 [1]ChainCount
 	// Ranges holds TCP, UDP and UDP-Lite destination port ranges.
 	Ranges [3]PortRange
 	// PortSweep marks a pair found to be part of a port sweep (psad 14.2).
@@ -365,22 +380,20 @@ type Pair struct {
 	// in a map beside the tracker, so that it goes with the pair when the
 	// source expires.
 	Alerted bool
-	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
-	// marks of those scanners, so the report can name them (psad only
-	// names them in alerts, from the last packet of a batch). The small
-	// fields sit together so that a pair fits the 256-byte size class: a
-	// busy log has hundreds of thousands of pairs.
-	ToperaPkts, MasscanPkts, MiraiPkts int32
-	mirai23                            int32
-
-	// batchNo is the batch in which the pair last sent a packet.
-	batchNo uint64
-	// chain0 backs Chains for the usual single chain/interface/protocol,
-	// sparing an allocation and a cache miss per pair.
-	chain0 [1]ChainCount
 	// Batch is the alert detail of the current batch; nil when the
 	// tracker keeps no batch detail, and after ReleaseBatches.
 	Batch *Batch
+
+	ToperaPkts, MasscanPkts, MiraiPkts int32
+
+	src   *Source
+	Start time.Time
+	// protos is the set of protocol numbers seen (bit per protocol); its
+	// size is psad's tot_protocols, counted correctly (see docs/compat.md).
+	// countChain sets it when a protocol first gets a chain count.
+	protos [4]uint64
+	Sigs   []SigRecord
+	ICMP   []ICMPRecord
 }
 
 // ReleaseBatches takes back the batch detail of srcs' pairs (the sources
@@ -411,7 +424,7 @@ const maxFreeBatches = 4096
 // Batch is the part of a pair's state rebuilt for every batch (psad 5.3);
 // the daemon's alerts are built from it.
 type Batch struct {
-	No      uint64
+	No      uint32
 	Pkts    []ProtoCount
 	protos  [4]uint64
 	Flags   []FlagCount
@@ -740,7 +753,6 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 
 	// Step 14: persistent record.
 	pair.AbsNum++
-	pair.setProto(p.Proto)
 	t.countChain(pair, p)
 	switch p.Proto {
 	case fwlog.ProtoTCP:
@@ -861,6 +873,7 @@ func (t *Tracker) countChain(pair *Pair, p *fwlog.Packet) {
 	if pair.Chains == nil {
 		pair.Chains = pair.chain0[:0]
 	}
+	pair.setProto(p.Proto)
 	pair.Chains = append(pair.Chains, ChainCount{Chain: p.Chain, Intf: t.intern(p.Intf), Proto: p.Proto, Pkts: 1})
 }
 
@@ -1168,18 +1181,25 @@ const prefaultAhead = 8
 func (t *Tracker) newPair() *Pair { return fromBlock(&t.slab, t.ahead) }
 
 // smallDsts is how many destinations a source may have before a map
-// indexes them; a linear scan of a few pointers beats hashing.
+// indexes them; a linear scan of a few bytes beats hashing.
 const smallDsts = 8
 
 // Dst returns the pair state for dst, or nil.
 func (s *Source) Dst(dst netip.Addr) *Pair { return s.dst(keyOf(dst), dst) }
 
+// dst finds a destination of a small source by its tag byte before it
+// looks at a pair. Why: a busy log's pairs do not fit any cache, and
+// comparing each pair's address was a trip to memory per destination
+// on every packet, a fifth of the tracker's time in -A; the tags sit in
+// the source, so a new destination costs no pair reads and a known one
+// the read of its own pair.
 func (s *Source) dst(k addrKey, dst netip.Addr) *Pair {
-	if s.dstIndex != nil {
+	if len(s.dstOrder) > smallDsts {
 		return s.dstIndex[k]
 	}
-	for _, p := range s.dstOrder {
-		if p.Dst == dst {
+	tag := k.tag()
+	for i, p := range s.dstOrder {
+		if s.dtag[i] == tag && p.Dst == dst {
 			return p
 		}
 	}
@@ -1191,15 +1211,39 @@ func (s *Source) addDst(p *Pair) {
 		s.dstOrder = s.dst0[:0]
 	}
 	s.dstOrder = append(s.dstOrder, p)
-	switch {
+	switch n := len(s.dstOrder); {
+	case n <= smallDsts:
+		s.dtag[n-1] = keyOf(p.Dst).tag()
 	case s.dstIndex != nil:
 		s.dstIndex[keyOf(p.Dst)] = p
-	case len(s.dstOrder) > smallDsts:
-		s.dstIndex = make(map[addrKey]*Pair, 2*len(s.dstOrder))
+	default:
+		s.dstIndex = make(map[addrKey]*Pair, 2*n)
 		for _, q := range s.dstOrder {
 			s.dstIndex[keyOf(q.Dst)] = q
 		}
 	}
+}
+
+// retag rebuilds the destination tags and drops the index of a source
+// whose destinations Expire cut to a few.
+func (s *Source) retag() {
+	if len(s.dstOrder) > smallDsts {
+		return
+	}
+	s.dstIndex = nil
+	for i, p := range s.dstOrder {
+		s.dtag[i] = keyOf(p.Dst).tag()
+	}
+}
+
+// tag folds an address into a byte; in a sweep of a network the last
+// octet alone tells the destinations apart.
+func (k addrKey) tag() uint8 {
+	x := k.hi ^ k.lo
+	x ^= x >> 32
+	x ^= x >> 16
+	x ^= x >> 8
+	return uint8(x)
 }
 
 // inc32 counts one more packet in a 32-bit counter, saturating: a count
