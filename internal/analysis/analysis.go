@@ -85,6 +85,9 @@ type Setup struct {
 	Render func(d *detect.Detector, t *scan.Tracker) error
 	// Watch, when set, counts one source's packets by outcome (--explain).
 	Watch *pipeline.Watch
+	// Shards is how many trackers share the packets (0: chosen by the cores);
+	// the output does not depend on it.
+	Shards int
 }
 
 // Run performs the analysis and returns the process exit status.
@@ -195,12 +198,27 @@ func Run(s Setup) int {
 		return 1
 	}
 	defer done()
+	reserve := 0
 	if f, ok := r.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil {
-			tracker.Reserve(int(fi.Size() / 250)) // about one pair per log line
+			reserve = int(fi.Size() / 250) // about one pair per log line
 		}
 	}
-	defer tracker.Prefault(true)()
+	var sh *shards
+	if n := shardCount(&s, d); n > 1 {
+		newPipeline := func(t *scan.Tracker) *pipeline.Pipeline {
+			p := d.NewPipeline(t)
+			p.Fields, p.Clock = s.Fields, s.Now
+			return p
+		}
+		sh = startShards(n, tracker, d, engines, reserve, newPipeline, func(n int, line []byte, err error) {
+			errLog.add(name, n, line, err)
+		})
+		defer sh.finish() // on the early returns; a no-op after the loop's
+	} else {
+		tracker.Reserve(reserve)
+		defer tracker.Prefault(true)()
+	}
 	handed, limit, step := 0, s.Packets, 0
 	var bar *bar
 	known := false
@@ -242,6 +260,7 @@ func Run(s Setup) int {
 			default:
 			}
 		}
+		base, taken := lineNo, len(ch.Items)
 		for i := range ch.Items {
 			it := &ch.Items[i]
 			lineNo++
@@ -249,9 +268,11 @@ func Run(s Setup) int {
 				continue
 			}
 			handed++
-			engines.Use(&it.Pre)
-			if pl.ProcessParsed(it.Line, &it.Pkt, it.Err) == pipeline.Accepted && s.Observe != nil {
-				s.Observe(&it.Pkt)
+			if sh == nil {
+				engines.Use(&it.Pre)
+				if pl.ProcessParsed(it.Line, &it.Pkt, it.Err) == pipeline.Accepted && s.Observe != nil {
+					s.Observe(&it.Pkt)
+				}
 			}
 			if s.Debug {
 				dbg = debugStamp(dbg[:0], &it.Pkt, s.Now)
@@ -264,16 +285,24 @@ func Run(s Setup) int {
 				bar.update(handed)
 			}
 			if finished = limit > 0 && handed >= limit; finished {
+				taken = i + 1
 				break
 			}
 		}
-		ch.Release()
+		if sh != nil {
+			sh.dispatch(ch, base, taken)
+		} else {
+			ch.Release()
+		}
 		if finished {
 			close(stop)
 			for range chunks {
 			}
 			break
 		}
+	}
+	if sh != nil {
+		sh.finish()
 	}
 	if selfCount {
 		if err := readErr(); err != nil {

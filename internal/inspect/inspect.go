@@ -91,6 +91,16 @@ func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo map[fpKey]f
 	pre.ready = true
 }
 
+// Fork returns engines that share e's read-only data but have their own
+// per-packet scratch space, for a tracker running on another goroutine
+// (a shard of an analysis: see scan.Tracker.Absorb). Per-source OS state
+// lives in the sources, so Finish on either sees it all.
+func (e *Engines) Fork() *Engines {
+	f := *e
+	f.hits, f.memo, f.cur = nil, nil, nil
+	return &f
+}
+
 // Use makes the next Inspect and Fingerprint calls take their signature
 // matches and fingerprints from pre (nil: compute them there).
 func (e *Engines) Use(pre *Pre) { e.cur = pre }

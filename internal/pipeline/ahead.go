@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"io"
 	"runtime"
@@ -16,9 +17,13 @@ import (
 type Parsed[T any] struct {
 	Line     []byte
 	Selected bool // the line passed the caller's selection (select func)
-	Pkt      fwlog.Packet
-	Err      error
-	Pre      T
+	// Route is a hash of the packet's source, for splitting packets by
+	// source across goroutines; 0 for a line that did not parse or may
+	// yet be found malformed, so that one goroutine sees all of those.
+	Route uint32
+	Pkt   fwlog.Packet
+	Err   error
+	Pre   T
 }
 
 // Chunk is a block of consecutive input lines. Lines and packets point
@@ -151,11 +156,21 @@ func (c *Chunk[T]) parse(parser *fwlog.Parser, sel func([]byte) bool, prep func(
 		it.Selected = sel == nil || sel(it.Line)
 		if it.Selected {
 			it.Err = parser.Parse(it.Line, &it.Pkt)
+			it.Route = route(&it.Pkt, it.Err)
 			if prep != nil {
 				prep(&it.Pkt, it.Err, &it.Pre)
 			}
 		}
 	}
+}
+
+func route(p *fwlog.Packet, err error) uint32 {
+	if err != nil || p.Chain == fwlog.ChainNone || !p.HasProto || !p.Src.IsValid() {
+		return 0
+	}
+	b := p.Src.As16()
+	h := (binary.LittleEndian.Uint64(b[:8]) ^ binary.LittleEndian.Uint64(b[8:])) * 0x9e3779b97f4a7c15
+	return uint32(h>>32) | 1<<31 // never 0
 }
 
 // readLine returns the next line without its ending (nil at the end),

@@ -190,6 +190,14 @@ func (pl *Pipeline) ProcessParsed(line []byte, p *fwlog.Packet, err error) Outco
 	return o
 }
 
+// Reaches reports whether ProcessParsed would hand the packet to the
+// tracker: it passes the ignore rules and --analysis-fields. It changes
+// no state when the pipeline has no Tracker and no Watch.
+func (pl *Pipeline) Reaches(line []byte, p *fwlog.Packet, err error) bool {
+	o, _ := pl.classify(line, p, err)
+	return o == Accepted && (pl.Fields == nil || pl.Fields.Match(p, &pl.ctx))
+}
+
 // time returns the packet's time from its syslog timestamp, reusing the
 // previous result while the timestamp text repeats (it usually does for
 // whole bursts of a scan).

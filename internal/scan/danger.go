@@ -65,6 +65,7 @@ func (t *Tracker) EndBatch() []*Source {
 	// of the biggest batch alive after it is forgotten.
 	clear(t.batch)
 	t.batch = t.batch[:0]
+	t.batchSeq = t.batchSeq[:0]
 	t.PairLimitHit = false
 	return srcs
 }

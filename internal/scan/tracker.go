@@ -187,8 +187,13 @@ type Tracker struct {
 
 	batch   []*Source
 	batchNo uint32
-	strs    map[string]string
-	ins     Inspection
+	// seq and batchSeq are a shard's packet positions (see SetOrder):
+	// batchSeq[i] is the position of the packet that put batch[i] there.
+	seq      uint64
+	batchSeq []uint64
+	ordered  bool
+	strs     map[string]string
+	ins      Inspection
 }
 
 // Source is the state of one scanning address.
@@ -775,6 +780,9 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		src.batchDsts = src.batchDsts[:0]
 		src.batchSigDL, src.batchSidDL = 0, 0
 		t.batch = append(t.batch, src)
+		if t.ordered {
+			t.batchSeq = append(t.batchSeq, t.seq)
+		}
 	}
 	newDst := pair.batchNo != t.batchNo
 	if newDst {
