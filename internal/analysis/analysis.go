@@ -14,7 +14,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -110,10 +109,8 @@ func Run(s Setup) int {
 	d.Scan.NoBatchDetail = !s.WriteData
 	tracker := d.NewTracker()
 	engines, protos := d.Engines, d.Protocols
-	// A one-shot analysis keeps nearly everything it allocates until the
-	// report, so collecting garbage often only costs time; the memory
-	// bound is MAX_SCAN_SOURCES.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	// The memory bound is MAX_SCAN_SOURCES; see collectRarely.
+	defer collectRarely()()
 	if s.Debug {
 		tracker.Debug = errw
 		fmt.Fprintf(errw, "[+] engines: %s\n", engines.Describe())

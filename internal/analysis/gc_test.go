@@ -1,0 +1,24 @@
+package analysis
+
+import "testing"
+
+func TestMemoryLimit(t *testing.T) {
+	const meminfo = "MemTotal:       24000000 kB\nMemFree:         1000 kB\n"
+	for _, c := range []struct {
+		name, meminfo, cgroup string
+		want                  int64
+	}{
+		{"machine", meminfo, "", 24000000 << 10 / 2},
+		{"cgroup unlimited", meminfo, "max\n", 24000000 << 10 / 2},
+		{"cgroup below machine", meminfo, "1073741824\n", 1 << 29},
+		{"cgroup above machine", meminfo, "1099511627776\n", 24000000 << 10 / 2},
+		{"cgroup only", "", "2147483648", 1 << 30},
+		{"nothing known", "", "", 0},
+		{"unit not kB", "MemTotal: 5 MB\n", "", 0},
+		{"no number", "MemTotal:\n", "", 0},
+	} {
+		if got := memoryLimit(c.meminfo, c.cgroup); got != c.want {
+			t.Errorf("%s: memoryLimit = %d, want %d", c.name, got, c.want)
+		}
+	}
+}
