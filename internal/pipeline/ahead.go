@@ -1,11 +1,10 @@
 package pipeline
 
 import (
-	"bufio"
 	"encoding/binary"
-	"errors"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/psadgo/psad/internal/fwlog"
@@ -31,7 +30,7 @@ type Parsed[T any] struct {
 type Chunk[T any] struct {
 	Items []Parsed[T]
 	buf   []byte
-	ends  []int
+	spans []span
 	ready chan struct{} // closed once Items are parsed
 	free  chan *Chunk[T]
 }
@@ -39,7 +38,12 @@ type Chunk[T any] struct {
 // Release hands the chunk back for reuse; do not touch it afterwards.
 func (c *Chunk[T]) Release() { c.free <- c }
 
-const chunkLines = 2048
+// chunkLines is the lines a chunk is made for, and chunkBytes its
+// buffer: one read of it holds about chunkLines lines of a usual log.
+const (
+	chunkLines = 2048
+	chunkBytes = 512 << 10
+)
 
 // ParseAhead reads r and parses its lines on other goroutines (one per
 // CPU), so that parsing overlaps the scan state work. sel decides which
@@ -86,43 +90,26 @@ func ParseAhead[T any](r io.Reader, opts fwlog.Options, sel func([]byte) bool, n
 		defer wg.Wait()
 		defer close(out)
 		defer close(work)
-		br := bufio.NewReaderSize(r, 256<<10)
-		var c *Chunk[T]
-		send := func() bool {
+		lr := &lineReader{r: r, max: logsrc.MaxLine, size: chunkBytes}
+		for {
+			var c *Chunk[T]
+			select {
+			case c = <-free:
+			case <-stop:
+				return
+			}
+			c.buf, c.spans = lr.fill(c.buf, c.spans)
+			if len(c.spans) == 0 {
+				if lr.err != io.EOF {
+					rerr = lr.err
+				}
+				return
+			}
 			c.ready = make(chan struct{})
 			work <- c
 			select {
 			case out <- c:
-				c = nil
-				return true
 			case <-stop:
-				return false
-			}
-		}
-		for {
-			if c == nil {
-				select {
-				case c = <-free:
-				case <-stop:
-					return
-				}
-				c.buf, c.ends = c.buf[:0], c.ends[:0]
-			}
-			line, err := readLine(br)
-			if line != nil {
-				c.buf = append(c.buf, line...)
-				c.ends = append(c.ends, len(c.buf))
-				if len(c.ends) == chunkLines && !send() {
-					return
-				}
-			}
-			if err != nil {
-				if err != io.EOF {
-					rerr = err
-				}
-				if len(c.ends) > 0 {
-					send()
-				}
 				return
 			}
 		}
@@ -147,12 +134,10 @@ func ParseAhead[T any](r io.Reader, opts fwlog.Options, sel func([]byte) bool, n
 }
 
 func (c *Chunk[T]) parse(parser *fwlog.Parser, sel func([]byte) bool, prep func(*fwlog.Packet, error, *T)) {
-	c.Items = c.Items[:len(c.ends)]
-	start := 0
-	for i, end := range c.ends {
+	c.Items = slices.Grow(c.Items[:0], len(c.spans))[:len(c.spans)]
+	for i, sp := range c.spans {
 		it := &c.Items[i]
-		it.Line = c.buf[start:end:end]
-		start = end
+		it.Line = c.buf[sp.start:sp.end:sp.end]
 		it.Selected = sel == nil || sel(it.Line)
 		if it.Selected {
 			it.Err = parser.Parse(it.Line, &it.Pkt)
@@ -171,34 +156,4 @@ func route(p *fwlog.Packet, err error) uint32 {
 	b := p.Src.As16()
 	h := (binary.LittleEndian.Uint64(b[:8]) ^ binary.LittleEndian.Uint64(b[8:])) * 0x9e3779b97f4a7c15
 	return uint32(h>>32) | 1<<31 // never 0
-}
-
-// readLine returns the next line without its ending (nil at the end),
-// cut at logsrc.MaxLine like logsrc.Each.
-func readLine(br *bufio.Reader) ([]byte, error) {
-	chunk, err := br.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		long := append([]byte(nil), chunk...)
-		for errors.Is(err, bufio.ErrBufferFull) {
-			chunk, err = br.ReadSlice('\n')
-			if len(long) < logsrc.MaxLine {
-				long = append(long, chunk[:min(len(chunk), logsrc.MaxLine-len(long))]...)
-			}
-		}
-		chunk = long
-	}
-	if len(chunk) == 0 {
-		return nil, err
-	}
-	n := len(chunk)
-	if chunk[n-1] == '\n' {
-		n--
-		if n > 0 && chunk[n-1] == '\r' {
-			n--
-		}
-	}
-	if err == nil || err == io.EOF {
-		return chunk[:n], err
-	}
-	return chunk[:n], err
 }
