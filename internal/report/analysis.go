@@ -347,10 +347,20 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 	// rendered in blocks on every core and written in order, while this
 	// goroutine counts the destinations.
 	dstSeen := make(map[netip.Addr]struct{})
+	var sorters sync.Pool // one per rendering goroutine, in effect
 	eachBlock(srcs, func(blk []*scan.Source, b []byte) []byte {
-		for _, s := range blk {
-			b = appendSource(b, s, o, detailSigs)
+		ps, _ := sorters.Get().(*scan.PairSorter)
+		if ps == nil {
+			ps = new(scan.PairSorter)
 		}
+		for _, s := range blk {
+			pairs := ps.Pairs(s)
+			// A scanner's block can be megabytes: grow once, not by
+			// append's steps (five times the final size in garbage).
+			b = slices.Grow(b, 256+256*len(pairs))
+			b = appendSource(b, s, pairs, o, detailSigs)
+		}
+		sorters.Put(ps)
 		return b
 	}, func(blk []*scan.Source, b []byte) {
 		w.Write(b)
@@ -374,6 +384,10 @@ const detailBlock = 256
 
 // detailWeight bounds a rendering job's destinations (see eachBlock).
 const detailWeight = 1024
+
+// detailBuf is a rendering buffer's first size: more than most blocks
+// take (1,024 destinations of a few lines each).
+const detailBuf = 1 << 20
 
 // eachBlock renders srcs in blocks with render on up to GOMAXPROCS
 // goroutines and hands each block's output to emit in input order, on
@@ -403,6 +417,9 @@ func eachBlock(srcs []*scan.Source, render func([]*scan.Source, []byte) []byte, 
 				select {
 				case buf = <-free:
 				default:
+					// Growing from nothing by append's steps
+					// allocates about five times the final size.
+					buf = make([]byte, 0, detailBuf)
 				}
 				j.out = render(j.srcs, buf[:0])
 				close(j.done)
@@ -440,9 +457,9 @@ func eachBlock(srcs []*scan.Source, render func([]*scan.Source, []byte) []byte, 
 	wg.Wait()
 }
 
-// appendSource appends one source's block of IP Status Detail.
-func appendSource(b []byte, s *scan.Source, o Options, detailSigs SigInfo) []byte {
-	pairs := s.Pairs()
+// appendSource appends one source's block of IP Status Detail; pairs
+// are its pairs in report order (Source.Pairs).
+func appendSource(b []byte, s *scan.Source, pairs []*scan.Pair, o Options, detailSigs SigInfo) []byte {
 	pkts, uniq := 0, 0
 	var protos [4]uint64
 	for _, pr := range pairs {

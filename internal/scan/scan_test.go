@@ -569,3 +569,33 @@ func TestDstTags(t *testing.T) {
 		t.Error("an expired destination is still found")
 	}
 }
+
+// TestPairSorterReuse sorts several sources with one sorter, as the
+// report's rendering goroutines do, and checks each against psad's order
+// (by printed address) while the storage of the last one is reused.
+func TestPairSorterReuse(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	dsts := map[string][]string{
+		"10.0.0.1": {"10.1.1.9", "10.1.1.10", "10.1.1.100", "10.1.1.1"},
+		"10.0.0.2": {"192.168.0.2"},
+		"10.0.0.3": {"172.16.0.20", "172.16.0.3"},
+	}
+	for _, src := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.3"} {
+		for _, d := range dsts[src] {
+			p := syn(src, d, 22)
+			tr.Observe(t0, &p)
+		}
+	}
+	var ps PairSorter
+	for _, src := range []string{"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.1"} {
+		var got []string
+		for _, p := range ps.Pairs(tr.Source(netip.MustParseAddr(src))) {
+			got = append(got, p.Dst.String())
+		}
+		want := slices.Clone(dsts[src])
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: pairs %v, want %v", src, got, want)
+		}
+	}
+}
