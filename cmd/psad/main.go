@@ -8,17 +8,26 @@ import (
 	"runtime"
 	"runtime/pprof"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/psadgo/psad/internal/cli"
 )
 
 func main() {
-	fi, err := os.Stderr.Stat()
-	tty := err == nil && fi.Mode()&os.ModeCharDevice != 0
+	tty := isTerminal(os.Stderr)
 	stop := profile(os.Getenv("PSAD_CPUPROFILE"))
 	code := cli.Run(os.Args[1:], cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, StderrTTY: tty})
 	stop()
 	heapProfile(os.Getenv("PSAD_MEMPROFILE"))
 	os.Exit(code)
+}
+
+// isTerminal reports whether f is a terminal, which answers the terminal
+// ioctl; /dev/null, also a character device, does not, and gets no
+// progress bar (nor the bar's count pass over the input).
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // heapProfile writes the heap profile at the end of the run (what is

@@ -219,6 +219,7 @@ func Run(s Setup) int {
 	handed, limit, step := 0, s.Packets, 0
 	var bar *bar
 	known := false
+	began := time.Now()
 	// learnCount prints the count and the progress lines held back so far.
 	learnCount := func(n counted) bool {
 		if n.err != nil {
@@ -231,7 +232,7 @@ func Run(s Setup) int {
 			fmt.Fprintln(out, "    This may take a while...")
 		}
 		step = progressStep(n.fw)
-		bar = newBar(s.Progress, n.fw)
+		bar = newBar(s.Progress, n.fw, began)
 		for k := step; k <= handed; k += step {
 			fmt.Fprintf(out, "[+] Processed %d packets...\n", k)
 		}

@@ -21,16 +21,19 @@ type bar struct {
 // barMin is the input size below which a bar would only flicker.
 const barMin = 200000
 
-func newBar(w io.Writer, total int) *bar {
-	return newBarClock(w, total, time.Now)
+// newBar makes the bar of a run that began at start: the line count
+// comes in while the run goes on, and a rate measured from the bar's
+// making would count the lines already done in no time.
+func newBar(w io.Writer, total int, start time.Time) *bar {
+	return newBarClock(w, total, time.Now, start)
 }
 
 // newBarClock is newBar with a clock, for tests.
-func newBarClock(w io.Writer, total int, now func() time.Time) *bar {
+func newBarClock(w io.Writer, total int, now func() time.Time, start time.Time) *bar {
 	if w == nil || total < barMin {
 		return &bar{}
 	}
-	return &bar{w: w, total: total, now: now, start: now()}
+	return &bar{w: w, total: total, now: now, start: start}
 }
 
 // update shows that n of the total lines are done; it redraws at most
