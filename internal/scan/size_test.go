@@ -17,6 +17,10 @@ func TestStateFitsSizeClass(t *testing.T) {
 	if n := unsafe.Sizeof(Source{}); n > 256 {
 		t.Errorf("Source is %d bytes, over the 256-byte size class", n)
 	}
+	// A flood holds one Batch per new pair until its batch closes.
+	if n := unsafe.Sizeof(Batch{}); n > 256 {
+		t.Errorf("Batch is %d bytes, over the 256-byte size class", n)
+	}
 }
 
 func TestInc32Saturates(t *testing.T) {

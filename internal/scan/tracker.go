@@ -430,8 +430,7 @@ const maxFreeBatches = 4096
 // the daemon's alerts are built from it.
 type Batch struct {
 	No      uint32
-	Pkts    []ProtoCount
-	protos  [4]uint64
+	Pkts    []ProtoCount // one entry per protocol
 	Flags   []FlagCount
 	Prefix  []PrefixCount
 	Ranges  [3]PortRange
@@ -857,7 +856,7 @@ func (pr *Pair) ProtoSet() [4]uint64 { return pr.protos }
 func (pr *Pair) TotProtocols() int { return popcount(pr.protos) }
 
 // TotProtocols is the number of distinct protocols in the batch.
-func (b *Batch) TotProtocols() int { return popcount(b.protos) }
+func (b *Batch) TotProtocols() int { return len(b.Pkts) }
 
 func popcount(s [4]uint64) int {
 	n := 0
@@ -897,7 +896,6 @@ func (t *Tracker) countBatch(b *Batch, p *fwlog.Packet) {
 	if !found {
 		b.Pkts = append(b.Pkts, ProtoCount{Proto: p.Proto, Pkts: 1})
 	}
-	b.protos[p.Proto>>6] |= 1 << (p.Proto & 63)
 	switch p.Proto {
 	case fwlog.ProtoTCP:
 		b.Ranges[0].add(p.DstPort)
