@@ -137,10 +137,18 @@ func TestProtocolsCountedOnce(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		ps = append(ps, pkt("10.1.1.1", "10.2.2.2", fwlog.ProtoICMP, -1, 0))
 	}
+	// TCP again on another chain: a second chain count, no new protocol.
+	fwd := syn("10.1.1.1", "10.2.2.2", 80)
+	fwd.Chain, fwd.Intf = fwlog.ChainForward, []byte("eth1")
+	ps = append(ps, fwd)
 	tr := run(t, DefaultSettings(), ps...)
 	pair := tr.Source(netip.MustParseAddr("10.1.1.1")).Dst(netip.MustParseAddr("10.2.2.2"))
-	if got := pair.TotProtocols(); got != 2 {
-		t.Errorf("TotProtocols = %d, want 2", got)
+	if got := pair.TotProtocols(); got != 2 || len(pair.Chains) != 3 {
+		t.Errorf("TotProtocols = %d over %d chain counts, want 2 over 3", got, len(pair.Chains))
+	}
+	if !pair.HasProto(fwlog.ProtoTCP) || !pair.HasProto(fwlog.ProtoICMP) || pair.HasProto(fwlog.ProtoUDP) {
+		t.Errorf("HasProto TCP/ICMP/UDP = %v/%v/%v, want true/true/false",
+			pair.HasProto(fwlog.ProtoTCP), pair.HasProto(fwlog.ProtoICMP), pair.HasProto(fwlog.ProtoUDP))
 	}
 	if got := dlOf(tr, "10.1.1.1"); got != 0 {
 		t.Errorf("DL = %d, want 0 (a single port and two protocols are no scan)", got)

@@ -393,12 +393,8 @@ type Pair struct {
 
 	src   *Source
 	Start time.Time
-	// protos is the set of protocol numbers seen (bit per protocol); its
-	// size is psad's tot_protocols, counted correctly (see docs/compat.md).
-	// countChain sets it when a protocol first gets a chain count.
-	protos [4]uint64
-	Sigs   []SigRecord
-	ICMP   []ICMPRecord
+	Sigs  []SigRecord
+	ICMP  []ICMPRecord
 }
 
 // ReleaseBatches takes back the batch detail of srcs' pairs (the sources
@@ -843,17 +839,30 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 	return true
 }
 
-func (pr *Pair) setProto(proto uint8) { pr.protos[proto>>6] |= 1 << (proto & 63) }
-
 // HasProto reports whether the pair has seen protocol proto.
-func (pr *Pair) HasProto(proto uint8) bool { return pr.protos[proto>>6]&(1<<(proto&63)) != 0 }
+func (pr *Pair) HasProto(proto uint8) bool {
+	for _, c := range pr.Chains {
+		if c.Proto == proto {
+			return true
+		}
+	}
+	return false
+}
 
 // ProtoSet is the set of protocol numbers the pair has seen, a bit per
-// number.
-func (pr *Pair) ProtoSet() [4]uint64 { return pr.protos }
+// number: those of its chain counts, which every counted packet has. Why
+// not a field: a 32-byte copy of this in each of a busy log's half a
+// million pairs was memory -A faulted in for nothing.
+func (pr *Pair) ProtoSet() (set [4]uint64) {
+	for _, c := range pr.Chains {
+		set[c.Proto>>6] |= 1 << (c.Proto & 63)
+	}
+	return set
+}
 
-// TotProtocols is the number of distinct protocols the pair has seen.
-func (pr *Pair) TotProtocols() int { return popcount(pr.protos) }
+// TotProtocols is the number of distinct protocols the pair has seen; it
+// is psad's tot_protocols, counted correctly (see docs/compat.md).
+func (pr *Pair) TotProtocols() int { return popcount(pr.ProtoSet()) }
 
 // TotProtocols is the number of distinct protocols in the batch.
 func (b *Batch) TotProtocols() int { return len(b.Pkts) }
@@ -880,7 +889,6 @@ func (t *Tracker) countChain(pair *Pair, p *fwlog.Packet) {
 	if pair.Chains == nil {
 		pair.Chains = pair.chain0[:0]
 	}
-	pair.setProto(p.Proto)
 	pair.Chains = append(pair.Chains, ChainCount{Chain: p.Chain, Intf: t.intern(p.Intf), Proto: p.Proto, Pkts: 1})
 }
 
