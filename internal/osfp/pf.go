@@ -17,6 +17,13 @@ import (
 // after loading and safe for concurrent use.
 type PFDB struct {
 	sigs []pfSig
+	// bySize lists, in file order, the signatures whose size field is
+	// one exact number, by that number; anySize the others. Why: every
+	// SYN with options is compared with the file, and most signatures
+	// name an exact IP length, so a packet need only look at those of
+	// its length (a quarter of psad's file) and the rest.
+	bySize  map[int][]int32
+	anySize []int32
 	// Lines is the number of signature lines kept (window 'T' lines and
 	// lines psad's pattern rejects are not counted).
 	lines int
@@ -113,7 +120,20 @@ func ParsePF(r io.Reader, name string) (*PFDB, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("pf.os: reading %s: %w", name, err)
 	}
+	db.index()
 	return db, nil
+}
+
+func (db *PFDB) index() {
+	db.bySize = map[int][]int32{}
+	for i := range db.sigs {
+		n := db.sigs[i].size
+		if v := int(n.f); n.kind == pfEq && float64(v) == n.f {
+			db.bySize[v] = append(db.bySize[v], int32(i))
+		} else {
+			db.anySize = append(db.anySize, int32(i))
+		}
+	}
 }
 
 // Len returns the number of signature lines psad would keep.
@@ -281,7 +301,16 @@ func (db *PFDB) AppendMatch(dst []string, p *fwlog.Packet, maxHops int) []string
 	}
 	ttl, ipLen, win := float64(p.TTL), p.IPLen, p.Window
 	base := len(dst)
-	for i := range db.sigs {
+	// The signatures of this size and those of any, merged back into
+	// file order (the order of the OS texts).
+	exact, other := db.bySize[ipLen], db.anySize
+	for len(exact) > 0 || len(other) > 0 {
+		var i int32
+		if len(other) == 0 || len(exact) > 0 && exact[0] < other[0] {
+			i, exact = exact[0], exact[1:]
+		} else {
+			i, other = other[0], other[1:]
+		}
 		s := &db.sigs[i]
 		if !s.size.matchSize(ipLen) || (s.df != df && s.df != "*") {
 			continue

@@ -1,6 +1,7 @@
 package osfp
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -172,3 +173,63 @@ func BenchmarkPF(b *testing.B) {
 }
 
 var sinkStrings []string
+
+const orderPF = `S4:64:1:*:M*:	A:any:1:any size
+S4:64:1:60:M*:	B:exact:2:exact size
+S4:64:1:%4:M*:	C:mod:3:modulo size
+S4:64:1:60:M1460:	D:exact:4:exact again
+`
+
+// TestPFSizeIndexLikeScan: the size index gives what a scan of every
+// signature in file order gives, OS texts in the same order, on the tiny
+// file and (when installed) psad's.
+func TestPFSizeIndexLikeScan(t *testing.T) {
+	dbs := map[string]*PFDB{}
+	tiny, err := ParsePF(strings.NewReader(tinyPF), "tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbs["tiny"] = tiny
+	// Exact and other sizes interleaved: the OS texts keep file order.
+	order, err := ParsePF(strings.NewReader(orderPF), "order")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbs["order"] = order
+	want := []string{"A:any:1:any size", "B:exact:2:exact size", "C:mod:3:modulo size", "D:exact:4:exact again"}
+	if got := order.Match(pkt{len: 60, df: true, ttl: 64, win: 5840, opts: optsMSS}.packet(t), 20); !slices.Equal(got, want) {
+		t.Errorf("order: Match = %q, want %q", got, want)
+	}
+	if psad, err := LoadPF(psadPFOS); err == nil {
+		dbs["psad"] = psad
+	}
+	optSets := []string{optsSpecLinux, optsMSS, "020405B40402080A000000000000000001030300", "020405B401010402",
+		"020405B4010303070402080A0000000000000000", "0204059C"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for name, db := range dbs {
+		scan := *db
+		scan.bySize, scan.anySize = nil, nil
+		for i := range db.sigs {
+			scan.anySize = append(scan.anySize, int32(i))
+		}
+		matched := 0
+		for range 3000 {
+			p := pkt{len: 40 + 4*rng.IntN(8), df: rng.IntN(2) == 0, ttl: []int{50, 60, 64, 120, 128, 250}[rng.IntN(6)],
+				win: []int{512, 1024, 4096, 5840, 8192, 16384, 65535, 5840 * 2}[rng.IntN(8)], opts: optSets[rng.IntN(len(optSets))]}
+			if rng.IntN(10) == 0 {
+				p.len = 41 + rng.IntN(100)
+			}
+			pk := p.packet(t)
+			got, want := db.Match(pk, 20), scan.Match(pk, 20)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s: %+v: indexed %q, scan %q", name, p, got, want)
+			}
+			if len(got) > 0 {
+				matched++
+			}
+		}
+		if matched == 0 {
+			t.Errorf("%s: no packet matched anything; the comparison says nothing", name)
+		}
+	}
+}
