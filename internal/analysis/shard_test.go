@@ -102,9 +102,7 @@ func TestShardsSameOutput(t *testing.T) {
 		return strings.ReplaceAll(stdout.String()+"\n--- stderr\n"+stderr.String(), base, "BASE"), files
 	}
 	for _, logPath := range []string{small, big} {
-		t0 := time.Now()
 		one, oneFiles := run(logPath, 1)
-		t.Logf("%s: %d files, %v", logPath, len(oneFiles), time.Since(t0))
 		if !strings.Contains(one, "Masscan SYN scan") || oneFiles["/ipt_analysis/errs/fwerrorlog"] == "" && logPath == big ||
 			len(oneFiles) < 20 && logPath == small {
 			t.Fatalf("%s does not exercise what it should (%d files):\n%.2000s", logPath, len(oneFiles), one)

@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"cmp"
+	"maps"
 	"slices"
 )
 
@@ -41,16 +43,12 @@ func (t *Tracker) Absorb(shards ...*Tracker) {
 	}
 	if n > len(t.sources) {
 		m := make(map[addrKey]*Source, n)
-		for k, s := range t.sources {
-			m[k] = s
-		}
+		maps.Copy(m, t.sources)
 		t.sources = m
 	}
 	c := &t.Counters
 	for _, o := range shards {
-		for k, s := range o.sources {
-			t.sources[k] = s
-		}
+		maps.Copy(t.sources, o.sources)
 		oc := &o.Counters
 		for i := range c.Proto {
 			c.Proto[i] += oc.Proto[i]
@@ -106,15 +104,7 @@ func (t *Tracker) mergeBatches(shards []*Tracker) {
 	for _, o := range shards {
 		add(o)
 	}
-	slices.SortFunc(all, func(a, b entry) int {
-		switch {
-		case a.seq < b.seq:
-			return -1
-		case a.seq > b.seq:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(all, func(a, b entry) int { return cmp.Compare(a.seq, b.seq) })
 	clear(t.batch)
 	t.batch = t.batch[:0]
 	for _, e := range all {

@@ -364,11 +364,7 @@ type Pair struct {
 	AbsNum int
 	// batchNo is the batch in which the pair last sent a packet.
 	batchNo uint32
-	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
-	// marks of those scanners, so the report can name them (psad only
-	// names them in alerts, from the last packet of a batch). The small
-	// fields sit together so that a pair fits the 256-byte size class: a
-	// busy log has hundreds of thousands of pairs.
+	// mirai23 counts SYNs to port 23 (the Mirai rule, step 3).
 	mirai23 int32
 	Chains  []ChainCount
 	// chain0 backs Chains for the usual single chain/interface/protocol,
@@ -389,6 +385,9 @@ type Pair struct {
 	// tracker keeps no batch detail, and after ReleaseBatches.
 	Batch *Batch
 
+	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
+	// marks of those scanners, so the report can name them (psad only
+	// names them in alerts, from the last packet of a batch).
 	ToperaPkts, MasscanPkts, MiraiPkts int32
 
 	src   *Source
