@@ -71,18 +71,33 @@ func (m *memoryLimiter) arm() {
 	})
 }
 
-// adjust sets the limit to the live heap plus headroom, plus what the
-// runtime holds besides the heap (stacks, collector metadata, ...). The
-// limit counts all of it, and left out those 10-15 MB came off the
-// headroom: under a flood the heap got a tenth, not a quarter, and the
-// collector ran twice as often.
+// adjust sets the limit so that the runtime's heap goal is the live heap
+// plus headroom.
+//
+// The runtime turns a limit into a heap goal by taking off everything
+// mapped that holds no live object and is not free: stacks, collector
+// metadata and the unused tails of partly filled spans, which after a
+// flood's batches are released come to tens of megabytes. Then it keeps
+// memoryLimitReserve per cent below that. Both are added back here. Left
+// out, the spans' unused bytes came off the headroom, and once they were
+// more than the headroom the goal was the live heap itself: the
+// collector ran back to back, a core busy for as long as the state stood
+// still (seen after a 100k-source flood in 3 runs of 12).
 func (m *memoryLimiter) adjust() {
 	metrics.Read(m.sample)
 	v := func(i int) int64 { return int64(m.sample[i].Value.Uint64()) }
 	live := v(0)
-	other := v(1) - v(2) - v(3) - v(4) - v(5)
-	debug.SetMemoryLimit(max(memoryFloor, live+max(live*m.headroom/100, minHeadroom)+max(other, 0)))
+	// total - objects - free - released: what the runtime counts as not
+	// heap, with the spans' unused bytes (v(3)) in it.
+	notHeap := max(v(1)-v(2)-v(4)-v(5), 0)
+	goal := live + max(live*m.headroom/100, minHeadroom)
+	debug.SetMemoryLimit(max(memoryFloor, goal*100/(100-memoryLimitReserve)+notHeap))
 }
+
+// memoryLimitReserve is the share of its limit-derived heap goal the
+// runtime keeps free for pacing slack (memoryLimitHeapGoalHeadroomPercent
+// in its source, 3 since Go 1.21).
+const memoryLimitReserve = 3
 
 // releaseAfter is how many sources an expiry must forget before the
 // daemon hands the freed memory back to the system at once.
