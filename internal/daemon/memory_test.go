@@ -20,7 +20,7 @@ func TestHeapGoalAboveLiveHeap(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // the limit alone sets the goal
 	goal := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}, {Name: "/memory/classes/heap/unused:bytes"}}
 	for _, tc := range []struct {
-		name       string
+		name        string
 		mb, keep1of int
 	}{
 		{"compact", 60, 1},
