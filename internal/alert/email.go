@@ -125,9 +125,9 @@ func Email(b []byte, in *Info) []byte {
 	if r := pair.Ranges[1]; r.Seen {
 		t.label("Complete UDP range: ", "["+portRange(r)+"]")
 	}
-	if bt != nil && len(bt.Hosts) > 0 {
-		hosts := make([]string, len(bt.Hosts))
-		for i, h := range bt.Hosts {
+	if bt != nil && len(bt.Hosts()) > 0 {
+		hosts := make([]string, len(bt.Hosts()))
+		for i, h := range bt.Hosts() {
 			hosts[i] = Clean(h)
 		}
 		if len(hosts) == 1 {
@@ -191,7 +191,7 @@ func tcpFlagLines(t *text, pair *scan.Pair) {
 	label := "TCP flags: "
 	for _, fc := range bt.SortedFlags() {
 		f := fc.Flags.String()
-		v := "[" + f + ": " + strconv.Itoa(fc.Pkts) + " packets"
+		v := "[" + f + ": " + strconv.Itoa(int(fc.Pkts)) + " packets"
 		special := true
 		switch {
 		case pair.PortSweep:
@@ -219,7 +219,7 @@ func tcpFlagLines(t *text, pair *scan.Pair) {
 // of a protocol in the batch, in first-seen order, with psad's renaming
 // of fwsnort chains and the "fwsnort rule:" line.
 func chainLines(t *text, in *Info, bt *scan.Batch, proto uint8) {
-	for _, pc := range bt.Prefix {
+	for _, pc := range bt.Prefix() {
 		if pc.Proto != proto {
 			continue
 		}
@@ -233,7 +233,7 @@ func chainLines(t *text, in *Info, bt *scan.Batch, proto uint8) {
 		if pc.Prefix != "" {
 			v += ` (prefix "` + Clean(pc.Prefix) + `")`
 		}
-		t.label("iptables chain: ", v+", "+strconv.Itoa(pc.Pkts)+" packets")
+		t.label("iptables chain: ", v+", "+strconv.Itoa(int(pc.Pkts))+" packets")
 		if rule != "" {
 			t.label("fwsnort rule: ", rule)
 		}

@@ -38,8 +38,8 @@ func ScanLine(in *Info) string {
 			icmp = bt.ProtoPkts(fwlog.ProtoICMP)
 		}
 		total := 0
-		for _, pc := range bt.Pkts {
-			total += pc.Pkts
+		for _, pc := range bt.Pkts() {
+			total += int(pc.Pkts)
 		}
 		switch {
 		case udp > 0:

@@ -253,7 +253,7 @@ func (p *Policy) prefixMatch(src *scan.Source) bool {
 		if pair.Batch == nil {
 			continue
 		}
-		for _, pc := range pair.Batch.Prefix {
+		for _, pc := range pair.Batch.Prefix() {
 			if p.cfg.PrefixRegex.MatchString(pc.Prefix) {
 				return true
 			}

@@ -39,8 +39,8 @@ func TestReleasedBatchIsClean(t *testing.T) {
 	if b != old {
 		t.Fatal("the released batch detail was not used again")
 	}
-	if len(b.Pkts) != 1 || b.Pkts[0].Proto != fwlog.ProtoUDP || len(b.Flags) != 0 || len(b.Prefix) != 1 || b.Prefix[0].Prefix != "DROP" ||
-		len(b.Hosts) != 0 || b.SrcMAC != "" || b.DstMAC != "" || b.TotProtocols() != 1 || b.Ranges[0].Seen || b.No != tr.batchNo {
+	if len(b.Pkts()) != 1 || b.Pkts()[0].Proto != fwlog.ProtoUDP || len(b.Flags()) != 0 || len(b.Prefix()) != 1 || b.Prefix()[0].Prefix != "DROP" ||
+		len(b.Hosts()) != 0 || b.SrcMAC != "" || b.DstMAC != "" || b.TotProtocols() != 1 || b.Ranges[0].Seen || b.No != tr.batchNo {
 		t.Errorf("reused batch detail carries its last owner's: %+v", *b)
 	}
 }

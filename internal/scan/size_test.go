@@ -18,8 +18,8 @@ func TestStateFitsSizeClass(t *testing.T) {
 		t.Errorf("Source is %d bytes, over the 256-byte size class", n)
 	}
 	// A flood holds one Batch per new pair until its batch closes.
-	if n := unsafe.Sizeof(Batch{}); n > 256 {
-		t.Errorf("Batch is %d bytes, over the 256-byte size class", n)
+	if n := unsafe.Sizeof(Batch{}); n > 128 {
+		t.Errorf("Batch is %d bytes, over the 128-byte size class", n)
 	}
 }
 

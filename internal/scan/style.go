@@ -36,7 +36,7 @@ func NmapLabel(f fwlog.TCPFlags) string {
 // SortedFlags returns the batch's TCP flag combinations by packet count,
 // most first, then by flag string (psad's order is Perl hash order).
 func (b *Batch) SortedFlags() []FlagCount {
-	fl := append([]FlagCount(nil), b.Flags...)
+	fl := append([]FlagCount(nil), b.Flags()...)
 	sort.Slice(fl, func(i, j int) bool {
 		if fl[i].Pkts != fl[j].Pkts {
 			return fl[i].Pkts > fl[j].Pkts
@@ -48,9 +48,9 @@ func (b *Batch) SortedFlags() []FlagCount {
 
 // Pkts returns the batch's packet count for a protocol.
 func (b *Batch) ProtoPkts(proto uint8) int {
-	for _, pc := range b.Pkts {
+	for _, pc := range b.Pkts() {
 		if pc.Proto == proto {
-			return pc.Pkts
+			return int(pc.Pkts)
 		}
 	}
 	return 0

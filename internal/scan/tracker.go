@@ -423,47 +423,113 @@ const maxFreeBatches = 4096
 
 // Batch is the part of a pair's state rebuilt for every batch (psad 5.3);
 // the daemon's alerts are built from it.
+//
+// Its lists (Pkts, Flags, Prefix, Hosts) nearly always hold one entry
+// each: a spoofed-source flood makes a batch per one-packet pair. So the
+// first entries live in the Batch itself and only a second one moves a
+// list out to more. Why: with four slice headers and their one-entry
+// backing arrays a Batch was 248 bytes, a third of the live heap at a
+// flood's peak, and the daemon read a flood 40% faster without batch
+// detail at all; in this form it is 128.
 type Batch struct {
-	No      uint32
-	Pkts    []ProtoCount // one entry per protocol
-	Flags   []FlagCount
-	Prefix  []PrefixCount
-	Ranges  [3]PortRange
-	Hosts   []string
-	SrcMAC  string
-	DstMAC  string
-	Topera  bool
-	Masscan bool
-	Mirai   bool
+	No uint32
+	// n* are the lengths of the inline lists; a list that has moved to
+	// more has its n* at 0.
+	nPkts, nFlags, nPrefix, nHosts uint8
+	Ranges                         [3]PortRange
+	Topera                         bool
+	Masscan                        bool
+	Mirai                          bool
 
-	// pkts0, flags0, prefix0 and hosts0 back the slices above for the
-	// usual one protocol, flag set, prefix and host: a spoofed-source
-	// flood makes a batch per one-packet pair, and four tiny allocations
-	// each cost more than these bytes.
 	pkts0   [1]ProtoCount
 	flags0  [1]FlagCount
 	prefix0 [1]PrefixCount
 	hosts0  [1]string
+	SrcMAC  string
+	DstMAC  string
+	more    *batchMore
+}
+
+// batchMore holds the lists of a Batch that outgrew one entry. A reused
+// Batch keeps it with the lists emptied, their arrays kept.
+type batchMore struct {
+	pkts   []ProtoCount
+	flags  []FlagCount
+	prefix []PrefixCount
+	hosts  []string
+}
+
+// Pkts is the batch's packet count per protocol, one entry per protocol.
+func (b *Batch) Pkts() []ProtoCount {
+	if b.more != nil && len(b.more.pkts) > 0 {
+		return b.more.pkts
+	}
+	return b.pkts0[:b.nPkts]
+}
+
+// Flags is the batch's packet count per TCP flag combination.
+func (b *Batch) Flags() []FlagCount {
+	if b.more != nil && len(b.more.flags) > 0 {
+		return b.more.flags
+	}
+	return b.flags0[:b.nFlags]
+}
+
+// Prefix is the batch's packet count per protocol, chain and log prefix,
+// in first-seen order.
+func (b *Batch) Prefix() []PrefixCount {
+	if b.more != nil && len(b.more.prefix) > 0 {
+		return b.more.prefix
+	}
+	return b.prefix0[:b.nPrefix]
+}
+
+// Hosts is the syslog host names of the batch's packets, in first-seen
+// order.
+func (b *Batch) Hosts() []string {
+	if b.more != nil && len(b.more.hosts) > 0 {
+		return b.more.hosts
+	}
+	return b.hosts0[:b.nHosts]
+}
+
+// reset empties b for batch no, keeping its overflow arrays.
+func (b *Batch) reset(no uint32) {
+	more := b.more
+	if more != nil {
+		clear(more.prefix) // interned strings: let a rare prefix go
+		clear(more.hosts)
+		more.pkts, more.flags, more.prefix, more.hosts = more.pkts[:0], more.flags[:0], more.prefix[:0], more.hosts[:0]
+	}
+	*b = Batch{No: no, more: more}
+}
+
+// grow returns b's overflow lists, made on first need.
+func (b *Batch) grow() *batchMore {
+	if b.more == nil {
+		b.more = new(batchMore)
+	}
+	return b.more
 }
 
 // ProtoCount counts packets of one protocol in a batch.
 type ProtoCount struct {
+	Pkts  int32 // a batch lasts CHECK_INTERVAL seconds
 	Proto uint8
-	Pkts  int
 }
 
 // FlagCount counts one TCP flag combination in a batch.
 type FlagCount struct {
+	Pkts  int32
 	Flags fwlog.TCPFlags
-	Pkts  int
 }
 
 // PrefixCount counts packets per protocol, chain and log prefix in a batch.
 type PrefixCount struct {
+	Prefix string
+	Pkts   int32
 	Proto  uint8
 	Chain  fwlog.Chain
-	Prefix string
-	Pkts   int
 }
 
 // NewTracker returns an empty tracker.
@@ -788,14 +854,13 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 					b = t.freeBatches[n-1]
 					t.freeBatches[n-1] = nil
 					t.freeBatches = t.freeBatches[:n-1]
-					*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
+					b.reset(t.batchNo)
 				} else {
 					b = &Batch{No: t.batchNo}
-					b.Pkts, b.Flags, b.Prefix, b.Hosts = b.pkts0[:0], b.flags0[:0], b.prefix0[:0], b.hosts0[:0]
 				}
 				pair.Batch = b
 			} else {
-				*b = Batch{No: t.batchNo, Pkts: b.Pkts[:0], Flags: b.Flags[:0], Prefix: b.Prefix[:0], Hosts: b.Hosts[:0]}
+				b.reset(t.batchNo)
 			}
 		}
 	}
@@ -864,7 +929,7 @@ func (pr *Pair) ProtoSet() (set [4]uint64) {
 func (pr *Pair) TotProtocols() int { return popcount(pr.ProtoSet()) }
 
 // TotProtocols is the number of distinct protocols in the batch.
-func (b *Batch) TotProtocols() int { return len(b.Pkts) }
+func (b *Batch) TotProtocols() int { return len(b.Pkts()) }
 
 func popcount(s [4]uint64) int {
 	n := 0
@@ -892,58 +957,27 @@ func (t *Tracker) countChain(pair *Pair, p *fwlog.Packet) {
 }
 
 func (t *Tracker) countBatch(b *Batch, p *fwlog.Packet) {
-	found := false
-	for i := range b.Pkts {
-		if b.Pkts[i].Proto == p.Proto {
-			b.Pkts[i].Pkts++
-			found = true
-			break
-		}
-	}
-	if !found {
-		b.Pkts = append(b.Pkts, ProtoCount{Proto: p.Proto, Pkts: 1})
-	}
+	countProto(b, p.Proto)
 	switch p.Proto {
 	case fwlog.ProtoTCP:
 		b.Ranges[0].add(p.DstPort)
-		found = false
-		for i := range b.Flags {
-			if b.Flags[i].Flags == p.Flags {
-				b.Flags[i].Pkts++
-				found = true
-				break
-			}
-		}
-		if !found {
-			b.Flags = append(b.Flags, FlagCount{Flags: p.Flags, Pkts: 1})
-		}
+		countFlags(b, p.Flags)
 	case fwlog.ProtoUDP:
 		b.Ranges[1].add(p.DstPort)
 	case fwlog.ProtoUDPLite:
 		b.Ranges[2].add(p.DstPort)
 	}
-	found = false
-	for i := range b.Prefix {
-		pc := &b.Prefix[i]
-		if pc.Proto == p.Proto && pc.Chain == p.Chain && pc.Prefix == string(p.Prefix) {
-			pc.Pkts++
-			found = true
-			break
-		}
-	}
-	if !found {
-		b.Prefix = append(b.Prefix, PrefixCount{Proto: p.Proto, Chain: p.Chain, Prefix: t.intern(p.Prefix), Pkts: 1})
-	}
-	if len(p.Host) > 0 {
-		found = false
-		for _, h := range b.Hosts {
-			if h == string(p.Host) {
-				found = true
-				break
-			}
-		}
-		if !found {
-			b.Hosts = append(b.Hosts, t.intern(p.Host))
+	t.countPrefix(b, p)
+	if hs := b.Hosts(); len(p.Host) > 0 && !slices.Contains(hs, string(p.Host)) {
+		switch h := t.intern(p.Host); {
+		case len(hs) == 0:
+			b.hosts0[0], b.nHosts = h, 1
+		case b.nHosts == 1:
+			m := b.grow()
+			m.hosts, b.nHosts = append(m.hosts, b.hosts0[0], h), 0
+			b.hosts0[0] = ""
+		default:
+			b.more.hosts = append(b.more.hosts, h)
 		}
 	}
 	if len(p.SrcMAC) > 0 {
@@ -953,6 +987,68 @@ func (t *Tracker) countBatch(b *Batch, p *fwlog.Packet) {
 		if b.DstMAC != string(p.DstMAC) {
 			b.DstMAC = t.intern(p.DstMAC)
 		}
+	}
+}
+
+func countProto(b *Batch, proto uint8) {
+	pk := b.Pkts()
+	for i := range pk {
+		if pk[i].Proto == proto {
+			pk[i].Pkts++
+			return
+		}
+	}
+	pc := ProtoCount{Proto: proto, Pkts: 1}
+	switch {
+	case len(pk) == 0:
+		b.pkts0[0], b.nPkts = pc, 1
+	case b.nPkts == 1:
+		m := b.grow()
+		m.pkts, b.nPkts = append(m.pkts, b.pkts0[0], pc), 0
+	default:
+		b.more.pkts = append(b.more.pkts, pc)
+	}
+}
+
+func countFlags(b *Batch, flags fwlog.TCPFlags) {
+	fl := b.Flags()
+	for i := range fl {
+		if fl[i].Flags == flags {
+			fl[i].Pkts++
+			return
+		}
+	}
+	fc := FlagCount{Flags: flags, Pkts: 1}
+	switch {
+	case len(fl) == 0:
+		b.flags0[0], b.nFlags = fc, 1
+	case b.nFlags == 1:
+		m := b.grow()
+		m.flags, b.nFlags = append(m.flags, b.flags0[0], fc), 0
+	default:
+		b.more.flags = append(b.more.flags, fc)
+	}
+}
+
+func (t *Tracker) countPrefix(b *Batch, p *fwlog.Packet) {
+	pr := b.Prefix()
+	for i := range pr {
+		pc := &pr[i]
+		if pc.Proto == p.Proto && pc.Chain == p.Chain && pc.Prefix == string(p.Prefix) {
+			pc.Pkts++
+			return
+		}
+	}
+	pc := PrefixCount{Proto: p.Proto, Chain: p.Chain, Prefix: t.intern(p.Prefix), Pkts: 1}
+	switch {
+	case len(pr) == 0:
+		b.prefix0[0], b.nPrefix = pc, 1
+	case b.nPrefix == 1:
+		m := b.grow()
+		m.prefix, b.nPrefix = append(m.prefix, b.prefix0[0], pc), 0
+		b.prefix0[0] = PrefixCount{}
+	default:
+		b.more.prefix = append(b.more.prefix, pc)
 	}
 }
 
