@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/psadgo/psad/internal/config"
+	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/loggen"
 	"github.com/psadgo/psad/internal/scan"
@@ -22,7 +24,13 @@ import (
 func BenchmarkDaemonLines(b *testing.B) {
 	b.Run("flood", func(b *testing.B) {
 		// Every line from its own source: the spoofed-source flood.
-		benchLines(b, func(buf []byte, i int) []byte { return floodLine(buf, i) })
+		benchLines(b, func(buf []byte, i int) []byte { return floodLine(buf, i) }, nil)
+	})
+	b.Run("flood-engines", func(b *testing.B) {
+		// The same with what a psad.conf turns on: signatures, ICMP
+		// types and passive OS fingerprinting (our built-in data), which
+		// -A runs on its parse goroutines and the daemon on its loop.
+		benchLines(b, func(buf []byte, i int) []byte { return floodLine(buf, i) }, engines(b))
 	})
 	b.Run("mixed", func(b *testing.B) {
 		var log bytes.Buffer
@@ -34,7 +42,7 @@ func BenchmarkDaemonLines(b *testing.B) {
 		for sc.Scan() {
 			lines = append(lines, bytes.Clone(sc.Bytes()))
 		}
-		benchLines(b, func(buf []byte, i int) []byte { return append(buf, lines[i%len(lines)]...) })
+		benchLines(b, func(buf []byte, i int) []byte { return append(buf, lines[i%len(lines)]...) }, nil)
 	})
 }
 
@@ -84,9 +92,35 @@ func (quiet) Batch(*scan.Closed)              {}
 func (quiet) Close(context.Context)           {}
 func (quiet) Syslog(string)                   {}
 
-func benchLines(b *testing.B, line func(buf []byte, i int) []byte) {
+// engines builds the detector of the built-in psad.conf, engines and
+// all.
+func engines(b testing.TB) *detect.Detector {
+	c, err := config.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := c.Settings()
+	if err != nil {
+		b.Fatal(err)
+	}
+	det, err := detect.Build(s, detect.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if det.Engines == nil || det.Engines.Sigs == nil {
+		b.Fatal("the built-in configuration loaded no signatures")
+	}
+	return det
+}
+
+// benchLines runs b.N lines through a daemon; det nil is the bare
+// detector of newRuntime.
+func benchLines(b *testing.B, line func(buf []byte, i int) []byte, det *detect.Detector) {
 	st := openStore(b)
 	rt := newRuntime(nil, 5*time.Second)
+	if det != nil {
+		rt.Detector = det
+	}
 	rt.Notifier = quiet{}
 	rt.ScanTimeout = time.Hour
 	set := scan.DefaultSettings()

@@ -23,6 +23,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/scan"
 )
@@ -109,14 +111,37 @@ type Daemon struct {
 	// still running on the I/O goroutine.
 	building bool
 	saving   atomic.Bool
+	// gen counts the runtimes hooked in (the loop's); ahead is the
+	// current one's parser and engines for the inputs (see sink).
+	gen   uint64
+	ahead atomic.Pointer[ahead]
 }
 
 // item is one line taken from an input: line and position in one
-// allocation, so the queue costs one allocation per line.
+// allocation, so the queue costs one allocation per line, and the line
+// parsed and prepared by the input's goroutine with runtime gen.
 type item struct {
 	buf []byte
 	n   int // len(line)
 	src int
+	gen uint64
+	pkt fwlog.Packet
+	err error // Parse's
+	pre inspect.Pre
+}
+
+// ahead is what inputs parse and prepare lines with before handing them
+// to the loop: the parser and engines of runtime generation gen.
+//
+// Why on the inputs' goroutines: the loop owns the tracker and is the
+// daemon's bottleneck under a flood, while an input mostly waits for it;
+// parsing and signature matching depend on the line alone, as on -A's
+// parse goroutines. A line parsed with a runtime a reload has since
+// replaced is parsed again on the loop.
+type ahead struct {
+	gen    uint64
+	parser *fwlog.Parser
+	eng    *inspect.Engines // nil: no engines
 }
 
 type built struct {
@@ -280,7 +305,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for {
 		select {
 		case it := <-d.lines:
-			d.process(it)
+			d.process(&it)
 			continue
 		default:
 		}
@@ -307,6 +332,9 @@ func (d *Daemon) sink(ctx context.Context, i int) func(line, pos []byte) bool {
 	// kept after processing (an input's LastLine) stays valid and only
 	// keeps its slab alive.
 	var slab []byte
+	var cur *ahead
+	var prep func(*fwlog.Packet, error, *inspect.Pre)
+	it := new(item)
 	return func(line, pos []byte) bool {
 		if ctx.Err() != nil {
 			return false
@@ -317,8 +345,23 @@ func (d *Daemon) sink(ctx context.Context, i int) func(line, pos []byte) bool {
 		}
 		slab = append(append(slab, line...), pos...)
 		buf := slab[len(slab)-n : len(slab) : len(slab)]
+		if a := d.ahead.Load(); a != cur {
+			cur, prep = a, nil
+			if a.eng != nil {
+				prep = a.eng.Preparer() // its memo is this goroutine's
+			}
+		}
+		// it is reused (the call through prep would make a fresh one
+		// escape, an allocation per line) and sent by value; a zero Pre
+		// each line gives signature hits, when there are any, their own
+		// array.
+		*it = item{buf: buf, n: len(line), src: i, gen: cur.gen}
+		it.err = cur.parser.Parse(buf[:len(line)], &it.pkt)
+		if prep != nil {
+			prep(&it.pkt, it.err, &it.pre)
+		}
 		select {
-		case d.lines <- item{buf: buf, n: len(line), src: i}:
+		case d.lines <- *it:
 			return true
 		case <-ctx.Done():
 			return false
@@ -360,12 +403,12 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 			c.Log.Error("stopping", "err", err)
 			return err
 		case it := <-d.lines:
-			d.process(it)
+			d.process(&it)
 			// Drain what is queued before looking at the clock again.
 			for range 1024 {
 				select {
 				case it = <-d.lines:
-					d.process(it)
+					d.process(&it)
 					continue
 				default:
 				}
@@ -454,6 +497,8 @@ func (d *Daemon) hook(rt *Runtime) {
 	t.SetSettings(set)
 	t.OnRaise = d.onRaise
 	d.pl = det.NewPipeline(t)
+	d.gen++
+	d.ahead.Store(&ahead{gen: d.gen, parser: d.pl.Parser, eng: det.Engines})
 	d.pl.UseClock = true
 	d.pl.Clock = d.cfg.Clock
 	d.pl.OnMalformed = d.cfg.Malformed
@@ -466,12 +511,26 @@ func (d *Daemon) onRaise(src *scan.Source, old int) {
 	}
 }
 
-func (d *Daemon) process(it item) {
+func (d *Daemon) process(it *item) {
 	pl := d.pl
-	o := pl.Process(it.buf[:it.n])
+	line := it.buf[:it.n]
+	var o pipeline.Outcome
+	p := &it.pkt
+	if it.gen == d.gen {
+		e := d.rt.Detector.Engines
+		if e != nil {
+			e.Use(&it.pre)
+		}
+		o = pl.ProcessParsed(line, p, it.err)
+		if e != nil {
+			e.Use(nil)
+		}
+	} else {
+		o, p = pl.Process(line), &pl.Packet
+	}
 	if o == pipeline.Accepted {
 		d.batch = true
-		d.rt.Notifier.Packet(d.cfg.Clock(), &pl.Packet)
+		d.rt.Notifier.Packet(d.cfg.Clock(), p)
 	}
 	if pos := it.buf[it.n:]; len(pos) > 0 {
 		d.pos[it.src] = append(d.pos[it.src][:0], pos...)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -576,5 +577,90 @@ func TestFloodEvictsToMaxSources(t *testing.T) {
 	}
 	if got, wrong := alive(saved); saved.Sources() != maxSrc || got != maxSrc || wrong != 0 {
 		t.Errorf("store holds %d sources (%d of the flood, %d evicted ones); want the last %d", saved.Sources(), got, wrong, maxSrc)
+	}
+}
+
+// TestLineParsedAheadWithReplacedRuntime: an input parses its lines with
+// the runtime in force when it reads them; a line still queued when a
+// reload puts another runtime in force is parsed again with the new one.
+// Here the new runtime strips kernel timestamps from log prefixes and the
+// old one did not, which the prefix counters show.
+func TestLineParsedAheadWithReplacedRuntime(t *testing.T) {
+	old, next := newRuntime(nil, time.Hour), newRuntime(nil, time.Hour)
+	old.Notifier, next.Notifier = quiet{}, quiet{}
+	old.Detector.Parser.StripKernelTS = false
+	next.Detector.Parser.StripKernelTS = true
+	tr := scan.NewTracker(scan.DefaultSettings())
+	d := New(Config{Sources: []Source{&lineSource{}}, Runtime: old, Tracker: tr})
+	d.hook(old)
+	line := []byte("Dec  6 20:00:00 fw kernel: [ 1234.567890] DROP IN=eth0 OUT= SRC=203.0.113.9 DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0")
+	sink := d.sink(t.Context(), 0)
+	for range 2 {
+		if !sink(line, nil) {
+			t.Fatal("sink refused a line")
+		}
+	}
+	first := <-d.lines
+	d.process(&first) // parsed ahead with the runtime in force
+	d.rt = next
+	d.hook(next)
+	second := <-d.lines // parsed ahead with the old runtime, still queued
+	d.process(&second)
+	got := map[string]int{}
+	for k, n := range tr.Counters.Prefix {
+		got[k] = *n
+	}
+	want := map[string]int{"[ 1234.567890] DROP": 1, "DROP": 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("prefix counters %v, want %v: the queued line was not parsed again with the new runtime", got, want)
+	}
+}
+
+// TestSignatureHitsPreparedAheadStayApart: inputs match signatures before
+// the loop takes their lines, so several prepared lines wait in the queue
+// at once; each must keep its own hits, not the next line's.
+func TestSignatureHitsPreparedAheadStayApart(t *testing.T) {
+	rt := newRuntime(nil, time.Hour)
+	rt.Notifier = quiet{}
+	rt.Detector = engines(t)
+	tr := scan.NewTracker(scan.DefaultSettings())
+	d := New(Config{Sources: []Source{&lineSource{}}, Runtime: rt, Tracker: tr})
+	d.hook(rt)
+	const head = "Dec  6 20:00:00 fw kernel: DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 %s URGP=0"
+	type line struct {
+		src   string
+		port  int
+		flags string
+		sig   int
+	}
+	lines := []line{
+		{"203.0.113.1", 22, "SYN FIN", 2000004}, // SYN+FIN probe
+		{"203.0.113.2", 0, "SYN", 2000071},      // to port 0
+		{"203.0.113.3", 22, "SYN FIN", 2000004},
+	}
+	sink := d.sink(t.Context(), 0)
+	for _, l := range lines {
+		if !sink(fmt.Appendf(nil, head, l.src, l.port, l.flags), nil) {
+			t.Fatal("sink refused a line")
+		}
+	}
+	for range lines {
+		it := <-d.lines
+		d.process(&it)
+	}
+	for _, l := range lines {
+		s := tr.Source(netip.MustParseAddr(l.src))
+		if s == nil {
+			t.Fatalf("%s: no source", l.src)
+		}
+		var ids []int
+		for _, r := range s.Dst(netip.MustParseAddr("192.168.10.1")).Sigs {
+			ids = append(ids, r.ID)
+		}
+		if !slices.Contains(ids, l.sig) || slices.ContainsFunc(lines, func(o line) bool {
+			return o.sig != l.sig && slices.Contains(ids, o.sig)
+		}) {
+			t.Errorf("%s: signatures %v, want %d and not the other lines'", l.src, ids, l.sig)
+		}
 	}
 }

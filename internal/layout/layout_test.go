@@ -87,7 +87,7 @@ var allowed = map[string][]string{
 	// The daemon owns the tracker and its goroutines and reaches every
 	// side effect through the seams it declares: it imports the engine
 	// only.
-	"internal/daemon": {"internal/detect", "internal/fwlog", "internal/pipeline", "internal/scan"},
+	"internal/daemon": {"internal/detect", "internal/fwlog", "internal/inspect", "internal/pipeline", "internal/scan"},
 
 	// One-shot modes.
 	"internal/analysis": {"internal/alert", "internal/alert/mail", "internal/config", "internal/detect", "internal/fwlog",
