@@ -130,6 +130,12 @@ type item struct {
 	pre inspect.Pre
 }
 
+// queuedLines is how many lines the inputs may hand over ahead of the
+// loop. An item carries its parsed packet (688 bytes), so the queue is
+// memory the daemon keeps for good once a burst has filled it; 1024
+// read a flood as fast as 4096 did.
+const queuedLines = 1024
+
 // ahead is what inputs parse and prepare lines with before handing them
 // to the loop: the parser and engines of runtime generation gen.
 //
@@ -182,7 +188,7 @@ func New(c Config) *Daemon {
 	return &Daemon{
 		stats: Stats{Inputs: inputs},
 		cfg:   c, rt: c.Runtime,
-		lines:  make(chan item, 4096),
+		lines:  make(chan item, queuedLines),
 		reload: make(chan chan error),
 		built:  make(chan built, 1),
 		query:  make(chan func(*scan.Tracker, *Runtime)),
