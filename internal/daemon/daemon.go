@@ -117,9 +117,10 @@ type Daemon struct {
 	ahead atomic.Pointer[ahead]
 }
 
-// item is one line taken from an input: line and position in one
-// allocation, so the queue costs one allocation per line, and the line
-// parsed and prepared by the input's goroutine with runtime gen.
+// item is one line taken from an input: buf holds the line and its
+// position, copied into the input's slab (see sink), and pkt and pre are
+// the line parsed and prepared on the input's goroutine with the
+// runtime of generation gen.
 type item struct {
 	buf []byte
 	n   int // len(line)
