@@ -338,14 +338,23 @@ func (d *Daemon) sink(ctx context.Context, i int) func(line, pos []byte) bool {
 	// bytes instead of one per line; a slab is never reused, so a line
 	// kept after processing (an input's LastLine) stays valid and only
 	// keeps its slab alive.
-	var slab []byte
-	var cur *ahead
-	var prep func(*fwlog.Packet, error, *inspect.Pre)
-	it := new(item)
+	//
+	// mu guards the slab, the item and the preparer: the syslog listener
+	// calls its sink from one goroutine per connection at once. It is
+	// held through the hand-over, which copies the shared item.
+	var (
+		mu   sync.Mutex
+		slab []byte
+		cur  *ahead
+		prep func(*fwlog.Packet, error, *inspect.Pre)
+		it   = new(item)
+	)
 	return func(line, pos []byte) bool {
 		if ctx.Err() != nil {
 			return false
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		n := len(line) + len(pos)
 		if cap(slab)-len(slab) < n {
 			slab = make([]byte, 0, max(sinkSlab, n))

@@ -664,3 +664,55 @@ func TestSignatureHitsPreparedAheadStayApart(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkFromSeveralGoroutines: the syslog listener calls an input's
+// sink from one goroutine per connection at once (see Source.Run). Every
+// line must still arrive whole and parsed as itself; under -race a sink
+// with unguarded state fails here too.
+func TestSinkFromSeveralGoroutines(t *testing.T) {
+	const conns, per = 4, 3000
+	rt := newRuntime(nil, time.Hour)
+	rt.Notifier = quiet{}
+	tr := scan.NewTracker(scan.DefaultSettings())
+	d := New(Config{Sources: []Source{&lineSource{}}, Runtime: rt, Tracker: tr})
+	d.hook(rt)
+	sink := d.sink(t.Context(), 0)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range conns * per {
+			it := <-d.lines
+			d.process(&it)
+		}
+	}()
+	var wg sync.WaitGroup
+	for c := range conns {
+		wg.Go(func() {
+			var buf []byte
+			for i := range per {
+				buf = floodLine(buf[:0], c*per+i)
+				if !sink(buf, nil) {
+					t.Error("sink refused a line")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	<-done
+	dst := netip.MustParseAddr("192.168.10.1")
+	bad := 0
+	for i := range conns * per {
+		a := netip.AddrFrom4([4]byte{10, byte((i + 1) >> 16), byte((i + 1) >> 8), byte(i + 1)})
+		s := tr.Source(a)
+		port := uint16(1 + i%1024)
+		if s == nil || s.Packets != 1 || s.Dst(dst) == nil || s.Dst(dst).Ranges[0] != (scan.PortRange{Lo: port, Hi: port, Seen: true}) {
+			if bad++; bad <= 3 {
+				t.Errorf("line %d: source %v not as its line says", i, a)
+			}
+		}
+	}
+	if tr.Sources() != conns*per {
+		t.Errorf("%d sources, want %d", tr.Sources(), conns*per)
+	}
+}
