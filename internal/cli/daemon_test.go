@@ -509,6 +509,55 @@ func TestDaemonSyslogListener(t *testing.T) {
 	}
 }
 
+// TestDaemonSyslogListenerConnections: lines arriving on several TCP
+// connections at once, which the listener hands over from one goroutine
+// per connection, each reach the scan state whole: every source's scan
+// shows its own port range in its alert.
+func TestDaemonSyslogListenerConnections(t *testing.T) {
+	const conns, srcs, pkts = 4, 25, 5
+	dir := t.TempDir()
+	sockPath := filepath.Join(dir, "log.sock")
+	sl := startSyslog(t, sockPath)
+	tcpAddr := freePort(t, "tcp")
+	e := newTestEnv(t, map[string]string{
+		"IPT_SYSLOG_FILE": filepath.Join(dir, "unused"), "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
+		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "SYSLOG_LISTEN_TCP": tcpAddr,
+		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
+	}, "")
+	startDaemon(t, e.conf, Env{})
+	logLine := "DROP IN=eth0 OUT= SRC=10.7.%d.%d DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0"
+	var wg sync.WaitGroup
+	for c := range conns {
+		wg.Go(func() {
+			conn, err := net.Dial("tcp", tcpAddr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			w := bufio.NewWriter(conn)
+			for p := range pkts {
+				for s := range srcs {
+					msg := "<4>1 " + time.Now().Format("2006-01-02T15:04:05.000000Z07:00") + " fw" + strconv.Itoa(c) + " kernel - - - " +
+						fmt.Sprintf(logLine, c, s, 1000*(c+1)+10*s+p)
+					fmt.Fprintf(w, "%d %s", len(msg), msg)
+				}
+			}
+			if err := w.Flush(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for c := range conns {
+		for s := range srcs {
+			lo := 1000*(c+1) + 10*s
+			want := fmt.Sprintf("10.7.%d.%d -> 192.168.10.1 tcp: [%d-%d]", c, s, lo, lo+pkts-1)
+			waitFor(t, want, func() bool { return sl.find(want) != "" })
+		}
+	}
+}
+
 // TestDaemonLookups: reverse DNS and whois (servers started by the test)
 // reach the alert mail, and hostile whois text cannot add a header or a
 // mail command.
