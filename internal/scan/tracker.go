@@ -460,38 +460,62 @@ type batchMore struct {
 }
 
 // Pkts is the batch's packet count per protocol, one entry per protocol.
-func (b *Batch) Pkts() []ProtoCount {
-	if b.more != nil && len(b.more.pkts) > 0 {
-		return b.more.pkts
-	}
-	return b.pkts0[:b.nPkts]
-}
+func (b *Batch) Pkts() []ProtoCount { return entries(&b.pkts0, b.nPkts, b.lists().pkts) }
 
 // Flags is the batch's packet count per TCP flag combination.
-func (b *Batch) Flags() []FlagCount {
-	if b.more != nil && len(b.more.flags) > 0 {
-		return b.more.flags
-	}
-	return b.flags0[:b.nFlags]
-}
+func (b *Batch) Flags() []FlagCount { return entries(&b.flags0, b.nFlags, b.lists().flags) }
 
 // Prefix is the batch's packet count per protocol, chain and log prefix,
 // in first-seen order.
-func (b *Batch) Prefix() []PrefixCount {
-	if b.more != nil && len(b.more.prefix) > 0 {
-		return b.more.prefix
-	}
-	return b.prefix0[:b.nPrefix]
-}
+func (b *Batch) Prefix() []PrefixCount { return entries(&b.prefix0, b.nPrefix, b.lists().prefix) }
 
 // Hosts is the syslog host names of the batch's packets, in first-seen
 // order.
-func (b *Batch) Hosts() []string {
-	if b.more != nil && len(b.more.hosts) > 0 {
-		return b.more.hosts
+func (b *Batch) Hosts() []string { return entries(&b.hosts0, b.nHosts, b.lists().hosts) }
+
+// noLists stands for the overflow lists of a Batch that has none; it is
+// only read.
+var noLists batchMore
+
+// lists returns b's overflow lists, or empty ones when it has none.
+func (b *Batch) lists() *batchMore {
+	if b.more == nil {
+		return &noLists
 	}
-	return b.hosts0[:b.nHosts]
+	return b.more
 }
+
+// entries is one of a Batch's lists: the overflow slice once it holds
+// the list, else the n (0 or 1) inline entries.
+func entries[T any](first *[1]T, n uint8, over []T) []T {
+	if len(over) > 0 {
+		return over
+	}
+	return first[:n]
+}
+
+// addEntry appends v to one of b's lists, whose inline entry is first
+// with count n and whose overflow slice list selects: the first entry
+// stays inline, a second moves both to the overflow slice.
+func addEntry[T any](b *Batch, first *[1]T, n *uint8, list func(*batchMore) *[]T, v T) {
+	switch {
+	case len(*list(b.lists())) > 0:
+		l := list(b.more)
+		*l = append(*l, v)
+	case *n == 0:
+		first[0], *n = v, 1
+	default:
+		l := list(b.grow())
+		*l, *n = append(*l, first[0], v), 0
+		var zero T
+		first[0] = zero // drop its strings
+	}
+}
+
+func pktsList(m *batchMore) *[]ProtoCount    { return &m.pkts }
+func flagsList(m *batchMore) *[]FlagCount    { return &m.flags }
+func prefixList(m *batchMore) *[]PrefixCount { return &m.prefix }
+func hostsList(m *batchMore) *[]string       { return &m.hosts }
 
 // reset empties b for batch no, keeping its overflow arrays.
 func (b *Batch) reset(no uint32) {
@@ -968,17 +992,8 @@ func (t *Tracker) countBatch(b *Batch, p *fwlog.Packet) {
 		b.Ranges[2].add(p.DstPort)
 	}
 	t.countPrefix(b, p)
-	if hs := b.Hosts(); len(p.Host) > 0 && !slices.Contains(hs, string(p.Host)) {
-		switch h := t.intern(p.Host); {
-		case len(hs) == 0:
-			b.hosts0[0], b.nHosts = h, 1
-		case b.nHosts == 1:
-			m := b.grow()
-			m.hosts, b.nHosts = append(m.hosts, b.hosts0[0], h), 0
-			b.hosts0[0] = ""
-		default:
-			b.more.hosts = append(b.more.hosts, h)
-		}
+	if len(p.Host) > 0 && !slices.Contains(b.Hosts(), string(p.Host)) {
+		addEntry(b, &b.hosts0, &b.nHosts, hostsList, t.intern(p.Host))
 	}
 	if len(p.SrcMAC) > 0 {
 		if b.SrcMAC != string(p.SrcMAC) {
@@ -998,16 +1013,7 @@ func countProto(b *Batch, proto uint8) {
 			return
 		}
 	}
-	pc := ProtoCount{Proto: proto, Pkts: 1}
-	switch {
-	case len(pk) == 0:
-		b.pkts0[0], b.nPkts = pc, 1
-	case b.nPkts == 1:
-		m := b.grow()
-		m.pkts, b.nPkts = append(m.pkts, b.pkts0[0], pc), 0
-	default:
-		b.more.pkts = append(b.more.pkts, pc)
-	}
+	addEntry(b, &b.pkts0, &b.nPkts, pktsList, ProtoCount{Proto: proto, Pkts: 1})
 }
 
 func countFlags(b *Batch, flags fwlog.TCPFlags) {
@@ -1018,16 +1024,7 @@ func countFlags(b *Batch, flags fwlog.TCPFlags) {
 			return
 		}
 	}
-	fc := FlagCount{Flags: flags, Pkts: 1}
-	switch {
-	case len(fl) == 0:
-		b.flags0[0], b.nFlags = fc, 1
-	case b.nFlags == 1:
-		m := b.grow()
-		m.flags, b.nFlags = append(m.flags, b.flags0[0], fc), 0
-	default:
-		b.more.flags = append(b.more.flags, fc)
-	}
+	addEntry(b, &b.flags0, &b.nFlags, flagsList, FlagCount{Flags: flags, Pkts: 1})
 }
 
 func (t *Tracker) countPrefix(b *Batch, p *fwlog.Packet) {
@@ -1039,17 +1036,7 @@ func (t *Tracker) countPrefix(b *Batch, p *fwlog.Packet) {
 			return
 		}
 	}
-	pc := PrefixCount{Proto: p.Proto, Chain: p.Chain, Prefix: t.intern(p.Prefix), Pkts: 1}
-	switch {
-	case len(pr) == 0:
-		b.prefix0[0], b.nPrefix = pc, 1
-	case b.nPrefix == 1:
-		m := b.grow()
-		m.prefix, b.nPrefix = append(m.prefix, b.prefix0[0], pc), 0
-		b.prefix0[0] = PrefixCount{}
-	default:
-		b.more.prefix = append(b.more.prefix, pc)
-	}
+	addEntry(b, &b.prefix0, &b.nPrefix, prefixList, PrefixCount{Proto: p.Proto, Chain: p.Chain, Prefix: t.intern(p.Prefix), Pkts: 1})
 }
 
 func (t *Tracker) recordICMP(pair *Pair, p *fwlog.Packet, badType bool) {
