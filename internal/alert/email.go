@@ -125,9 +125,13 @@ func Email(b []byte, in *Info) []byte {
 	if r := pair.Ranges[1]; r.Seen {
 		t.label("Complete UDP range: ", "["+portRange(r)+"]")
 	}
-	if bt != nil && len(bt.Hosts()) > 0 {
-		hosts := make([]string, len(bt.Hosts()))
-		for i, h := range bt.Hosts() {
+	var batchHosts []string
+	if bt != nil {
+		batchHosts = bt.Hosts()
+	}
+	if len(batchHosts) > 0 {
+		hosts := make([]string, len(batchHosts))
+		for i, h := range batchHosts {
 			hosts[i] = Clean(h)
 		}
 		if len(hosts) == 1 {
