@@ -22,6 +22,7 @@ import (
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/hugepage"
 	"github.com/psadgo/psad/internal/inspect"
 	"github.com/psadgo/psad/internal/logsrc"
 	"github.com/psadgo/psad/internal/notify"
@@ -110,7 +111,8 @@ func Run(s Setup) int {
 	tracker := d.NewTracker()
 	engines, protos := d.Engines, d.Protocols
 	// The memory bound is MAX_SCAN_SOURCES; see collectRarely.
-	defer collectRarely()()
+	memLimit := machineLimit()
+	defer collectRarely(memLimit)()
 	if s.Debug {
 		tracker.Debug = errw
 		fmt.Fprintf(errw, "[+] engines: %s\n", engines.Describe())
@@ -136,6 +138,7 @@ func Run(s Setup) int {
 			return 1
 		}
 		name = "STDIN"
+		hugepage.Heap(hugeHeap(int64(len(data)), memLimit))
 		open = func() (io.Reader, func(), error) { return bytes.NewReader(data), func() {}, nil }
 	} else {
 		open = func() (io.Reader, func(), error) {
@@ -199,6 +202,7 @@ func Run(s Setup) int {
 	if f, ok := r.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil {
 			reserve = int(fi.Size() / 250) // about one pair per log line
+			hugepage.Heap(hugeHeap(fi.Size(), memLimit))
 		}
 	}
 	var sh *shards

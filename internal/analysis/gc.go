@@ -13,12 +13,12 @@ import (
 // measured). With the machine's memory known the collector is off, with a
 // memory limit at half of it (or of the cgroup's limit) as the safety
 // net; without it, or when the user set GOGC, it runs at GOGC 400 or the
-// user's value. It returns the function that restores the settings.
-func collectRarely() (restore func()) {
+// user's value. limit is machineLimit's. It returns the function that
+// restores the settings.
+func collectRarely(limit int64) (restore func()) {
 	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
-	limit := memoryLimit(readSmall("/proc/meminfo"), readSmall("/sys/fs/cgroup/memory.max"))
 	if limit <= 0 {
 		prev := debug.SetGCPercent(400)
 		return func() { debug.SetGCPercent(prev) }
@@ -30,6 +30,20 @@ func collectRarely() (restore func()) {
 		debug.SetGCPercent(prev)
 		debug.SetMemoryLimit(prevLimit)
 	}
+}
+
+// machineLimit is memoryLimit of this machine and cgroup.
+func machineLimit() int64 {
+	return memoryLimit(readSmall("/proc/meminfo"), readSmall("/sys/fs/cgroup/memory.max"))
+}
+
+// hugeHeap is how much of the heap a run over size bytes of log asks
+// huge pages for (hugepage.Heap): twice the log, as -A on the 1M-line
+// log peaks at 1.3 times its size, but at most half of limit, so that
+// the untouched rest never looks like memory to give back; nothing when
+// the limit is unknown.
+func hugeHeap(size, limit int64) int {
+	return int(max(min(2*size, limit/2), 0))
 }
 
 // memoryLimit is half of the smaller of MemTotal in meminfo and a

@@ -22,3 +22,19 @@ func TestMemoryLimit(t *testing.T) {
 		}
 	}
 }
+
+func TestHugeHeap(t *testing.T) {
+	for _, c := range []struct {
+		size, limit int64
+		want        int
+	}{
+		{250 << 20, 8 << 30, 500 << 20},
+		{4 << 30, 8 << 30, 4 << 30}, // half the limit
+		{250 << 20, 0, 0},           // limit unknown
+		{0, 8 << 30, 0},
+	} {
+		if got := hugeHeap(c.size, c.limit); got != c.want {
+			t.Errorf("hugeHeap(%d, %d) = %d, want %d", c.size, c.limit, got, c.want)
+		}
+	}
+}

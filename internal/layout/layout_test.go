@@ -28,6 +28,7 @@ var allowed = map[string][]string{
 	"internal/icmptype":  {},
 	"internal/config":    {"internal/netset"},
 	"internal/autodl":    {"internal/netset"},
+	"internal/hugepage":  {},
 	"internal/scan":      {"internal/fwlog"},
 	"internal/sig":       {"internal/fwlog"},
 	"internal/osfp":      {"internal/fwlog"},
@@ -91,7 +92,7 @@ var allowed = map[string][]string{
 
 	// One-shot modes.
 	"internal/analysis": {"internal/alert", "internal/alert/mail", "internal/config", "internal/detect", "internal/fwlog",
-		"internal/inspect", "internal/logsrc", "internal/notify", "internal/pipeline", "internal/protocols",
+		"internal/hugepage", "internal/inspect", "internal/logsrc", "internal/notify", "internal/pipeline", "internal/protocols",
 		"internal/report", "internal/scan"},
 	"internal/bench": {"internal/config", "internal/detect", "internal/logsrc", "internal/pipeline", "internal/scan"},
 

@@ -1,0 +1,38 @@
+package hugepage
+
+import (
+	"runtime"
+	"syscall"
+)
+
+// Advise asks for huge pages on the 2 MB-aligned part of mem, before
+// its first write; the rest keeps ordinary pages. It is a hint: a kernel
+// without transparent huge pages, or with them set to "never", leaves
+// the memory as it was, and so does a failure.
+func Advise(mem []byte) {
+	start, end := Aligned(mem)
+	if start < end {
+		_ = syscall.Madvise(mem[start:end], syscall.MADV_HUGEPAGE)
+	}
+}
+
+// Heap makes the next n bytes the Go heap grows by ask for huge pages,
+// for a process about to fill that much. It allocates n bytes without
+// touching them (fresh heap memory needs no zeroing), advises them and
+// frees them with a collection, which costs little this early.
+//
+// Why it works: the runtime maps heap memory once and never remaps it
+// (unless GODEBUG=harddecommit=1), the advice stays on the mapping after
+// the object is gone, and the page allocator hands out the lowest free
+// addresses first, so the objects that follow fill the advised range.
+// Were a runtime to do otherwise, only the speed would be lost; the
+// package's test says so first.
+func Heap(n int) {
+	if n < 2*Size {
+		return
+	}
+	mem := make([]byte, n)
+	Advise(mem)
+	mem = nil
+	runtime.GC()
+}

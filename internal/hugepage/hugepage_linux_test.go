@@ -1,0 +1,111 @@
+package hugepage
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// TestAdviseMarksMemory: after Advise, the kernel's map of the process
+// shows the aligned part of the memory as asking for huge pages ("hg"
+// in VmFlags), whatever THP mode the machine is in.
+func TestAdviseMarksMemory(t *testing.T) {
+	if !freshProcess(t) {
+		return
+	}
+	mem := make([]byte, 8<<20)
+	start, end := Aligned(mem)
+	if end-start < Size {
+		t.Fatalf("8 MB hold no aligned huge page: %d-%d", start, end)
+	}
+	addr := uintptr(unsafe.Pointer(&mem[start]))
+	if hasHG(t, addr) {
+		t.Fatalf("memory at %#x asks for huge pages before Advise; the test proves nothing", addr)
+	}
+	Advise(mem)
+	if !hasHG(t, addr) {
+		t.Errorf("memory at %#x does not ask for huge pages after Advise", addr)
+	}
+	mem[start] = 1 // keep mem alive to here
+}
+
+// TestHeapAdvisesLaterAllocations: memory the heap hands out after
+// Heap asks for huge pages, where the same allocation before Heap did
+// not. It fails if a Go release stops reusing the advised range (see
+// Heap): -A would then lose a quarter of its speed.
+func TestHeapAdvisesLaterAllocations(t *testing.T) {
+	if !freshProcess(t) {
+		return
+	}
+	alignedAddr := func(mem []byte) uintptr {
+		start, end := Aligned(mem)
+		if end-start < Size {
+			t.Fatalf("%d bytes hold no aligned huge page", len(mem))
+		}
+		return uintptr(unsafe.Pointer(&mem[start]))
+	}
+	before := make([]byte, 24<<20)
+	if a := alignedAddr(before); hasHG(t, a) {
+		t.Fatalf("heap memory at %#x asks for huge pages before Heap; the test proves nothing", a)
+	}
+	Heap(96 << 20)
+	after := make([]byte, 24<<20)
+	if a := alignedAddr(after); !hasHG(t, a) {
+		t.Errorf("heap memory at %#x, allocated after Heap, does not ask for huge pages", a)
+	}
+	before[0], after[0] = 1, 1 // both stay alive to here
+}
+
+// freshProcess runs the calling test again in a process of its own and
+// reports whether this is that process: the advice stays on the heap for
+// the rest of a process, so a test that checks memory before it has to
+// be the first to give any.
+func freshProcess(t *testing.T) bool {
+	t.Helper()
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skip("this kernel has no transparent huge pages:", err)
+	}
+	if os.Getenv("HUGEPAGE_TEST_CHILD") == t.Name() {
+		return true
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "HUGEPAGE_TEST_CHILD="+t.Name())
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Errorf("in a process of its own: %v\n%s", err, out)
+	}
+	return false
+}
+
+// hasHG reports whether the mapping holding addr has the VM_HUGEPAGE
+// flag, from /proc/self/smaps.
+func hasHG(t *testing.T, addr uintptr) bool {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skip("no /proc/self/smaps:", err)
+	}
+	defer f.Close()
+	in := false
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		var lo, hi uintptr
+		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 && strings.Contains(line, " ") {
+			in = lo <= addr && addr < hi
+			continue
+		}
+		if in && strings.HasPrefix(line, "VmFlags:") {
+			return strings.Contains(line, " hg")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	t.Fatalf("no mapping holds %#x", addr)
+	return false
+}
