@@ -1,6 +1,7 @@
 package hugepage
 
 import (
+	"os"
 	"runtime"
 	"syscall"
 )
@@ -27,7 +28,15 @@ func Advise(mem []byte) {
 // addresses first, so the objects that follow fill the advised range.
 // Were a runtime to do otherwise, only the speed would be lost; the
 // package's test says so first.
+//
+// It does nothing unless THP is in "madvise" mode ("always" gives the
+// heap huge pages anyway, "never" none) and the kernel overcommits:
+// under strict accounting (vm.overcommit_memory=2) the n bytes would be
+// charged as if used, and the runtime dies when a mapping is refused.
+// n is capped at a quarter of the machine's memory.
 func Heap(n int) {
+	n = min(n, heapCap(readSmall("/sys/kernel/mm/transparent_hugepage/enabled"),
+		readSmall("/proc/sys/vm/overcommit_memory"), readSmall("/proc/meminfo")))
 	if n < 2*Size {
 		return
 	}
@@ -35,4 +44,13 @@ func Heap(n int) {
 	Advise(mem)
 	mem = nil
 	runtime.GC()
+}
+
+// readSmall returns a small file's text, or "" when it cannot be read.
+func readSmall(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }

@@ -94,7 +94,7 @@ var allowed = map[string][]string{
 	"internal/analysis": {"internal/alert", "internal/alert/mail", "internal/config", "internal/detect", "internal/fwlog",
 		"internal/hugepage", "internal/inspect", "internal/logsrc", "internal/notify", "internal/pipeline", "internal/protocols",
 		"internal/report", "internal/scan"},
-	"internal/bench": {"internal/config", "internal/detect", "internal/logsrc", "internal/pipeline", "internal/scan"},
+	"internal/bench": {"internal/config", "internal/detect", "internal/hugepage", "internal/logsrc", "internal/pipeline", "internal/scan"},
 
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",

@@ -1,0 +1,36 @@
+package hugepage
+
+import (
+	"strconv"
+	"strings"
+)
+
+// heapCap is the most Heap may set aside, from the text of
+// /sys/kernel/mm/transparent_hugepage/enabled, /proc/sys/vm/overcommit_memory
+// and /proc/meminfo: a quarter of MemTotal when THP is in "madvise" mode
+// and the kernel is not in strict overcommit accounting, 0 otherwise or
+// when any of them is unknown.
+func heapCap(thp, overcommit, meminfo string) int {
+	if !strings.Contains(thp, "[madvise]") {
+		return 0
+	}
+	if mode := strings.TrimSpace(overcommit); mode != "0" && mode != "1" {
+		return 0
+	}
+	for l := range strings.Lines(meminfo) {
+		rest, ok := strings.CutPrefix(l, "MemTotal:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || kb <= 0 {
+			return 0
+		}
+		return int(kb << 10 / 4)
+	}
+	return 0
+}
