@@ -3,6 +3,7 @@ package hugepage
 import (
 	"os"
 	"runtime"
+	"strconv"
 	"syscall"
 )
 
@@ -33,8 +34,12 @@ func Advise(mem []byte) {
 // heap huge pages anyway, "never" none) and the kernel overcommits:
 // under strict accounting (vm.overcommit_memory=2) the n bytes would be
 // charged as if used, and the runtime dies when a mapping is refused.
-// n is capped at a quarter of the machine's memory.
+// n is capped at a quarter of the machine's memory, and a 32-bit
+// process, whose address space that could exhaust, sets nothing aside.
 func Heap(n int) {
+	if strconv.IntSize < 64 {
+		return
+	}
 	n = min(n, heapCap(readSmall("/sys/kernel/mm/transparent_hugepage/enabled"),
 		readSmall("/proc/sys/vm/overcommit_memory"), readSmall("/proc/meminfo")))
 	if n < 2*Size {
