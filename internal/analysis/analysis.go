@@ -127,11 +127,19 @@ func Run(s Setup) int {
 	errLog := newErrorLog(dirs.errLog, s.NoIPTErrors)
 	defer errLog.close()
 
-	// psad counts the firewall lines before it processes them, so a file
-	// is read twice; standard input is held in memory instead.
+	// psad counts the firewall lines before it processes them. Without a
+	// progress bar or debug lines nothing shows before the end of the run,
+	// so the main pass counts for itself and the input is read once, and
+	// standard input is streamed. Otherwise a file is read twice and
+	// standard input is held in memory.
+	selfCount := s.Progress == nil && !s.Debug
 	var open func() (io.Reader, func(), error)
 	name := s.Input
-	if s.Stdin != nil {
+	switch {
+	case s.Stdin != nil && selfCount:
+		name = "STDIN"
+		open = func() (io.Reader, func(), error) { return s.Stdin, func() {}, nil }
+	case s.Stdin != nil:
 		data, err := io.ReadAll(s.Stdin)
 		if err != nil {
 			fmt.Fprintf(errw, "[*] reading standard input: %v\n", err)
@@ -140,7 +148,7 @@ func Run(s Setup) int {
 		name = "STDIN"
 		hugepage.Heap(hugeHeap(int64(len(data)), memLimit))
 		open = func() (io.Reader, func(), error) { return bytes.NewReader(data), func() {}, nil }
-	} else {
+	default:
 		open = func() (io.Reader, func(), error) {
 			f, err := os.Open(s.Input)
 			if err != nil {
@@ -181,10 +189,6 @@ func Run(s Setup) int {
 		})
 		countc <- n
 	}
-	// Without a progress bar or debug lines nothing shows before the end
-	// of the run, so the main pass counts for itself and the file is read
-	// once.
-	selfCount := s.Progress == nil && !s.Debug
 	switch {
 	case s.Debug:
 		count()
@@ -200,7 +204,9 @@ func Run(s Setup) int {
 	defer done()
 	reserve := 0
 	if f, ok := r.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil {
+		// A file, or standard input redirected from one; a pipe's size
+		// is not known.
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 			reserve = int(fi.Size() / 250) // about one pair per log line
 			hugepage.Heap(hugeHeap(fi.Size(), memLimit))
 		}
@@ -227,7 +233,7 @@ func Run(s Setup) int {
 	// learnCount prints the count and the progress lines held back so far.
 	learnCount := func(n counted) bool {
 		if n.err != nil {
-			fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, n.err)
+			fmt.Fprintf(errw, "[*] reading %s: %v\n", name, n.err)
 			return false
 		}
 		known = true
@@ -308,7 +314,7 @@ func Run(s Setup) int {
 	}
 	if selfCount {
 		if err := readErr(); err != nil {
-			fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, err)
+			fmt.Fprintf(errw, "[*] reading %s: %v\n", name, err)
 			return 1
 		}
 		learnCount(counted{total: lineNo, fw: handed})
@@ -318,7 +324,7 @@ func Run(s Setup) int {
 	err = readErr()
 	bar.finish()
 	if err != nil {
-		fmt.Fprintf(errw, "[*] reading %s: %v\n", s.Input, err)
+		fmt.Fprintf(errw, "[*] reading %s: %v\n", name, err)
 		return 1
 	}
 

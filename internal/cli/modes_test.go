@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 func TestStatusSummaryWithAnalyze(t *testing.T) {
@@ -32,14 +35,33 @@ func TestPacketsLimit(t *testing.T) {
 	}
 }
 
-func TestStdin(t *testing.T) {
+// TestStdinLikeFile: --stdin prints the report -m prints for the same
+// lines, whether it streams them (no progress bar: one pass) or holds
+// them to count first (a progress bar on a terminal); a read error names
+// STDIN.
+func TestStdinLikeFile(t *testing.T) {
 	e := newTestEnv(t, nil, "")
-	data, err := os.ReadFile(logPath("udp_scan_1000_1150"))
+	path := logPath("udp_scan_1000_1150")
+	data, err := os.ReadFile(path)
 	must(t, err)
+	e.run(t, "-A", "-m", path) // so that every run below finds the analysis directory to replace
+	fromFile, errs, code := e.run(t, "-A", "-m", path)
+	if code != 0 {
+		t.Fatalf("-m: exit %d\n%s", code, errs)
+	}
+	want := strings.Replace(fromFile, "Parsing "+path, "Parsing STDIN", 1)
+	for _, tty := range []bool{false, true} {
+		var out, errb bytes.Buffer
+		code := Run([]string{"-c", e.conf, "-A", "--stdin"}, Env{Stdin: bytes.NewReader(data), Stdout: &out, Stderr: &errb, StderrTTY: tty})
+		if code != 0 || out.String() != want {
+			t.Errorf("terminal %v: exit %d, stdout differs from -m's:\n%s\nstderr:\n%s", tty, code, out.String(), errb.String())
+		}
+	}
+	broken := io.MultiReader(bytes.NewReader(data[:len(data)/2]), iotest.ErrReader(errors.New("device gone")))
 	var out, errb bytes.Buffer
-	code := Run([]string{"-c", e.conf, "-A", "--stdin"}, Env{Stdin: bytes.NewReader(data), Stdout: &out, Stderr: &errb})
-	if code != 0 || !strings.Contains(out.String(), "Parsing STDIN") || !strings.Contains(out.String(), "Scanned ports: UDP 1000-1150") {
-		t.Errorf("exit %d\n%s%s", code, out.String(), errb.String())
+	code = Run([]string{"-c", e.conf, "-A", "--stdin"}, Env{Stdin: broken, Stdout: &out, Stderr: &errb})
+	if code != 1 || !strings.Contains(errb.String(), "reading STDIN: device gone") {
+		t.Errorf("a read error: exit %d, stderr %q", code, errb.String())
 	}
 }
 
