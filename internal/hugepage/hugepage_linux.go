@@ -7,12 +7,12 @@ import (
 	"syscall"
 )
 
-// Advise asks for huge pages on the 2 MB-aligned part of mem, before
+// advise asks for huge pages on the 2 MB-aligned part of mem, before
 // its first write; the rest keeps ordinary pages. It is a hint: a kernel
 // without transparent huge pages, or with them set to "never", leaves
 // the memory as it was, and so does a failure.
-func Advise(mem []byte) {
-	start, end := Aligned(mem)
+func advise(mem []byte) {
+	start, end := aligned(mem)
 	if start < end {
 		_ = syscall.Madvise(mem[start:end], syscall.MADV_HUGEPAGE)
 	}
@@ -21,7 +21,10 @@ func Advise(mem []byte) {
 // Heap makes the next n bytes the Go heap grows by ask for huge pages,
 // for a process about to fill that much. It allocates n bytes without
 // touching them (fresh heap memory needs no zeroing), advises them and
-// frees them with a collection, which costs little this early.
+// frees them with a collection, which costs little this early. The
+// runtime then zeroes what it places there, which fresh memory would
+// have spared; clearing 320 MB took 13 ms here, against the 0.6 s the
+// huge pages save.
 //
 // Why it works: the runtime maps heap memory once and never remaps it
 // (unless GODEBUG=harddecommit=1), the advice stays on the mapping after
@@ -42,11 +45,11 @@ func Heap(n int) {
 	}
 	n = min(n, heapCap(readSmall("/sys/kernel/mm/transparent_hugepage/enabled"),
 		readSmall("/proc/sys/vm/overcommit_memory"), readSmall("/proc/meminfo")))
-	if n < 2*Size {
+	if n < 2*pageSize {
 		return
 	}
 	mem := make([]byte, n)
-	Advise(mem)
+	advise(mem)
 	mem = nil
 	runtime.GC()
 }

@@ -10,7 +10,7 @@ import (
 	"unsafe"
 )
 
-// TestAdviseMarksMemory: after Advise, the kernel's map of the process
+// TestAdviseMarksMemory: after advise, the kernel's map of the process
 // shows the aligned part of the memory as asking for huge pages ("hg"
 // in VmFlags), whatever THP mode the machine is in.
 func TestAdviseMarksMemory(t *testing.T) {
@@ -18,17 +18,17 @@ func TestAdviseMarksMemory(t *testing.T) {
 		return
 	}
 	mem := make([]byte, 8<<20)
-	start, end := Aligned(mem)
-	if end-start < Size {
+	start, end := aligned(mem)
+	if end-start < pageSize {
 		t.Fatalf("8 MB hold no aligned huge page: %d-%d", start, end)
 	}
 	addr := uintptr(unsafe.Pointer(&mem[start]))
 	if hasHG(t, addr) {
-		t.Fatalf("memory at %#x asks for huge pages before Advise; the test proves nothing", addr)
+		t.Fatalf("memory at %#x asks for huge pages before advise; the test proves nothing", addr)
 	}
-	Advise(mem)
+	advise(mem)
 	if !hasHG(t, addr) {
-		t.Errorf("memory at %#x does not ask for huge pages after Advise", addr)
+		t.Errorf("memory at %#x does not ask for huge pages after advise", addr)
 	}
 	mem[start] = 1 // keep mem alive to here
 }
@@ -45,8 +45,8 @@ func TestHeapAdvisesLaterAllocations(t *testing.T) {
 		return
 	}
 	alignedAddr := func(mem []byte) uintptr {
-		start, end := Aligned(mem)
-		if end-start < Size {
+		start, end := aligned(mem)
+		if end-start < pageSize {
 			t.Fatalf("%d bytes hold no aligned huge page", len(mem))
 		}
 		return uintptr(unsafe.Pointer(&mem[start]))
