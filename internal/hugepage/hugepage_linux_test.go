@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"unsafe"
 )
 
-// TestAdviseMarksMemory: after advise, the kernel's map of the process
+// TestAdviseMarksMemory: after adviseRange, the kernel's map of the process
 // shows the aligned part of the memory as asking for huge pages ("hg"
 // in VmFlags), whatever THP mode the machine is in.
 func TestAdviseMarksMemory(t *testing.T) {
@@ -18,19 +19,16 @@ func TestAdviseMarksMemory(t *testing.T) {
 		return
 	}
 	mem := make([]byte, 8<<20)
-	start, end := aligned(mem)
-	if end-start < pageSize {
-		t.Fatalf("8 MB hold no aligned huge page: %d-%d", start, end)
-	}
-	addr := uintptr(unsafe.Pointer(&mem[start]))
+	lo := uintptr(unsafe.Pointer(&mem[0]))
+	addr := (lo + pageSize - 1) &^ (pageSize - 1) // the first huge page inside
 	if hasHG(t, addr) {
 		t.Fatalf("memory at %#x asks for huge pages before advise; the test proves nothing", addr)
 	}
-	advise(mem)
+	adviseRange(lo, lo+uintptr(len(mem)))
 	if !hasHG(t, addr) {
 		t.Errorf("memory at %#x does not ask for huge pages after advise", addr)
 	}
-	mem[start] = 1 // keep mem alive to here
+	mem[0] = 1 // keep mem alive to here
 }
 
 // TestHeapAdvisesLaterAllocations: memory the heap hands out after
@@ -44,23 +42,62 @@ func TestHeapAdvisesLaterAllocations(t *testing.T) {
 	if !freshProcess(t) {
 		return
 	}
-	alignedAddr := func(mem []byte) uintptr {
-		start, end := aligned(mem)
-		if end-start < pageSize {
-			t.Fatalf("%d bytes hold no aligned huge page", len(mem))
-		}
-		return uintptr(unsafe.Pointer(&mem[start]))
+	hugeInside := func(mem []byte) uintptr { // the first huge page inside mem
+		return (uintptr(unsafe.Pointer(&mem[0])) + pageSize - 1) &^ (pageSize - 1)
 	}
 	before := make([]byte, 24<<20)
-	if a := alignedAddr(before); hasHG(t, a) {
+	if a := hugeInside(before); hasHG(t, a) {
 		t.Fatalf("heap memory at %#x asks for huge pages before Heap; the test proves nothing", a)
 	}
 	Heap(96 << 20)
 	after := make([]byte, 24<<20)
-	if a := alignedAddr(after); !hasHG(t, a) {
+	if a := hugeInside(after); !hasHG(t, a) {
 		t.Errorf("heap memory at %#x, allocated after Heap, does not ask for huge pages", a)
 	}
 	before[0], after[0] = 1, 1 // both stay alive to here
+}
+
+// TestHeapTouchesLittle: setting memory aside must not make it
+// resident. The runtime zeroes an allocation that starts in memory it
+// used before, all of it; a single object set aside just above a freed
+// one was zeroed whole, making the whole reserve resident at once.
+func TestHeapTouchesLittle(t *testing.T) {
+	if heapCap(readSmall("/sys/kernel/mm/transparent_hugepage/enabled"), readSmall("/proc/sys/vm/overcommit_memory"), readSmall("/proc/meminfo")) < 512<<20 {
+		t.Skip("Heap leaves this machine's heap alone: THP is not in madvise mode, overcommit is strict, or memory is under 2 GB")
+	}
+	if !freshProcess(t) {
+		return
+	}
+	garbage := make([]byte, 24<<20)
+	for i := range garbage {
+		garbage[i] = 1
+	}
+	garbage = nil
+	runtime.GC() // the top of the heap is now used memory, free
+	before := residentKB(t)
+	Heap(512 << 20)
+	if grew := residentKB(t) - before; grew > 64<<10 {
+		t.Errorf("Heap(512 MB) made %d MB resident, want at most 64", grew>>10)
+	}
+}
+
+// residentKB is the process's VmRSS.
+func residentKB(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skip("no /proc/self/status:", err)
+	}
+	for l := range strings.Lines(string(b)) {
+		if rest, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			var kb int
+			if _, err := fmt.Sscanf(rest, "%d kB", &kb); err == nil {
+				return kb
+			}
+		}
+	}
+	t.Fatalf("no VmRSS in /proc/self/status")
+	return 0
 }
 
 // freshProcess runs the calling test again in a process of its own and
