@@ -61,6 +61,12 @@ func Heap(n int) {
 	if n < 2*pageSize {
 		return
 	}
+	setAside(n)
+}
+
+// setAside allocates n bytes in chunks, advises them, frees them, and
+// returns the address ranges they took (merged where side by side).
+func setAside(n int) [][2]uintptr {
 	chunks := make([][]byte, 0, n/heapChunk+1)
 	spans := make([][2]uintptr, 0, cap(chunks))
 	for left := n; left > 0; left -= heapChunk {
@@ -72,15 +78,20 @@ func Heap(n int) {
 	// Chunks side by side are advised as one span: one by one, the pages
 	// across each boundary would be left out.
 	slices.SortFunc(spans, func(a, b [2]uintptr) int { return cmp.Compare(a[0], b[0]) })
-	for i := 0; i < len(spans); {
-		lo, hi := spans[i][0], spans[i][1]
-		for i++; i < len(spans) && spans[i][0] == hi; i++ {
-			hi = spans[i][1]
+	merged := spans[:0]
+	for _, sp := range spans {
+		if k := len(merged); k > 0 && merged[k-1][1] == sp[0] {
+			merged[k-1][1] = sp[1]
+		} else {
+			merged = append(merged, sp)
 		}
-		adviseRange(lo, hi)
+	}
+	for _, sp := range merged {
+		adviseRange(sp[0], sp[1])
 	}
 	runtime.KeepAlive(chunks)
 	runtime.GC()
+	return merged
 }
 
 // heapChunk is the size of Heap's allocations: the most the runtime may
