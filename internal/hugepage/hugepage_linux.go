@@ -52,12 +52,13 @@ const pageSize = 2 << 20
 // charged as if used, and the runtime dies when a mapping is refused.
 // n is capped at a quarter of the machine's memory, and a 32-bit
 // process, whose address space that could exhaust, sets nothing aside.
+// PSAD_HUGEPAGES=off in the environment turns it off (see heapCap).
 func Heap(n int) {
 	if strconv.IntSize < 64 {
 		return
 	}
 	n = min(n, heapCap(readSmall("/sys/kernel/mm/transparent_hugepage/enabled"),
-		readSmall("/proc/sys/vm/overcommit_memory"), readSmall("/proc/meminfo")))
+		readSmall("/proc/sys/vm/overcommit_memory"), readSmall("/proc/meminfo"), os.Getenv("PSAD_HUGEPAGES")))
 	if n < 2*pageSize {
 		return
 	}

@@ -7,11 +7,16 @@ import (
 
 // heapCap is the most Heap may set aside, from the text of
 // /sys/kernel/mm/transparent_hugepage/enabled, /proc/sys/vm/overcommit_memory
-// and /proc/meminfo: a quarter of MemTotal when THP is in "madvise" mode
-// and the kernel is not in strict overcommit accounting, 0 otherwise or
-// when any of them is unknown.
-func heapCap(thp, overcommit, meminfo string) int {
-	if !strings.Contains(thp, "[madvise]") {
+// and /proc/meminfo and the value of PSAD_HUGEPAGES: a quarter of
+// MemTotal when THP is in "madvise" mode and the kernel is not in strict
+// overcommit accounting, 0 otherwise, when any of them is unknown, or
+// when PSAD_HUGEPAGES is "off".
+//
+// Why a switch: in "madvise" mode the kernel may compact memory to find
+// a huge page for advised memory, and on a machine whose memory is
+// badly fragmented that can stall the faults it was meant to spare.
+func heapCap(thp, overcommit, meminfo, env string) int {
+	if env == "off" || !strings.Contains(thp, "[madvise]") {
 		return 0
 	}
 	if mode := strings.TrimSpace(overcommit); mode != "0" && mode != "1" {
