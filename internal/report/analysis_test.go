@@ -1,8 +1,13 @@
 package report
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
+	"time"
+
+	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/scan"
 )
 
 func TestShortV6(t *testing.T) {
@@ -22,5 +27,43 @@ func TestShortV6(t *testing.T) {
 		if got := ShortV6(netip.MustParseAddr(in)); got != want {
 			t.Errorf("ShortV6(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestListedSourcesOrder: the sources at or above the level, highest DL
+// first, then by the printed address as psad sorts the strings
+// (10.1.1.10 before 10.1.1.9, and an IPv6 address among them by its
+// text).
+func TestListedSourcesOrder(t *testing.T) {
+	tr := scan.NewTracker(scan.DefaultSettings())
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	// Packets per source: DefaultSettings gives DL 1 from 5 ports, DL 2
+	// from 15; a source with fewer is tracked but not listed.
+	for _, c := range []struct {
+		src   string
+		ports int
+	}{
+		{"10.1.1.9", 5}, {"10.1.1.10", 5}, {"10.1.1.100", 16}, {"2001:db8::1", 5},
+		{"9.9.9.9", 16}, {"10.1.1.2", 1}, {"10.1.1.11", 5},
+	} {
+		src := netip.MustParseAddr(c.src)
+		dst := netip.MustParseAddr("192.168.1.1")
+		if src.Is6() {
+			dst = netip.MustParseAddr("2001:db8::ffff")
+		}
+		for q := range c.ports {
+			p := fwlog.Packet{Chain: fwlog.ChainInput, Intf: []byte("eth0"), Src: src, Dst: dst,
+				Proto: fwlog.ProtoTCP, HasProto: true, SrcPort: 40000, DstPort: 1000 + q*7, Flags: fwlog.FlagSYN, IPv6: src.Is6()}
+			tr.Observe(now, &p)
+		}
+	}
+	tr.EndBatch()
+	var got []string
+	for _, s := range listedSources(tr, 1) {
+		got = append(got, fmt.Sprintf("%s/%d", s.Addr, s.DL))
+	}
+	want := "[10.1.1.100/2 9.9.9.9/2 10.1.1.10/1 10.1.1.11/1 10.1.1.9/1 2001:db8::1/1]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("listed %v, want %s", got, want)
 	}
 }
