@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -65,5 +66,33 @@ func TestListedSourcesOrder(t *testing.T) {
 	want := "[10.1.1.100/2 9.9.9.9/2 10.1.1.10/1 10.1.1.11/1 10.1.1.9/1 2001:db8::1/1]"
 	if fmt.Sprint(got) != want {
 		t.Errorf("listed %v, want %s", got, want)
+	}
+}
+
+// TestDetailCountsDestinations: "Total scan destinations" counts each
+// listed destination once across sources, IPv4 and IPv6 apart, and an
+// IPv4-mapped IPv6 address apart from its IPv4 form.
+func TestDetailCountsDestinations(t *testing.T) {
+	tr := scan.NewTracker(scan.DefaultSettings())
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	dsts := []string{"192.168.1.1", "192.168.1.2", "::ffff:192.168.1.1", "2001:db8::1"}
+	for i, src := range []string{"10.0.0.1", "10.0.0.2", "2001:db8::99"} {
+		for j, d := range dsts {
+			if (i+j)%4 == 3 {
+				continue // not every source hits every destination
+			}
+			for q := range 5 {
+				p := fwlog.Packet{Chain: fwlog.ChainInput, Intf: []byte("eth0"),
+					Src: netip.MustParseAddr(src), Dst: netip.MustParseAddr(d),
+					Proto: fwlog.ProtoTCP, HasProto: true, SrcPort: 40000, DstPort: 1000 + q, Flags: fwlog.FlagSYN}
+				tr.Observe(now, &p)
+			}
+		}
+	}
+	tr.EndBatch()
+	var b strings.Builder
+	tot := writeDetail(&b, listedSources(tr, 1), Options{})
+	if tot.Sources != 3 || tot.Destinations != len(dsts) {
+		t.Errorf("totals %+v, want 3 sources and %d destinations", tot, len(dsts))
 	}
 }
