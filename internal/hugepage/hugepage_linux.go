@@ -36,8 +36,9 @@ const pageSize = 2 << 20
 // The n bytes are taken in chunks: the runtime zeroes a whole
 // allocation when any of it lies in memory it used before, and a single
 // object that began in the freed top of the heap was zeroed, and so
-// made resident, all of it. Only the first chunk can be, and what it
-// makes resident the run fills anyway.
+// made resident, all of it. Now only the chunks that overlap such
+// memory (this early, a few megabytes of it) are, and what they make
+// resident the run fills anyway.
 //
 // Why it works: the runtime maps heap memory once and never remaps it
 // (unless GODEBUG=harddecommit=1), the advice stays on the mapping after
