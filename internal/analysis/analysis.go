@@ -428,8 +428,8 @@ func regularSize(r io.Reader) (int64, bool) {
 
 // bigInput is how much of a pipe -A reads before it sets the heap up
 // for a big run (hugepage.Heap): setting aside a quarter of the memory
-// costs a small run 30 ms and 20 MB, and a big one gains a quarter of
-// its time.
+// costs a small run 30 ms and 20 MB, and saved the 1M-line log piped
+// through cat 12% of its time.
 const bigInput = 32 << 20
 
 // onceRead calls then once, on the Read that takes the bytes read past
