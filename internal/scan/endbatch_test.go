@@ -43,13 +43,7 @@ func TestEndBatchSameOnAnyCores(t *testing.T) {
 		if n := len(tr.EndBatch()); n < parallelLevels {
 			t.Fatalf("batch of %d sources, want at least %d", n, parallelLevels)
 		}
-		out := map[netip.Addr]SourceState{}
-		tr.EachSource(func(s *Source) {
-			var st SourceState
-			s.ExportTo(&st)
-			out[s.Addr] = st
-		})
-		return out
+		return sourceStates(tr)
 	}
 	one, many := run(1), run(4)
 	levels := map[int]int{}
@@ -62,4 +56,15 @@ func TestEndBatchSameOnAnyCores(t *testing.T) {
 	if !reflect.DeepEqual(one, many) {
 		t.Errorf("the state after EndBatch differs between 1 and 4 cores")
 	}
+}
+
+// sourceStates is every tracked source's exported state, by address.
+func sourceStates(tr *Tracker) map[netip.Addr]SourceState {
+	out := map[netip.Addr]SourceState{}
+	tr.EachSource(func(s *Source) {
+		var st SourceState
+		s.ExportTo(&st)
+		out[s.Addr] = st
+	})
+	return out
 }

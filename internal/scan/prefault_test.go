@@ -34,13 +34,7 @@ func TestPrefaultSameState(t *testing.T) {
 				}
 			}
 			tr.EndBatch()
-			out := map[netip.Addr]SourceState{}
-			tr.EachSource(func(s *Source) {
-				var st SourceState
-				s.ExportTo(&st)
-				out[s.Addr] = st
-			})
-			return out
+			return sourceStates(tr)
 		}
 		own, ahead := run(false), run(true)
 		if len(own) == 0 || !reflect.DeepEqual(own, ahead) {
