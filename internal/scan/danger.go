@@ -27,14 +27,13 @@ type Raise struct {
 // order of evaluation: every rule only raises a DL to a maximum.
 func (t *Tracker) EndBatch() []*Source {
 	srcs := t.BatchSources()
-	if t.OnRaise == nil && t.Debug == nil && len(srcs) >= parallelLevels && runtime.GOMAXPROCS(0) > 1 {
+	if n := runtime.GOMAXPROCS(0); n > 1 && t.OnRaise == nil && t.Debug == nil && len(srcs) >= parallelLevels {
 		// Nothing is told in order (raises, debug lines), and a source's
 		// level reads and writes only its own state and its own pairs:
 		// the sources of a big batch (all of -A's) are split among the
 		// cores. Each reads every pair of its sources once, a trip to
 		// memory apiece (80 ms of the 1M-line log on one core).
 		var wg sync.WaitGroup
-		n := runtime.GOMAXPROCS(0)
 		per := (len(srcs) + n - 1) / n
 		for part := range slices.Chunk(srcs, per) {
 			wg.Go(func() {
