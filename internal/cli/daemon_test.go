@@ -454,6 +454,51 @@ func TestDaemonImportsOldScans(t *testing.T) {
 	}
 }
 
+// TestDaemonRetiresEvictedSources: a source evicted for MAX_SCAN_SOURCES
+// takes its directory under PSAD_DIR with it, here into the scan archive
+// (ENABLE_SCAN_ARCHIVE), while the source that took its place keeps its
+// own.
+func TestDaemonRetiresEvictedSources(t *testing.T) {
+	dir := t.TempDir()
+	sockPath := filepath.Join(dir, "log.sock")
+	sl := startSyslog(t, sockPath)
+	logPath := filepath.Join(dir, "messages")
+	must(t, os.WriteFile(logPath, nil, 0o600))
+	archive := filepath.Join(dir, "archive")
+	e := newTestEnv(t, map[string]string{
+		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
+		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
+		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
+		"MAX_SCAN_SOURCES": "1", "PSAD_DIR_FILES_MIN_DL": "1",
+		"ENABLE_SCAN_ARCHIVE": "Y", "SCAN_DATA_ARCHIVE_DIR": archive, "MIN_ARCHIVE_DANGER_LEVEL": "1",
+	}, "")
+	stop := startDaemon(t, e.conf, Env{})
+	defer stop()
+	ts := time.Now().Format("Jan _2 15:04:05")
+	scan := func(src string) {
+		var lines []string
+		for p := 0; p < 6; p++ {
+			lines = append(lines, fmt.Sprintf(daemonSYN, ts, "DROP ", src, 1000+p))
+		}
+		appendLines(t, logPath, lines...)
+	}
+	exists := func(p string) bool { _, err := os.Stat(p); return err == nil }
+	first, second := filepath.Join(e.dir, "log", "10.1.1.1"), filepath.Join(e.dir, "log", "10.2.2.2")
+	scan("10.1.1.1")
+	waitFor(t, "10.1.1.1's files", func() bool { return exists(filepath.Join(first, "danger_level")) })
+	scan("10.2.2.2") // evicts 10.1.1.1
+	waitFor(t, "10.2.2.2's files", func() bool { return exists(filepath.Join(second, "danger_level")) })
+	waitFor(t, "10.1.1.1's directory in the archive", func() bool {
+		return !exists(first) && exists(filepath.Join(archive, "10.1.1.1", "danger_level"))
+	})
+	if !exists(filepath.Join(second, "danger_level")) || exists(filepath.Join(archive, "10.2.2.2")) {
+		t.Error("the source still tracked lost its directory")
+	}
+	if sl.find("10.1.1.1") == "" {
+		t.Error("no alert for 10.1.1.1 before it was evicted")
+	}
+}
+
 func freePort(t *testing.T, network string) string {
 	t.Helper()
 	if network == "udp" {

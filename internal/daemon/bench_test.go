@@ -89,6 +89,7 @@ type quiet struct{}
 
 func (quiet) Packet(time.Time, *fwlog.Packet) {}
 func (quiet) Batch(*scan.Closed)              {}
+func (quiet) Forget([]scan.Gone)              {}
 func (quiet) Close(context.Context)           {}
 func (quiet) Syslog(string)                   {}
 

@@ -104,6 +104,7 @@ type Daemon struct {
 	mark    uint64
 	raised  map[*scan.Source]struct{}
 	gone    []netip.Addr     // forgotten sources not yet deleted from the store
+	forgot  []scan.Gone      // forgotten sources not yet told to the Notifier
 	scratch []byte           // one source's record while save packs it
 	export  scan.SourceState // the source save is packing, reused
 	pending []chan error     // callers of Reload waiting for a build
@@ -509,7 +510,7 @@ func (d *Daemon) hook(rt *Runtime) {
 	det.Hook(t)
 	set := det.Scan
 	set.Live, set.NoBatchDetail = true, false
-	set.TrackGone = d.cfg.Store != nil
+	set.TrackGone = true // drained every CHECK_INTERVAL by closeBatch
 	t.SetSettings(set)
 	t.OnRaise = d.onRaise
 	d.pl = det.NewPipeline(t)
@@ -567,6 +568,11 @@ func (d *Daemon) process(it *item) {
 // closeBatch assigns the batch's danger levels and runs the alert cycle.
 func (d *Daemon) closeBatch() {
 	t := d.cfg.Tracker
+	d.takeGone()
+	if len(d.forgot) > 0 {
+		d.rt.Notifier.Forget(d.forgot)
+		d.forgot = nil // a flood's worth is not kept for the next one
+	}
 	if !d.batch && !t.PairLimitHit {
 		return
 	}
@@ -592,6 +598,21 @@ func (d *Daemon) closeBatch() {
 	}
 }
 
+// takeGone moves the sources the tracker forgot onto the lists of those
+// to delete from the store (save) and to tell the Notifier (closeBatch).
+func (d *Daemon) takeGone() {
+	g := d.cfg.Tracker.TakeGone()
+	if len(g) == 0 {
+		return
+	}
+	if d.cfg.Store != nil {
+		for _, s := range g {
+			d.gone = append(d.gone, s.Addr)
+		}
+	}
+	d.forgot = append(d.forgot, g...)
+}
+
 // shrinkRaised is the size above which save drops the raised set's map
 // rather than clearing it: a flood raises every source it brings.
 const shrinkRaised = 4096
@@ -608,7 +629,7 @@ func (d *Daemon) save(final bool) {
 		return
 	}
 	t := d.cfg.Tracker
-	d.gone = append(d.gone, t.TakeGone()...)
+	d.takeGone()
 	// The snapshot is taken here, on the loop, as encoded records packed
 	// into slabs: a flood's hundred thousand changed sources then cost
 	// their records' bytes, not as many exported structs waiting for the

@@ -96,6 +96,8 @@ type notifier struct {
 	stuck bool
 	// syslog holds the lines given to Syslog.
 	syslog []string
+	// forgot holds the sources given to Forget.
+	forgot []scan.Gone
 }
 
 func newNotifier(name string) *notifier { return &notifier{name: name, closeCh: make(chan struct{})} }
@@ -116,6 +118,12 @@ func (n *notifier) Batch(b *scan.Closed) {
 	}
 	n.mu.Lock()
 	n.batches = append(n.batches, m)
+	n.mu.Unlock()
+}
+
+func (n *notifier) Forget(gone []scan.Gone) {
+	n.mu.Lock()
+	n.forgot = append(n.forgot, gone...)
 	n.mu.Unlock()
 }
 
@@ -524,12 +532,14 @@ func TestBlockerSeesRisesAsPacketsLand(t *testing.T) {
 // the daemon with MAX_SCAN_SOURCES well below the flood: the tracker
 // holds exactly that many, the most recently seen ones, and the state
 // store, after the shutdown save, holds the same set: evicted sources
-// are deleted from it, not left to pile up.
+// are deleted from it, not left to pile up. The alert cycle is told of
+// each evicted source once, so that it can let go of its files.
 func TestFloodEvictsToMaxSources(t *testing.T) {
 	const maxSrc, n = 1000, 5000
 	st := openStore(t)
 	rt := newRuntime(nil, time.Hour)
-	rt.Notifier = quiet{}
+	nt := newNotifier("flood")
+	rt.Notifier = nt
 	rt.Detector.Scan.MaxSources = maxSrc
 	processed := make(chan struct{})
 	seen := 0
@@ -577,6 +587,20 @@ func TestFloodEvictsToMaxSources(t *testing.T) {
 	}
 	if got, wrong := alive(saved); saved.Sources() != maxSrc || got != maxSrc || wrong != 0 {
 		t.Errorf("store holds %d sources (%d of the flood, %d evicted ones); want the last %d", saved.Sources(), got, wrong, maxSrc)
+	}
+	nt.mu.Lock()
+	defer nt.mu.Unlock()
+	told := map[netip.Addr]int{}
+	for _, g := range nt.forgot {
+		told[g.Addr]++
+	}
+	for i := range n - maxSrc {
+		if a := netip.AddrFrom4([4]byte{10, byte((i + 1) >> 16), byte((i + 1) >> 8), byte(i + 1)}); told[a] != 1 {
+			t.Errorf("evicted %v told to the alert cycle %d times, want once", a, told[a])
+		}
+	}
+	if len(nt.forgot) != n-maxSrc {
+		t.Errorf("alert cycle told of %d forgotten sources, want the %d evicted", len(nt.forgot), n-maxSrc)
 	}
 }
 

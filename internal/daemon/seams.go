@@ -45,6 +45,11 @@ type Notifier interface {
 	// valid only during the call, and so is the batch detail of its
 	// pairs (scan.Pair.Batch), which the daemon takes back after it.
 	Batch(b *scan.Closed)
+	// Forget is told of the sources the tracker forgot (evicted for
+	// MAX_SCAN_SOURCES, or expired), before the batch that may bring one
+	// back, so that what the alert cycle keeps of a source goes with it:
+	// its directory under PSAD_DIR, its email counts.
+	Forget(gone []scan.Gone)
 	// Syslog queues one of psad's syslog lines about the daemon itself
 	// (the USR1 dump).
 	Syslog(line string)

@@ -20,6 +20,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -113,6 +114,10 @@ type Config struct {
 	// level get no per-source files (0 or 1: every alerted source, as
 	// psad).
 	FilesMinDL int
+	// Retire removes (or archives) the directory under Dir of a source
+	// the daemon forgot; Forget has the worker call it. nil leaves the
+	// directories where they are (analysis mode forgets nothing).
+	Retire func(scan.Gone) error
 	// ShowAllSigs is SHOW_ALL_SIGNATURES: every alert lists all the
 	// pair's signature matches, not only those since its last alert.
 	ShowAllSigs bool
@@ -193,8 +198,11 @@ type Notifier struct {
 	// (EMAIL_THROTTLE); topBatches counts batches for TopFiles.Every.
 	due        map[string]int
 	topBatches int
-	ds         *dshield.Collector
-	ports      atomic.Pointer[Ports]
+	// retire holds the forgotten sources whose directories wait for room
+	// in the queue.
+	retire []scan.Gone
+	ds     *dshield.Collector
+	ports  atomic.Pointer[Ports]
 
 	queue  chan job        // to the local worker (run)
 	mailq  chan job        // from the local worker to the mail worker (runMail)
@@ -236,7 +244,7 @@ func New(cfg Config, prev *Notifier) *Notifier {
 		importEmailCounts(cfg.Dir, cfg.LimitPerDst, n.emails, cfg.Log)
 	}
 	if prev != nil {
-		n.emails, n.due, n.topBatches = prev.emails, prev.due, prev.topBatches
+		n.emails, n.due, n.topBatches, n.retire = prev.emails, prev.due, prev.topBatches, prev.retire
 		if cfg.DShield != nil {
 			n.ds = prev.ds
 		}
@@ -394,6 +402,52 @@ func (n *Notifier) Batch(b *scan.Closed) {
 	if c.Ports != nil {
 		n.enqueue(job{kind: kindPorts})
 	}
+}
+
+// Forget lets go of what the alert cycle keeps of sources the tracker
+// forgot: the email counts, and the directories under Dir of those whose
+// danger level could have given them files, which Config.Retire removes
+// on the worker, after the files queued for them so far and before those
+// a later batch queues if they come back. A full queue keeps the
+// directories for the next call.
+//
+// Why: the tracker and the state database let go of a source evicted for
+// MAX_SCAN_SOURCES or expired, but its files and its email count stayed
+// for good, one more of each for every source a flood brought.
+func (n *Notifier) Forget(gone []scan.Gone) {
+	c := &n.cfg
+	if c.Dir != "" && c.Retire != nil {
+		for _, g := range gone {
+			if g.DL >= max(c.FilesMinDL, 1) {
+				n.retire = append(n.retire, g)
+			}
+		}
+	}
+	if len(n.retire) > 0 && n.tryEnqueue(job{kind: kindRetire, gone: n.retire}) {
+		n.retire = nil
+	}
+	if len(n.emails) == 0 && len(n.due) == 0 {
+		return
+	}
+	if !c.LimitPerDst {
+		for _, g := range gone {
+			k := fwlog.AddrString(g.Addr)
+			delete(n.emails, k)
+			delete(n.due, k)
+		}
+		return
+	}
+	// Per destination the keys are "src>dst": one pass over the counts.
+	srcs := make(map[string]bool, len(gone))
+	for _, g := range gone {
+		srcs[fwlog.AddrString(g.Addr)] = true
+	}
+	forgotten := func(k string, _ int) bool {
+		src, _, _ := strings.Cut(k, ">")
+		return srcs[src]
+	}
+	maps.DeleteFunc(n.emails, forgotten)
+	maps.DeleteFunc(n.due, forgotten)
 }
 
 // throttled counts an alert mail due for key and reports whether

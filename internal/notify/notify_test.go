@@ -3,9 +3,11 @@ package notify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"github.com/psadgo/psad/internal/alert/mail/mailtest"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -742,5 +744,100 @@ func TestTopFilesPaths(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(cfg.Dir, "packet_ctr")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestForgetRetiresSourceFiles: Forget retires the directory of each
+// forgotten source whose danger level could have given it files, on the
+// worker: after the files queued before and before those queued after,
+// so a source that comes back in the next batch keeps its new files. Its
+// email count goes with it, per source or per destination.
+func TestForgetRetiresSourceFiles(t *testing.T) {
+	for _, perDst := range []bool{false, true} {
+		_, sender := startSMTP(t)
+		cfg := baseConfig(t)
+		cfg.Mailer, cfg.LimitPerDst, cfg.FilesMinDL = sender, perDst, 2
+		var mu sync.Mutex
+		var retired []scan.Gone
+		cfg.Retire = func(g scan.Gone) error {
+			mu.Lock()
+			retired = append(retired, g)
+			mu.Unlock()
+			return os.RemoveAll(filepath.Join(cfg.Dir, fwlog.AddrString(g.Addr)))
+		}
+		n := New(cfg, nil)
+		tr := scan.NewTracker(scan.DefaultSettings())
+		scanner(tr, "10.9.9.9", 15) // DL 2: files
+		scanner(tr, "10.0.0.1", 5)  // DL 1: none
+		n.Batch(closed(tr))
+		a, b := tr.Source(netip.MustParseAddr("10.9.9.9")), tr.Source(netip.MustParseAddr("10.0.0.1"))
+		if a.DL != 2 || b.DL != 1 || n.EmailAlerts(a) != 1 || n.EmailAlerts(b) != 1 {
+			t.Fatalf("per dst %v: DLs %d, %d and emails %d, %d; want 2, 1, 1, 1", perDst, a.DL, b.DL, n.EmailAlerts(a), n.EmailAlerts(b))
+		}
+		n.Forget([]scan.Gone{{Addr: a.Addr, DL: a.DL}, {Addr: b.Addr, DL: b.DL}})
+		if n.EmailAlerts(a) != 0 || n.EmailAlerts(b) != 0 {
+			t.Errorf("per dst %v: email counts %d, %d kept after Forget", perDst, n.EmailAlerts(a), n.EmailAlerts(b))
+		}
+		back := scan.NewTracker(scan.DefaultSettings())
+		scanner(back, "10.9.9.9", 15)
+		n.Batch(closed(back))
+		n.Close(context.Background())
+		mu.Lock()
+		if len(retired) != 1 || retired[0] != (scan.Gone{Addr: a.Addr, DL: 2}) {
+			t.Errorf("per dst %v: retired %v, want only 10.9.9.9 at DL 2", perDst, retired)
+		}
+		mu.Unlock()
+		name := "email_ctr"
+		if perDst {
+			name = "192.168.10.1_email_ctr"
+		}
+		if got, err := os.ReadFile(filepath.Join(cfg.Dir, "10.9.9.9", name)); err != nil || string(got) != "1\n" {
+			t.Errorf("per dst %v: the returned source's %s: %q, %v; want its new count 1", perDst, name, got, err)
+		}
+		if _, err := os.Stat(filepath.Join(cfg.Dir, "10.9.9.9", "danger_level")); err != nil {
+			t.Errorf("per dst %v: the returned source lost its new files: %v", perDst, err)
+		}
+	}
+}
+
+// steppedSyslog holds every Send until release is closed, saying on
+// entered when one has begun.
+type steppedSyslog struct{ entered, release chan struct{} }
+
+func (s *steppedSyslog) Send(string) error {
+	s.entered <- struct{}{}
+	<-s.release
+	return nil
+}
+
+// TestForgetWaitsForRoom: a directory to retire while the queue is full
+// is neither dropped nor retired out of order: the next Forget queues it.
+func TestForgetWaitsForRoom(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg.Mailer, cfg.QueueLen, cfg.FilesMinDL = nil, 1, 2
+	sl := &steppedSyslog{entered: make(chan struct{}, 2), release: make(chan struct{})}
+	cfg.Syslog = sl
+	cfg.Retire = func(g scan.Gone) error { return os.RemoveAll(filepath.Join(cfg.Dir, fwlog.AddrString(g.Addr))) }
+	n := New(cfg, nil)
+	dir := filepath.Join(cfg.Dir, "10.9.9.9")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	n.Syslog("first") // taken by the worker, which holds it
+	<-sl.entered
+	n.Syslog("second") // fills the queue
+	n.Forget([]scan.Gone{{Addr: netip.MustParseAddr("10.9.9.9"), DL: 3}})
+	if len(n.retire) != 1 {
+		t.Fatalf("%d directories kept for later, want 1", len(n.retire))
+	}
+	close(sl.release)
+	<-sl.entered // the worker is on the second line, the queue has room
+	n.Forget(nil)
+	if len(n.retire) != 0 {
+		t.Fatalf("%d directories still waiting with room in the queue", len(n.retire))
+	}
+	n.Close(context.Background())
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("directory of the forgotten source: %v, want it removed", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/psadgo/psad/internal/alert/mail"
+	"github.com/psadgo/psad/internal/scan"
 )
 
 type kind uint8
@@ -21,6 +22,7 @@ const (
 	kindScript
 	kindStdout
 	kindPorts
+	kindRetire
 )
 
 // job is one piece of I/O for the worker.
@@ -32,8 +34,9 @@ type job struct {
 	dir   string
 	files []file
 	mail  *mail.Message
-	addr  netip.Addr // kindScript
-	data  []byte     // kindStdout
+	addr  netip.Addr  // kindScript
+	data  []byte      // kindStdout
+	gone  []scan.Gone // kindRetire: sources whose directories go
 }
 
 type file struct {
@@ -76,6 +79,23 @@ const closeGrace = time.Second
 // enqueue hands a job to the local worker without waiting: a full queue,
 // or a closed Notifier, drops the job and counts it. With Config.Wait it
 // waits for room instead; only Batch's goroutine enqueues.
+// tryEnqueue queues j unless the queue is full or closed, and says
+// whether it did; nothing is counted as dropped.
+func (n *Notifier) tryEnqueue(j job) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		return false
+	}
+	select {
+	case n.queue <- j:
+		n.pending.add(j.counts(), 1)
+		return true
+	default:
+		return false
+	}
+}
+
 func (n *Notifier) enqueue(j job) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -211,6 +231,12 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 		}
 	case kindPorts:
 		n.refreshPorts()
+	case kindRetire:
+		for _, g := range j.gone {
+			if err := n.cfg.Retire(g); err != nil {
+				log.Error("directory of a forgotten source left in place", "err", err)
+			}
+		}
 	}
 	return Counts{}, Counts{}, Counts{}
 }

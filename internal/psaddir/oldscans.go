@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/psadgo/psad/internal/fwlog"
 )
 
 // OldScans says what a starting daemon does with the per-source
@@ -58,18 +60,58 @@ func ClearOldScans(dir string, o OldScans) (moved, removed int, err error) {
 		if err != nil || dl < o.MinDL {
 			continue
 		}
-		to := filepath.Join(o.ArchiveDir, name)
-		if err := os.RemoveAll(to); err != nil {
-			errs = append(errs, pathError("replace", to, "SCAN_DATA_ARCHIVE_DIR", err))
-			continue
-		}
-		if err := os.Rename(path, to); err != nil {
-			errs = append(errs, pathError("archive", path, "SCAN_DATA_ARCHIVE_DIR", err))
+		if err := archive(path, name, o.ArchiveDir); err != nil {
+			errs = append(errs, err)
 			continue
 		}
 		moved++
 	}
 	return moved, removed, errors.Join(errs...)
+}
+
+// archive moves the per-source directory path, named name, into
+// archiveDir, replacing one of the same name there.
+func archive(path, name, archiveDir string) error {
+	to := filepath.Join(archiveDir, name)
+	if err := os.RemoveAll(to); err != nil {
+		return pathError("replace", to, "SCAN_DATA_ARCHIVE_DIR", err)
+	}
+	if err := os.Rename(path, to); err != nil {
+		return pathError("archive", path, "SCAN_DATA_ARCHIVE_DIR", err)
+	}
+	return nil
+}
+
+// RetireScan removes the per-source directory of a source the running
+// daemon forgot (evicted for MAX_SCAN_SOURCES, or expired), or moves it
+// to the archive when o.Archive and dl, the source's last danger level,
+// is at least o.MinDL: what a restart does with an earlier run's
+// directories, except that one below MinDL is removed too, since no
+// scan state is left to describe it. A directory that is not there (the
+// source never had files) is not an error. It reports whether the
+// directory was moved.
+//
+// Why: the state database and memory let go of such a source, and its
+// files, left behind, piled up with every flood a daemon saw.
+func RetireScan(dir string, addr netip.Addr, dl int, o OldScans) (moved bool, err error) {
+	name := fwlog.AddrString(addr)
+	path := filepath.Join(dir, name)
+	if o.Archive && dl >= o.MinDL {
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err := os.MkdirAll(o.ArchiveDir, 0o700); err != nil {
+			return false, pathError("create", o.ArchiveDir, "SCAN_DATA_ARCHIVE_DIR", err)
+		}
+		if err := archive(path, name, o.ArchiveDir); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	if err := os.RemoveAll(path); err != nil {
+		return false, pathError("remove", path, "PSAD_DIR", err)
+	}
+	return false, nil
 }
 
 // sourceDirs returns the names of dir's per-source directories, those

@@ -1,10 +1,15 @@
 package psaddir
 
 import (
+	"errors"
+	"io/fs"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/psadgo/psad/internal/fwlog"
 )
 
 // TestClearOldScans: without the archive every per-source directory
@@ -42,19 +47,6 @@ func TestClearOldScans(t *testing.T) {
 		}
 		return dir, archive
 	}
-	names := func(t *testing.T, dir string) []string {
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []string
-		for _, e := range ents {
-			out = append(out, e.Name())
-		}
-		slices.Sort(out)
-		return out
-	}
-
 	t.Run("delete", func(t *testing.T) {
 		dir, _ := setup(t)
 		moved, removed, err := ClearOldScans(dir, OldScans{})
@@ -86,4 +78,70 @@ func TestClearOldScans(t *testing.T) {
 			t.Errorf("a missing PSAD_DIR: %v", err)
 		}
 	})
+}
+
+// TestRetireScan: the directory of a source the daemon forgot is
+// removed, or archived at MIN_ARCHIVE_DANGER_LEVEL and up (replacing an
+// older copy), under the name the alert files were written with; one
+// below the level is removed even with the archive on, and a source that
+// never had a directory is no error.
+func TestRetireScan(t *testing.T) {
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "scan_archive")
+	v6 := netip.MustParseAddr("2001:db8::7")
+	mk := func(a netip.Addr) string {
+		p := filepath.Join(dir, fwlog.AddrString(a))
+		if err := os.MkdirAll(p, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(p, "danger_level"), []byte("3\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	gone := func(p string) bool {
+		_, err := os.Lstat(p)
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	a, b := netip.MustParseAddr("203.0.113.5"), netip.MustParseAddr("203.0.113.6")
+	pa, pb, p6 := mk(a), mk(b), mk(v6)
+	if err := os.MkdirAll(filepath.Join(archive, "203.0.113.5", "stale"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	o := OldScans{Archive: true, ArchiveDir: archive, MinDL: 3}
+
+	if moved, err := RetireScan(dir, a, 3, o); err != nil || !moved || !gone(pa) {
+		t.Fatalf("DL 3 with the archive: moved %v, %v, still there %v", moved, err, !gone(pa))
+	}
+	if got, want := names(t, filepath.Join(archive, "203.0.113.5")), []string{"danger_level"}; !slices.Equal(got, want) {
+		t.Errorf("archived 203.0.113.5 holds %v, want the retired directory %v", got, want)
+	}
+	if moved, err := RetireScan(dir, b, 2, o); err != nil || moved || !gone(pb) {
+		t.Fatalf("DL 2 with the archive at 3: moved %v, %v, still there %v; want removed", moved, err, !gone(pb))
+	}
+	if moved, err := RetireScan(dir, v6, 5, OldScans{}); err != nil || moved || !gone(p6) {
+		t.Fatalf("IPv6 without the archive: moved %v, %v, still there %v; want removed", moved, err, !gone(p6))
+	}
+	for _, arch := range []bool{false, true} {
+		if moved, err := RetireScan(dir, netip.MustParseAddr("198.51.100.9"), 4, OldScans{Archive: arch, ArchiveDir: archive}); err != nil || moved {
+			t.Errorf("no directory (archive %v): moved %v, %v", arch, moved, err)
+		}
+	}
+	if got, want := names(t, archive), []string{"203.0.113.5"}; !slices.Equal(got, want) {
+		t.Errorf("the archive holds %v, want %v", got, want)
+	}
+}
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	slices.Sort(out)
+	return out
 }

@@ -290,9 +290,7 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 		removed += n
 		if len(kept) == 0 && src.DL < t.set.ForgetBelowDL {
 			t.remove(src)
-			if t.set.TrackGone {
-				t.gone = append(t.gone, src.Addr)
-			}
+			t.forgot(src)
 		}
 	}
 	t.shrinkTable()

@@ -228,6 +228,44 @@ func TestMaxSourcesEvictsLeastRecentlySeen(t *testing.T) {
 	}
 }
 
+// TestTakeGoneCarriesDL: every source the tracker forgets, evicted or
+// expired, is listed once with the danger level it had, which tells the
+// daemon whether it had files to remove; a source seen again after it
+// was evicted is listed and tracked.
+func TestTakeGoneCarriesDL(t *testing.T) {
+	s := DefaultSettings()
+	s.MaxSources, s.TrackGone, s.ForgetBelowDL = 2, true, 2
+	tr := NewTracker(s)
+	tr.AutoDL = func(p *fwlog.Packet, cur int) (int, bool, bool) {
+		return 4, false, p.Src == netip.MustParseAddr("10.0.0.1")
+	}
+	a, b, c := syn("10.0.0.1", "10.9.9.9", 1), syn("10.0.0.2", "10.9.9.9", 1), syn("10.0.0.3", "10.9.9.9", 1)
+	for _, p := range []*fwlog.Packet{&a, &b, &c} { // c evicts a, the least recently seen
+		tr.Observe(t0, p)
+	}
+	tr.EndBatch()
+	if g := tr.TakeGone(); len(g) != 1 || g[0] != (Gone{a.Src, 4}) {
+		t.Fatalf("after the eviction: %v, want [{10.0.0.1 4}]", g)
+	}
+	if g := tr.TakeGone(); len(g) != 0 {
+		t.Fatalf("second TakeGone: %v, want nothing", g)
+	}
+	tr.Observe(t0, &a) // back, evicting b
+	tr.EndBatch()
+	if g := tr.TakeGone(); len(g) != 1 || g[0].Addr != b.Src || g[0].DL >= 2 {
+		t.Fatalf("after a came back: %v, want b, below DL 2", g)
+	}
+	dlC := dlOf(tr, "10.0.0.3")
+	tr.Expire(t0.Add(2*time.Hour), time.Hour)
+	g := tr.TakeGone()
+	if len(g) != 1 || g[0] != (Gone{c.Src, dlC}) {
+		t.Errorf("after the expiry: %v, want only c (below DL 2) at DL %d", g, dlC)
+	}
+	if tr.Source(a.Src) == nil || tr.Sources() != 1 {
+		t.Errorf("a (DL 4) not kept alone after the expiry: %d sources", tr.Sources())
+	}
+}
+
 func TestAutoDLHook(t *testing.T) {
 	tr := NewTracker(DefaultSettings())
 	tr.AutoDL = func(p *fwlog.Packet, cur int) (int, bool, bool) {

@@ -38,9 +38,9 @@ type Settings struct {
 	// spoofed-source flood leaves a million one-packet sources whose
 	// danger level nobody needs once their scans are gone.
 	ForgetBelowDL int
-	// TrackGone records the address of every source the tracker forgets
-	// (eviction, expiry) for TakeGone, so the daemon can delete it from
-	// the state store. Off unless someone drains the list.
+	// TrackGone records every source the tracker forgets (eviction,
+	// expiry) for TakeGone, so the daemon can delete it from the state
+	// store and PSAD_DIR. Off unless someone drains the list.
 	TrackGone bool
 	// ExpectTCPOptions is EXPECT_TCP_OPTIONS (the Masscan heuristic).
 	ExpectTCPOptions bool
@@ -167,7 +167,7 @@ type Tracker struct {
 	Evicted int
 	// gone lists the sources forgotten since the last TakeGone
 	// (Settings.TrackGone).
-	gone []netip.Addr
+	gone []Gone
 	// PairLimitHit reports that MAX_SCAN_IP_PAIRS dropped a packet in the
 	// current batch.
 	PairLimitHit bool
@@ -700,16 +700,27 @@ func (t *Tracker) evict() {
 	}
 	t.remove(s) // drops it from the current batch too
 	t.Evicted++
+	t.forgot(s)
+}
+
+// Gone is a source the tracker forgot, with the danger level it had: it
+// says whether the source had files under PSAD_DIR to remove.
+type Gone struct {
+	Addr netip.Addr
+	DL   int
+}
+
+func (t *Tracker) forgot(s *Source) {
 	if t.set.TrackGone {
-		t.gone = append(t.gone, s.Addr)
+		t.gone = append(t.gone, Gone{s.Addr, s.DL})
 	}
 }
 
-// TakeGone returns the addresses of the sources forgotten since the last
-// call (recorded only with Settings.TrackGone) and starts a new list. A
-// source forgotten and seen again is in the list and in the tracker;
-// callers delete before they save.
-func (t *Tracker) TakeGone() []netip.Addr {
+// TakeGone returns the sources forgotten since the last call (recorded
+// only with Settings.TrackGone) and starts a new list. A source
+// forgotten and seen again is in the list and in the tracker; callers
+// delete before they save.
+func (t *Tracker) TakeGone() []Gone {
 	g := t.gone
 	t.gone = nil
 	return g
