@@ -8,12 +8,14 @@
 // Usage:
 //
 //	go build -o /tmp/psad ./cmd/psad
-//	go run ./cmd/psad-flood -psad /tmp/psad [-n 100000] [-scan-timeout 20s]
+//	go run ./cmd/psad-flood -psad /tmp/psad [-n 100000] [-scan-timeout 20s] [-floods 3]
 //
 // It must run as root (the daemon wants its directories to be root's).
 // With -scan-timeout the daemon forgets scans after that long and the
 // tool waits for the expiry and reports the state again, so the
-// shrinking of the database can be seen.
+// shrinking of the database can be seen. With -floods each further flood
+// comes from new sources once the last has settled, so what a daemon
+// keeps from flood to flood can be seen.
 package main
 
 import (
@@ -48,6 +50,7 @@ func run(args []string, out io.Writer) error {
 	fl := flag.NewFlagSet("psad-flood", flag.ContinueOnError)
 	bin := fl.String("psad", "", "path of the psad binary to measure (required)")
 	n := fl.Int("n", 100000, "number of one-SYN lines, each from its own source")
+	floods := fl.Int("floods", 1, "floods to send one after the other, each from new sources, each after the last has settled (and expired, with -scan-timeout)")
 	timeout := fl.Duration("timeout", 3*time.Minute, "give up after this long")
 	scanTimeout := fl.Duration("scan-timeout", 0, "SCAN_TIMEOUT for the daemon; 0 keeps psad's default")
 	keep := fl.Bool("keep", false, "keep the temporary directory")
@@ -57,6 +60,9 @@ func run(args []string, out io.Writer) error {
 	}
 	if *bin == "" {
 		return errors.New("-psad is required")
+	}
+	if *n < 1 || *floods < 1 || *n**floods >= 1<<24 {
+		return errors.New("-n and -floods must be at least 1, and n*floods below 2^24 (the sources are 10.0.0.0/8)")
 	}
 	dir, err := os.MkdirTemp("", "psad-flood-")
 	if err != nil {
@@ -153,39 +159,71 @@ func run(args []string, out io.Writer) error {
 	if err := poll("the metrics endpoint", func() (bool, error) { _, err := scrape(addr); return err == nil, err }); err != nil {
 		return err
 	}
-	cpu0, err := cpuTime(pid)
+	f := &flooder{n: *n, out: out, pid: pid, dir: dir, logFile: logFile, addr: addr, scanTimeout: *scanTimeout,
+		stop: stop, poll: poll}
+	for k := range *floods {
+		if *floods > 1 {
+			fmt.Fprintf(out, "flood %d of %d\n", k+1, *floods)
+		}
+		if err := f.flood(k); err != nil {
+			return err
+		}
+	}
+	if err := stop(); err != nil {
+		return fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	fmt.Fprintf(out, "after stop: %s\n", state(dir))
+	return nil
+}
+
+// flooder sends floods to a running daemon and reports on each.
+type flooder struct {
+	n                  int
+	out                io.Writer
+	pid                int
+	dir, logFile, addr string
+	scanTimeout        time.Duration
+	stop               func() error
+	poll               func(what string, done func() (bool, error)) error
+}
+
+// flood sends flood k (sources k*n+1 to (k+1)*n), reports how the
+// daemon took it in, and waits for the state to settle and, with a scan
+// timeout, to expire.
+func (f *flooder) flood(k int) error {
+	n, out := f.n, f.out
+	cpu0, err := cpuTime(f.pid)
 	if err != nil {
 		return err
 	}
-
 	// The lines are made before the clock starts and appended in one
 	// copy: making them took 50-110 ms of a core, on a 2-core machine
 	// taken from the daemon being measured, which a syslog daemon
 	// writing a flood does not do at this rate.
-	floodFile := filepath.Join(dir, "flood.lines")
-	if err := writeFlood(floodFile, *n, time.Now()); err != nil {
-		stop()
+	floodFile := filepath.Join(f.dir, "flood.lines")
+	if err := writeFlood(floodFile, k*n, n, time.Now()); err != nil {
+		f.stop()
 		return err
 	}
 	start := time.Now()
-	if err := appendFile(logFile, floodFile); err != nil {
-		stop()
+	if err := appendFile(f.logFile, floodFile); err != nil {
+		f.stop()
 		return err
 	}
 	written := time.Since(start)
-	if err := poll("every line to be read", func() (bool, error) {
-		m, err := scrape(addr)
-		return err == nil && m["psad_log_lines_total"] >= float64(*n), err
+	if err := f.poll("every line to be read", func() (bool, error) {
+		m, err := scrape(f.addr)
+		return err == nil && m["psad_log_lines_total"] >= float64((k+1)*n), err
 	}); err != nil {
 		return err
 	}
 	took := time.Since(start)
-	cpu1, err := cpuTime(pid)
+	cpu1, err := cpuTime(f.pid)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "lines: %d (written in %v)\n", *n, written.Round(time.Millisecond))
-	fmt.Fprintf(out, "read all in: %v (%.0f lines/s)\n", took.Round(time.Millisecond), float64(*n)/took.Seconds())
+	fmt.Fprintf(out, "lines: %d (written in %v)\n", n, written.Round(time.Millisecond))
+	fmt.Fprintf(out, "read all in: %v (%.0f lines/s)\n", took.Round(time.Millisecond), float64(n)/took.Seconds())
 	fmt.Fprintf(out, "daemon CPU for them: %v\n", (cpu1 - cpu0).Round(time.Millisecond))
 
 	// The batch closes every CHECK_INTERVAL and the state is saved every
@@ -194,8 +232,8 @@ func run(args []string, out io.Writer) error {
 	settle := func(label string) error {
 		var last string
 		same := 0
-		err := poll(label+" to settle", func() (bool, error) {
-			st := state(dir)
+		err := f.poll(label+" to settle", func() (bool, error) {
+			st := state(f.dir)
 			if st == last {
 				same++
 			} else {
@@ -206,12 +244,12 @@ func run(args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		cpu, err := cpuTime(pid)
+		cpu, err := cpuTime(f.pid)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s: %s, %s, CPU since the flood %v\n", label, last, memory(pid), (cpu - cpu0).Round(time.Millisecond))
-		if m, err := scrape(addr); err == nil {
+		fmt.Fprintf(out, "%s: %s, %s, CPU since the flood %v\n", label, last, memory(f.pid), (cpu - cpu0).Round(time.Millisecond))
+		if m, err := scrape(f.addr); err == nil {
 			// What the Go heap holds tells a leak from memory the runtime
 			// has not yet handed back.
 			fmt.Fprintf(out, "  Go heap: %.1f MB in use, %.1f MB idle of which %.1f MB returned to the system\n",
@@ -222,21 +260,17 @@ func run(args []string, out io.Writer) error {
 	if err := settle("after the flood"); err != nil {
 		return err
 	}
-	if *scanTimeout > 0 {
+	if f.scanTimeout > 0 {
 		// Expiry runs at a CHECK_INTERVAL tick once the scans are older
 		// than SCAN_TIMEOUT.
-		until := start.Add(*scanTimeout)
-		if err := poll("the scans to expire", func() (bool, error) { return time.Now().After(until), nil }); err != nil {
+		until := start.Add(f.scanTimeout)
+		if err := f.poll("the scans to expire", func() (bool, error) { return time.Now().After(until), nil }); err != nil {
 			return err
 		}
 		if err := settle("after expiry"); err != nil {
 			return err
 		}
 	}
-	if err := stop(); err != nil {
-		return fmt.Errorf("%w: %s", err, stderr.String())
-	}
-	fmt.Fprintf(out, "after stop: %s\n", state(dir))
 	return nil
 }
 
@@ -261,9 +295,9 @@ func appendFile(path, from string) error {
 	return nil
 }
 
-// writeFlood writes n kernel-tagged one-SYN lines to a new file, source i
-// being a distinct address in 10.0.0.0/8.
-func writeFlood(path string, n int, now time.Time) error {
+// writeFlood writes n kernel-tagged one-SYN lines to a new file, from
+// sources first+1 to first+n of 10.0.0.0/8.
+func writeFlood(path string, first, n int, now time.Time) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("flood: %w", err)
@@ -271,7 +305,7 @@ func writeFlood(path string, n int, now time.Time) error {
 	w := bufio.NewWriterSize(f, 1<<20)
 	ts := now.Format("Jan _2 15:04:05")
 	for i := range n {
-		j := i + 1
+		j := first + i + 1
 		fmt.Fprintf(w, "%s fw kernel: [%d.%06d] DROP IN=eth0 OUT= MAC=52:54:00:6c:79:32:52:54:00:46:e9:74:08:00 SRC=10.%d.%d.%d DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=%d PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0 \n",
 			ts, 3193250+i/1000, i%1000, j>>16&255, j>>8&255, j&255, i&0xffff, 1+i%1024)
 	}
