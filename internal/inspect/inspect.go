@@ -266,7 +266,9 @@ func (e *Engines) Fingerprint(p *fwlog.Packet, src *scan.Source, pair *scan.Pair
 		}
 		return
 	}
-	if e.Posf == nil || p.IPv6 || src.PosfGuess != "" || pair.AbsNum >= 100 {
+	// The source's state (128 bytes) waits for a packet posf counts: a
+	// UDP, ICMP or ACK flood's sources, and a busy log's, keep none.
+	if e.Posf == nil || !osfp.PosfUses(p) || src.PosfGuess != "" || pair.AbsNum >= 100 {
 		return
 	}
 	st, _ := src.Posf.(*posfState)

@@ -206,7 +206,7 @@ func (db *PosfDB) Observe(st *PosfState, p *fwlog.Packet) (guess string, ok bool
 	if st.guessed {
 		return st.guess, true
 	}
-	if p.IPv6 || p.Proto != fwlog.ProtoTCP || !p.Flags.Has(fwlog.FlagSYN) || len(p.TCPOpts) != 0 {
+	if !PosfUses(p) {
 		return "", false
 	}
 	if st.db != db {
@@ -237,6 +237,13 @@ func (db *PosfDB) Observe(st *PosfState, p *fwlog.Packet) (guess string, ok bool
 		}
 	}
 	return "", false
+}
+
+// PosfUses reports whether Observe would count p: an IPv4 TCP packet
+// with SYN set and no TCP options. A caller keeps no state for a source
+// before one arrives.
+func PosfUses(p *fwlog.Packet) bool {
+	return !p.IPv6 && p.Proto == fwlog.ProtoTCP && p.Flags.Has(fwlog.FlagSYN) && len(p.TCPOpts) == 0
 }
 
 func (st *PosfState) has(b int) bool {
