@@ -8,7 +8,7 @@
 // Usage:
 //
 //	go build -o /tmp/psad ./cmd/psad
-//	go run ./cmd/psad-flood -psad /tmp/psad [-n 100000] [-scan-timeout 20s] [-floods 3]
+//	go run ./cmd/psad-flood -psad /tmp/psad [-n 100000] [-scan-timeout 20s] [-floods 3] [-proto udp]
 //
 // It must run as root (the daemon wants its directories to be root's).
 // With -scan-timeout the daemon forgets scans after that long and the
@@ -50,6 +50,7 @@ func run(args []string, out io.Writer) error {
 	fl := flag.NewFlagSet("psad-flood", flag.ContinueOnError)
 	bin := fl.String("psad", "", "path of the psad binary to measure (required)")
 	n := fl.Int("n", 100000, "number of one-SYN lines, each from its own source")
+	proto := fl.String("proto", "tcp", "what each line is: tcp (a SYN) or udp (a datagram)")
 	floods := fl.Int("floods", 1, "floods to send one after the other, each from new sources, each after the last has settled (and expired, with -scan-timeout)")
 	timeout := fl.Duration("timeout", 3*time.Minute, "give up after this long")
 	scanTimeout := fl.Duration("scan-timeout", 0, "SCAN_TIMEOUT for the daemon; 0 keeps psad's default")
@@ -60,6 +61,9 @@ func run(args []string, out io.Writer) error {
 	}
 	if *bin == "" {
 		return errors.New("-psad is required")
+	}
+	if *proto != "tcp" && *proto != "udp" {
+		return fmt.Errorf("-proto %q: want tcp or udp", *proto)
 	}
 	if *n < 1 || *floods < 1 || *n**floods >= 1<<24 {
 		return errors.New("-n and -floods must be at least 1, and n*floods below 2^24 (the sources are 10.0.0.0/8)")
@@ -159,7 +163,7 @@ func run(args []string, out io.Writer) error {
 	if err := poll("the metrics endpoint", func() (bool, error) { _, err := scrape(addr); return err == nil, err }); err != nil {
 		return err
 	}
-	f := &flooder{n: *n, out: out, pid: pid, dir: dir, logFile: logFile, addr: addr, scanTimeout: *scanTimeout,
+	f := &flooder{n: *n, udp: *proto == "udp", out: out, pid: pid, dir: dir, logFile: logFile, addr: addr, scanTimeout: *scanTimeout,
 		stop: stop, poll: poll}
 	for k := range *floods {
 		if *floods > 1 {
@@ -179,6 +183,7 @@ func run(args []string, out io.Writer) error {
 // flooder sends floods to a running daemon and reports on each.
 type flooder struct {
 	n                  int
+	udp                bool
 	out                io.Writer
 	pid                int
 	dir, logFile, addr string
@@ -201,7 +206,7 @@ func (f *flooder) flood(k int) error {
 	// taken from the daemon being measured, which a syslog daemon
 	// writing a flood does not do at this rate.
 	floodFile := filepath.Join(f.dir, "flood.lines")
-	if err := writeFlood(floodFile, k*n, n, time.Now()); err != nil {
+	if err := writeFlood(floodFile, k*n, n, f.udp, time.Now()); err != nil {
 		f.stop()
 		return err
 	}
@@ -295,9 +300,9 @@ func appendFile(path, from string) error {
 	return nil
 }
 
-// writeFlood writes n kernel-tagged one-SYN lines to a new file, from
-// sources first+1 to first+n of 10.0.0.0/8.
-func writeFlood(path string, first, n int, now time.Time) error {
+// writeFlood writes n kernel-tagged one-SYN (or, with udp, one-datagram)
+// lines to a new file, from sources first+1 to first+n of 10.0.0.0/8.
+func writeFlood(path string, first, n int, udp bool, now time.Time) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("flood: %w", err)
@@ -306,7 +311,11 @@ func writeFlood(path string, first, n int, now time.Time) error {
 	ts := now.Format("Jan _2 15:04:05")
 	for i := range n {
 		j := first + i + 1
-		fmt.Fprintf(w, "%s fw kernel: [%d.%06d] DROP IN=eth0 OUT= MAC=52:54:00:6c:79:32:52:54:00:46:e9:74:08:00 SRC=10.%d.%d.%d DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=%d PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0 \n",
+		transport := "PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0 \n"
+		if udp {
+			transport = "PROTO=UDP SPT=40000 DPT=%d LEN=20 \n"
+		}
+		fmt.Fprintf(w, "%s fw kernel: [%d.%06d] DROP IN=eth0 OUT= MAC=52:54:00:6c:79:32:52:54:00:46:e9:74:08:00 SRC=10.%d.%d.%d DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=%d "+transport,
 			ts, 3193250+i/1000, i%1000, j>>16&255, j>>8&255, j&255, i&0xffff, 1+i%1024)
 	}
 	if err := w.Flush(); err != nil {
