@@ -163,7 +163,15 @@ func run(args []string, out io.Writer) error {
 	if err := poll("the metrics endpoint", func() (bool, error) { _, err := scrape(addr); return err == nil, err }); err != nil {
 		return err
 	}
-	f := &flooder{n: *n, udp: *proto == "udp", out: out, pid: pid, dir: dir, logFile: logFile, addr: addr, scanTimeout: *scanTimeout,
+	checkInterval := 5 * time.Second // psad.conf's CHECK_INTERVAL
+	for s := range strings.SplitSeq(*extra, ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(s), "CHECK_INTERVAL"); ok {
+			if sec, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				checkInterval = time.Duration(sec) * time.Second
+			}
+		}
+	}
+	f := &flooder{n: *n, udp: *proto == "udp", checkInterval: checkInterval, out: out, pid: pid, dir: dir, logFile: logFile, addr: addr, scanTimeout: *scanTimeout,
 		stop: stop, poll: poll}
 	for k := range *floods {
 		if *floods > 1 {
@@ -188,6 +196,7 @@ type flooder struct {
 	pid                int
 	dir, logFile, addr string
 	scanTimeout        time.Duration
+	checkInterval      time.Duration
 	stop               func() error
 	poll               func(what string, done func() (bool, error)) error
 }
@@ -257,8 +266,8 @@ func (f *flooder) flood(k int) error {
 		if m, err := scrape(f.addr); err == nil {
 			// What the Go heap holds tells a leak from memory the runtime
 			// has not yet handed back.
-			fmt.Fprintf(out, "  Go heap: %.1f MB in use, %.1f MB idle of which %.1f MB returned to the system\n",
-				m["go_memstats_heap_inuse_bytes"]/1e6, m["go_memstats_heap_idle_bytes"]/1e6, m["go_memstats_heap_released_bytes"]/1e6)
+			fmt.Fprintf(out, "  Go heap: %.1f MB in use, %.1f MB idle of which %.1f MB returned to the system; %.0f sources tracked\n",
+				m["go_memstats_heap_inuse_bytes"]/1e6, m["go_memstats_heap_idle_bytes"]/1e6, m["go_memstats_heap_released_bytes"]/1e6, m["psad_sources"])
 		}
 		return nil
 	}
@@ -266,9 +275,11 @@ func (f *flooder) flood(k int) error {
 		return err
 	}
 	if f.scanTimeout > 0 {
-		// Expiry runs at a CHECK_INTERVAL tick once the scans are older
-		// than SCAN_TIMEOUT.
-		until := start.Add(f.scanTimeout)
+		// Expiry runs at the first CHECK_INTERVAL tick once the scans,
+		// begun while the lines were read, are older than SCAN_TIMEOUT.
+		// Settling from an earlier moment could end just as that tick
+		// came, and report the state from before it.
+		until := start.Add(took + f.scanTimeout + f.checkInterval)
 		if err := f.poll("the scans to expire", func() (bool, error) { return time.Now().After(until), nil }); err != nil {
 			return err
 		}
