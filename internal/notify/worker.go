@@ -76,9 +76,6 @@ func (c *Counts) add(d Counts, sign int) {
 // this only bounds a misbehaving one.
 const closeGrace = time.Second
 
-// enqueue hands a job to the local worker without waiting: a full queue,
-// or a closed Notifier, drops the job and counts it. With Config.Wait it
-// waits for room instead; only Batch's goroutine enqueues.
 // tryEnqueue queues j unless the queue is full or closed, and says
 // whether it did; nothing is counted as dropped.
 func (n *Notifier) tryEnqueue(j job) bool {
@@ -96,6 +93,9 @@ func (n *Notifier) tryEnqueue(j job) bool {
 	}
 }
 
+// enqueue hands a job to the local worker without waiting: a full queue,
+// or a closed Notifier, drops the job and counts it. With Config.Wait it
+// waits for room instead; only Batch's goroutine enqueues.
 func (n *Notifier) enqueue(j job) {
 	n.mu.Lock()
 	defer n.mu.Unlock()

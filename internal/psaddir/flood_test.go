@@ -67,6 +67,46 @@ func TestStoreShrinksAfterFlood(t *testing.T) {
 	}
 }
 
+// TestStoreShrinksWhenEverySourceIsGone: a save that only deletes, every
+// source of a flood with nothing kept (a UDP flood leaves no source at DL
+// 2), compacts the file too.
+func TestStoreShrinksWhenEverySourceIsGone(t *testing.T) {
+	const n = 40000
+	tr := scan.NewTracker(scan.DefaultSettings())
+	now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		var p fwlog.Packet
+		p.Reset()
+		p.Src = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		p.Dst = netip.MustParseAddr("192.168.10.1")
+		p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoUDP, true, fwlog.ChainInput, []byte("eth0")
+		p.SrcPort, p.DstPort = 40000, 1+i%1024
+		tr.Observe(now, &p)
+	}
+	tr.EndBatch()
+	var srcs []scan.SourceState
+	var gone []netip.Addr
+	tr.EachSource(func(s *scan.Source) {
+		srcs = append(srcs, s.Export())
+		gone = append(gone, s.Addr)
+	})
+	path := filepath.Join(t.TempDir(), "state.db")
+	st := openStore(t, path)
+	if err := st.Save(records(t, srcs...), nil, tr.ExportCounters(), nil); err != nil {
+		t.Fatal(err)
+	}
+	peak := size(t, path)
+	if err := st.Save(nil, gone, scan.CounterState{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if after := size(t, path); after > peak/10 {
+		t.Errorf("store is %d bytes once every source is gone, was %d at its peak: want at most a tenth", after, peak)
+	}
+	if _, got, _, err := st.Load(scan.NewTracker(scan.DefaultSettings()), true); err != nil || got != 0 {
+		t.Errorf("Load after compaction: %d sources, %v; want 0, nil", got, err)
+	}
+}
+
 func size(t *testing.T, path string) int64 {
 	t.Helper()
 	fi, err := os.Stat(path)
