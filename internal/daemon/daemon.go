@@ -440,6 +440,9 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 				if n := c.Tracker.Expire(c.Clock(), rt.ScanTimeout); n > 0 {
 					c.Log.Info("scans timed out", "pairs", n)
 				}
+				// Told now, not at the next batch, so that the list is
+				// garbage before the memory is handed back.
+				d.tellForgotten()
 				if before-c.Tracker.Sources() >= releaseAfter {
 					d.releaseMemory()
 				}
@@ -568,11 +571,7 @@ func (d *Daemon) process(it *item) {
 // closeBatch assigns the batch's danger levels and runs the alert cycle.
 func (d *Daemon) closeBatch() {
 	t := d.cfg.Tracker
-	d.takeGone()
-	if len(d.forgot) > 0 {
-		d.rt.Notifier.Forget(d.forgot)
-		d.forgot = nil // a flood's worth is not kept for the next one
-	}
+	d.tellForgotten()
 	if !d.batch && !t.PairLimitHit {
 		return
 	}
@@ -598,8 +597,18 @@ func (d *Daemon) closeBatch() {
 	}
 }
 
+// tellForgotten tells the Notifier of the sources the tracker forgot,
+// before the batch that may bring one back.
+func (d *Daemon) tellForgotten() {
+	d.takeGone()
+	if len(d.forgot) > 0 {
+		d.rt.Notifier.Forget(d.forgot)
+		d.forgot = nil // a flood's worth is not kept for the next one
+	}
+}
+
 // takeGone moves the sources the tracker forgot onto the lists of those
-// to delete from the store (save) and to tell the Notifier (closeBatch).
+// to delete from the store (save) and to tell the Notifier (tellForgotten).
 func (d *Daemon) takeGone() {
 	g := d.cfg.Tracker.TakeGone()
 	if len(g) == 0 {

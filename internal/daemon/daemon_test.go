@@ -233,6 +233,40 @@ func TestLiveState(t *testing.T) {
 	})
 }
 
+// TestExpiredSourcesToldAtOnce: the sources an expiry forgets reach the
+// Notifier at the tick that expired them, with their danger levels, so
+// that the list is garbage before the memory goes back to the system; a
+// source kept for its level is not among them.
+func TestExpiredSourcesToldAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f, n := newFeeder(), newNotifier("a")
+		rt := newRuntime(n, 5*time.Second)
+		rt.ScanTimeout = 10 * time.Second
+		rt.Detector.Scan.ForgetBelowDL = 2
+		_, cancel, done := start(t, Config{Sources: []Source{f}, Runtime: rt, Tracker: scan.NewTracker(scan.DefaultSettings())})
+		f.ch <- synLine("203.0.113.7", 1)
+		for p := 1; p <= 20; p++ {
+			f.ch <- synLine("203.0.113.5", p) // DL 2: kept
+		}
+		synctest.Wait()
+		time.Sleep(10 * time.Second) // ticks at 5 and 10 s; the scans expire at 10
+		synctest.Wait()
+		n.mu.Lock()
+		forgot, batches := n.forgot, len(n.batches)
+		n.mu.Unlock()
+		if len(forgot) != 1 || forgot[0].Addr != netip.MustParseAddr("203.0.113.7") || forgot[0].DL >= 2 {
+			t.Errorf("told at the expiry tick: %v, want only 203.0.113.7, below DL 2", forgot)
+		}
+		if batches != 1 {
+			t.Errorf("%d batches, want the one that closed at 5 s", batches)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 // TestWatchdogStopsWhenLoopStalls: pings come from the loop itself, so a
 // loop stuck in the alert cycle is not reported healthy.
 func TestWatchdogStopsWhenLoopStalls(t *testing.T) {
