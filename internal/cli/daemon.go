@@ -412,10 +412,7 @@ func newNotifier(o *argv.Options, set *config.Settings, det *detect.Detector, en
 	nc.ProgPath, _ = os.Executable()
 	dd := set.Daemon
 	retired := psaddir.OldScans{Archive: dd.ScanArchive, ArchiveDir: dd.ArchiveDir, MinDL: dd.MinArchiveDL}
-	nc.Retire = func(g scan.Gone) error {
-		_, err := psaddir.RetireScan(nc.Dir, g.Addr, g.DL, retired)
-		return err
-	}
+	nc.Retire = func(g scan.Gone) error { return psaddir.RetireScan(set.Files.PsadDir, g.Addr, g.DL, retired) }
 	if ds := a.DShield; ds.Enable {
 		nc.DShield = &notify.DShield{UserID: ds.UserID, Interval: max(ds.Interval, time.Hour), DLThreshold: ds.DLThreshold,
 			To: ds.AlertEmail, From: ds.UserEmail, EmailFile: ds.EmailFile, CounterFile: ds.CounterFile}

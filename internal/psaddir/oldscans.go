@@ -88,30 +88,26 @@ func archive(path, name, archiveDir string) error {
 // is at least o.MinDL: what a restart does with an earlier run's
 // directories, except that one below MinDL is removed too, since no
 // scan state is left to describe it. A directory that is not there (the
-// source never had files) is not an error. It reports whether the
-// directory was moved.
+// source never had files) is not an error.
 //
 // Why: the state database and memory let go of such a source, and its
 // files, left behind, piled up with every flood a daemon saw.
-func RetireScan(dir string, addr netip.Addr, dl int, o OldScans) (moved bool, err error) {
+func RetireScan(dir string, addr netip.Addr, dl int, o OldScans) error {
 	name := fwlog.AddrString(addr)
 	path := filepath.Join(dir, name)
 	if o.Archive && dl >= o.MinDL {
 		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
-			return false, nil
+			return nil
 		}
 		if err := os.MkdirAll(o.ArchiveDir, 0o700); err != nil {
-			return false, pathError("create", o.ArchiveDir, "SCAN_DATA_ARCHIVE_DIR", err)
+			return pathError("create", o.ArchiveDir, "SCAN_DATA_ARCHIVE_DIR", err)
 		}
-		if err := archive(path, name, o.ArchiveDir); err != nil {
-			return false, err
-		}
-		return true, nil
+		return archive(path, name, o.ArchiveDir)
 	}
 	if err := os.RemoveAll(path); err != nil {
-		return false, pathError("remove", path, "PSAD_DIR", err)
+		return pathError("remove", path, "PSAD_DIR", err)
 	}
-	return false, nil
+	return nil
 }
 
 // sourceDirs returns the names of dir's per-source directories, those

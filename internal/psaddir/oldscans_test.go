@@ -110,21 +110,21 @@ func TestRetireScan(t *testing.T) {
 	}
 	o := OldScans{Archive: true, ArchiveDir: archive, MinDL: 3}
 
-	if moved, err := RetireScan(dir, a, 3, o); err != nil || !moved || !gone(pa) {
-		t.Fatalf("DL 3 with the archive: moved %v, %v, still there %v", moved, err, !gone(pa))
+	if err := RetireScan(dir, a, 3, o); err != nil || !gone(pa) {
+		t.Fatalf("DL 3 with the archive: %v, still there %v", err, !gone(pa))
 	}
 	if got, want := names(t, filepath.Join(archive, "203.0.113.5")), []string{"danger_level"}; !slices.Equal(got, want) {
 		t.Errorf("archived 203.0.113.5 holds %v, want the retired directory %v", got, want)
 	}
-	if moved, err := RetireScan(dir, b, 2, o); err != nil || moved || !gone(pb) {
-		t.Fatalf("DL 2 with the archive at 3: moved %v, %v, still there %v; want removed", moved, err, !gone(pb))
+	if err := RetireScan(dir, b, 2, o); err != nil || !gone(pb) {
+		t.Fatalf("DL 2 with the archive at 3: %v, still there %v; want removed", err, !gone(pb))
 	}
-	if moved, err := RetireScan(dir, v6, 5, OldScans{}); err != nil || moved || !gone(p6) {
-		t.Fatalf("IPv6 without the archive: moved %v, %v, still there %v; want removed", moved, err, !gone(p6))
+	if err := RetireScan(dir, v6, 5, OldScans{}); err != nil || !gone(p6) {
+		t.Fatalf("IPv6 without the archive: %v, still there %v; want removed", err, !gone(p6))
 	}
 	for _, arch := range []bool{false, true} {
-		if moved, err := RetireScan(dir, netip.MustParseAddr("198.51.100.9"), 4, OldScans{Archive: arch, ArchiveDir: archive}); err != nil || moved {
-			t.Errorf("no directory (archive %v): moved %v, %v", arch, moved, err)
+		if err := RetireScan(dir, netip.MustParseAddr("198.51.100.9"), 4, OldScans{Archive: arch, ArchiveDir: archive}); err != nil {
+			t.Errorf("no directory (archive %v): %v", arch, err)
 		}
 	}
 	if got, want := names(t, archive), []string{"203.0.113.5"}; !slices.Equal(got, want) {
