@@ -185,15 +185,19 @@ func TestCloseBoundedBySilentMailServer(t *testing.T) {
 	}
 }
 
-// blockingSyslog holds every Send until release is closed; started is
-// closed by the first Send.
-type blockingSyslog struct {
-	started, release chan struct{}
-	once             sync.Once
+// blockingSyslog holds every Send until release is closed, saying on
+// entered each time one begins (the first 16 times).
+type blockingSyslog struct{ entered, release chan struct{} }
+
+func newBlockingSyslog() *blockingSyslog {
+	return &blockingSyslog{entered: make(chan struct{}, 16), release: make(chan struct{})}
 }
 
 func (b *blockingSyslog) Send(string) error {
-	b.once.Do(func() { close(b.started) })
+	select {
+	case b.entered <- struct{}{}:
+	default:
+	}
 	<-b.release
 	return nil
 }
@@ -202,7 +206,7 @@ func (b *blockingSyslog) Send(string) error {
 // returns at once and counts what it dropped.
 func TestBatchNeverWaits(t *testing.T) {
 	cfg := baseConfig(t)
-	bs := &blockingSyslog{started: make(chan struct{}), release: make(chan struct{})}
+	bs := newBlockingSyslog()
 	cfg.Syslog = bs
 	cfg.QueueLen = 1
 	cfg.Dir = ""
@@ -210,7 +214,7 @@ func TestBatchNeverWaits(t *testing.T) {
 	tr := scan.NewTracker(scan.DefaultSettings())
 	scanner(tr, "10.0.0.1", 5)
 	n.Batch(closed(tr))
-	<-bs.started // the worker holds the first line; the queue is empty
+	<-bs.entered // the worker holds the first line; the queue is empty
 	for _, s := range []string{"10.0.0.2", "10.0.0.3", "10.0.0.4"} {
 		scanner(tr, s, 5)
 	}
@@ -800,22 +804,12 @@ func TestForgetRetiresSourceFiles(t *testing.T) {
 	}
 }
 
-// steppedSyslog holds every Send until release is closed, saying on
-// entered when one has begun.
-type steppedSyslog struct{ entered, release chan struct{} }
-
-func (s *steppedSyslog) Send(string) error {
-	s.entered <- struct{}{}
-	<-s.release
-	return nil
-}
-
 // TestForgetWaitsForRoom: a directory to retire while the queue is full
 // is neither dropped nor retired out of order: the next Forget queues it.
 func TestForgetWaitsForRoom(t *testing.T) {
 	cfg := baseConfig(t)
 	cfg.Mailer, cfg.QueueLen, cfg.FilesMinDL = nil, 1, 2
-	sl := &steppedSyslog{entered: make(chan struct{}, 2), release: make(chan struct{})}
+	sl := newBlockingSyslog()
 	cfg.Syslog = sl
 	cfg.Retire = func(g scan.Gone) error { return os.RemoveAll(filepath.Join(cfg.Dir, fwlog.AddrString(g.Addr))) }
 	n := New(cfg, nil)
