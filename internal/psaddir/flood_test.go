@@ -20,24 +20,7 @@ import (
 // load.
 func TestStoreShrinksAfterFlood(t *testing.T) {
 	const n = 40000
-	tr := scan.NewTracker(scan.DefaultSettings())
-	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-	for i := range n {
-		var p fwlog.Packet
-		p.Reset()
-		p.Src = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		p.Dst = netip.MustParseAddr("192.168.10.1")
-		p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
-		p.SrcPort, p.DstPort, p.Flags = 40000, 1+i%1024, fwlog.FlagSYN
-		tr.Observe(now, &p)
-	}
-	tr.EndBatch()
-	var srcs []scan.SourceState
-	var gone []netip.Addr
-	tr.EachSource(func(s *scan.Source) {
-		srcs = append(srcs, s.Export())
-		gone = append(gone, s.Addr)
-	})
+	tr, srcs, gone := flood(n, fwlog.ProtoTCP)
 	path := filepath.Join(t.TempDir(), "state.db")
 	st := openStore(t, path)
 	if err := st.Save(records(t, srcs...), nil, tr.ExportCounters(), nil); err != nil {
@@ -71,25 +54,7 @@ func TestStoreShrinksAfterFlood(t *testing.T) {
 // source of a flood with nothing kept (a UDP flood leaves no source at DL
 // 2), compacts the file too.
 func TestStoreShrinksWhenEverySourceIsGone(t *testing.T) {
-	const n = 40000
-	tr := scan.NewTracker(scan.DefaultSettings())
-	now := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
-	for i := range n {
-		var p fwlog.Packet
-		p.Reset()
-		p.Src = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		p.Dst = netip.MustParseAddr("192.168.10.1")
-		p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoUDP, true, fwlog.ChainInput, []byte("eth0")
-		p.SrcPort, p.DstPort = 40000, 1+i%1024
-		tr.Observe(now, &p)
-	}
-	tr.EndBatch()
-	var srcs []scan.SourceState
-	var gone []netip.Addr
-	tr.EachSource(func(s *scan.Source) {
-		srcs = append(srcs, s.Export())
-		gone = append(gone, s.Addr)
-	})
+	tr, srcs, gone := flood(40000, fwlog.ProtoUDP)
 	path := filepath.Join(t.TempDir(), "state.db")
 	st := openStore(t, path)
 	if err := st.Save(records(t, srcs...), nil, tr.ExportCounters(), nil); err != nil {
@@ -105,6 +70,33 @@ func TestStoreShrinksWhenEverySourceIsGone(t *testing.T) {
 	if _, got, _, err := st.Load(scan.NewTracker(scan.DefaultSettings()), true); err != nil || got != 0 {
 		t.Errorf("Load after compaction: %d sources, %v; want 0, nil", got, err)
 	}
+}
+
+// flood is a tracker after n one-packet sources (a SYN each for TCP, a
+// datagram for UDP), with their exported states and addresses.
+func flood(n int, proto uint8) (*scan.Tracker, []scan.SourceState, []netip.Addr) {
+	tr := scan.NewTracker(scan.DefaultSettings())
+	now := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	for i := range n {
+		var p fwlog.Packet
+		p.Reset()
+		p.Src = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+		p.Dst = netip.MustParseAddr("192.168.10.1")
+		p.Proto, p.HasProto, p.Chain, p.Intf = proto, true, fwlog.ChainInput, []byte("eth0")
+		p.SrcPort, p.DstPort = 40000, 1+i%1024
+		if proto == fwlog.ProtoTCP {
+			p.Flags = fwlog.FlagSYN
+		}
+		tr.Observe(now, &p)
+	}
+	tr.EndBatch()
+	var srcs []scan.SourceState
+	var gone []netip.Addr
+	tr.EachSource(func(s *scan.Source) {
+		srcs = append(srcs, s.Export())
+		gone = append(gone, s.Addr)
+	})
+	return tr, srcs, gone
 }
 
 func size(t *testing.T, path string) int64 {
