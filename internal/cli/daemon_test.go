@@ -459,16 +459,9 @@ func TestDaemonImportsOldScans(t *testing.T) {
 // (ENABLE_SCAN_ARCHIVE), while the source that took its place keeps its
 // own.
 func TestDaemonRetiresEvictedSources(t *testing.T) {
-	dir := t.TempDir()
-	sockPath := filepath.Join(dir, "log.sock")
-	sl := startSyslog(t, sockPath)
-	logPath := filepath.Join(dir, "messages")
-	must(t, os.WriteFile(logPath, nil, 0o600))
-	archive := filepath.Join(dir, "archive")
-	e := newTestEnv(t, map[string]string{
-		"IPT_SYSLOG_FILE": logPath, "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
-		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
-		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
+	archive := filepath.Join(t.TempDir(), "archive")
+	e, logPath, sl := syslogDaemonEnv(t, map[string]string{
+		"CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
 		"MAX_SCAN_SOURCES": "1", "PSAD_DIR_FILES_MIN_DL": "1",
 		"ENABLE_SCAN_ARCHIVE": "Y", "SCAN_DATA_ARCHIVE_DIR": archive, "MIN_ARCHIVE_DANGER_LEVEL": "1",
 	}, "")
