@@ -53,7 +53,7 @@ func TestClearOldScans(t *testing.T) {
 		if err != nil || moved != 0 || removed != 4 {
 			t.Fatalf("moved %d, removed %d, %v; want 0, 4, nil", moved, removed, err)
 		}
-		if got, want := names(t, dir), []string{"errs", "packet_ctr", "scan_archive", "top_ports"}; !slices.Equal(got, want) {
+		if got, want := entries(t, dir), []string{"errs", "packet_ctr", "scan_archive", "top_ports"}; !slices.Equal(got, want) {
 			t.Errorf("PSAD_DIR holds %v, want %v", got, want)
 		}
 	})
@@ -63,13 +63,13 @@ func TestClearOldScans(t *testing.T) {
 		if err != nil || moved != 2 || removed != 0 {
 			t.Fatalf("moved %d, removed %d, %v; want 2, 0, nil", moved, removed, err)
 		}
-		if got, want := names(t, dir), []string{"198.51.100.9", "203.0.113.6", "errs", "packet_ctr", "scan_archive", "top_ports"}; !slices.Equal(got, want) {
+		if got, want := entries(t, dir), []string{"198.51.100.9", "203.0.113.6", "errs", "packet_ctr", "scan_archive", "top_ports"}; !slices.Equal(got, want) {
 			t.Errorf("PSAD_DIR holds %v, want %v", got, want)
 		}
-		if got, want := names(t, archive), []string{"2001:db8::7", "203.0.113.5"}; !slices.Equal(got, want) {
+		if got, want := entries(t, archive), []string{"2001:db8::7", "203.0.113.5"}; !slices.Equal(got, want) {
 			t.Errorf("the archive holds %v, want %v", got, want)
 		}
-		if got, want := names(t, filepath.Join(archive, "203.0.113.5")), []string{"danger_level"}; !slices.Equal(got, want) {
+		if got, want := entries(t, filepath.Join(archive, "203.0.113.5")), []string{"danger_level"}; !slices.Equal(got, want) {
 			t.Errorf("the archived 203.0.113.5 holds %v, want the new directory %v", got, want)
 		}
 	})
@@ -113,7 +113,7 @@ func TestRetireScan(t *testing.T) {
 	if err := RetireScan(dir, a, 3, o); err != nil || !gone(pa) {
 		t.Fatalf("DL 3 with the archive: %v, still there %v", err, !gone(pa))
 	}
-	if got, want := names(t, filepath.Join(archive, "203.0.113.5")), []string{"danger_level"}; !slices.Equal(got, want) {
+	if got, want := entries(t, filepath.Join(archive, "203.0.113.5")), []string{"danger_level"}; !slices.Equal(got, want) {
 		t.Errorf("archived 203.0.113.5 holds %v, want the retired directory %v", got, want)
 	}
 	if err := RetireScan(dir, b, 2, o); err != nil || !gone(pb) {
@@ -127,12 +127,13 @@ func TestRetireScan(t *testing.T) {
 			t.Errorf("no directory (archive %v): %v", arch, err)
 		}
 	}
-	if got, want := names(t, archive), []string{"203.0.113.5"}; !slices.Equal(got, want) {
+	if got, want := entries(t, archive), []string{"203.0.113.5"}; !slices.Equal(got, want) {
 		t.Errorf("the archive holds %v, want %v", got, want)
 	}
 }
 
-func names(t *testing.T, dir string) []string {
+// entries lists dir's names, sorted (as os.ReadDir returns them).
+func entries(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -142,6 +143,5 @@ func names(t *testing.T, dir string) []string {
 	for _, e := range ents {
 		out = append(out, e.Name())
 	}
-	slices.Sort(out)
 	return out
 }
