@@ -133,8 +133,8 @@ type Stats struct {
 type InputStats struct {
 	Name      string
 	ByOutcome [pipeline.Accepted + 1]int
-	// LastLine is the last line processed (for the input's lag); it is
-	// never modified.
+	// LastLine is the last line processed (for the input's lag); Stats
+	// returns a copy of its own.
 	LastLine []byte
 }
 
