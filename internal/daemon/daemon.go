@@ -267,7 +267,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	t := c.Tracker
 	d.stats.Started = c.Clock()
 	defer startMemoryLimiter(c.MemoryHeadroom)()
-	defer t.Prefault(false)()
+	defer t.Prefault(true)()
 	d.hook(d.rt)
 	if c.Store != nil {
 		positions, err := c.Store.Load(t, c.ImportScans)

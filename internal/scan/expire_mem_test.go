@@ -117,3 +117,62 @@ func TestEvictingFloodStaysBounded(t *testing.T) {
 	}
 	runtime.KeepAlive(tr)
 }
+
+// TestSourceBlocksKeepNoMoreThanSpans: with Prefault's source blocks
+// (the daemon's), a flood that expires around long-lived scanners leaves
+// no more memory in use than when the allocator places each source: a
+// block is the size of the allocator's span for 32 sources, and a
+// scanner keeps one alive as it would keep its span. Measured as the
+// heap's spans in use, which is what resident memory follows.
+func TestSourceBlocksKeepNoMoreThanSpans(t *testing.T) {
+	const n, every = 40000, 97 // scanners land in ever other block slots
+	inUse := func() uint64 {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapInuse
+	}
+	run := func(blocks bool) (flood, left uint64) {
+		set := DefaultSettings()
+		set.ForgetBelowDL = 2
+		tr := NewTracker(set)
+		if blocks {
+			defer tr.Prefault(true)()
+		}
+		t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+		pkt := func(at time.Time, src netip.Addr, port int) {
+			var p fwlog.Packet
+			p.Reset()
+			p.Src, p.Dst = src, netip.MustParseAddr("192.168.10.1")
+			p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
+			p.SrcPort, p.DstPort, p.Flags = 40000, port, fwlog.FlagSYN
+			tr.Observe(at, &p)
+		}
+		base := inUse()
+		for i := range n {
+			src := netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)})
+			pkt(t0, src, 1+i%1024)
+			if i%every == 0 { // a scanner: DL 2 now, and sending again later
+				for port := range 15 {
+					pkt(t0, src, 2000+port)
+				}
+			}
+		}
+		tr.EndBatch()
+		flood = inUse() - base
+		tr.Expire(t0.Add(2*time.Hour), time.Hour)
+		if want := (n + every - 1) / every; tr.Sources() != want {
+			t.Fatalf("blocks %v: %d sources after expiry, want the %d scanners", blocks, tr.Sources(), want)
+		}
+		left = inUse() - base
+		runtime.KeepAlive(tr)
+		return flood, left
+	}
+	ownFlood, own := run(false)
+	blockFlood, inBlocks := run(true)
+	t.Logf("in use by a flood of %d sources: %d bytes placed by the allocator, %d in blocks; after expiry %d and %d",
+		n, ownFlood, blockFlood, own, inBlocks)
+	if inBlocks > own+own/10+64<<10 {
+		t.Errorf("after expiry %d bytes in use with source blocks, %d without: blocks keep more than spans", inBlocks, own)
+	}
+}

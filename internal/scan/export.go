@@ -113,6 +113,12 @@ func (t *Tracker) remove(s *Source) {
 	clear(s.dstOrder)
 	clear(s.batchDsts)
 	s.dstOrder, s.batchDsts, s.dstIndex = nil, nil, nil
+	// A source from Prefault's blocks stays in memory while its block
+	// does, so it must point at nothing: not the pair its inline arrays
+	// held (a batch list emptied at its batch's end still does), nor its
+	// fingerprints and signatures.
+	s.dst0[0], s.bdst0[0] = nil, nil
+	s.OSGuesses, s.PosfGuess, s.Posf, s.sigIDs = nil, "", nil, nil
 }
 
 // ChangedSince calls fn for every source that saw a packet after the

@@ -1211,6 +1211,16 @@ func (t *Tracker) siftDown(i int) {
 // pairSlab is how many Pairs are allocated at once.
 const pairSlab = 256
 
+// sourceBlock is how many Sources are allocated at once: what fits in
+// 8 KB, the span the allocator itself would put 32 Sources in, so that a
+// block a long-lived source keeps alive holds no more than its span
+// would. The allocator puts an 8-byte header before an object of over
+// 512 bytes that holds pointers: 32 Sources made a 8,200-byte block, in
+// the 9,472-byte size class whose 56 KB spans hold six blocks, and a
+// flood's expiry around scanners left three times the memory in use
+// (TestSourceBlocksKeepNoMoreThanSpans).
+const sourceBlock = (8<<10 - 8) / int(unsafe.Sizeof(Source{}))
+
 // allocSource returns a zero Source: from Prefault's blocks while they
 // run and the tracker is below MaxSources (see Prefault), on its own
 // otherwise.
@@ -1218,18 +1228,18 @@ func (t *Tracker) allocSource() *Source {
 	if t.srcAhead == nil || t.set.MaxSources > 0 && len(t.sources) >= t.set.MaxSources {
 		return &Source{}
 	}
-	return fromBlock(&t.srcSlab, t.srcAhead)
+	return fromBlock(&t.srcSlab, t.srcAhead, sourceBlock)
 }
 
 // fromBlock returns the next zero element of *block, starting a new
 // block, one made ready on ahead if there is one, when it is full.
-func fromBlock[T any](block *[]T, ahead chan []T) *T {
+func fromBlock[T any](block *[]T, ahead chan []T, n int) *T {
 	b := *block
 	if len(b) == cap(b) {
 		select {
 		case b = <-ahead:
 		default:
-			b = make([]T, 0, pairSlab)
+			b = make([]T, 0, n)
 		}
 	}
 	b = b[:len(b)+1]
@@ -1246,18 +1256,20 @@ func fromBlock[T any](block *[]T, ahead chan []T) *T {
 // fault, and a one-shot analysis of a busy log makes hundreds of
 // thousands of pairs and sources on its one tracker goroutine, which
 // then spent a fifth of its time in the kernel while the other cores
-// had time to spare (-A on a 1M-line log: 14-18% faster). A block stays
-// in memory while one of its members does, so sources come from blocks
-// only for a tracker that expires none (sources false for the daemon),
-// and only until MaxSources is reached: once eviction starts, the
-// sources it leaves in blocks add at most the cap's worth again. Pairs
-// always come from blocks (see newPair).
+// had time to spare (-A on a 1M-line log: 14-18% faster; the daemon's
+// read of a flood, BenchmarkDaemonLines/flood, 11% faster). A block
+// stays in memory while one of its members does, which for sources is
+// what the allocator's own span would do (see sourceBlock), and a
+// forgotten source in a block points at nothing (see remove). Sources
+// come from blocks only until MaxSources is reached: once eviction
+// starts, the sources it leaves in blocks add at most the cap's worth
+// again. Pairs always come from blocks (see newPair).
 func (t *Tracker) Prefault(sources bool) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	t.ahead = prefault[Pair](&wg, done)
+	t.ahead = prefault[Pair](&wg, done, pairSlab)
 	if sources {
-		t.srcAhead = prefault[Source](&wg, done)
+		t.srcAhead = prefault[Source](&wg, done, sourceBlock)
 	}
 	return func() {
 		close(done)
@@ -1269,11 +1281,11 @@ func (t *Tracker) Prefault(sources bool) (stop func()) {
 // prefault makes blocks of T on a goroutine of wg until done, writing to
 // every page of each, and keeps prefaultAhead of them ready in the
 // returned channel.
-func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}) chan []T {
+func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}, n int) chan []T {
 	ch := make(chan []T, prefaultAhead)
 	next := func() []T {
 		var zero T
-		b := make([]T, pairSlab)
+		b := make([]T, n)
 		for i := 0; i < len(b); i += max(4096/int(unsafe.Sizeof(zero)), 1) {
 			b[i] = zero // a write: a read would map the shared zero page
 		}
@@ -1294,7 +1306,7 @@ func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}) chan []T {
 // prefaultAhead is how many blocks Prefault keeps ready of each kind.
 const prefaultAhead = 8
 
-func (t *Tracker) newPair() *Pair { return fromBlock(&t.slab, t.ahead) }
+func (t *Tracker) newPair() *Pair { return fromBlock(&t.slab, t.ahead, pairSlab) }
 
 // smallDsts is how many destinations a source may have before a map
 // indexes them; a linear scan of a few bytes beats hashing.
