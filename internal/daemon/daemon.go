@@ -695,7 +695,7 @@ func (d *Daemon) save(final bool) {
 	// into slabs: a flood's hundred thousand changed sources then cost
 	// their records' bytes, not as many exported structs waiting for the
 	// I/O goroutine, nor the copies of one buffer doubling as it grows.
-	var srcs [][]byte
+	srcs := make([][]byte, 0, len(d.raised)+t.Changing(d.mark))
 	var slab []byte
 	add := func(s *scan.Source) {
 		s.ExportTo(&d.export)

@@ -121,6 +121,17 @@ func (t *Tracker) remove(s *Source) {
 	s.OSGuesses, s.PosfGuess, s.Posf, s.sigIDs = nil, "", nil, nil
 }
 
+// Changing bounds how many sources ChangedSince(mark, ...) will call fn
+// for, so that a caller can size its list once: a flood's hundred
+// thousand changed sources made a list grown by append copy itself
+// over and over, a tenth of the daemon's loop.
+func (t *Tracker) Changing(mark uint64) int {
+	if t.logOn && mark == t.logMark {
+		return len(t.changed)
+	}
+	return len(t.sources)
+}
+
 // ChangedSince calls fn for every source that saw a packet after the
 // stamp mark and returns the current stamp, for incremental saving.
 //

@@ -514,7 +514,7 @@ func TestEvictionMatchesModel(t *testing.T) {
 // TestChangedSinceLogMatchesWalk: the change log ChangedSince reads must
 // report exactly the sources a walk over all of them would, through
 // evictions, expiry, re-added addresses and a caller that hands back an
-// old mark.
+// old mark; and no more than Changing said.
 func TestChangedSinceLogMatchesWalk(t *testing.T) {
 	s := DefaultSettings()
 	s.MaxSources = 20
@@ -545,11 +545,15 @@ func TestChangedSinceLogMatchesWalk(t *testing.T) {
 				m = mark / 2 // a caller with a mark of its own
 			}
 			want := walk(m)
+			bound := tr.Changing(m)
 			var got []string
 			mark = tr.ChangedSince(m, func(src *Source) { got = append(got, src.Addr.String()) })
 			slices.Sort(got)
 			if !slices.Equal(got, want) {
 				t.Fatalf("packet %d: ChangedSince(%d) reported %v, a walk finds %v", i, m, got, want)
+			}
+			if len(got) > bound {
+				t.Fatalf("packet %d: ChangedSince(%d) reported %d sources, Changing said at most %d", i, m, len(got), bound)
 			}
 		}
 	}
