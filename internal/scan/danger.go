@@ -254,8 +254,8 @@ func (b byKey) Swap(i, j int) {
 // number of pairs removed.
 func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 	removed := 0
-	t.tablePeak = max(t.tablePeak, len(t.sources))
-	for _, src := range t.sources {
+	t.tablePeak = max(t.tablePeak, t.sources.len())
+	for src := range t.sources.all {
 		// Outside its batch nothing reads a source's batch list, so its
 		// expired pairs can be wiped: pairs share slabs, and a dead pair
 		// left whole keeps its slab, and through the slab's other dead
@@ -302,15 +302,12 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 // back, and the table a flood grew (5 MB at 100,000 sources) stayed
 // after the flood had expired.
 func (t *Tracker) shrinkTable() {
-	n := len(t.sources)
+	n := t.sources.len()
 	if t.tablePeak < shrinkFrom || n > t.tablePeak/8 {
 		return
 	}
-	m := make(map[addrKey]*Source, n)
-	for k, s := range t.sources {
-		m[k] = s
-	}
-	t.sources, t.tablePeak = m, n
+	t.sources.rehash(n)
+	t.tablePeak = n
 }
 
 // shrinkFrom is the smallest table shrinkTable bothers with.

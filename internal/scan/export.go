@@ -80,7 +80,7 @@ func (s *Source) ExportTo(st *SourceState) {
 
 // Import adds a saved source (replacing one with the same address).
 func (t *Tracker) Import(st SourceState) {
-	if old := t.sources[keyOf(st.Addr)]; old != nil {
+	if old := t.sources.get(keyOf(st.Addr)); old != nil {
 		t.remove(old)
 	}
 	s := t.source(st.Addr, st.LastSeen)
@@ -100,7 +100,7 @@ func (t *Tracker) Import(st SourceState) {
 
 // remove forgets a source and its pairs.
 func (t *Tracker) remove(s *Source) {
-	delete(t.sources, keyOf(s.Addr))
+	t.sources.del(keyOf(s.Addr))
 	t.pairs -= len(s.dstOrder)
 	s.batchNo = 0
 	s.gone = true // its age-heap entry is dropped when reached
@@ -129,7 +129,7 @@ func (t *Tracker) Changing(mark uint64) int {
 	if t.logOn && mark == t.logMark {
 		return len(t.changed)
 	}
-	return len(t.sources)
+	return t.sources.len()
 }
 
 // ChangedSince calls fn for every source that saw a packet after the
@@ -151,7 +151,7 @@ func (t *Tracker) ChangedSince(mark uint64, fn func(*Source)) uint64 {
 		for _, s := range t.changed {
 			s.logged = false
 		}
-		for _, s := range t.sources {
+		for s := range t.sources.all {
 			if s.seen > mark {
 				fn(s)
 			}

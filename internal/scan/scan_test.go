@@ -522,7 +522,7 @@ func TestChangedSinceLogMatchesWalk(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	walk := func(mark uint64) []string {
 		var out []string
-		for _, src := range tr.sources {
+		for src := range tr.sources.all {
 			if src.seen > mark {
 				out = append(out, src.Addr.String())
 			}

@@ -2,7 +2,7 @@ package scan
 
 import (
 	"cmp"
-	"maps"
+
 	"slices"
 )
 
@@ -37,18 +37,16 @@ func (t *Tracker) SetOrder(seq uint64, optionsBefore bool) {
 // for trackers that share settings and hold disjoint sources, without
 // the daemon's change log or MAX_SCAN_IP_PAIRS (whose limit is global).
 func (t *Tracker) Absorb(shards ...*Tracker) {
-	n := len(t.sources)
+	n := t.sources.len()
 	for _, o := range shards {
-		n += len(o.sources)
+		n += o.sources.len()
 	}
-	if n > len(t.sources) {
-		m := make(map[addrKey]*Source, n)
-		maps.Copy(m, t.sources)
-		t.sources = m
-	}
+	t.sources.rehash(n)
 	c := &t.Counters
 	for _, o := range shards {
-		maps.Copy(t.sources, o.sources)
+		for s := range o.sources.all {
+			t.sources.put(keyOf(s.Addr), s)
+		}
 		oc := &o.Counters
 		for i := range c.Proto {
 			c.Proto[i] += oc.Proto[i]

@@ -139,7 +139,7 @@ type Tracker struct {
 	// per packet instead of two, but cost over 100 bytes per pair: a busy
 	// log has half a million pairs, and the page faults of that memory
 	// outweighed the look-up it saved.
-	sources map[addrKey]*Source
+	sources srcTable
 	// tablePeak is the most sources the table has held since it was
 	// made (as Expire saw it; see shrinkTable).
 	tablePeak int
@@ -562,7 +562,7 @@ type PrefixCount struct {
 func NewTracker(s Settings) *Tracker {
 	t := &Tracker{
 		set:     s,
-		sources: make(map[addrKey]*Source),
+		sources: newSrcTable(0),
 		strs:    make(map[string]string),
 	}
 	t.Counters.Prefix = make(map[string]*int)
@@ -578,10 +578,10 @@ func (t *Tracker) Reserve(n int) {
 	if t.set.MaxSources > 0 && n > t.set.MaxSources {
 		n = t.set.MaxSources
 	}
-	if len(t.sources) > 0 || n <= 0 {
+	if t.sources.len() > 0 || n <= 0 {
 		return
 	}
-	t.sources = make(map[addrKey]*Source, n/4)
+	t.sources = newSrcTable(n / 4)
 	// A one-batch run lists every source in its batch: grown by append,
 	// the list allocated five times its final size (8.4 MB for the 1M-line
 	// log's 200,000 sources), which -A's collector never takes back.
@@ -619,21 +619,21 @@ func (t *Tracker) CountPrefix(prefix []byte) {
 }
 
 // Sources returns the number of tracked sources.
-func (t *Tracker) Sources() int { return len(t.sources) }
+func (t *Tracker) Sources() int { return t.sources.len() }
 
 // Source returns the state of addr, or nil.
-func (t *Tracker) Source(addr netip.Addr) *Source { return t.sources[keyOf(addr)] }
+func (t *Tracker) Source(addr netip.Addr) *Source { return t.sources.get(keyOf(addr)) }
 
 // EachSource calls fn for every tracked source in no particular order.
 func (t *Tracker) EachSource(fn func(*Source)) {
-	for _, s := range t.sources {
+	for s := range t.sources.all {
 		fn(s)
 	}
 }
 
 func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
 	k := keyOf(addr)
-	if s, ok := t.sources[k]; ok {
+	if s := t.sources.get(k); s != nil {
 		t.touch(s, now)
 		return s
 	}
@@ -654,7 +654,7 @@ func (t *Tracker) touch(s *Source, now time.Time) {
 // newSource adds a source that is not tracked yet, evicting the least
 // recently seen one when MaxSources is reached.
 func (t *Tracker) newSource(k addrKey, addr netip.Addr, now time.Time) *Source {
-	if t.set.MaxSources > 0 && len(t.sources) >= t.set.MaxSources {
+	if t.set.MaxSources > 0 && t.sources.len() >= t.set.MaxSources {
 		t.evict()
 	}
 	s := t.allocSource()
@@ -663,15 +663,15 @@ func (t *Tracker) newSource(k addrKey, addr netip.Addr, now time.Time) *Source {
 	if t.ageOn {
 		t.pushAge(ageEntry{s, s.seen})
 	}
-	t.sources[k] = s
+	t.sources.put(k, s)
 	return s
 }
 
 // buildAge builds the age heap from every tracked source at once, in
 // linear time.
 func (t *Tracker) buildAge() {
-	t.age = make([]ageEntry, 0, len(t.sources)+len(t.sources)/4)
-	for _, s := range t.sources {
+	t.age = make([]ageEntry, 0, t.sources.len()+t.sources.len()/4)
+	for s := range t.sources.all {
 		t.age = append(t.age, ageEntry{s, s.seen})
 	}
 	for i := len(t.age)/2 - 1; i >= 0; i-- {
@@ -750,7 +750,7 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 	}
 
 	srcKey, dstKey := keyOf(p.Src), keyOf(p.Dst)
-	src := t.sources[srcKey]
+	src := t.sources.get(srcKey)
 	var pair *Pair
 	if src != nil {
 		pair = src.dst(dstKey, p.Dst)
@@ -1225,7 +1225,7 @@ const sourceBlock = (8<<10 - 8) / int(unsafe.Sizeof(Source{}))
 // run and the tracker is below MaxSources (see Prefault), on its own
 // otherwise.
 func (t *Tracker) allocSource() *Source {
-	if t.srcAhead == nil || t.set.MaxSources > 0 && len(t.sources) >= t.set.MaxSources {
+	if t.srcAhead == nil || t.set.MaxSources > 0 && t.sources.len() >= t.set.MaxSources {
 		return &Source{}
 	}
 	return fromBlock(&t.srcSlab, t.srcAhead, sourceBlock)

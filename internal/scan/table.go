@@ -1,0 +1,194 @@
+package scan
+
+import (
+	"math/bits"
+	"math/rand/v2"
+)
+
+// srcTable finds a tracked source by its address: open addressing with
+// linear probing over one array of (key, source) slots.
+//
+// Why not a Go map: every packet looks its source up, and under a
+// spoofed-source flood every packet adds one. A map[addrKey]*Source took
+// look-up (BenchmarkSourceIndex) through a directory, a table and a
+// group to reach the slot, where a look-up here costs the slot's cache
+// line and the source's, which the caller reads next anyway.
+//
+// Deleting leaves a tombstone (or empties the slot when the next one is
+// empty), never moving other entries, so a source can be removed while
+// all is running over the table; nothing may be added meanwhile.
+//
+// The hash is seeded at random per table: a flood's source addresses are
+// the attacker's choice, and with a fixed hash they could be chosen to
+// fall on one run of slots and make every insert walk all of them.
+type srcTable struct {
+	slots []srcSlot
+	live  int  // sources in the table
+	used  int  // slots not empty: sources and tombstones
+	shift uint // 64 - log2(len(slots)): hash bits used as the index
+	seed  [3]uint64
+}
+
+// srcSlot holds a source and the hash of its address. The source's own
+// Addr is the key: a look-up that finds the hash reads the source to
+// compare addresses, which a hit reads next anyway, and a slot of 16
+// bytes instead of 32 (with the key) halves the memory a flood's table
+// takes and the page faults of growing it.
+type srcSlot struct {
+	h uint64
+	s *Source // nil: empty; &tombstone: deleted
+}
+
+// tombstone marks a deleted slot, which a probe must go past.
+var tombstone Source
+
+// minSlots is the smallest table.
+const minSlots = 16
+
+// newSrcTable returns a table that holds n sources without growing.
+func newSrcTable(n int) srcTable {
+	var t srcTable
+	t.alloc(slotsFor(n))
+	return t
+}
+
+// slotsFor is the table size for n sources at most three quarters full.
+func slotsFor(n int) int {
+	size := minSlots
+	for size/4*3 < n {
+		size *= 2
+	}
+	return size
+}
+
+// alloc gives the table size empty slots, a power of two.
+func (t *srcTable) alloc(size int) {
+	if t.seed == [3]uint64{} {
+		t.seed = [3]uint64{rand.Uint64(), rand.Uint64(), rand.Uint64()}
+	}
+	t.slots = make([]srcSlot, size)
+	t.live, t.used = 0, 0
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+}
+
+// hash is a wyhash-style mix of k with the table's seed; its top bits
+// index the table.
+func (t *srcTable) hash(k addrKey) uint64 {
+	h1, l1 := bits.Mul64(k.lo^t.seed[0], k.hi^t.seed[1])
+	h2, l2 := bits.Mul64(h1^l1^t.seed[2], 0x9e3779b97f4a7c15)
+	return h2 ^ l2
+}
+
+// index is k's first slot.
+func (t *srcTable) index(k addrKey) int { return int(t.hash(k) >> t.shift) }
+
+// holds reports whether sl holds the source keyed k, whose hash is h.
+func (sl *srcSlot) holds(h uint64, k addrKey) bool {
+	return sl.h == h && sl.s != &tombstone && keyOf(sl.s.Addr) == k
+}
+
+func (t *srcTable) len() int { return t.live }
+
+// get returns the source keyed k, or nil.
+func (t *srcTable) get(k addrKey) *Source {
+	if t.live == 0 {
+		return nil
+	}
+	mask := len(t.slots) - 1
+	h := t.hash(k)
+	for i := int(h >> t.shift); ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.s == nil {
+			return nil
+		}
+		if sl.holds(h, k) {
+			return sl.s
+		}
+	}
+}
+
+// put adds s keyed k (keyOf(s.Addr)), which must not be in the table.
+func (t *srcTable) put(k addrKey, s *Source) {
+	if size := len(t.slots); (t.used+1)*4 > size*3 {
+		if (t.live+1)*2 > size {
+			size *= 2 // over half full of sources
+		}
+		t.resize(max(size, minSlots)) // else clear the tombstones
+	}
+	mask := len(t.slots) - 1
+	h := t.hash(k)
+	for i := int(h >> t.shift); ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.s == nil {
+			t.used++
+		} else if sl.s != &tombstone {
+			continue
+		}
+		*sl = srcSlot{h, s}
+		t.live++
+		return
+	}
+}
+
+// del removes the source keyed k, if there is one.
+func (t *srcTable) del(k addrKey) {
+	if t.live == 0 {
+		return
+	}
+	mask := len(t.slots) - 1
+	h := t.hash(k)
+	for i := int(h >> t.shift); ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.s == nil {
+			return
+		}
+		if !sl.holds(h, k) {
+			continue
+		}
+		t.live--
+		if t.slots[(i+1)&mask].s == nil {
+			// No probe goes past an empty slot, so none needs this one.
+			*sl = srcSlot{}
+			t.used--
+		} else {
+			*sl = srcSlot{s: &tombstone}
+		}
+		return
+	}
+}
+
+// rehash moves the sources into a table sized for n of them, leaving
+// the tombstones behind.
+func (t *srcTable) rehash(n int) { t.resize(slotsFor(max(n, t.live))) }
+
+// resize moves the sources into a table of size slots, leaving the
+// tombstones behind.
+func (t *srcTable) resize(size int) {
+	old := t.slots
+	t.alloc(size)
+	mask := len(t.slots) - 1
+	for _, sl := range old {
+		if sl.s == nil || sl.s == &tombstone {
+			continue
+		}
+		i := int(sl.h >> t.shift)
+		for t.slots[i].s != nil {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = sl
+		t.live++
+		t.used++
+	}
+}
+
+// all yields every source, in no particular order. The loop may delete
+// (del) but not add.
+func (t *srcTable) all(yield func(*Source) bool) {
+	for i := range t.slots {
+		if s := t.slots[i].s; s != nil && s != &tombstone {
+			if !yield(s) {
+				return
+			}
+		}
+	}
+}
