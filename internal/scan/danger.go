@@ -298,9 +298,9 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 }
 
 // shrinkTable copies the source table into a new one once it holds
-// under an eighth of the most it held: a Go map never gives its memory
-// back, and the table a flood grew (5 MB at 100,000 sources) stayed
-// after the flood had expired.
+// under an eighth of the most it held: deleting never makes a table
+// smaller, and the table a flood grew (4 MB at 100,000 sources) would
+// stay after the flood had expired.
 func (t *Tracker) shrinkTable() {
 	n := t.sources.len()
 	if t.tablePeak < shrinkFrom || n > t.tablePeak/8 {

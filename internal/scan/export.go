@@ -124,7 +124,7 @@ func (t *Tracker) remove(s *Source) {
 // Changing bounds how many sources ChangedSince(mark, ...) will call fn
 // for, so that a caller can size its list once: a flood's hundred
 // thousand changed sources made a list grown by append copy itself
-// over and over, a tenth of the daemon's loop.
+// over and over, half of the save's time on the daemon's loop.
 func (t *Tracker) Changing(mark uint64) int {
 	if t.logOn && mark == t.logMark {
 		return len(t.changed)

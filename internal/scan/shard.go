@@ -2,7 +2,6 @@ package scan
 
 import (
 	"cmp"
-
 	"slices"
 )
 

@@ -6,13 +6,15 @@ import (
 )
 
 // srcTable finds a tracked source by its address: open addressing with
-// linear probing over one array of (key, source) slots.
+// linear probing over one array of (hash, source) slots.
 //
 // Why not a Go map: every packet looks its source up, and under a
 // spoofed-source flood every packet adds one. A map[addrKey]*Source took
-// look-up (BenchmarkSourceIndex) through a directory, a table and a
-// group to reach the slot, where a look-up here costs the slot's cache
-// line and the source's, which the caller reads next anyway.
+// three times as long to add a source (218 against 72 ns at 400,000,
+// BenchmarkSourceIndex), through a directory, a table and a group to
+// reach a slot, and grew by splitting tables on the loop; a look-up here
+// costs the slot's cache line and the source's, which the caller reads
+// next anyway.
 //
 // Deleting leaves a tombstone (or empties the slot when the next one is
 // empty), never moving other entries, so a source can be removed while
