@@ -251,8 +251,7 @@ func (f *flooder) flood(k int) error {
 	// Page faults are a figure of the memory a flood makes the daemon
 	// touch for the first time, steadier from run to run than its time.
 	fmt.Fprintf(out, "daemon CPU for them: %v (user %v, system %v), %d page faults\n",
-		time.Duration(u1+s1-u0-s0)*10*time.Millisecond, time.Duration(u1-u0)*10*time.Millisecond,
-		time.Duration(s1-s0)*10*time.Millisecond, flt1-flt0)
+		ticks(u1+s1-u0-s0), ticks(u1-u0), ticks(s1-s0), flt1-flt0)
 
 	// The batch closes every CHECK_INTERVAL and the state is saved every
 	// second: wait until the files and the database stop changing for a
@@ -276,7 +275,7 @@ func (f *flooder) flood(k int) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "%s: %s, %s, CPU since the flood %v\n", label, last, memory(f.pid), (cpu - time.Duration(u0+s0)*10*time.Millisecond).Round(time.Millisecond))
+		fmt.Fprintf(out, "%s: %s, %s, CPU since the flood %v\n", label, last, memory(f.pid), (cpu - ticks(u0+s0)).Round(time.Millisecond))
 		if m, err := scrape(f.addr); err == nil {
 			// What the Go heap holds tells a leak from memory the runtime
 			// has not yet handed back.
@@ -403,8 +402,11 @@ func memory(pid int) string {
 // (/proc/PID/stat fields 14 and 15, in clock ticks of 1/100 s).
 func cpuTime(pid int) (time.Duration, error) {
 	u, s, _, err := procStat(pid)
-	return time.Duration(u+s) * 10 * time.Millisecond, err
+	return ticks(u + s), err
 }
+
+// ticks is n clock ticks of /proc/PID/stat as a duration.
+func ticks(n int64) time.Duration { return time.Duration(n) * 10 * time.Millisecond }
 
 // procStat reads a process's user and system CPU ticks and minor page
 // faults (/proc/PID/stat fields 14, 15 and 10).
