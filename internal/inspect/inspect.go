@@ -36,7 +36,7 @@ type Engines struct {
 	RefURLs map[string]string
 
 	hits []sig.Hit
-	memo map[fpKey]fpResult
+	memo *fpMemo
 	cur  *Pre // the current packet's preparation, if any
 }
 
@@ -58,11 +58,11 @@ type Pre struct {
 // its own fingerprint memo and only reads the engines, so each parsing
 // goroutine can run its own.
 func (e *Engines) Preparer() func(*fwlog.Packet, error, *Pre) {
-	memo := make(map[fpKey]fpResult)
+	memo := new(fpMemo)
 	return func(p *fwlog.Packet, err error, pre *Pre) { e.prepare(p, err, pre, memo) }
 }
 
-func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo map[fpKey]fpResult) {
+func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo *fpMemo) {
 	pre.ready = false
 	if err != nil {
 		return
@@ -74,15 +74,12 @@ func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo map[fpKey]f
 	pre.hasFP = false
 	if p.Proto == fwlog.ProtoTCP && p.Flags&fwlog.FlagSYN != 0 && (e.P0F != nil || e.PF != nil) {
 		k, ok := keyFor(p)
-		if r, found := memo[k]; ok && found {
+		if r, found := memo.get(&k); ok && found {
 			pre.fp = r
 		} else {
 			r := e.fingerprintOf(p)
 			if ok {
-				if len(memo) >= maxMemo {
-					clear(memo)
-				}
-				memo[k] = r
+				memo.put(&k, r)
 			}
 			pre.fp = r
 		}
@@ -212,9 +209,6 @@ type fpResult struct {
 	ok    bool
 }
 
-// maxMemo bounds the fingerprint memo; it is cleared when full.
-const maxMemo = 4096
-
 func keyFor(p *fwlog.Packet) (fpKey, bool) {
 	if len(p.TCPOpts) > len(fpKey{}.opts) {
 		return fpKey{}, false
@@ -234,20 +228,16 @@ func (e *Engines) memoized(p *fwlog.Packet) fpResult {
 		return e.cur.fp
 	}
 	k, ok := keyFor(p)
-	if ok {
-		if r, found := e.memo[k]; found {
-			return r
-		}
+	if !ok {
+		return e.fingerprintOf(p)
+	}
+	if e.memo == nil {
+		e.memo = new(fpMemo)
+	} else if r, found := e.memo.get(&k); found {
+		return r
 	}
 	r := e.fingerprintOf(p)
-	if ok {
-		if e.memo == nil {
-			e.memo = make(map[fpKey]fpResult)
-		} else if len(e.memo) >= maxMemo {
-			clear(e.memo)
-		}
-		e.memo[k] = r
-	}
+	e.memo.put(&k, r)
 	return r
 }
 
