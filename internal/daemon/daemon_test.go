@@ -678,12 +678,7 @@ func TestLineParsedAheadWithReplacedRuntime(t *testing.T) {
 // the loop takes their lines, so several prepared lines wait in the queue
 // at once; each must keep its own hits, not the next line's.
 func TestSignatureHitsPreparedAheadStayApart(t *testing.T) {
-	rt := newRuntime(nil, time.Hour)
-	rt.Notifier = quiet{}
-	rt.Detector = engines(t)
-	tr := scan.NewTracker(scan.DefaultSettings())
-	d := New(Config{Sources: []Source{&lineSource{}}, Runtime: rt, Tracker: tr})
-	d.hook(rt)
+	d, tr := loopless(engines(t))
 	const head = "Dec  6 20:00:00 fw kernel: DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 %s URGP=0"
 	type line struct {
 		src   string
@@ -723,17 +718,28 @@ func TestSignatureHitsPreparedAheadStayApart(t *testing.T) {
 	}
 }
 
+// loopless is a daemon whose loop is not running, hooked to a quiet
+// runtime (det nil: newRuntime's bare detector): a test takes lines from
+// d.lines and processes them itself.
+func loopless(det *detect.Detector) (*Daemon, *scan.Tracker) {
+	rt := newRuntime(nil, time.Hour)
+	rt.Notifier = quiet{}
+	if det != nil {
+		rt.Detector = det
+	}
+	tr := scan.NewTracker(scan.DefaultSettings())
+	d := New(Config{Sources: []Source{&lineSource{}}, Runtime: rt, Tracker: tr})
+	d.hook(rt)
+	return d, tr
+}
+
 // TestSinkFromSeveralGoroutines: the syslog listener calls an input's
 // sink from one goroutine per connection at once (see Source.Run). Every
 // line must still arrive whole and parsed as itself; under -race a sink
 // with unguarded state fails here too.
 func TestSinkFromSeveralGoroutines(t *testing.T) {
 	const conns, per = 4, 3000
-	rt := newRuntime(nil, time.Hour)
-	rt.Notifier = quiet{}
-	tr := scan.NewTracker(scan.DefaultSettings())
-	d := New(Config{Sources: []Source{&lineSource{}}, Runtime: rt, Tracker: tr})
-	d.hook(rt)
+	d, tr := loopless(nil)
 	sink := d.sink(t.Context(), 0)
 	done := make(chan struct{})
 	go func() {
@@ -782,11 +788,7 @@ func TestSinkFromSeveralGoroutines(t *testing.T) {
 // arrive as written.
 func TestSinkRecyclesSlabs(t *testing.T) {
 	const lines, prefixes = 40000, 50
-	rt := newRuntime(nil, time.Hour)
-	rt.Notifier = quiet{}
-	tr := scan.NewTracker(scan.DefaultSettings())
-	d := New(Config{Sources: []Source{&lineSource{}}, Runtime: rt, Tracker: tr})
-	d.hook(rt)
+	d, tr := loopless(nil)
 	sink := d.sink(t.Context(), 0)
 	const head = "Dec  6 20:00:00 fw kernel: DROP%02d IN=eth0 OUT= SRC=203.0.113.9 DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0"
 	var buf []byte

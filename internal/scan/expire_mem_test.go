@@ -19,6 +19,17 @@ func liveHeap() uint64 {
 	return m.HeapAlloc
 }
 
+// floodSYN is a one-SYN packet from src to port of 192.168.10.1, as the
+// memory tests' floods and scanners send.
+func floodSYN(src netip.Addr, port int) fwlog.Packet {
+	var p fwlog.Packet
+	p.Reset()
+	p.Src, p.Dst = src, netip.MustParseAddr("192.168.10.1")
+	p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
+	p.SrcPort, p.DstPort, p.Flags = 40000, port, fwlog.FlagSYN
+	return p
+}
+
 // TestExpiredFloodIsFreed measures what the daemon's heap keeps after a
 // flood of one-packet sources has expired while a few scanners above
 // ForgetBelowDL, seen among them, stay: the flood's memory must go, not
@@ -30,11 +41,7 @@ func TestExpiredFloodIsFreed(t *testing.T) {
 	tr := NewTracker(set)
 	t0 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	pkt := func(src netip.Addr, port int) {
-		var p fwlog.Packet
-		p.Reset()
-		p.Src, p.Dst = src, netip.MustParseAddr("192.168.10.1")
-		p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
-		p.SrcPort, p.DstPort, p.Flags = 40000, port, fwlog.FlagSYN
+		p := floodSYN(src, port)
 		tr.Observe(t0, &p)
 	}
 	base := liveHeap()
@@ -78,11 +85,7 @@ func TestEvictingFloodStaysBounded(t *testing.T) {
 	base := liveHeap()
 	var atCap uint64
 	pkt := func(i int) {
-		var p fwlog.Packet
-		p.Reset()
-		p.Src, p.Dst = netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), netip.MustParseAddr("192.168.10.1")
-		p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
-		p.SrcPort, p.DstPort, p.Flags = 40000, 1+i%1024, fwlog.FlagSYN
+		p := floodSYN(netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}), 1+i%1024)
 		tr.Observe(t0, &p)
 	}
 	for i := range n {
@@ -125,7 +128,7 @@ func TestEvictingFloodStaysBounded(t *testing.T) {
 // scanner keeps one alive as it would keep its span. Measured as the
 // heap's spans in use, which is what resident memory follows.
 func TestSourceBlocksKeepNoMoreThanSpans(t *testing.T) {
-	const n, every = 40000, 97 // scanners land in ever other block slots
+	const n, every = 40000, 97 // scanners land in every other block slot
 	inUse := func() uint64 {
 		var m runtime.MemStats
 		runtime.GC()
@@ -141,11 +144,7 @@ func TestSourceBlocksKeepNoMoreThanSpans(t *testing.T) {
 		stop := tr.Prefault(blocks)
 		t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 		pkt := func(at time.Time, src netip.Addr, port int) {
-			var p fwlog.Packet
-			p.Reset()
-			p.Src, p.Dst = src, netip.MustParseAddr("192.168.10.1")
-			p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
-			p.SrcPort, p.DstPort, p.Flags = 40000, port, fwlog.FlagSYN
+			p := floodSYN(src, port)
 			tr.Observe(at, &p)
 		}
 		base := inUse()
