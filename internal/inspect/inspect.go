@@ -36,7 +36,7 @@ type Engines struct {
 	RefURLs map[string]string
 
 	hits []sig.Hit
-	memo *fpMemo
+	memo fpMemo
 	cur  *Pre // the current packet's preparation, if any
 }
 
@@ -94,7 +94,7 @@ func (e *Engines) prepare(p *fwlog.Packet, err error, pre *Pre, memo *fpMemo) {
 // lives in the sources, so Finish on either sees it all.
 func (e *Engines) Fork() *Engines {
 	f := *e
-	f.hits, f.memo, f.cur = nil, nil, nil
+	f.hits, f.memo, f.cur = nil, fpMemo{}, nil
 	return &f
 }
 
@@ -231,9 +231,7 @@ func (e *Engines) memoized(p *fwlog.Packet) fpResult {
 	if !ok {
 		return e.fingerprintOf(p)
 	}
-	if e.memo == nil {
-		e.memo = new(fpMemo)
-	} else if r, found := e.memo.get(&k); found {
+	if r, found := e.memo.get(&k); found {
 		return r
 	}
 	r := e.fingerprintOf(p)

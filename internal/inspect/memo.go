@@ -13,8 +13,11 @@ import (
 // 100-byte struct with padding, which a Go map hashes field by field;
 // its look-ups and inserts were 5% of -A's CPU on the 1M-line log. Here
 // a look-up is a hash of the key's words and one comparison.
+//
+// The slots (864 KB) are made at the first put: a preparer whose engines
+// never fingerprint, or that sees no SYN, costs nothing.
 type fpMemo struct {
-	slots [memoSlots]memoSlot
+	slots *[memoSlots]memoSlot
 }
 
 type memoSlot struct {
@@ -33,6 +36,9 @@ func (m *fpMemo) slot(k *fpKey) *memoSlot {
 
 // get returns the result remembered for k.
 func (m *fpMemo) get(k *fpKey) (fpResult, bool) {
+	if m.slots == nil {
+		return fpResult{}, false
+	}
 	if s := m.slot(k); s.used && s.k == *k {
 		return s.r, true
 	}
@@ -41,6 +47,9 @@ func (m *fpMemo) get(k *fpKey) (fpResult, bool) {
 
 // put remembers r for k, in place of whatever held its slot.
 func (m *fpMemo) put(k *fpKey, r fpResult) {
+	if m.slots == nil {
+		m.slots = new([memoSlots]memoSlot)
+	}
 	*m.slot(k) = memoSlot{used: true, k: *k, r: r}
 }
 
