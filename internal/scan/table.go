@@ -81,9 +81,6 @@ func (t *srcTable) hash(k addrKey) uint64 {
 	return h2 ^ l2
 }
 
-// index is k's first slot.
-func (t *srcTable) index(k addrKey) int { return int(t.hash(k) >> t.shift) }
-
 // holds reports whether sl holds the source keyed k, whose hash is h.
 func (sl *srcSlot) holds(h uint64, k addrKey) bool {
 	return sl.h == h && sl.s != &tombstone && keyOf(sl.s.Addr) == k

@@ -102,7 +102,7 @@ func TestSrcTableProbesStayShort(t *testing.T) {
 		for _, k := range keys {
 			d := 1
 			h := tab.hash(k)
-			for i := tab.index(k); !tab.slots[i].holds(h, k); i = (i + 1) & mask {
+			for i := int(h >> tab.shift); !tab.slots[i].holds(h, k); i = (i + 1) & mask {
 				d++
 			}
 			total += d
