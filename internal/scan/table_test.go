@@ -117,6 +117,54 @@ func TestSrcTableProbesStayShort(t *testing.T) {
 	}
 }
 
+// TestSrcTableGrowsIntoTablesMadeAhead checks that with ahead set each
+// doubling of a big table takes the table made off the loop, and that
+// the sources all move into it.
+func TestSrcTableGrowsIntoTablesMadeAhead(t *testing.T) {
+	tab := newSrcTable(0)
+	tab.ahead = make(chan []srcSlot, 1)
+	const n = 100000
+	keys := make([]addrKey, n)
+	var ready *srcSlot // the table waiting on ahead
+	doublings, ahead := 0, 0
+	for i := range keys {
+		j := uint32(i + 1)
+		a := netip.AddrFrom4([4]byte{10, byte(j >> 16), byte(j >> 8), byte(j)})
+		keys[i] = keyOf(a)
+		size := len(tab.slots)
+		tab.put(keys[i], &Source{Addr: a})
+		if len(tab.slots) != size {
+			if size >= aheadFrom {
+				doublings++
+				if &tab.slots[0] == ready {
+					ahead++
+				}
+			}
+			ready = nil
+		}
+		if tab.asked != 0 && ready == nil {
+			// A readiness wait: the table is made on its own goroutine.
+			b := <-tab.ahead
+			if len(b) != tab.asked {
+				t.Fatalf("asked for %d slots, got %d", tab.asked, len(b))
+			}
+			ready = &b[0]
+			tab.ahead <- b
+		}
+	}
+	if doublings < 3 || ahead != doublings {
+		t.Errorf("%d of %d doublings from %d slots took the table made ahead", ahead, doublings, aheadFrom)
+	}
+	for i, k := range keys {
+		if s := tab.get(k); s == nil || keyOf(s.Addr) != k {
+			t.Fatalf("source %d lost in the growth", i)
+		}
+	}
+	if tab.len() != n {
+		t.Errorf("table holds %d sources, want %d", tab.len(), n)
+	}
+}
+
 // BenchmarkSourceIndex compares the tracker's source table with the Go
 // map it replaced, at a flood's 400,000 sources in random order: adding
 // each (insert) and finding each again (hit). One op is one source.

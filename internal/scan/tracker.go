@@ -1270,11 +1270,13 @@ func (t *Tracker) Prefault(sources bool) (stop func()) {
 	t.ahead = prefault[Pair](&wg, done, pairSlab)
 	if sources {
 		t.srcAhead = prefault[Source](&wg, done, sourceBlock)
+		t.sources.ahead = make(chan []srcSlot, 1)
 	}
 	return func() {
 		close(done)
 		wg.Wait()
 		t.ahead, t.srcAhead = nil, nil
+		t.sources.ahead, t.sources.asked = nil, 0
 	}
 }
 
