@@ -31,7 +31,7 @@ func snapshot(d *daemon.Daemon, inputs []daemon.Source, current *atomic.Pointer[
 					s.Packets[fwlog.IndexKey(i)] = float64(n)
 				}
 			}
-			t.EachSource(func(src *scan.Source) { s.Sources[min(max(src.DL, 0), 5)]++ })
+			s.Sources = t.DLCounts()
 		})
 		if err != nil {
 			return nil, err

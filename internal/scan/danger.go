@@ -35,17 +35,26 @@ func (t *Tracker) EndBatch() []*Source {
 		// memory apiece (80 ms of the 1M-line log on one core).
 		var wg sync.WaitGroup
 		per := (len(srcs) + n - 1) / n
+		moved := make([][6]int, n) // each part's changes to byDL
+		i := 0
 		for part := range slices.Chunk(srcs, per) {
+			by := &moved[i]
+			i++
 			wg.Go(func() {
 				for _, src := range part {
-					t.levelSource(src)
+					t.levelSource(src, by)
 				}
 			})
 		}
 		wg.Wait()
+		for _, by := range moved {
+			for l, c := range by {
+				t.byDL[l] += c
+			}
+		}
 	} else {
 		for _, src := range srcs {
-			t.levelSource(src)
+			t.levelSource(src, &t.byDL)
 		}
 	}
 	t.batchNo++
@@ -62,8 +71,10 @@ func (t *Tracker) EndBatch() []*Source {
 // sources among the cores.
 const parallelLevels = 8192
 
-// levelSource sets src's danger level from its batch (psad 7.2-7.3).
-func (t *Tracker) levelSource(src *Source) {
+// levelSource sets src's danger level from its batch (psad 7.2-7.3),
+// moving it between the counts of by (byDL, or a part's own changes to
+// it when the cores share the batch).
+func (t *Tracker) levelSource(src *Source, by *[6]int) {
 	s := &t.set
 	old := src.DL
 	// Signature DLs: the highest of the batch (psad keeps the last
@@ -94,6 +105,10 @@ func (t *Tracker) levelSource(src *Source) {
 					fwlog.AddrString(src.Addr), fwlog.AddrString(pair.Dst), hi)
 			}
 		}
+	}
+	if src.DL != old {
+		by[dlIndex(old)]--
+		by[dlIndex(src.DL)]++
 	}
 	if src.DL > old && t.OnRaise != nil {
 		t.OnRaise(src, old)
@@ -161,7 +176,9 @@ func (t *Tracker) assessLive(src *Source, pair *Pair, newDst bool) {
 			}
 		}
 	}
-	src.DL = dl
+	if dl != src.DL {
+		t.setDL(src, dl)
+	}
 }
 
 // levelFor maps a count onto thresholds th[1..5]: below th[2] is 1, below

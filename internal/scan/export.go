@@ -84,7 +84,8 @@ func (t *Tracker) Import(st SourceState) {
 		t.remove(old)
 	}
 	s := t.source(st.Addr, st.LastSeen)
-	s.DL, s.Packets, s.SigCount, s.Local, s.AutoDL = st.DL, st.Packets, st.SigCount, st.Local, st.AutoDL
+	t.setDL(s, st.DL)
+	s.Packets, s.SigCount, s.Local, s.AutoDL = st.Packets, st.SigCount, st.Local, st.AutoDL
 	s.OSGuesses, s.PosfGuess, s.sigIDs = st.OSGuesses, st.PosfGuess, st.SigIDs
 	for _, ps := range st.Pairs {
 		p := t.newPair()
@@ -101,6 +102,7 @@ func (t *Tracker) Import(st SourceState) {
 // remove forgets a source and its pairs.
 func (t *Tracker) remove(s *Source) {
 	t.sources.del(keyOf(s.Addr))
+	t.byDL[dlIndex(s.DL)]--
 	t.pairs -= len(s.dstOrder)
 	s.batchNo = 0
 	s.gone = true // its age-heap entry is dropped when reached

@@ -46,6 +46,9 @@ func (t *Tracker) Absorb(shards ...*Tracker) {
 		for s := range o.sources.all {
 			t.sources.put(keyOf(s.Addr), s)
 		}
+		for l, n := range o.byDL {
+			t.byDL[l] += n
+		}
 		oc := &o.Counters
 		for i := range c.Proto {
 			c.Proto[i] += oc.Proto[i]
