@@ -430,9 +430,14 @@ func procStat(pid int) (user, sys, minflt int64, err error) {
 	return user, sys, minflt, nil
 }
 
+// scrapeClient asks for the metrics uncompressed: Go's default client
+// asks for gzip, and the daemon compressing a reply for each 10 ms poll
+// took CPU from the read being measured (deflate was 2% of it).
+var scrapeClient = &http.Client{Transport: &http.Transport{DisableCompression: true}}
+
 // scrape reads the daemon's metrics into name -> value (labels summed).
 func scrape(addr string) (map[string]float64, error) {
-	resp, err := http.Get("http://" + addr + "/metrics")
+	resp, err := scrapeClient.Get("http://" + addr + "/metrics")
 	if err != nil {
 		return nil, err
 	}
