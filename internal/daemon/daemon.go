@@ -73,6 +73,9 @@ type Config struct {
 	// 145-147 MB and 5-12% more lines per second than 25 without. A
 	// quiet daemon's heap is under the 64 MB floor either way.
 	MemoryHeadroom int
+	// HugePages, when set, is asked for huge pages while a flood grows
+	// the tracker (see floodPages); nil leaves the pages to the kernel.
+	HugePages Advisor
 	// WriteFile writes the USR1 dump (default os.WriteFile with 0600).
 	WriteFile func(path string, data []byte) error
 	Clock     func() time.Time
@@ -95,25 +98,29 @@ type Daemon struct {
 	// it is the line the loop is processing: a variable of the loop's
 	// would escape (process hands its packet on), an allocation of the
 	// item's size per wake-up, which is per line when lines trickle in.
-	it      item
-	slabs   chan []byte // spare line slabs (see sink)
-	reload  chan chan error
-	built   chan built
-	query   chan func(*scan.Tracker, *Runtime)
-	io      chan func()
-	bg      sync.WaitGroup // goroutines besides the inputs: I/O, reload builds, old notifiers
-	mu      sync.Mutex     // guards stats for Stats()
-	stats   Stats
-	batch   bool // a batch is open
-	pos     [][]byte
-	posNew  bool
-	mark    uint64
-	raised  map[*scan.Source]struct{}
-	gone    []netip.Addr     // forgotten sources not yet deleted from the store
-	forgot  []scan.Gone      // forgotten sources not yet told to the Notifier
-	scratch []byte           // one source's record while save packs it
-	export  scan.SourceState // the source save is packing, reused
-	pending []chan error     // callers of Reload waiting for a build
+	it    item
+	slabs chan []byte // spare line slabs (see sink)
+	// floodMark is the tracker's source count at the last tick; hugeOn
+	// tells that HugePages was asked for huge pages (see floodPages).
+	floodMark int
+	hugeOn    bool
+	reload    chan chan error
+	built     chan built
+	query     chan func(*scan.Tracker, *Runtime)
+	io        chan func()
+	bg        sync.WaitGroup // goroutines besides the inputs: I/O, reload builds, old notifiers
+	mu        sync.Mutex     // guards stats for Stats()
+	stats     Stats
+	batch     bool // a batch is open
+	pos       [][]byte
+	posNew    bool
+	mark      uint64
+	raised    map[*scan.Source]struct{}
+	gone      []netip.Addr     // forgotten sources not yet deleted from the store
+	forgot    []scan.Gone      // forgotten sources not yet told to the Notifier
+	scratch   []byte           // one source's record while save packs it
+	export    scan.SourceState // the source save is packing, reused
+	pending   []chan error     // callers of Reload waiting for a build
 	// building tells a reload is being built; saving, that a save is
 	// still running on the I/O goroutine.
 	building bool
@@ -481,7 +488,9 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 				}
 				break
 			}
+			d.floodPages(false)
 		case <-tick.C:
+			d.floodPages(true)
 			d.closeBatch()
 			intervals++
 			rt := d.rt

@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"testing"
 )
 
@@ -69,4 +70,50 @@ func TestHeapGoalAboveLiveHeap(t *testing.T) {
 			runtime.KeepAlive(all)
 		})
 	}
+}
+
+// adviceLog is an Advisor that keeps what it was told.
+type adviceLog []bool
+
+func (a *adviceLog) Advise(on bool) { *a = append(*a, on) }
+
+// TestFloodPagesWhileTheTrackerGrows: huge pages are asked for once the
+// tracker gains floodSources sources within a CHECK_INTERVAL, once, and
+// no longer from the first tick after which it gained fewer.
+func TestFloodPagesWhileTheTrackerGrows(t *testing.T) {
+	d, tr := loopless(nil)
+	var said adviceLog
+	d.cfg.HugePages = &said
+	next := 0
+	feed := func(n int) { // n new sources, drained 1024 lines at a time
+		var buf []byte
+		for i := range n {
+			buf = floodLine(buf[:0], next)
+			next++
+			d.pl.Process(buf)
+			if i%1024 == 1023 || i == n-1 {
+				d.floodPages(false)
+			}
+		}
+	}
+	expect := func(when string, want ...bool) {
+		t.Helper()
+		if !slices.Equal(said, want) {
+			t.Fatalf("%s (%d sources): advice %v, want %v", when, tr.Sources(), said, want)
+		}
+	}
+	feed(floodSources - 1)
+	expect("a busy interval short of a flood")
+	d.floodPages(true)
+	feed(floodSources + 800)
+	expect("a flood's worth in one interval", true)
+	feed(3000)
+	d.floodPages(true)
+	expect("a tick while the flood goes on", true)
+	feed(100)
+	d.floodPages(true)
+	expect("a tick after the flood", true, false)
+	d.floodPages(true)
+	feed(floodSources)
+	expect("a second flood", true, false, true)
 }

@@ -58,6 +58,35 @@ func TestHeapAdvisesLaterAllocations(t *testing.T) {
 	before[0], after[0] = 1, 1 // both stay alive to here
 }
 
+// TestRegionAdvisesWhenAsked: heap memory handed out after Reserve asks
+// for huge pages only between Advise(true) and Advise(false).
+func TestRegionAdvisesWhenAsked(t *testing.T) {
+	if capped(128<<20) == 0 {
+		t.Skip("Reserve leaves this machine's heap alone: THP is not in madvise mode, overcommit is strict, or memory is under 512 MB")
+	}
+	if !freshProcess(t) {
+		return
+	}
+	r := Reserve(96 << 20)
+	if r == nil {
+		t.Fatal("Reserve set nothing aside")
+	}
+	mem := make([]byte, 24<<20)
+	a := (uintptr(unsafe.Pointer(&mem[0])) + pageSize - 1) &^ (pageSize - 1)
+	if hasHG(t, a) {
+		t.Fatalf("heap memory at %#x asks for huge pages before Advise", a)
+	}
+	r.Advise(true)
+	if !hasHG(t, a) {
+		t.Errorf("heap memory at %#x, allocated after Reserve, does not ask for huge pages after Advise(true)", a)
+	}
+	r.Advise(false)
+	if hasHG(t, a) {
+		t.Errorf("heap memory at %#x still asks for huge pages after Advise(false)", a)
+	}
+	mem[0] = 1 // mem stays alive to here
+}
+
 // TestHeapTouchesLittle: setting memory aside must not make it
 // resident. The runtime zeroes an allocation that starts in memory it
 // used before, all of it; a single object set aside just above a freed
@@ -73,7 +102,7 @@ func TestHeapTouchesLittle(t *testing.T) {
 	}
 	garbage = nil
 	runtime.GC() // the top of the heap is now used memory, free
-	spans := setAside(512 << 20)
+	spans := setAside(512<<20, true)
 	total, resident := 0, 0
 	for _, sp := range spans {
 		total += int(sp[1] - sp[0])

@@ -99,7 +99,7 @@ var allowed = map[string][]string{
 	// cli builds the concrete parts and dispatches; main only calls it.
 	"internal/cli": {"internal/alert", "internal/alert/extscript", "internal/alert/mail", "internal/alert/syslogout",
 		"internal/analysis", "internal/argv", "internal/bench", "internal/block", "internal/config", "internal/csvout", "internal/ctl", "internal/daemon",
-		"internal/detect", "internal/explain", "internal/report/jsonout", "internal/fieldexpr", "internal/figure", "internal/fwcheck", "internal/fwlog", "internal/gnuplot", "internal/inputsel", "internal/localnet", "internal/lookup", "internal/metrics", "internal/notify",
+		"internal/detect", "internal/explain", "internal/report/jsonout", "internal/fieldexpr", "internal/figure", "internal/fwcheck", "internal/fwlog", "internal/gnuplot", "internal/hugepage", "internal/inputsel", "internal/localnet", "internal/lookup", "internal/metrics", "internal/notify",
 		"internal/pipeline", "internal/psaddir", "internal/report", "internal/respond", "internal/scan", "internal/sdnotify", "internal/sig", "internal/sigtrace", "internal/sigupdate", "internal/source"},
 	// --sig-update: fetch, check with the signature parser, install.
 	"internal/sigupdate": {"internal/psaddir", "internal/sig"},
