@@ -94,12 +94,8 @@ type Daemon struct {
 	cfg   Config
 	rt    *Runtime
 	pl    *pipeline.Pipeline // rt's pipeline
-	lines chan item
-	// it is the line the loop is processing: a variable of the loop's
-	// would escape (process hands its packet on), an allocation of the
-	// item's size per wake-up, which is per line when lines trickle in.
-	it    item
-	slabs chan []byte // spare line slabs (see sink)
+	lines chan *item         // items in the inputs' rings (see sink)
+	slabs chan []byte        // spare line slabs (see sink)
 	// floodMark is the tracker's source count at the last tick; hugeOn
 	// tells that HugePages was asked for huge pages (see floodPages).
 	floodMark int
@@ -150,10 +146,18 @@ type item struct {
 }
 
 // queuedLines is how many lines the inputs may hand over ahead of the
-// loop. An item carries its parsed packet (688 bytes), so the queue is
-// memory the daemon keeps for good once a burst has filled it; 1024
-// read a flood as fast as 4096 did.
+// loop. An item carries its parsed packet (688 bytes), so an input's
+// ring of items (see sink) is memory the daemon keeps for good once the
+// input has sent a line; 1024 read a flood as fast as 4096 did.
 const queuedLines = 1024
+
+// ringItems is the size of an input's ring: the sink reuses an item
+// only once the loop is done with it. The sink writes item j+ringItems
+// after its send of item j+ringItems-1 has completed, which needs the
+// loop to have received item j+ringItems-1-queuedLines; the loop takes
+// items in order and one at a time, so with ringItems = queuedLines+2
+// that is item j+1, and the loop has finished item j.
+const ringItems = queuedLines + 2
 
 // ahead is what inputs parse and prepare lines with before handing them
 // to the loop: the parser and engines of runtime generation gen.
@@ -207,7 +211,7 @@ func New(c Config) *Daemon {
 	return &Daemon{
 		stats: Stats{Inputs: inputs},
 		cfg:   c, rt: c.Runtime,
-		lines:  make(chan item, queuedLines),
+		lines:  make(chan *item, queuedLines),
 		slabs:  make(chan []byte, spareSlabs),
 		reload: make(chan chan error),
 		built:  make(chan built, 1),
@@ -333,8 +337,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	services.Wait()
 	for {
 		select {
-		case d.it = <-d.lines:
-			d.process(&d.it)
+		case it := <-d.lines:
+			d.process(it)
 			continue
 		default:
 		}
@@ -366,15 +370,23 @@ func (d *Daemon) sink(ctx context.Context, i int) func(line, pos []byte) bool {
 	// lines on the sending side and garbage that made the collector run
 	// more often.
 	//
-	// mu guards the slab, the item and the preparer: the syslog listener
+	// The lines go to the loop as pointers into the input's ring of
+	// items (see ringItems), made at the first line. Why not items by
+	// value: an item is 1 KB with pointers, and copying it into the
+	// channel and out again, with the collector's write barriers during
+	// a flood's many collections, was a tenth of the daemon's CPU while
+	// it read one.
+	//
+	// mu guards the slab, the ring and the preparer: the syslog listener
 	// calls its sink from one goroutine per connection at once. It is
-	// held through the hand-over, which copies the shared item.
+	// held through the hand-over, so that items are sent in ring order.
 	var (
 		mu   sync.Mutex
 		slab []byte
 		cur  *ahead
 		prep func(*fwlog.Packet, error, *inspect.Pre)
-		it   = new(item)
+		ring []item
+		next int
 	)
 	return func(line, pos []byte) bool {
 		if ctx.Err() != nil {
@@ -396,17 +408,20 @@ func (d *Daemon) sink(ctx context.Context, i int) func(line, pos []byte) bool {
 				prep = a.eng.Preparer() // its memo is this goroutine's
 			}
 		}
-		// it is reused (the call through prep would make a fresh one
-		// escape, an allocation per line) and sent by value; a zero Pre
-		// each line gives signature hits, when there are any, their own
-		// array.
+		if ring == nil {
+			ring = make([]item, ringItems)
+		}
+		it := &ring[next]
+		next = (next + 1) % len(ring)
+		// A zero Pre each line gives signature hits, when there are any,
+		// their own array.
 		*it = item{buf: buf, n: len(line), src: i, gen: cur.gen, retire: retire}
 		it.err = cur.parser.Parse(buf[:len(line)], &it.pkt)
 		if prep != nil {
 			prep(&it.pkt, it.err, &it.pre)
 		}
 		select {
-		case d.lines <- *it:
+		case d.lines <- it:
 			return true
 		case <-ctx.Done():
 			return false
@@ -476,13 +491,13 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 		case err := <-errc:
 			c.Log.Error("stopping", "err", err)
 			return err
-		case d.it = <-d.lines:
-			d.process(&d.it)
+		case it := <-d.lines:
+			d.process(it)
 			// Drain what is queued before looking at the clock again.
 			for range 1024 {
 				select {
-				case d.it = <-d.lines:
-					d.process(&d.it)
+				case it := <-d.lines:
+					d.process(it)
 					continue
 				default:
 				}

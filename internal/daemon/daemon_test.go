@@ -658,12 +658,10 @@ func TestLineParsedAheadWithReplacedRuntime(t *testing.T) {
 			t.Fatal("sink refused a line")
 		}
 	}
-	first := <-d.lines
-	d.process(&first) // parsed ahead with the runtime in force
+	d.process(<-d.lines) // parsed ahead with the runtime in force
 	d.rt = next
 	d.hook(next)
-	second := <-d.lines // parsed ahead with the old runtime, still queued
-	d.process(&second)
+	d.process(<-d.lines) // parsed ahead with the old runtime, still queued
 	got := map[string]int{}
 	for k, n := range tr.Counters.Prefix {
 		got[k] = *n
@@ -698,8 +696,7 @@ func TestSignatureHitsPreparedAheadStayApart(t *testing.T) {
 		}
 	}
 	for range lines {
-		it := <-d.lines
-		d.process(&it)
+		d.process(<-d.lines)
 	}
 	for _, l := range lines {
 		s := tr.Source(netip.MustParseAddr(l.src))
@@ -745,8 +742,7 @@ func TestSinkFromSeveralGoroutines(t *testing.T) {
 	go func() {
 		defer close(done)
 		for range conns * per {
-			it := <-d.lines
-			d.process(&it)
+			d.process(<-d.lines)
 		}
 	}()
 	var wg sync.WaitGroup
@@ -799,8 +795,7 @@ func TestSinkRecyclesSlabs(t *testing.T) {
 	go func() {
 		defer close(done)
 		for range lines {
-			d.it = <-d.lines
-			d.process(&d.it)
+			d.process(<-d.lines)
 		}
 	}()
 	written := 0
