@@ -91,32 +91,28 @@ type Config struct {
 
 // Daemon is a running detector.
 type Daemon struct {
-	cfg   Config
-	rt    *Runtime
-	pl    *pipeline.Pipeline // rt's pipeline
-	lines chan *item         // items in the inputs' rings (see sink)
-	slabs chan []byte        // spare line slabs (see sink)
-	// floodMark is the tracker's source count at the last tick; hugeOn
-	// tells that HugePages was asked for huge pages (see floodPages).
-	floodMark int
-	hugeOn    bool
-	reload    chan chan error
-	built     chan built
-	query     chan func(*scan.Tracker, *Runtime)
-	io        chan func()
-	bg        sync.WaitGroup // goroutines besides the inputs: I/O, reload builds, old notifiers
-	mu        sync.Mutex     // guards stats for Stats()
-	stats     Stats
-	batch     bool // a batch is open
-	pos       [][]byte
-	posNew    bool
-	mark      uint64
-	raised    map[*scan.Source]struct{}
-	gone      []netip.Addr     // forgotten sources not yet deleted from the store
-	forgot    []scan.Gone      // forgotten sources not yet told to the Notifier
-	scratch   []byte           // one source's record while save packs it
-	export    scan.SourceState // the source save is packing, reused
-	pending   []chan error     // callers of Reload waiting for a build
+	cfg     Config
+	rt      *Runtime
+	pl      *pipeline.Pipeline // rt's pipeline
+	lines   chan *item         // items in the inputs' rings (see sink)
+	slabs   chan []byte        // spare line slabs (see sink)
+	reload  chan chan error
+	built   chan built
+	query   chan func(*scan.Tracker, *Runtime)
+	io      chan func()
+	bg      sync.WaitGroup // goroutines besides the inputs: I/O, reload builds, old notifiers
+	mu      sync.Mutex     // guards stats for Stats()
+	stats   Stats
+	batch   bool // a batch is open
+	pos     [][]byte
+	posNew  bool
+	mark    uint64
+	raised  map[*scan.Source]struct{}
+	gone    []netip.Addr     // forgotten sources not yet deleted from the store
+	forgot  []scan.Gone      // forgotten sources not yet told to the Notifier
+	scratch []byte           // one source's record while save packs it
+	export  scan.SourceState // the source save is packing, reused
+	pending []chan error     // callers of Reload waiting for a build
 	// building tells a reload is being built; saving, that a save is
 	// still running on the I/O goroutine.
 	building bool
@@ -125,6 +121,10 @@ type Daemon struct {
 	// current one's parser and engines for the inputs (see sink).
 	gen   uint64
 	ahead atomic.Pointer[ahead]
+	// floodMark is the tracker's source count at the last tick; hugeOn
+	// tells that HugePages was asked for huge pages (see floodPages).
+	floodMark int
+	hugeOn    bool
 }
 
 // item is one line taken from an input: buf holds the line and its
