@@ -366,11 +366,11 @@ func sections(pair *scan.Pair) []section {
 		}
 		return s
 	}
-	for _, r := range pair.Sigs {
+	for _, r := range pair.Sigs() {
 		s := get(strings.ToLower(r.Proto))
 		s.sigs = append(s.sigs, r)
 	}
-	for _, r := range pair.ICMP {
+	for _, r := range pair.ICMP() {
 		k := "icmp"
 		if r.V6 {
 			k = "icmp6"

@@ -178,7 +178,7 @@ func resultLine(t *scan.Tracker) string {
 			autoDL++
 		}
 		for _, pr := range src.DstList() {
-			for _, ic := range pr.ICMP {
+			for _, ic := range pr.ICMP() {
 				icmp += ic.Pkts
 			}
 		}

@@ -704,7 +704,7 @@ func TestSignatureHitsPreparedAheadStayApart(t *testing.T) {
 			t.Fatalf("%s: no source", l.src)
 		}
 		var ids []int
-		for _, r := range s.Dst(netip.MustParseAddr("192.168.10.1")).Sigs {
+		for _, r := range s.Dst(netip.MustParseAddr("192.168.10.1")).Sigs() {
 			ids = append(ids, r.ID)
 		}
 		if !slices.Contains(ids, l.sig) || slices.ContainsFunc(lines, func(o line) bool {

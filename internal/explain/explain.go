@@ -170,7 +170,7 @@ func levels(p printer, src *scan.Source, dsts []*scan.Pair, s scan.Settings, sig
 	}
 	seen := map[int]bool{}
 	for _, pr := range dsts {
-		for _, sr := range pr.Sigs {
+		for _, sr := range pr.Sigs() {
 			msg, dl, ok := "", 0, false
 			if sigInfo != nil {
 				msg, dl, ok = sigInfo(sr.ID)
@@ -189,7 +189,7 @@ func levels(p printer, src *scan.Source, dsts []*scan.Pair, s scan.Settings, sig
 				best = max(best, dl)
 			}
 		}
-		for _, ic := range pr.ICMP {
+		for _, ic := range pr.ICMP() {
 			what := fmt.Sprintf("type %d", ic.Type)
 			if ic.Code >= 0 {
 				what = fmt.Sprintf("type %d code %d", ic.Type, ic.Code)

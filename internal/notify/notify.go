@@ -587,7 +587,7 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 	var b bytes.Buffer
 	report.PairPacketCounters(&b, pair)
 	fs = append(fs, file{dst + "_packet_ctr", bytes.Clone(b.Bytes())})
-	if len(pair.Sigs) > 0 {
+	if len(pair.Sigs()) > 0 {
 		b.Reset()
 		var info report.SigInfo
 		psadID := func(int) bool { return false }

@@ -625,15 +625,19 @@ func TestSignaturesShownOnce(t *testing.T) {
 		tr := scan.NewTracker(scan.DefaultSettings())
 		sigFile := filepath.Join(cfg.Dir, "10.0.0.1", "192.168.10.1_signatures")
 		var counts []string
-		cycle := func(addSig bool) {
-			scanner(tr, "10.0.0.1", 5)
-			pair := tr.Source(netip.MustParseAddr("10.0.0.1")).Dst(netip.MustParseAddr("192.168.10.1"))
-			if addSig {
-				if len(pair.Sigs) == 0 {
-					pair.Sigs = append(pair.Sigs, scan.SigRecord{ID: 100, Proto: "tcp", Chain: fwlog.ChainInput, DP: 80})
-				}
-				pair.Sigs[0].Pkts += 2
+		hits := 0 // packets left to match signature 100
+		tr.Inspect = func(_ *fwlog.Packet, _ *scan.Source, ins *scan.Inspection) {
+			if hits > 0 {
+				hits--
+				ins.Sigs = append(ins.Sigs, scan.SigHit{ID: 100, Proto: "tcp", DL: 1, Rule: -1})
+				ins.SigDL = 1
 			}
+		}
+		cycle := func(addSig bool) {
+			if addSig {
+				hits = 2
+			}
+			scanner(tr, "10.0.0.1", 5)
 			before := len(sl.all())
 			n.Batch(closed(tr))
 			n.Close(context.Background()) // waits for the files

@@ -132,12 +132,12 @@ func sigsByCount(t *scan.Tracker) []sigCount {
 // whatever the chains; ip signatures only when withIP.
 func uniqueSigs(pr *scan.Pair, withIP bool) int {
 	n := 0
-	for i, r := range pr.Sigs {
+	for i, r := range pr.Sigs() {
 		if r.Proto == "ip" && !withIP {
 			continue
 		}
 		dup := false
-		for _, q := range pr.Sigs[:i] {
+		for _, q := range pr.Sigs()[:i] {
 			if q.Proto == r.Proto && q.ID == r.ID {
 				dup = true
 				break
@@ -656,7 +656,7 @@ func appendDst(b []byte, pr *scan.Pair, o Options, sigs SigInfo) []byte {
 			b = append(b, '\n')
 		}
 	}
-	recs := pr.Sigs
+	recs := pr.Sigs()
 	if len(recs) > 1 {
 		recs = append([]scan.SigRecord(nil), recs...)
 		slices.SortFunc(recs, func(a, b scan.SigRecord) int {
@@ -699,7 +699,7 @@ func appendDst(b []byte, pr *scan.Pair, o Options, sigs SigInfo) []byte {
 		b = strconv.AppendInt(b, int64(r.ID), 10)
 		b = append(b, '\n')
 	}
-	icmp := pr.ICMP
+	icmp := pr.ICMP()
 	if len(icmp) > 1 {
 		icmp = append([]scan.ICMPRecord(nil), icmp...)
 		slices.SortFunc(icmp, func(a, b scan.ICMPRecord) int {

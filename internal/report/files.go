@@ -129,7 +129,7 @@ func PairPacketCounters(w io.Writer, pr *scan.Pair) {
 // whether an id is a psad_id (no original Snort sid).
 func PairSignatures(w io.Writer, pr *scan.Pair, when int64, sigs SigInfo, psadID func(id int) bool) {
 	io.WriteString(w, "#\n# Format: <sig_time> <sid> <matches> \"<msg>\" <chain> <proto> <dst port> \"<flags>\" <is_fwsnort> <is_psad>\n#\n\n")
-	for _, r := range pr.Sigs {
+	for _, r := range pr.Sigs() {
 		msg := "[NA]"
 		if sigs != nil {
 			if m, _, ok := sigs(r.ID); ok {

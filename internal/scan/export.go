@@ -69,7 +69,7 @@ func (s *Source) ExportTo(st *SourceState) {
 		ps = PairState{
 			Dst: p.Dst, Start: p.Start, AbsNum: p.AbsNum, Protos: p.ProtoSet(),
 			Chains: append(ps.Chains[:0], p.Chains...), Ranges: p.Ranges,
-			Sigs: append(ps.Sigs[:0], p.Sigs...), ICMP: append(ps.ICMP[:0], p.ICMP...),
+			Sigs: append(ps.Sigs[:0], p.Sigs()...), ICMP: append(ps.ICMP[:0], p.ICMP()...),
 			PortSweep: p.PortSweep, Local: p.Local, ToperaPkts: int(p.ToperaPkts), MasscanPkts: int(p.MasscanPkts),
 			MiraiPkts: int(p.MiraiPkts), Mirai23: int(p.mirai23),
 		}
@@ -90,10 +90,13 @@ func (t *Tracker) Import(st SourceState) {
 	for _, ps := range st.Pairs {
 		p := t.newPair()
 		*p = Pair{src: s, Dst: ps.Dst, Start: ps.Start, AbsNum: ps.AbsNum, Ranges: ps.Ranges,
-			Sigs: ps.Sigs, ICMP: ps.ICMP, PortSweep: ps.PortSweep, Local: ps.Local,
+			PortSweep: ps.PortSweep, Local: ps.Local,
 			ToperaPkts: count32(ps.ToperaPkts), MasscanPkts: count32(ps.MasscanPkts), MiraiPkts: count32(ps.MiraiPkts),
 			mirai23: count32(ps.Mirai23)}
 		p.Chains = append(p.chain0[:0], ps.Chains...)
+		if len(ps.Sigs) > 0 || len(ps.ICMP) > 0 {
+			p.rare = &pairRare{sigs: ps.Sigs, icmp: ps.ICMP}
+		}
 		s.addDst(p)
 		t.pairs++
 	}

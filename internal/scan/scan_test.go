@@ -364,8 +364,8 @@ func TestInspectHook(t *testing.T) {
 	if s.DL != 5 || s.SigCount != 2 {
 		t.Errorf("DL %d sig count %d, want 5 and 2", s.DL, s.SigCount)
 	}
-	if pr := s.Pairs()[0]; pr.AbsNum != 2 || len(pr.Sigs) != 2 {
-		t.Errorf("pair has %d packets and %d signature records, want 2 and 2", pr.AbsNum, len(pr.Sigs))
+	if pr := s.Pairs()[0]; pr.AbsNum != 2 || len(pr.Sigs()) != 2 {
+		t.Errorf("pair has %d packets and %d signature records, want 2 and 2", pr.AbsNum, len(pr.Sigs()))
 	}
 }
 

@@ -209,7 +209,7 @@ func dst(pr *scan.Pair, set scan.Settings, sigs report.SigInfo) Dst {
 			lo, hi = min(lo, int(r.Lo)), max(hi, int(r.Hi))
 		}
 	}
-	for _, sr := range pr.Sigs {
+	for _, sr := range pr.Sigs() {
 		msg := ""
 		if sigs != nil {
 			msg, _, _ = sigs(sr.ID)
@@ -233,9 +233,9 @@ func ScanType(pr *scan.Pair, lo, hi int, set scan.Settings) string {
 		return "protocol_scan"
 	case hi >= 0 && hi-lo >= max(set.PortRangeScanThreshold, 1):
 		return "port_scan"
-	case len(pr.Sigs) > 0:
+	case len(pr.Sigs()) > 0:
 		return "signature"
-	case len(pr.ICMP) > 0:
+	case len(pr.ICMP()) > 0:
 		return "icmp"
 	}
 	return "packets"
