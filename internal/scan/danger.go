@@ -236,9 +236,7 @@ func (ps *PairSorter) Pairs(s *Source) []*Pair {
 
 // Listed reports whether the report lists the pair: it has packets in
 // scan state, or signature or ICMP records.
-func (p *Pair) Listed() bool {
-	return p.AbsNum > 0 || p.rare != nil && (len(p.rare.sigs) > 0 || len(p.rare.icmp) > 0)
-}
+func (p *Pair) Listed() bool { return p.AbsNum > 0 || len(p.Sigs()) > 0 || len(p.ICMP()) > 0 }
 
 // addrStringLess orders addresses by their printed form, as psad's sort
 // of address strings does (10.1.1.10 before 10.1.1.9).

@@ -314,7 +314,7 @@ type ICMPRecord struct {
 // matches no alert has listed yet, counted since (SHOW_ALL_SIGNATURES
 // N); the pair itself is not changed.
 func (p *Pair) Unshown() *Pair {
-	if p.rare == nil || len(p.rare.sigs) == 0 && len(p.rare.icmp) == 0 {
+	if len(p.Sigs()) == 0 && len(p.ICMP()) == 0 {
 		return p // the usual alert: nothing to leave out, nothing to copy
 	}
 	q := *p
@@ -336,14 +336,12 @@ func (p *Pair) Unshown() *Pair {
 
 // MarkShown records that an alert has listed every match of the pair.
 func (p *Pair) MarkShown() {
-	if p.rare == nil {
-		return
+	sigs, icmp := p.Sigs(), p.ICMP()
+	for i := range sigs {
+		sigs[i].Shown = sigs[i].Pkts
 	}
-	for i := range p.rare.sigs {
-		p.rare.sigs[i].Shown = p.rare.sigs[i].Pkts
-	}
-	for i := range p.rare.icmp {
-		p.rare.icmp[i].Shown = p.rare.icmp[i].Pkts
+	for i := range icmp {
+		icmp[i].Shown = icmp[i].Pkts
 	}
 }
 
