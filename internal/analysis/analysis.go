@@ -273,6 +273,9 @@ func Run(s Setup) int {
 		base, taken := lineNo, len(ch.Items)
 		for i := range ch.Items {
 			it := &ch.Items[i]
+			if sh == nil {
+				warmAhead(tracker, ch.Items, i, nil)
+			}
 			lineNo++
 			if !it.Selected {
 				continue
@@ -410,6 +413,25 @@ func Run(s Setup) int {
 	}
 	fmt.Fprintln(out, "\n[+] Finished --Analyze cycle.")
 	return 0
+}
+
+// warmAhead has t read what it will look up for the packets of
+// items[i:i+scan.WarmGroup] that reach it (mine, when set, picks a
+// shard's), when i begins such a group: see scan.Tracker.Warm.
+func warmAhead(t *scan.Tracker, items []pipeline.Parsed[inspect.Pre], i int, mine func(*pipeline.Parsed[inspect.Pre]) bool) {
+	if i%scan.WarmGroup != 0 {
+		return
+	}
+	var g [scan.WarmGroup]*fwlog.Packet
+	n := 0
+	for j := i; j < min(i+scan.WarmGroup, len(items)); j++ {
+		// Route is 0 for a line that did not parse or will be dropped.
+		if it := &items[j]; it.Route != 0 && (mine == nil || mine(it)) {
+			g[n] = &it.Pkt
+			n++
+		}
+	}
+	t.Warm(g[:n])
 }
 
 // regularSize returns the size of r when it is a regular file: -m's, or

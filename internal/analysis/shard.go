@@ -101,9 +101,11 @@ func startShards(n int, first *scan.Tracker, d *detect.Detector, engines *inspec
 		in := make(chan shardWork, 4)
 		sh.in = append(sh.in, in)
 		me := i
+		mine := func(it *pipeline.Parsed[inspect.Pre]) bool { return shardOf(it, n) == me }
 		sh.wg.Go(func() {
 			for w := range in {
 				for j := 0; j < w.n; j++ {
+					warmAhead(tr, w.ch.Items[:w.n], j, mine)
 					it := &w.ch.Items[j]
 					if !it.Selected || shardOf(it, n) != me {
 						continue

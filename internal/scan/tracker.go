@@ -140,6 +140,9 @@ type Tracker struct {
 	// log has half a million pairs, and the page faults of that memory
 	// outweighed the look-up it saved.
 	sources srcTable
+	// warmed is the sum of Warm's reads, kept so that the compiler
+	// keeps the reads.
+	warmed uint64
 	// tablePeak is the most sources the table has held since it was
 	// made (as Expire saw it; see shrinkTable).
 	tablePeak int

@@ -1,0 +1,57 @@
+package scan
+
+import "github.com/psadgo/psad/internal/fwlog"
+
+// WarmGroup is the most packets one Warm call reads ahead for.
+const WarmGroup = 16
+
+// Warm reads, for each of ps, the table slot, the source and the pair
+// that Observe will look up for it, so that Observe finds them in the
+// cache. Call it on the next packets to be observed, in order; it
+// changes nothing.
+//
+// Why: in -A on the 1M-line busy log each look-up was a cache miss, one
+// after another: the source table (8 MB for 200,000 sources), then the
+// source, then its pair, 0.33 s of the tracker goroutine's 0.85 s. A
+// miss stalls the core for as long as the memory takes, but misses
+// whose addresses are all known can be waited for together: each loop
+// here does one kind of read for all of ps, and only the reads' sum is
+// kept. Its results (idx) come from a loop of their own: with the
+// hashing and the reads in one loop, too few reads were in flight at
+// once, and a read cost 145 ns instead of 20.
+//
+// Measured: the tracker goroutine's share of -A's CPU profile 0.85 ->
+// 0.61 s (Warm's 0.13 s included); BenchmarkTrackerMixed 10-13% faster.
+func (t *Tracker) Warm(ps []*fwlog.Packet) {
+	tb := &t.sources
+	if tb.live == 0 {
+		return
+	}
+	ps = ps[:min(len(ps), WarmGroup)]
+	var idx [WarmGroup]uint64
+	mask := uint64(len(tb.slots) - 1)
+	for i, p := range ps {
+		idx[i] = tb.hash(keyOf(p.Src)) >> tb.shift & mask
+	}
+	var sum uint64
+	for i := range ps {
+		sum += tb.slots[idx[i]].h
+	}
+	var srcs [WarmGroup]*Source
+	for i := range ps {
+		if s := tb.slots[idx[i]].s; s != nil && s != &tombstone {
+			srcs[i] = s
+			sum += uint64(len(s.dstOrder))
+		}
+	}
+	// A source with many destinations finds them in a map, whose look-up
+	// would cost as much here as in Observe.
+	for i, p := range ps {
+		if s := srcs[i]; s != nil && len(s.dstOrder) <= smallDsts {
+			if pr := s.dst(keyOf(p.Dst), p.Dst); pr != nil {
+				sum += uint64(pr.AbsNum)
+			}
+		}
+	}
+	t.warmed += sum
+}

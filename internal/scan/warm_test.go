@@ -1,0 +1,79 @@
+package scan
+
+import (
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/psadgo/psad/internal/fwlog"
+)
+
+// TestWarmChangesNothing: a tracker that reads ahead with Warm before
+// every group of packets ends in the state of one that does not, over
+// the cases Warm's look-ups meet: new and known sources, sources with
+// many destinations (a map look-up), IPv6, deleted slots after an
+// expiry, and more packets than one call takes.
+func TestWarmChangesNothing(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	var pkts []fwlog.Packet
+	var times []time.Time
+	add := func(at time.Time, src, dst netip.Addr, port int) {
+		var p fwlog.Packet
+		p.Reset()
+		p.Src, p.Dst = src, dst
+		p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
+		p.SrcPort, p.DstPort, p.Flags = 40000, port, fwlog.FlagSYN
+		pkts, times = append(pkts, p), append(times, at)
+	}
+	v4 := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}) }
+	v6 := func(i int) netip.Addr {
+		return netip.AddrFrom16([16]byte{0x20, 0x01, 0xd, 0xb8, 15: byte(i)})
+	}
+	// A first wave, most of which expires before the second.
+	for i := range 3000 {
+		add(t0, v4(i%700), v4(5000+i%3), 22+i%5)
+	}
+	later := t0.Add(2 * time.Hour)
+	for i := range 4000 {
+		switch i % 4 {
+		case 0: // a scanner of many hosts
+			add(later, v4(1), v4(6000+i), 80)
+		case 1:
+			add(later, v6(i%50), v6(200), 443)
+		default: // old sources back, and new ones
+			add(later, v4(i%1500), v4(5000+i%2), 23)
+		}
+	}
+
+	run := func(warm bool) map[netip.Addr]SourceState {
+		tr := NewTracker(DefaultSettings())
+		expired := false
+		for i := range pkts {
+			if !expired && times[i].Equal(later) {
+				if tr.Expire(later, time.Hour) == 0 {
+					t.Fatal("nothing expired: the second wave would meet no deleted slots")
+				}
+				expired = true
+			}
+			if warm && i%WarmGroup == 0 {
+				// More than a call takes, some already observed.
+				var g []*fwlog.Packet
+				for j := max(i-3, 0); j < min(i+WarmGroup+5, len(pkts)); j++ {
+					g = append(g, &pkts[j])
+				}
+				tr.Warm(g)
+			}
+			tr.Observe(times[i], &pkts[i])
+		}
+		tr.EndBatch()
+		return sourceStates(tr)
+	}
+	plain, warmed := run(false), run(true)
+	if len(plain) < 1000 {
+		t.Fatalf("%d sources tracked, want over 1,000", len(plain))
+	}
+	if !reflect.DeepEqual(plain, warmed) {
+		t.Error("the state differs with Warm")
+	}
+}
