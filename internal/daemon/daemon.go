@@ -155,9 +155,15 @@ const queuedLines = 1024
 // only once the loop is done with it. The sink writes item j+ringItems
 // after its send of item j+ringItems-1 has completed, which needs the
 // loop to have received item j+ringItems-1-queuedLines; the loop takes
-// items in order and one at a time, so with ringItems = queuedLines+2
-// that is item j+1, and the loop has finished item j.
-const ringItems = queuedLines + 2
+// items in order and holds at most scan.WarmGroup received ones it has
+// not finished (see drain), so with ringItems =
+// queuedLines+1+scan.WarmGroup that is item j+WarmGroup, and the loop
+// has finished item j.
+const ringItems = queuedLines + 1 + scan.WarmGroup
+
+// drainLines is how many queued lines the loop takes in one go before
+// it looks at its other channels again.
+const drainLines = 1024
 
 // ahead is what inputs parse and prepare lines with before handing them
 // to the loop: the parser and engines of runtime generation gen.
@@ -492,17 +498,7 @@ func (d *Daemon) loop(ctx context.Context, errc <-chan error) error {
 			c.Log.Error("stopping", "err", err)
 			return err
 		case it := <-d.lines:
-			d.process(it)
-			// Drain what is queued before looking at the clock again.
-			for range 1024 {
-				select {
-				case it := <-d.lines:
-					d.process(it)
-					continue
-				default:
-				}
-				break
-			}
+			d.drain(it)
 			d.floodPages(false)
 		case <-tick.C:
 			d.floodPages(true)
@@ -602,6 +598,45 @@ func (d *Daemon) onRaise(src *scan.Source, old int) {
 	d.raised[src] = struct{}{}
 	if d.cfg.Blocker != nil {
 		d.cfg.Blocker.Raised(d.cfg.Clock(), src, old)
+	}
+}
+
+// drain processes first and what is queued behind it, up to drainLines
+// more, in groups whose tracker look-ups are read ahead together (see
+// scan.Tracker.Warm): under a flood each is a cache miss.
+func (d *Daemon) drain(first *item) {
+	var group [scan.WarmGroup]*item
+	var pkts [scan.WarmGroup]*fwlog.Packet
+	group[0] = first
+	n := 1
+	for left := drainLines; ; n = 0 {
+		for n < len(group) && left > 0 {
+			select {
+			case it := <-d.lines:
+				group[n] = it
+				n++
+				left--
+				continue
+			default:
+			}
+			break
+		}
+		k := 0
+		for _, it := range group[:n] {
+			// A line parsed ahead under an older runtime is parsed
+			// again by process.
+			if it.err == nil && it.gen == d.gen {
+				pkts[k] = &it.pkt
+				k++
+			}
+		}
+		d.cfg.Tracker.Warm(pkts[:k])
+		for _, it := range group[:n] {
+			d.process(it)
+		}
+		if n < len(group) || left == 0 {
+			return
+		}
 	}
 }
 
