@@ -224,9 +224,14 @@ func (t *Tracker) ImportCounters(st CounterState) {
 			c.UDPLitePort[i] = n
 		}
 	}
+	// A counter is set in place, never replaced: CountPrefix keeps
+	// pointers to them.
 	for k, v := range st.Prefix {
-		n := v
-		c.Prefix[k] = &n
+		if n, ok := c.Prefix[k]; ok {
+			*n = v
+		} else {
+			c.Prefix[k] = &v
+		}
 	}
 	for k, v := range st.SigCount {
 		c.SigCount[k] = v

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -648,4 +649,57 @@ func TestPairSorterReuse(t *testing.T) {
 			t.Errorf("%s: pairs %v, want %v", src, got, want)
 		}
 	}
+}
+
+// TestCountPrefixCounts: prefix counts stay exact through the cache that
+// CountPrefix keeps beside the map: many prefixes, some sharing a cache
+// entry, in turn; and counting goes on from counters ImportCounters set.
+func TestCountPrefixCounts(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	want := map[string]int{}
+	prefixes := []string{"", "DROP", "DROP INVALID", "FWD-DROP", "OUT-REJECT", "nft-drop", "[nftables] IN-DROP"}
+	for i := range 40 {
+		prefixes = append(prefixes, fmt.Sprintf("P%d", i))
+	}
+	collide := 0
+	for i, a := range prefixes {
+		for _, b := range prefixes[:i] {
+			if prefixSlot([]byte(a)) == prefixSlot([]byte(b)) {
+				collide++
+			}
+		}
+	}
+	if collide == 0 {
+		t.Fatal("no two prefixes share a cache entry")
+	}
+	count := func(tr *Tracker, n int) {
+		for i := range n {
+			p := prefixes[(i*i+i/3)%len(prefixes)]
+			tr.CountPrefix([]byte(p))
+			want[p]++
+		}
+	}
+	check := func(tr *Tracker, when string) {
+		t.Helper()
+		got := map[string]int{}
+		for k, n := range tr.Counters.Prefix {
+			got[k] = *n
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: counts %v, want %v", when, got, want)
+		}
+	}
+	count(tr, 5000)
+	check(tr, "counted")
+
+	// Counters set by ImportCounters go on counting, in this tracker and
+	// in a fresh one.
+	saved := tr.ExportCounters()
+	for k, n := range saved.Prefix {
+		saved.Prefix[k] = n + 1000
+		want[k] += 1000
+	}
+	tr.ImportCounters(saved)
+	count(tr, 3000)
+	check(tr, "after ImportCounters")
 }
