@@ -370,14 +370,17 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 	}
 	// A busy day's detail section is over a million lines: sources are
 	// rendered in blocks on every core and written in order, while this
-	// goroutine counts the destinations.
+	// goroutine counts the destinations. The rendering goroutines, which
+	// read each listed pair anyway, hand over its destination: read here
+	// again, half a million pairs were as many cache misses, 0.11 s of
+	// this goroutine's 0.2 s on the 1M-line log.
 	// IPv4 destinations are counted in a map of their own with a 32-bit
 	// key, which Go hashes far faster than an address: a busy day has
 	// half a million listed pairs to count.
 	dst4 := make(map[uint32]struct{})
 	dst6 := make(map[netip.Addr]struct{})
 	var sorters sync.Pool // one per rendering goroutine, in effect
-	eachBlock(srcs, func(blk []*scan.Source, b []byte) []byte {
+	eachBlock(srcs, func(blk []*scan.Source, out *block) {
 		ps, _ := sorters.Get().(*scan.PairSorter)
 		if ps == nil {
 			ps = new(scan.PairSorter)
@@ -386,25 +389,25 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 			pairs := ps.Pairs(s)
 			// A scanner's block can be megabytes: grow once, not by
 			// append's steps (five times the final size in garbage).
-			b = slices.Grow(b, 256+256*len(pairs))
-			b = appendSource(b, s, pairs, o, detailSigs)
-		}
-		sorters.Put(ps)
-		return b
-	}, func(blk []*scan.Source, b []byte) {
-		w.Write(b)
-		for _, s := range blk {
-			for _, pr := range s.DstList() {
-				if !pr.Listed() {
-					continue
-				}
+			out.text = slices.Grow(out.text, 256+256*len(pairs))
+			out.text = appendSource(out.text, s, pairs, o, detailSigs)
+			for _, pr := range pairs {
 				if pr.Dst.Is4() {
 					a := pr.Dst.As4()
-					dst4[binary.BigEndian.Uint32(a[:])] = struct{}{}
+					out.dst4 = append(out.dst4, binary.BigEndian.Uint32(a[:]))
 				} else {
-					dst6[pr.Dst] = struct{}{}
+					out.dst6 = append(out.dst6, pr.Dst)
 				}
 			}
+		}
+		sorters.Put(ps)
+	}, func(out *block) {
+		w.Write(out.text)
+		for _, a := range out.dst4 {
+			dst4[a] = struct{}{}
+		}
+		for _, a := range out.dst6 {
+			dst6[a] = struct{}{}
 		}
 	})
 	tot := Totals{Sources: len(srcs), Destinations: len(dst4) + len(dst6)}
@@ -424,39 +427,52 @@ const detailWeight = 1024
 // take (1,024 destinations of a few lines each).
 const detailBuf = 1 << 20
 
+// block is a rendering job's output: the text, and the destinations of
+// the listed pairs it rendered.
+type block struct {
+	text []byte
+	dst4 []uint32
+	dst6 []netip.Addr
+}
+
+// reset empties b for reuse, keeping its memory.
+func (b *block) reset() { b.text, b.dst4, b.dst6 = b.text[:0], b.dst4[:0], b.dst6[:0] }
+
 // eachBlock renders srcs in blocks with render on up to GOMAXPROCS
 // goroutines and hands each block's output to emit in input order, on
 // the calling goroutine. render must only read shared state.
-func eachBlock(srcs []*scan.Source, render func([]*scan.Source, []byte) []byte, emit func([]*scan.Source, []byte)) {
+func eachBlock(srcs []*scan.Source, render func([]*scan.Source, *block), emit func(*block)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || len(srcs) <= detailBlock {
-		emit(srcs, render(srcs, nil))
+		var out block
+		render(srcs, &out)
+		emit(&out)
 		return
 	}
 	type job struct {
 		srcs []*scan.Source
-		out  []byte
+		out  *block
 		done chan struct{}
 	}
 	inFlight := 4 * workers
 	jobs := make(chan *job, inFlight)
 	order := make(chan *job, inFlight)
-	free := make(chan []byte, inFlight+1)
+	free := make(chan *block, inFlight+1)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				var buf []byte
 				select {
-				case buf = <-free:
+				case j.out = <-free:
+					j.out.reset()
 				default:
 					// Growing from nothing by append's steps
 					// allocates about five times the final size.
-					buf = make([]byte, 0, detailBuf)
+					j.out = &block{text: make([]byte, 0, detailBuf)}
 				}
-				j.out = render(j.srcs, buf[:0])
+				render(j.srcs, j.out)
 				close(j.done)
 			}
 		}()
@@ -483,7 +499,7 @@ func eachBlock(srcs []*scan.Source, render func([]*scan.Source, []byte) []byte, 
 	}()
 	for j := range order {
 		<-j.done
-		emit(j.srcs, j.out)
+		emit(j.out)
 		select {
 		case free <- j.out:
 		default:
