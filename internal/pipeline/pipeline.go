@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/netip"
 	"time"
+	"unicode/utf8"
 
 	"github.com/psadgo/psad/internal/fieldexpr"
 	"github.com/psadgo/psad/internal/fwlog"
@@ -81,13 +82,29 @@ func (pl *Pipeline) Classify(line []byte) (Outcome, error) {
 	return pl.classify(line, &pl.Packet, err)
 }
 
+// hasText reports whether b holds more than white space, as
+// len(bytes.TrimSpace(b)) > 0 does. Why not that: it was 6% of -A's
+// tracker goroutine, asked of every packet's prefix; a prefix that
+// starts with an ASCII letter is decided here at its first byte.
+func hasText(b []byte) bool {
+	for _, c := range b {
+		switch {
+		case c >= utf8.RuneSelf:
+			return len(bytes.TrimSpace(b)) > 0 // Unicode spaces
+		case c != ' ' && (c < '\t' || c > '\r'):
+			return true
+		}
+	}
+	return false
+}
+
 // classify applies the rules to a packet parsed from line with result err.
 func (pl *Pipeline) classify(line []byte, p *fwlog.Packet, err error) (Outcome, error) {
 	if err == fwlog.ErrNotFirewall {
 		return NotFirewall, nil
 	}
 	r := &pl.Rules
-	if len(bytes.TrimSpace(p.Prefix)) > 0 {
+	if hasText(p.Prefix) {
 		if r.IgnoreLogPrefixes != nil && r.IgnoreLogPrefixes.Match(p.Prefix) {
 			return pl.ignore(p, RuleLogPrefix)
 		}
