@@ -25,8 +25,8 @@ func TestSpeedReportsBoth(t *testing.T) {
 	}
 	for _, re := range []string{
 		`log: 3000 lines, .* report: [1-9][0-9]* lines`,
-		`grep -c SRC= +[0-9.]+ s +[0-9]+ lines/s`,
-		`psad -A +[0-9.]+ s +[0-9]+ lines/s +\([0-9.]+x grep\)`,
+		`grep -c SRC= +[0-9.]+ s +[0-9]+ lines/s +CPU [0-9.]+ s`,
+		`psad -A +[0-9.]+ s +[0-9]+ lines/s +CPU [0-9.]+ s +\([0-9.]+x grep\)`,
 	} {
 		if !regexp.MustCompile(re).Match(out.Bytes()) {
 			t.Errorf("output lacks %q:\n%s", re, out.String())
