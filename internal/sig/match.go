@@ -1,6 +1,7 @@
 package sig
 
 import (
+	"math"
 	"slices"
 
 	"github.com/psadgo/psad/internal/fwlog"
@@ -77,12 +78,87 @@ type compiled struct {
 // ports are negated, "any" or wider than half the port space. Both lists
 // are sorted by ID.
 type portIndex struct {
-	always []*Sig
+	always portList
 	// byFlags splits the always list of tcp signatures with a flags
 	// keyword by their exact flag set, since most psad tcp rules have one.
-	byFlags *[256][]*Sig
+	byFlags *[256]portList
 	seg     *[65536]uint32
-	segs    [][]*Sig
+	segs    []portList
+}
+
+// portList is a list of tcp or udp signatures with the port gate of
+// each beside it.
+type portList struct {
+	sigs  []*Sig
+	gates []portGate
+}
+
+// portGate holds, for each orientation of a signature, a span of
+// destination ports and one of source ports that contain every port
+// pair the orientation can match (a hull: negations and gaps left out).
+// A packet outside all of them cannot match, and the signature is not
+// evaluated.
+//
+// Why: a SYN meets the 13 tcp rules of psad's set whose flags are S and
+// whose destination ports the index cannot narrow; 7 of them name a
+// source port, or a destination port in one direction of <>, that a
+// scan's packets rarely have, and evaluated in full they test their
+// addresses too. With HOME_NET a list of local networks, as the daemon
+// derives it, matching a flood's SYNs took 153 ns a packet, 130 with
+// the gates.
+type portGate struct {
+	n      int32
+	dp, sp [2][2]int32 // [orientation] = {lo, hi}
+}
+
+func (l *portList) add(g *Sig) {
+	l.sigs = append(l.sigs, g)
+	l.gates = append(l.gates, gateOf(g))
+}
+
+func gateOf(g *Sig) portGate {
+	c := &g.c
+	if c.proto != protoTCP && c.proto != protoUDP {
+		// Only these test ports (see Sig.match): an open gate.
+		full := [2]int32{math.MinInt32, math.MaxInt32}
+		return portGate{n: 1, dp: [2][2]int32{full}, sp: [2][2]int32{full}}
+	}
+	pg := portGate{n: int32(c.nor)}
+	for i := 0; i < c.nor; i++ {
+		pg.dp[i], pg.sp[i] = hull(&c.or[i].dp), hull(&c.or[i].sp)
+	}
+	return pg
+}
+
+// hull is the smallest span, in int32 with values beyond it saturated,
+// that contains every value n matches; {1, 0} when it matches none.
+func hull(n *numSet) [2]int32 {
+	if n.all {
+		return [2]int32{math.MinInt32, math.MaxInt32}
+	}
+	if len(n.pos) == 0 {
+		return [2]int32{1, 0}
+	}
+	lo, hi := n.pos[0].lo, n.pos[0].hi
+	for _, s := range n.pos[1:] {
+		lo, hi = min(lo, s.lo), max(hi, s.hi)
+	}
+	return [2]int32{sat32(lo), sat32(hi)}
+}
+
+// sat32 is v saturated to int32. It keeps the order of any two values,
+// so a value in a span is in the saturated span.
+func sat32(v int64) int32 { return int32(min(max(v, math.MinInt32), math.MaxInt32)) }
+
+// may reports whether a packet with ports dp and sp (saturated) may
+// pass the signature's port tests.
+func (pg *portGate) may(dp, sp int32) bool {
+	for i := int32(0); i < pg.n; i++ {
+		if dp >= pg.dp[i][0] && dp <= pg.dp[i][1] && sp >= pg.sp[i][0] && sp <= pg.sp[i][1] {
+			return true
+		}
+	}
+	return false
 }
 
 // wideSpan is the width above which a signature's destination ports are
@@ -127,13 +203,13 @@ func (x *portIndex) build(sigs []*Sig) {
 		sp, ok := dstSpans(g)
 		if !ok && g.c.flagsMode == flagsExact {
 			if x.byFlags == nil {
-				x.byFlags = new([256][]*Sig)
+				x.byFlags = new([256]portList)
 			}
-			x.byFlags[g.c.flags] = append(x.byFlags[g.c.flags], g)
+			x.byFlags[g.c.flags].add(g)
 			continue
 		}
 		if !ok {
-			x.always = append(x.always, g)
+			x.always.add(g)
 			continue
 		}
 		idx = append(idx, ent{g, sp})
@@ -146,14 +222,13 @@ func (x *portIndex) build(sigs []*Sig) {
 	}
 	slices.Sort(b)
 	b = slices.Compact(b)
-	x.segs = make([][]*Sig, len(b)-1)
+	x.segs = make([]portList, len(b)-1)
 	for _, e := range idx {
 		for _, s := range e.spans {
 			k, _ := slices.BinarySearch(b, s.lo)
 			for ; b[k] <= s.hi; k++ {
-				l := x.segs[k]
-				if len(l) == 0 || l[len(l)-1] != e.g {
-					x.segs[k] = append(l, e.g)
+				if l := x.segs[k].sigs; len(l) == 0 || l[len(l)-1] != e.g {
+					x.segs[k].add(e.g)
 				}
 			}
 		}
@@ -321,12 +396,25 @@ func (s *Set) newPkt(p *fwlog.Packet) pkt {
 }
 
 func (x *portIndex) match(t *optTable, k *pkt, dst []Hit) []Hit {
-	dst = matchList(x.always, t, k, dst)
+	dp, sp := sat32(k.dp), sat32(k.sp)
+	dst = x.always.match(dp, sp, t, k, dst)
 	if x.byFlags != nil {
-		dst = matchList(x.byFlags[k.p.Flags], t, k, dst)
+		dst = x.byFlags[k.p.Flags].match(dp, sp, t, k, dst)
 	}
 	if x.seg != nil && k.dp <= 65535 {
-		dst = matchList(x.segs[x.seg[k.dp]], t, k, dst)
+		dst = x.segs[x.seg[k.dp]].match(dp, sp, t, k, dst)
+	}
+	return dst
+}
+
+// match is matchList for the signatures whose port gates let ports dp
+// and sp (k's, saturated) through.
+func (l *portList) match(dp, sp int32, t *optTable, k *pkt, dst []Hit) []Hit {
+	gates := l.gates[:len(l.sigs)]
+	for i, g := range l.sigs {
+		if gates[i].may(dp, sp) && g.match(k, t) {
+			dst = append(dst, Hit{g, g.DL})
+		}
 	}
 	return dst
 }
