@@ -652,7 +652,7 @@ func TestLineParsedAheadWithReplacedRuntime(t *testing.T) {
 	d := New(Config{Sources: []Source{&lineSource{}}, Runtime: old, Tracker: tr})
 	d.hook(old)
 	line := []byte("Dec  6 20:00:00 fw kernel: [ 1234.567890] DROP IN=eth0 OUT= SRC=203.0.113.9 DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=22 WINDOW=1024 RES=0x00 SYN URGP=0")
-	sink := d.sink(t.Context(), 0)
+	sink := sinkOf(t, d, 0)
 	for range 2 {
 		if !sink(line, nil) {
 			t.Fatal("sink refused a line")
@@ -689,7 +689,7 @@ func TestSignatureHitsPreparedAheadStayApart(t *testing.T) {
 		{"203.0.113.2", 0, "SYN", 2000071},      // to port 0
 		{"203.0.113.3", 22, "SYN FIN", 2000004},
 	}
-	sink := d.sink(t.Context(), 0)
+	sink := sinkOf(t, d, 0)
 	for _, l := range lines {
 		if !sink(fmt.Appendf(nil, head, l.src, l.port, l.flags), nil) {
 			t.Fatal("sink refused a line")
@@ -737,7 +737,7 @@ func loopless(det *detect.Detector) (*Daemon, *scan.Tracker) {
 func TestSinkFromSeveralGoroutines(t *testing.T) {
 	const conns, per = 4, 3000
 	d, tr := loopless(nil)
-	sink := d.sink(t.Context(), 0)
+	sink := sinkOf(t, d, 0)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -785,7 +785,7 @@ func TestSinkFromSeveralGoroutines(t *testing.T) {
 func TestSinkRecyclesSlabs(t *testing.T) {
 	const lines, prefixes = 40000, 50
 	d, tr := loopless(nil)
-	sink := d.sink(t.Context(), 0)
+	sink := sinkOf(t, d, 0)
 	const head = "Dec  6 20:00:00 fw kernel: DROP%02d IN=eth0 OUT= SRC=203.0.113.9 DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0"
 	var buf []byte
 	var m0, m1 runtime.MemStats
@@ -824,3 +824,12 @@ func TestSinkRecyclesSlabs(t *testing.T) {
 
 // raceEnabled is set by race_test.go; the race detector allocates.
 var raceEnabled bool
+
+// sinkOf returns input i's sink with its preparer running behind it, as
+// Run wires them.
+func sinkOf(t *testing.T, d *Daemon, i int) func(line, pos []byte) bool {
+	parsed := make(chan *item, preparedAhead)
+	go d.prepare(parsed)
+	t.Cleanup(func() { close(parsed) })
+	return d.sink(t.Context(), i, parsed)
+}
