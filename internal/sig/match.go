@@ -116,13 +116,10 @@ func (l *portList) add(g *Sig) {
 	l.gates = append(l.gates, gateOf(g))
 }
 
+// gateOf is g's gate; g is a tcp or udp rule, whose ports Sig.match
+// tests in every direction.
 func gateOf(g *Sig) portGate {
 	c := &g.c
-	if c.proto != protoTCP && c.proto != protoUDP {
-		// Only these test ports (see Sig.match): an open gate.
-		full := [2]int32{math.MinInt32, math.MaxInt32}
-		return portGate{n: 1, dp: [2][2]int32{full}, sp: [2][2]int32{full}}
-	}
 	pg := portGate{n: int32(c.nor)}
 	for i := 0; i < c.nor; i++ {
 		pg.dp[i], pg.sp[i] = hull(&c.or[i].dp), hull(&c.or[i].sp)
