@@ -350,31 +350,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	// saved now match what was processed.
 	stopInputs()
 	inputs.Wait()
-	// A line an input handed over is processed: the preparers forward
-	// all they hold, and may wait for room in d.lines to do it.
-	prepared := make(chan struct{})
+	services.Wait()
+	// A line an input handed over is processed: the preparers, d.lines'
+	// only senders, forward all they hold, and may wait for room in it.
 	go func() {
 		preparers.Wait()
-		close(prepared)
+		close(d.lines)
 	}()
-	for {
-		select {
-		case it := <-d.lines:
-			d.process(it)
-			continue
-		case <-prepared:
-		}
-		break
-	}
-	services.Wait()
-	for {
-		select {
-		case it := <-d.lines:
-			d.process(it)
-			continue
-		default:
-		}
-		break
+	for it := range d.lines {
+		d.process(it)
 	}
 	d.closeBatch()
 	d.save(true)
