@@ -273,8 +273,8 @@ func Run(s Setup) int {
 		base, taken := lineNo, len(ch.Items)
 		for i := range ch.Items {
 			it := &ch.Items[i]
-			if sh == nil {
-				warmAhead(tracker, ch.Items, i, nil)
+			if sh == nil && i%scan.WarmGroup == 0 {
+				warmAhead(tracker, ch.Items[i:min(i+scan.WarmGroup, len(ch.Items))], nil)
 			}
 			lineNo++
 			if !it.Selected {
@@ -415,18 +415,15 @@ func Run(s Setup) int {
 	return 0
 }
 
-// warmAhead has t read what it will look up for the packets of
-// items[i:i+scan.WarmGroup] that reach it (mine, when set, picks a
-// shard's), when i begins such a group: see scan.Tracker.Warm.
-func warmAhead(t *scan.Tracker, items []pipeline.Parsed[inspect.Pre], i int, mine func(*pipeline.Parsed[inspect.Pre]) bool) {
-	if i%scan.WarmGroup != 0 {
-		return
-	}
+// warmAhead has t read what it will look up for the packets of group
+// (at most scan.WarmGroup lines) that reach it, mine, when set, picking
+// a shard's: see scan.Tracker.Warm.
+func warmAhead(t *scan.Tracker, group []pipeline.Parsed[inspect.Pre], mine func(*pipeline.Parsed[inspect.Pre]) bool) {
 	var g [scan.WarmGroup]*fwlog.Packet
 	n := 0
-	for j := i; j < min(i+scan.WarmGroup, len(items)); j++ {
+	for j := range group[:min(len(group), len(g))] {
 		// Route is 0 for a line that did not parse or will be dropped.
-		if it := &items[j]; it.Route != 0 && (mine == nil || mine(it)) {
+		if it := &group[j]; it.Route != 0 && (mine == nil || mine(it)) {
 			g[n] = &it.Pkt
 			n++
 		}

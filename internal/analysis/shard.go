@@ -105,7 +105,9 @@ func startShards(n int, first *scan.Tracker, d *detect.Detector, engines *inspec
 		sh.wg.Go(func() {
 			for w := range in {
 				for j := 0; j < w.n; j++ {
-					warmAhead(tr, w.ch.Items[:w.n], j, mine)
+					if j%scan.WarmGroup == 0 {
+						warmAhead(tr, w.ch.Items[j:min(j+scan.WarmGroup, w.n)], mine)
+					}
 					it := &w.ch.Items[j]
 					if !it.Selected || shardOf(it, n) != me {
 						continue
