@@ -23,6 +23,43 @@ func TestStateFitsSizeClass(t *testing.T) {
 	}
 }
 
+// What finding a source and its pair reads shares the source's first
+// cache line, and what every packet writes its second (see Source);
+// blocks of sources start each one on a 64-byte boundary only while a
+// source's size is a multiple of 64.
+func TestSourceHotLines(t *testing.T) {
+	var s Source
+	if n := unsafe.Sizeof(s); n%64 != 0 {
+		t.Errorf("Source is %d bytes, not a whole number of cache lines", n)
+	}
+	line := func(off, size uintptr) int {
+		if off/64 != (off+size-1)/64 {
+			return -1
+		}
+		return int(off / 64)
+	}
+	for _, f := range []struct {
+		name      string
+		off, size uintptr
+		want      int
+	}{
+		{"Addr", unsafe.Offsetof(s.Addr), unsafe.Sizeof(s.Addr), 0},
+		{"dtag", unsafe.Offsetof(s.dtag), unsafe.Sizeof(s.dtag), 0},
+		{"dstOrder", unsafe.Offsetof(s.dstOrder), unsafe.Sizeof(s.dstOrder), 0},
+		{"dst0", unsafe.Offsetof(s.dst0), unsafe.Sizeof(s.dst0), 0},
+		{"DL", unsafe.Offsetof(s.DL), unsafe.Sizeof(s.DL), 1},
+		{"Packets", unsafe.Offsetof(s.Packets), unsafe.Sizeof(s.Packets), 1},
+		{"seen", unsafe.Offsetof(s.seen), unsafe.Sizeof(s.seen), 1},
+		{"LastSeen", unsafe.Offsetof(s.LastSeen), unsafe.Sizeof(s.LastSeen), 1},
+		{"startNo", unsafe.Offsetof(s.startNo), unsafe.Sizeof(s.startNo), 1},
+		{"startDL", unsafe.Offsetof(s.startDL), unsafe.Sizeof(s.startDL), 1},
+	} {
+		if got := line(f.off, f.size); got != f.want {
+			t.Errorf("Source.%s is in cache line %d (-1: across two), want %d", f.name, got, f.want)
+		}
+	}
+}
+
 func TestInc32Saturates(t *testing.T) {
 	n := int32(math.MaxInt32 - 1)
 	inc32(&n)

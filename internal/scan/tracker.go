@@ -205,14 +205,19 @@ type Tracker struct {
 
 // Source is the state of one scanning address.
 //
-// The fields every packet touches come first, in the first 128 bytes: a
-// busy log's sources do not fit any cache, and a packet should read as
-// few of a source's cache lines as it can.
+// The fields every packet touches come first. A busy log's sources do
+// not fit any cache, and a packet should read as few of a source's cache
+// lines as it can: the first line holds what finding the source and its
+// pair reads (Addr, dtag, dstOrder), the second what every packet
+// writes. Sources live in blocks whose elements start on a 64-byte
+// boundary (256 bytes apiece). With Addr and dtag in the third and
+// fourth lines, as before, finding a source and its pair read three of
+// its lines, and -A's tracker goroutine spent a fifth of its time
+// waiting for them.
 type Source struct {
-	// DL is the danger level, 0..5; it only ever rises (psad 7.3).
-	DL      int
-	Packets int // packets accepted for this source ("Packets:")
-	seen    uint64
+	Addr netip.Addr
+	// dtag holds a byte of each destination of a small source (see dst).
+	dtag [smallDsts]uint8
 	// dstOrder keeps destinations in first-seen order; dstIndex is built
 	// only for sources with many destinations, because most sources hit one
 	// or two and a map per source would dominate memory.
@@ -220,31 +225,34 @@ type Source struct {
 	// dst0 and bdst0 back dstOrder and batchDsts for the usual single
 	// destination: a busy log has hundreds of thousands of sources, and
 	// two tiny allocations each cost more than the 16 bytes here.
-	dst0, bdst0 [1]*Pair
-	batchDsts   []*Pair
+	dst0 [1]*Pair
+
+	// DL is the danger level, 0..5; it only ever rises (psad 7.3).
+	DL       int
+	Packets  int // packets accepted for this source ("Packets:")
+	seen     uint64
+	LastSeen time.Time
 	// batchNo and startNo are batch numbers; a batch per CHECK_INTERVAL
 	// second does not wrap 32 bits in a lifetime.
 	batchNo, startNo uint32
-	LastSeen         time.Time
-
-	Local  bool
-	AutoDL bool // an auto_dl entry assigned DL
-	// The small fields sit together so that a source fits the 256-byte
-	// size class: a busy log has hundreds of thousands of sources.
-	sentOpts bool // sent TCP options at least once (Masscan rule)
-	logged   bool // in the tracker's change log (see ChangedSince)
-	gone     bool // removed (replaced by Import); its age entry is void
+	Local            bool
+	AutoDL           bool // an auto_dl entry assigned DL
+	sentOpts         bool // sent TCP options at least once (Masscan rule)
+	logged           bool // in the tracker's change log (see ChangedSince)
+	gone             bool // removed (replaced by Import); its age entry is void
 	// batchSigDL and batchSidDL are the highest levels the current
 	// batch's signature matches gave; startDL is the DL the source had
 	// when the current batch first saw it (startNo), before anything of
 	// that batch raised it. Levels are 0..5.
 	batchSigDL, batchSidDL, startDL int8
 
-	// Below: what packets with signatures, OS fingerprints or many
-	// destinations read, and what reports read.
-	Addr     netip.Addr
-	SigCount int // signature matches ("Sig count:")
-	dstIndex map[addrKey]*Pair
+	// Below: what a source's first packet of a batch, packets with
+	// signatures, OS fingerprints or many destinations read, and what
+	// reports read.
+	bdst0     [1]*Pair
+	batchDsts []*Pair
+	SigCount  int // signature matches ("Sig count:")
+	dstIndex  map[addrKey]*Pair
 
 	// OSGuesses are passive OS fingerprint guesses (p0f method), sorted.
 	OSGuesses []string
@@ -254,8 +262,6 @@ type Source struct {
 	Posf any
 
 	sigIDs []int // distinct signature ids matched
-	// dtag holds a byte of each destination of a small source (see dst).
-	dtag [smallDsts]uint8
 }
 
 // BatchStartDL returns the danger level the source had before the
