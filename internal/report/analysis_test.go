@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,5 +95,47 @@ func TestDetailCountsDestinations(t *testing.T) {
 	tot := writeDetail(&b, listedSources(tr, 1), Options{})
 	if tot.Sources != 3 || tot.Destinations != len(dsts) {
 		t.Errorf("totals %+v, want 3 sources and %d destinations", tot, len(dsts))
+	}
+}
+
+// TestListedSourcesOrderMany checks listedSources' order against the
+// plain one (DL descending, then the printed address as a string) on
+// sources whose printed addresses share long prefixes: IPv4 of a /22
+// and IPv6 of one /64, whose first 16 printed bytes are all alike.
+func TestListedSourcesOrderMany(t *testing.T) {
+	tr := scan.NewTracker(scan.DefaultSettings())
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for i := range 600 {
+		var src, dst netip.Addr
+		if i%2 == 0 {
+			src = netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+			dst = netip.MustParseAddr("192.168.1.1")
+		} else {
+			b := netip.MustParseAddr("2001:db8:0:f101::").As16()
+			b[13], b[14], b[15] = byte(i>>4), byte(i*37), byte(i)
+			src, dst = netip.AddrFrom16(b), netip.MustParseAddr("2001:db8::ffff")
+		}
+		for q := range 5 + i%3*6 { // DL 1 or 2
+			p := fwlog.Packet{Chain: fwlog.ChainInput, Intf: []byte("eth0"), Src: src, Dst: dst,
+				Proto: fwlog.ProtoTCP, HasProto: true, SrcPort: 40000, DstPort: 1000 + q*7, Flags: fwlog.FlagSYN, IPv6: src.Is6()}
+			tr.Observe(now, &p)
+		}
+	}
+	tr.EndBatch()
+	got := listedSources(tr, 1)
+	want := slices.Clone(got)
+	slices.SortFunc(want, func(a, b *scan.Source) int {
+		if a.DL != b.DL {
+			return b.DL - a.DL
+		}
+		return strings.Compare(fwlog.AddrString(a.Addr), fwlog.AddrString(b.Addr))
+	})
+	if len(got) < 500 {
+		t.Fatalf("listed %d sources, want about 600", len(got))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("source %d is %s (DL %d), want %s (DL %d)", i, got[i].Addr, got[i].DL, want[i].Addr, want[i].DL)
+		}
 	}
 }
