@@ -1,7 +1,14 @@
 package inspect
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/psadgo/psad/internal/fwlog"
 
 	"github.com/psadgo/psad/internal/osfp"
 )
@@ -43,5 +50,112 @@ func TestMemoKeepsKeysApart(t *testing.T) {
 	}
 	if r, ok := m.get(&b); !ok || r.guess.Label != "Windows" {
 		t.Errorf("b: %v %v", r, ok)
+	}
+}
+
+// TestMemoKeyTimestampClasses: SYNs whose memo keys are equal get equal
+// fingerprints from both methods (psad's pf.os and p0f v3), among SYNs
+// whose timestamp options carry fresh values, zeros, or sit in option
+// texts either decoder reads oddly (cut-off options, bad lengths, EOL
+// padding, digits that are not hex, lower case). A key that kept too
+// little of the options fails here; one that kept the values would fail
+// the count of distinct keys at the end.
+func TestMemoKeyTimestampClasses(t *testing.T) {
+	pf, err := osfp.ParsePF(strings.NewReader(
+		"S4:64:1:60:M*,S,T,N,W7:\tTsSet:x::TSval set\n"+
+			"S4:64:1:60:M*,S,T0,N,W7:\tTsZero:x::TSval zero\n"+
+			"*:64:1:*:T0:\tTsFirst:x::timestamp first\n"+
+			"*:64:*:*:.:\tAny:x::anything\n"), "t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pfs := map[string]*osfp.PFDB{"inline": pf}
+	if real, err := osfp.LoadPF("/etc/psad/pf.os"); err == nil {
+		pfs["/etc/psad/pf.os"] = real
+	} else {
+		t.Logf("psad's pf.os not installed (%v): the inline database only", err)
+	}
+	v3, err := osfp.ParseP0F(strings.NewReader(`[tcp:request]
+label = s:unix:TsZero:
+sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,ts1-:0
+label = s:unix:TsEcr:
+sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,ts2+:0
+label = s:unix:MssLessTs:
+sig   = *:64:0:*:mss*4,7:mss,sok,ts,nop,ws:df,id+:0
+label = s:unix:Bad:
+sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,bad:0
+label = g:unix:Generic:
+sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+:0
+`), "t.fp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	engines := map[string]*Engines{"p0f v3 inline": {P0F: v3, MaxHops: 20}, "p0f v3 built-in": {P0F: osfp.DefaultP0F(), MaxHops: 20}}
+	for name, db := range pfs {
+		engines["pf "+name] = &Engines{PF: db, MaxHops: 20}
+	}
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	ts := func() string {
+		switch rng.IntN(5) {
+		case 0:
+			return "00000000"
+		case 4: // zero in its first half
+			return fmt.Sprintf("0000%04x", rng.IntN(1<<16))
+		case 1:
+			return fmt.Sprintf("%08x", rng.Uint32()|1)
+		case 2:
+			return fmt.Sprintf("%08X", rng.Uint32()|1<<31)
+		}
+		return fmt.Sprintf("%08X", rng.Uint32())
+	}
+	pieces := []func() string{
+		func() string { return "020405B4" }, func() string { return "020405a0" },
+		func() string { return "0402" }, func() string { return "01" }, func() string { return "030307" },
+		func() string { return "080A" + ts() + ts() }, func() string { return "080a" + ts() + ts() },
+		func() string { return "0808" + ts()[:4] + ts()[:8] },                                                  // wrong length
+		func() string { return "080C" + ts() + ts() + "0000" },                                                 // long
+		func() string { return "00" }, func() string { return "0001" }, func() string { return "080A" + ts() }, // cut off
+		func() string { return "0G" }, func() string { return "0" },
+	}
+	var pkts []*fwlog.Packet
+	for range 20000 {
+		var o strings.Builder
+		switch rng.IntN(3) {
+		case 0: // a Linux SYN, its timestamp fresh or zero
+			o.WriteString("020405B40402080A" + ts() + ts() + "01030307")
+		default:
+			for range 1 + rng.IntN(5) {
+				o.WriteString(pieces[rng.IntN(len(pieces))]())
+			}
+		}
+		var p fwlog.Packet
+		p.Reset()
+		p.Src, p.Dst = netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("10.0.0.2")
+		p.Proto, p.HasProto, p.Flags = fwlog.ProtoTCP, true, fwlog.FlagSYN
+		p.IPLen, p.TTL, p.DF, p.IPID = 60, 60+rng.IntN(5), true, 1+rng.IntN(3)
+		p.Window = []int{5840, 64240, 1460 * 4, (1460 - 12) * 4}[rng.IntN(4)]
+		p.TCPOpts = []byte(o.String())
+		pkts = append(pkts, &p)
+	}
+	for name, e := range engines {
+		first := map[fpKey]*fwlog.Packet{}
+		for _, p := range pkts {
+			k, ok := keyFor(p)
+			if !ok {
+				continue
+			}
+			q, seen := first[k]
+			if !seen {
+				first[k] = p
+				continue
+			}
+			if a, b := e.fingerprintOf(q), e.fingerprintOf(p); !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s: one key, two fingerprints:\n%s: %+v\n%s: %+v", name, q.TCPOpts, a, p.TCPOpts, b)
+			}
+		}
+		if len(first) > len(pkts)/2 {
+			t.Errorf("%s: %d keys for %d SYNs: timestamp values still in the key", name, len(first), len(pkts))
+		}
 	}
 }
