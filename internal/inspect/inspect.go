@@ -236,24 +236,21 @@ func keyFor(p *fwlog.Packet) (fpKey, bool) {
 //
 // Only options both decoders reach alike are touched: the walk stops at
 // what either would stop at or read differently (an EOL, a length byte
-// below 2, an option running past the end), and text with a digit that
-// is not hex, which both decoders reject whole, is left as it is.
+// below 2, an option running past the end, a digit that is not hex).
+// A value with such a digit is left as it is: both decoders reject the
+// whole text for it, and a class would make it valid.
 func tsClasses(h []byte) {
 	if len(h)%2 != 0 {
 		return
 	}
-	for _, c := range h {
-		if hexVal(c) < 0 {
-			return
-		}
-	}
 	n := len(h) / 2
-	at := func(k int) int { return hexVal(h[2*k])<<4 | hexVal(h[2*k+1]) }
+	at := func(k int) int { return int(hexTab[h[2*k]])<<4 | int(hexTab[h[2*k+1]]) }
 	for k := 0; k < n; {
-		switch kind := at(k); kind {
-		case 0: // EOL
+		kind := at(k)
+		switch {
+		case kind <= 0: // EOL, or not hex
 			return
-		case 1: // NOP
+		case kind == 1: // NOP
 			k++
 			continue
 		}
@@ -264,37 +261,44 @@ func tsClasses(h []byte) {
 		if l < 2 || k+l > n {
 			return
 		}
-		if at(k) == 8 && l == 10 {
-			classOf(h[2*(k+2) : 2*(k+6)])
-			classOf(h[2*(k+6) : 2*(k+10)])
+		if kind == 8 && l == 10 && !(classOf(h[2*(k+2):2*(k+6)]) && classOf(h[2*(k+6):2*(k+10)])) {
+			return
 		}
 		k += l
 	}
 }
 
-// classOf rewrites v, eight hex digits, as "00000000" or "00000001".
-func classOf(v []byte) {
-	nonzero := false
-	for _, c := range v {
-		nonzero = nonzero || c != '0'
+// classOf rewrites v, eight hex digits, as "00000000" or "00000001"; it
+// reports false, leaving v alone, when a digit is not hex.
+func classOf(v []byte) bool {
+	var or int8
+	for _, c := range v[:8] {
+		or |= hexTab[c]
+	}
+	if or < 0 {
+		return false
 	}
 	copy(v, "00000000")
-	if nonzero {
+	if or != 0 {
 		v[7] = '1'
 	}
+	return true
 }
 
-func hexVal(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
+// hexTab is each byte's value as a hex digit, -1 for a byte that is not
+// one; with the sign bit set, -1 shifted or ORed stays negative.
+var hexTab = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
 	}
-	return -1
-}
+	for i := range 10 {
+		t['0'+i] = int8(i)
+	}
+	for i := range 6 {
+		t['a'+i], t['A'+i] = int8(10+i), int8(10+i)
+	}
+	return t
+}()
 
 func (e *Engines) memoized(p *fwlog.Packet) fpResult {
 	if e.cur != nil && e.cur.ready && e.cur.hasFP {
