@@ -36,21 +36,28 @@ func (t *Tracker) EndBatch() []*Source {
 		var wg sync.WaitGroup
 		per := (len(srcs) + n - 1) / n
 		moved := make([][6]int, n) // each part's changes to byDL
+		warmed := make([]uint64, n)
 		i := 0
 		for part := range slices.Chunk(srcs, per) {
-			by := &moved[i]
+			by, sum := &moved[i], &warmed[i]
 			i++
 			wg.Go(func() {
-				for _, src := range part {
-					t.levelSource(src, by)
+				for len(part) > 0 {
+					k, w := warmLevels(part)
+					*sum += w
+					for _, src := range part[:k] {
+						t.levelSource(src, by)
+					}
+					part = part[k:]
 				}
 			})
 		}
 		wg.Wait()
-		for _, by := range moved {
+		for i, by := range moved {
 			for l, c := range by {
 				t.byDL[l] += c
 			}
+			t.warmed += warmed[i]
 		}
 	} else {
 		for _, src := range srcs {
@@ -70,6 +77,39 @@ func (t *Tracker) EndBatch() []*Source {
 // parallelLevels is the batch size from which EndBatch splits the
 // sources among the cores.
 const parallelLevels = 8192
+
+// warmLevels reads what levelSource will read for the first sources of
+// srcs, up to warmPairs of their batch's pairs (at least one source),
+// and returns how many sources it took and the reads' sum. Why: -A's
+// batch is every source of the log, their pairs all over the heap, and
+// levelSource met them one cache miss at a time; these loops' reads do
+// not depend on each other, so the core waits for many at once (the
+// reads ahead of Warm and of the report's rendering). A temporary
+// benchmark of EndBatch on a 500,000-line mixed log's tracker, 6
+// alternated runs: median 23 to 18 ms.
+func warmLevels(srcs []*Source) (int, uint64) {
+	var sum uint64
+	k, n := 0, 0
+	for k < len(srcs) && (k == 0 || n+len(srcs[k].batchDsts) <= warmPairs) {
+		n += len(srcs[k].batchDsts)
+		k++
+	}
+	for _, s := range srcs[:k] {
+		for _, p := range s.batchDsts {
+			sum += uint64(p.AbsNum)
+		}
+	}
+	for _, s := range srcs[:k] {
+		for _, p := range s.batchDsts {
+			sum += uint64(p.Ranges[0].Hi) + uint64(len(p.Chains))
+		}
+	}
+	return k, sum
+}
+
+// warmPairs bounds warmLevels' reads to what the cache keeps until
+// levelSource comes to them (96 KB of pairs).
+const warmPairs = 512
 
 // levelSource sets src's danger level from its batch (psad 7.2-7.3),
 // moving it between the counts of by (byDL, or a part's own changes to

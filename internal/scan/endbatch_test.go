@@ -30,6 +30,9 @@ func TestEndBatchSameOnAnyCores(t *testing.T) {
 			case 1:
 				ports = 1 + i%300
 			}
+			if i == 2 { // more pairs than EndBatch reads ahead at once
+				hosts = warmPairs + 100
+			}
 			for h := range hosts {
 				for q := range ports {
 					p.Reset()
