@@ -325,9 +325,6 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 				kept = append(kept, pr)
 				continue
 			}
-			if src.dstIndex != nil {
-				delete(src.dstIndex, keyOf(pr.Dst))
-			}
 			if idle {
 				*pr = Pair{}
 			}

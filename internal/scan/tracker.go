@@ -220,7 +220,7 @@ type Source struct {
 	dtag [smallDsts]uint8
 	// dstOrder keeps destinations in first-seen order; dstIndex is built
 	// only for sources with many destinations, because most sources hit one
-	// or two and a map per source would dominate memory.
+	// or two and an index per source would dominate memory.
 	dstOrder []*Pair
 	// dst0 and bdst0 back dstOrder and batchDsts for the usual single
 	// destination: a busy log has hundreds of thousands of sources, and
@@ -252,7 +252,7 @@ type Source struct {
 	bdst0     [1]*Pair
 	batchDsts []*Pair
 	SigCount  int // signature matches ("Sig count:")
-	dstIndex  map[addrKey]*Pair
+	dstIndex  *dstTable
 
 	// OSGuesses are passive OS fingerprint guesses (p0f method), sorted.
 	OSGuesses []string
@@ -1412,7 +1412,7 @@ const prefaultAhead = 8
 
 func (t *Tracker) newPair() *Pair { return fromBlock(&t.slab, t.ahead, pairSlab) }
 
-// smallDsts is how many destinations a source may have before a map
+// smallDsts is how many destinations a source may have before a table
 // indexes them; a linear scan of a few bytes beats hashing.
 const smallDsts = 8
 
@@ -1427,7 +1427,7 @@ func (s *Source) Dst(dst netip.Addr) *Pair { return s.dst(keyOf(dst), dst) }
 // the read of its own pair.
 func (s *Source) dst(k addrKey, dst netip.Addr) *Pair {
 	if len(s.dstOrder) > smallDsts {
-		return s.dstIndex[k]
+		return s.dstIndex.get(k, dst)
 	}
 	tag := k.tag()
 	for i, p := range s.dstOrder {
@@ -1447,19 +1447,17 @@ func (s *Source) addDst(p *Pair) {
 	case n <= smallDsts:
 		s.dtag[n-1] = keyOf(p.Dst).tag()
 	case s.dstIndex != nil:
-		s.dstIndex[keyOf(p.Dst)] = p
+		s.dstIndex.put(keyOf(p.Dst), p)
 	default:
-		s.dstIndex = make(map[addrKey]*Pair, 2*n)
-		for _, q := range s.dstOrder {
-			s.dstIndex[keyOf(q.Dst)] = q
-		}
+		s.dstIndex = newDstTable(s.dstOrder)
 	}
 }
 
-// retag rebuilds the destination tags and drops the index of a source
-// whose destinations Expire cut to a few.
+// retag rebuilds the destination tags, or the index, of a source whose
+// destinations Expire cut.
 func (s *Source) retag() {
 	if len(s.dstOrder) > smallDsts {
+		s.dstIndex = newDstTable(s.dstOrder)
 		return
 	}
 	s.dstIndex = nil

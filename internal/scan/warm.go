@@ -45,13 +45,26 @@ func (t *Tracker) Warm(ps []*fwlog.Packet) {
 			sum += uint64(len(s.dstOrder))
 		}
 	}
-	// A source with many destinations finds them in a map, whose look-up
-	// would cost as much here as in Observe.
+	// A small source's tags sit in the source, and dst reads only the
+	// pair they pick; a big source's table slot is read here, and the
+	// pair it holds (the one sought, unless the look-up probes on) in a
+	// loop of its own.
+	var prs [WarmGroup]*Pair
 	for i, p := range ps {
-		if s := srcs[i]; s != nil && len(s.dstOrder) <= smallDsts {
+		switch s := srcs[i]; {
+		case s == nil:
+		case len(s.dstOrder) <= smallDsts:
 			if pr := s.dst(keyOf(p.Dst), p.Dst); pr != nil {
 				sum += uint64(pr.AbsNum)
 			}
+		default:
+			j, _ := s.dstIndex.slot(keyOf(p.Dst))
+			prs[i] = s.dstIndex.slots[j].p
+		}
+	}
+	for _, pr := range prs {
+		if pr != nil {
+			sum += uint64(pr.AbsNum)
 		}
 	}
 	t.warmed += sum

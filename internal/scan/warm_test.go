@@ -12,7 +12,7 @@ import (
 // TestWarmChangesNothing: a tracker that reads ahead with Warm before
 // every group of packets ends in the state of one that does not, over
 // the cases Warm's look-ups meet: new and known sources, sources with
-// many destinations (a map look-up), IPv6, deleted slots after an
+// many destinations (a table look-up), IPv6, deleted slots after an
 // expiry, and more packets than one call takes.
 func TestWarmChangesNothing(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
