@@ -730,6 +730,19 @@ func (t *Tracker) EachSource(fn func(*Source)) {
 	}
 }
 
+// EachSourcePart calls fn for the sources in part part of parts (0 <=
+// part < parts) of the tracker's table: the parts together are every
+// source once, and goroutines may walk them at once while nothing
+// changes the tracker.
+func (t *Tracker) EachSourcePart(part, parts int, fn func(*Source)) {
+	sl := t.sources.slots
+	for _, slot := range sl[part*len(sl)/parts : (part+1)*len(sl)/parts] {
+		if s := slot.s; s != nil && s != &tombstone {
+			fn(s)
+		}
+	}
+}
+
 func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
 	k := keyOf(addr)
 	if s := t.sources.get(k); s != nil {
