@@ -665,8 +665,9 @@ func TestNoAllocs(t *testing.T) {
 	}
 }
 
-// TestTokenEnd compares the eight-bytes-at-a-time scan with the obvious
-// loop at every offset of inputs that put blanks at every word position.
+// TestTokenEnd compares the eight-bytes-at-a-time scan, in tokenEnd and
+// as cursor.next writes it out, with the obvious loop at every offset of
+// inputs that put blanks at every word position.
 func TestTokenEnd(t *testing.T) {
 	inputs := []string{
 		"", " ", "\t", "a", "abcdefgh", "abcdefghi jk", "abcdefg\th", "\x00\x20\x09\x21\x1f\x08\x0a\xff",
@@ -688,6 +689,18 @@ func TestTokenEnd(t *testing.T) {
 			}
 			if got := tokenEnd(b, i); got != want {
 				t.Errorf("tokenEnd(%q, %d) = %d, want %d", in, i, got, want)
+			}
+			start := i
+			for start < len(b) && (b[start] == ' ' || b[start] == '\t') {
+				start++
+			}
+			end := start
+			for end < len(b) && b[end] != ' ' && b[end] != '\t' {
+				end++
+			}
+			c := cursor{b: b, i: i}
+			if got := c.next(); len(got) != end-start || (end > start && &got[0] != &b[start]) || c.i != end {
+				t.Errorf("next at %d of %q = %q, cursor at %d; want %q, cursor at %d", i, in, got, c.i, b[start:end], end)
 			}
 		}
 	}
