@@ -340,7 +340,7 @@ func Run(s Setup) int {
 	}
 	engines.Use(nil)
 	batch := tracker.EndBatch()
-	engines.Finish(tracker)
+	engines.Finish(batch)
 	if s.Finished != nil {
 		s.Finished(tracker)
 	}

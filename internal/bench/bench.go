@@ -140,8 +140,7 @@ func Run(s Setup) int {
 		return 1
 	}
 	engines.Use(nil)
-	t.EndBatch()
-	engines.Finish(t)
+	engines.Finish(t.EndBatch())
 	el := time.Since(start)
 	// The engine line and the match count show what was timed: a -B
 	// that skipped signatures would flatter the figure below.

@@ -719,7 +719,7 @@ func (d *Daemon) closeBatch() {
 	limit := t.PairLimitHit
 	srcs := t.EndBatch()
 	if e := d.rt.Detector.Engines; e != nil {
-		e.Finish(t)
+		e.Finish(srcs)
 	}
 	raised := make(map[*scan.Source]int)
 	for _, s := range srcs {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/psadgo/psad/internal/detect"
 	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/osfp"
 	"github.com/psadgo/psad/internal/pipeline"
 	"github.com/psadgo/psad/internal/protocols"
 	"github.com/psadgo/psad/internal/psaddir"
@@ -832,4 +834,29 @@ func sinkOf(t *testing.T, d *Daemon, i int) func(line, pos []byte) bool {
 	go d.prepare(parsed)
 	t.Cleanup(func() { close(parsed) })
 	return d.sink(t.Context(), i, parsed)
+}
+
+// TestBatchEndWritesP0FLine: at a batch's end the sources of the batch
+// get the guess line of their p0f v3 counts (Engines.Finish is given the
+// batch's sources, no longer every tracked one).
+func TestBatchEndWritesP0FLine(t *testing.T) {
+	det := engines(t)
+	det.Engines.P0F, det.Engines.PF = osfp.DefaultP0F(), nil
+	d, tr := loopless(det)
+	const line = "Dec  7 10:00:00 fw kernel: DROP IN=eth0 OUT= SRC=203.0.113.7 DST=192.168.10.1 LEN=60 TOS=0x00 PREC=0x00 TTL=61 ID=54321 DF PROTO=TCP SPT=40000 DPT=%d WINDOW=64240 RES=0x00 SYN URGP=0 OPT (020405B40402080A%08X0000000001030307)"
+	sink := sinkOf(t, d, 0)
+	for i := range 3 {
+		if !sink(fmt.Appendf(nil, line, 22+i, 1000+i), nil) {
+			t.Fatal("sink refused a line")
+		}
+		d.process(<-d.lines)
+	}
+	d.closeBatch()
+	s := tr.Source(netip.MustParseAddr("203.0.113.7"))
+	if s == nil {
+		t.Fatal("no source")
+	}
+	if len(s.OSGuesses) != 1 || !strings.Contains(s.OSGuesses[0], "(p0f v3: 3 of 3 SYNs") {
+		t.Errorf("OS guesses %q, want the p0f v3 line for 3 SYNs", s.OSGuesses)
+	}
 }
