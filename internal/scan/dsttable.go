@@ -23,7 +23,7 @@ type dstTable struct {
 	slots []dstSlot
 	n     int
 	shift uint // 64 - log2(len(slots))
-	seed  [2]uint64
+	seed  [3]uint64
 }
 
 // dstSlot holds a pair and its destination's hash; p nil is empty.
@@ -34,7 +34,7 @@ type dstSlot struct {
 
 // newDstTable returns a table for the pairs ps, with room to grow.
 func newDstTable(ps []*Pair) *dstTable {
-	t := &dstTable{seed: [2]uint64{rand.Uint64(), rand.Uint64()}}
+	t := &dstTable{seed: [3]uint64{rand.Uint64(), rand.Uint64(), rand.Uint64()}}
 	size := 16
 	for size < 4*len(ps) {
 		size *= 2
@@ -52,15 +52,9 @@ func (t *dstTable) alloc(size int) {
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
 }
 
-func (t *dstTable) hash(k addrKey) uint64 {
-	h, l := bits.Mul64(k.lo^t.seed[0], k.hi^t.seed[1])
-	h, l = bits.Mul64(h^l, 0x9e3779b97f4a7c15)
-	return h ^ l
-}
-
 // slot returns the index of the first slot to probe for k, and k's hash.
 func (t *dstTable) slot(k addrKey) (int, uint64) {
-	h := t.hash(k)
+	h := seededHash(k, &t.seed)
 	return int(h >> t.shift), h
 }
 
@@ -90,7 +84,7 @@ func (t *dstTable) put(k addrKey, p *Pair) {
 			}
 		}
 	}
-	t.insert(t.hash(k), p)
+	t.insert(seededHash(k, &t.seed), p)
 }
 
 func (t *dstTable) insert(h uint64, p *Pair) {

@@ -91,9 +91,13 @@ func (t *srcTable) alloc(size int, fresh []srcSlot) {
 
 // hash is a wyhash-style mix of k with the table's seed; its top bits
 // index the table.
-func (t *srcTable) hash(k addrKey) uint64 {
-	h1, l1 := bits.Mul64(k.lo^t.seed[0], k.hi^t.seed[1])
-	h2, l2 := bits.Mul64(h1^l1^t.seed[2], 0x9e3779b97f4a7c15)
+func (t *srcTable) hash(k addrKey) uint64 { return seededHash(k, &t.seed) }
+
+// seededHash mixes k with seed, as the source table and a source's
+// destination table (dstTable) do.
+func seededHash(k addrKey, seed *[3]uint64) uint64 {
+	h1, l1 := bits.Mul64(k.lo^seed[0], k.hi^seed[1])
+	h2, l2 := bits.Mul64(h1^l1^seed[2], 0x9e3779b97f4a7c15)
 	return h2 ^ l2
 }
 
@@ -239,9 +243,14 @@ func (t *srcTable) resize(size int) {
 
 // all yields every source, in no particular order. The loop may delete
 // (del) but not add.
-func (t *srcTable) all(yield func(*Source) bool) {
-	for i := range t.slots {
-		if s := t.slots[i].s; s != nil && s != &tombstone {
+func (t *srcTable) all(yield func(*Source) bool) { t.part(0, 1, yield) }
+
+// part is all for part part of parts (0 <= part < parts) of the slots:
+// the parts together yield every source once, and goroutines may walk
+// them at once while nothing changes the table.
+func (t *srcTable) part(part, parts int, yield func(*Source) bool) {
+	for _, sl := range t.slots[part*len(t.slots)/parts : (part+1)*len(t.slots)/parts] {
+		if s := sl.s; s != nil && s != &tombstone {
 			if !yield(s) {
 				return
 			}

@@ -735,12 +735,7 @@ func (t *Tracker) EachSource(fn func(*Source)) {
 // source once, and goroutines may walk them at once while nothing
 // changes the tracker.
 func (t *Tracker) EachSourcePart(part, parts int, fn func(*Source)) {
-	sl := t.sources.slots
-	for _, slot := range sl[part*len(sl)/parts : (part+1)*len(sl)/parts] {
-		if s := slot.s; s != nil && s != &tombstone {
-			fn(s)
-		}
-	}
+	t.sources.part(part, parts, func(s *Source) bool { fn(s); return true })
 }
 
 func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {

@@ -143,7 +143,8 @@ func gateOf(g *Sig) portGate {
 	return pg
 }
 
-// hull64 is hull without saturation, for a set that is not all.
+// hull64 is hull without saturation, for a set that is not all; {1, 0}
+// when it matches none.
 func hull64(n *numSet) [2]int64 {
 	if len(n.pos) == 0 {
 		return [2]int64{1, 0}
@@ -170,14 +171,8 @@ func hull(n *numSet) [2]int32 {
 	if n.all {
 		return [2]int32{math.MinInt32, math.MaxInt32}
 	}
-	if len(n.pos) == 0 {
-		return [2]int32{1, 0}
-	}
-	lo, hi := n.pos[0].lo, n.pos[0].hi
-	for _, s := range n.pos[1:] {
-		lo, hi = min(lo, s.lo), max(hi, s.hi)
-	}
-	return [2]int32{sat32(lo), sat32(hi)}
+	h := hull64(n)
+	return [2]int32{sat32(h[0]), sat32(h[1])}
 }
 
 // sat32 is v saturated to int32. It keeps the order of any two values,
