@@ -3,40 +3,17 @@ package inspect
 import (
 	"net/netip"
 	"reflect"
-	"strings"
 	"testing"
 
 	"github.com/psadgo/psad/internal/fwlog"
-	"github.com/psadgo/psad/internal/osfp"
 )
 
 // FuzzTSClasses: a SYN whose TCP options text has its timestamps classed
 // (tsClasses) gets the fingerprints of the text as logged, from pf.os and
-// from p0f v3. The memo keys a SYN by the classed text, so this is what
+// from p0f v3 (tsEngines). The memo keys a SYN by the classed text, so this is what
 // makes one key mean one fingerprint.
 func FuzzTSClasses(f *testing.F) {
-	pf, err := osfp.ParsePF(strings.NewReader(
-		"S4:64:1:60:M*,S,T,N,W7:\tTsSet:x::TSval set\n"+
-			"S4:64:1:60:M*,S,T0,N,W7:\tTsZero:x::TSval zero\n"+
-			"*:64:1:*:T0:\tTsFirst:x::timestamp first\n"+
-			"*:64:1:*:T:\tTsFirstSet:x::timestamp first, set\n"), "t")
-	if err != nil {
-		f.Fatal(err)
-	}
-	v3, err := osfp.ParseP0F(strings.NewReader(`[tcp:request]
-label = s:unix:TsZero:
-sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,ts1-:0
-label = s:unix:TsEcr:
-sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,ts2+:0
-label = s:unix:MssLessTs:
-sig   = *:64:0:*:mss*4,7:mss,sok,ts,nop,ws:df,id+:0
-label = g:unix:Generic:
-sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+:0
-`), "t.fp")
-	if err != nil {
-		f.Fatal(err)
-	}
-	engines := []*Engines{{PF: pf, MaxHops: 20}, {P0F: v3, MaxHops: 20}, {P0F: osfp.DefaultP0F(), MaxHops: 20}}
+	engines := tsEngines(f)
 	for _, s := range []string{
 		"020405B40402080AFDCA9CBE0000000001030307", "020405B40402080A000000000000000001030307",
 		"080A00000000ABCD000001", "080C0000000000001234567800000101", "0808000000000000", "080A1234", "0G080A00000001000000",
@@ -58,9 +35,9 @@ sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+:0
 		tsClasses(classed)
 		q := p
 		q.TCPOpts = classed
-		for i, e := range engines {
+		for name, e := range engines {
 			if a, b := e.fingerprintOf(&p), e.fingerprintOf(&q); !reflect.DeepEqual(a, b) {
-				t.Fatalf("engines %d: %q gives %+v, classed %q gives %+v", i, opts, a, classed, b)
+				t.Fatalf("%s: %q gives %+v, classed %q gives %+v", name, opts, a, classed, b)
 			}
 		}
 	})

@@ -61,39 +61,7 @@ func TestMemoKeepsKeysApart(t *testing.T) {
 // little of the options fails here; one that kept the values would fail
 // the count of distinct keys at the end.
 func TestMemoKeyTimestampClasses(t *testing.T) {
-	pf, err := osfp.ParsePF(strings.NewReader(
-		"S4:64:1:60:M*,S,T,N,W7:\tTsSet:x::TSval set\n"+
-			"S4:64:1:60:M*,S,T0,N,W7:\tTsZero:x::TSval zero\n"+
-			"*:64:1:*:T0:\tTsFirst:x::timestamp first\n"+
-			"*:64:*:*:.:\tAny:x::anything\n"), "t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pfs := map[string]*osfp.PFDB{"inline": pf}
-	if real, err := osfp.LoadPF("/etc/psad/pf.os"); err == nil {
-		pfs["/etc/psad/pf.os"] = real
-	} else {
-		t.Logf("psad's pf.os not installed (%v): the inline database only", err)
-	}
-	v3, err := osfp.ParseP0F(strings.NewReader(`[tcp:request]
-label = s:unix:TsZero:
-sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,ts1-:0
-label = s:unix:TsEcr:
-sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,ts2+:0
-label = s:unix:MssLessTs:
-sig   = *:64:0:*:mss*4,7:mss,sok,ts,nop,ws:df,id+:0
-label = s:unix:Bad:
-sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,bad:0
-label = g:unix:Generic:
-sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+:0
-`), "t.fp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	engines := map[string]*Engines{"p0f v3 inline": {P0F: v3, MaxHops: 20}, "p0f v3 built-in": {P0F: osfp.DefaultP0F(), MaxHops: 20}}
-	for name, db := range pfs {
-		engines["pf "+name] = &Engines{PF: db, MaxHops: 20}
-	}
+	engines := tsEngines(t)
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	ts := func() string {
@@ -158,4 +126,48 @@ sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+:0
 			t.Errorf("%s: %d keys for %d SYNs: timestamp values still in the key", name, len(first), len(pkts))
 		}
 	}
+}
+
+// tsEngines are fingerprint engines whose databases tell timestamps
+// apart by class: inline pf.os lines with "T" and "T0" items (and psad's
+// pf.os when installed), an inline p0f v3 file with the ts1-, ts2+ and
+// bad quirks and a window that is a multiple of the MSS less a
+// timestamp, and the built-in p0f v3 file.
+func tsEngines(tb testing.TB) map[string]*Engines {
+	tb.Helper()
+	pf, err := osfp.ParsePF(strings.NewReader(
+		"S4:64:1:60:M*,S,T,N,W7:\tTsSet:x::TSval set\n"+
+			"S4:64:1:60:M*,S,T0,N,W7:\tTsZero:x::TSval zero\n"+
+			"*:64:1:*:T0:\tTsFirst:x::timestamp first\n"+
+			"*:64:1:*:T:\tTsFirstSet:x::timestamp first, set\n"+
+			"*:64:*:*:.:\tAny:x::anything\n"), "t")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	v3, err := osfp.ParseP0F(strings.NewReader(`[tcp:request]
+label = s:unix:TsZero:
+sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,ts1-:0
+label = s:unix:TsEcr:
+sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,ts2+:0
+label = s:unix:MssLessTs:
+sig   = *:64:0:*:mss*4,7:mss,sok,ts,nop,ws:df,id+:0
+label = s:unix:Bad:
+sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+,bad:0
+label = g:unix:Generic:
+sig   = *:64:0:*:*,*:mss,sok,ts,nop,ws:df,id+:0
+`), "t.fp")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	engines := map[string]*Engines{
+		"pf inline":       {PF: pf, MaxHops: 20},
+		"p0f v3 inline":   {P0F: v3, MaxHops: 20},
+		"p0f v3 built-in": {P0F: osfp.DefaultP0F(), MaxHops: 20},
+	}
+	if real, err := osfp.LoadPF("/etc/psad/pf.os"); err == nil {
+		engines["pf /etc/psad/pf.os"] = &Engines{PF: real, MaxHops: 20}
+	} else {
+		tb.Logf("psad's pf.os not installed (%v): the inline pf.os only", err)
+	}
+	return engines
 }
