@@ -337,6 +337,7 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 			clear(src.batchDsts)
 			src.batchDsts = src.batchDsts[:0]
 		}
+		t.removals++
 		clear(src.dstOrder[len(kept):])
 		src.dstOrder = kept
 		src.retag()

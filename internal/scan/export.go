@@ -104,6 +104,7 @@ func (t *Tracker) Import(st SourceState) {
 
 // remove forgets a source and its pairs.
 func (t *Tracker) remove(s *Source) {
+	t.removals++
 	t.sources.del(keyOf(s.Addr))
 	t.byDL[dlIndex(s.DL)]--
 	t.pairs -= len(s.dstOrder)

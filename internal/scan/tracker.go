@@ -145,6 +145,16 @@ type Tracker struct {
 	// warmed is the sum of Warm's reads, kept so that the compiler
 	// keeps the reads.
 	warmed uint64
+	// hints are what the last Warm found for its packets, in order, for
+	// Observe to take instead of looking them up again; hintAt is the
+	// next one to consider. removals counts the sources and pairs
+	// forgotten, and a hint taken under another count is not trusted:
+	// between Warm and Observe only a removal can make a source or pair
+	// found stop being the one its packet's addresses name.
+	hints    [WarmGroup]hint
+	hintN    int
+	hintAt   int
+	removals uint64
 	// tablePeak is the most sources the table has held since it was
 	// made (as Expire saw it; see shrinkTable).
 	tablePeak int
@@ -857,11 +867,16 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		t.optionsSeen = true
 	}
 
-	srcKey, dstKey := keyOf(p.Src), keyOf(p.Dst)
-	src := t.sources.get(srcKey)
-	var pair *Pair
-	if src != nil {
-		pair = src.dst(dstKey, p.Dst)
+	src, pair := t.hinted(p)
+	if pair == nil {
+		// The hint's source stands (only a removal ends one), but an
+		// earlier packet may have added the source or the pair since.
+		if src == nil {
+			src = t.sources.get(keyOf(p.Src))
+		}
+		if src != nil {
+			pair = src.dst(keyOf(p.Dst), p.Dst)
+		}
 	}
 	if pair == nil {
 		// Step 4: MAX_SCAN_IP_PAIRS.
@@ -870,7 +885,7 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 			return false
 		}
 		if src == nil {
-			src = t.newSource(srcKey, p.Src, now)
+			src = t.newSource(keyOf(p.Src), p.Src, now)
 		} else {
 			t.touch(src, now)
 		}

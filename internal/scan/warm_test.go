@@ -76,4 +76,54 @@ func TestWarmChangesNothing(t *testing.T) {
 	if !reflect.DeepEqual(plain, warmed) {
 		t.Error("the state differs with Warm")
 	}
+
+}
+
+// TestWarmThenEviction: under MAX_SCAN_SOURCES a packet evicts the
+// source that a later packet of the same Warm group comes from. What
+// Warm found for that packet is the forgotten source, which Observe
+// must not take: the source comes back new, with one packet.
+func TestWarmThenEviction(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, 2, 0, byte(i)}) }
+	dst := netip.MustParseAddr("192.0.2.1")
+	// The first group fills the tracker with a (source 0, the least
+	// recently seen) and seven others; the second opens with a new
+	// source, which evicts a, then a again.
+	order := []int{0, 1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 6, 7, 1, 8, 0}
+	pkts := make([]fwlog.Packet, len(order))
+	for i, a := range order {
+		p := &pkts[i]
+		p.Reset()
+		p.Src, p.Dst = addr(a), dst
+		p.Proto, p.HasProto, p.Chain, p.Intf = fwlog.ProtoTCP, true, fwlog.ChainInput, []byte("eth0")
+		p.SrcPort, p.DstPort, p.Flags = 40000, 22, fwlog.FlagSYN
+	}
+	set := DefaultSettings()
+	set.MaxSources = 8
+	run := func(warm bool) (*Tracker, map[netip.Addr]SourceState) {
+		tr := NewTracker(set)
+		for i := range pkts {
+			if warm && i%WarmGroup == 0 {
+				var g []*fwlog.Packet
+				for j := i; j < min(i+WarmGroup, len(pkts)); j++ {
+					g = append(g, &pkts[j])
+				}
+				tr.Warm(g)
+			}
+			tr.Observe(t0.Add(time.Duration(i)*time.Second), &pkts[i])
+		}
+		tr.EndBatch()
+		return tr, sourceStates(tr)
+	}
+	tr, warmed := run(true)
+	if tr.Evicted != 2 {
+		t.Fatalf("%d sources evicted, want 2", tr.Evicted)
+	}
+	if s := tr.Source(addr(0)); s == nil || s.Packets != 1 {
+		t.Errorf("source 0 came back as %+v, want a new source with 1 packet", s)
+	}
+	if _, plain := run(false); !reflect.DeepEqual(plain, warmed) {
+		t.Error("the state differs with Warm")
+	}
 }
