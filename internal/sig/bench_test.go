@@ -1,11 +1,13 @@
 package sig
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/psadgo/psad/internal/fwlog"
+	"github.com/psadgo/psad/internal/loggen"
 )
 
 var sinkHits []Hit
@@ -32,6 +34,41 @@ func benchPackets() []struct {
 	}
 }
 
+// psadSet loads psad's shipped signatures, with its psad.conf's
+// variables and HOME_NET a local network, or skips b when psad is not
+// installed.
+func psadSet(b *testing.B) *Set {
+	path := "/etc/psad/signatures"
+	if _, err := os.Stat(path); err != nil {
+		b.Skipf("psad not installed: %v", err)
+	}
+	conf := filepath.Join(filepath.Dir(path), "psad.conf")
+	vars := func(n string) (string, bool) {
+		switch n {
+		case "HOME_NET":
+			return "192.168.10.0/24", true
+		case "EXTERNAL_NET":
+			return "any", true
+		}
+		return "", false
+	}
+	if _, err := os.Stat(conf); err == nil {
+		get := psadConfVars(b, conf)
+		inner := vars
+		vars = func(n string) (string, bool) {
+			if v, ok := inner(n); ok {
+				return v, ok
+			}
+			return get(n)
+		}
+	}
+	s, _, err := Load(path, Options{Vars: vars, Strict: true, PsadCompat: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
 // BenchmarkMatch runs Match, and beside it a naive evaluation of every
 // signature, over psad's shipped signatures (when installed) and a
 // synthetic 500-rule set.
@@ -40,37 +77,7 @@ func BenchmarkMatch(b *testing.B) {
 		name string
 		load func(b *testing.B) *Set
 	}{
-		{"psad", func(b *testing.B) *Set {
-			path := "/etc/psad/signatures"
-			if _, err := os.Stat(path); err != nil {
-				b.Skipf("psad not installed: %v", err)
-			}
-			conf := filepath.Join(filepath.Dir(path), "psad.conf")
-			vars := func(n string) (string, bool) {
-				switch n {
-				case "HOME_NET":
-					return "192.168.10.0/24", true
-				case "EXTERNAL_NET":
-					return "any", true
-				}
-				return "", false
-			}
-			if _, err := os.Stat(conf); err == nil {
-				get := psadConfVars(b, conf)
-				inner := vars
-				vars = func(n string) (string, bool) {
-					if v, ok := inner(n); ok {
-						return v, ok
-					}
-					return get(n)
-				}
-			}
-			s, _, err := Load(path, Options{Vars: vars, Strict: true, PsadCompat: true})
-			if err != nil {
-				b.Fatal(err)
-			}
-			return s
-		}},
+		{"psad", psadSet},
 		{"synthetic500", func(b *testing.B) *Set {
 			return mustParse(b, snortOpts(), syntheticRules(500, 1)...)
 		}},
@@ -96,6 +103,57 @@ func BenchmarkMatch(b *testing.B) {
 					sinkHits = dst
 				})
 			}
+		})
+	}
+}
+
+// BenchmarkMatchMixed runs Match over the packets of a 200,000-line busy
+// firewall log from the project's generator: the mix of protocols, ports
+// and addresses that -A meets, which the four packets of BenchmarkMatch
+// do not show. The sets are the built-in one, with HOME_NET and
+// EXTERNAL_NET "any" (psad.conf's defaults), and psad's (as
+// BenchmarkMatch loads it).
+func BenchmarkMatchMixed(b *testing.B) {
+	var buf bytes.Buffer
+	if err := loggen.Mixed(&buf, 200000, 1); err != nil {
+		b.Fatal(err)
+	}
+	p := fwlog.NewParser(fwlog.Options{StripKernelTS: true})
+	var pkts []fwlog.Packet
+	for line := range bytes.Lines(buf.Bytes()) {
+		var pkt fwlog.Packet
+		if p.Parse(bytes.Clone(line), &pkt) == nil {
+			pkts = append(pkts, pkt)
+		}
+	}
+	builtin := func(b *testing.B) *Set {
+		vars := func(n string) (string, bool) {
+			if n == "HOME_NET" || n == "EXTERNAL_NET" {
+				return "any", true
+			}
+			return testVars(n)
+		}
+		s, _, err := ParseDefault(Options{Vars: vars, Strict: true, PsadCompat: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	for _, set := range []struct {
+		name string
+		load func(b *testing.B) *Set
+	}{{"builtin", builtin}, {"psad", psadSet}} {
+		b.Run(set.name, func(b *testing.B) {
+			s := set.load(b)
+			dst := make([]Hit, 0, 32)
+			b.ReportAllocs()
+			for b.Loop() {
+				for i := range pkts {
+					dst = s.Match(&pkts[i], dst[:0])
+				}
+			}
+			sinkHits = dst
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pkts)), "ns/pkt")
 		})
 	}
 }

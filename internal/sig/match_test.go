@@ -263,14 +263,19 @@ func TestProtocols(t *testing.T) {
 }
 
 // TestIndexAgainstNaive compares the indexed Match with evaluating every
-// signature on random rules and packets.
+// signature on random rules and packets, the gates' address spans among
+// them (hosts, networks, lists, IPv6 prefixes, <>, against IPv4, IPv6
+// and IPv4-mapped addresses).
 func TestIndexAgainstNaive(t *testing.T) {
 	for _, o := range []Options{compatOpts(), snortOpts()} {
-		s := mustParse(t, o, syntheticRules(600, 7)...)
+		s := mustParse(t, o, append(syntheticRules(600, 7), addressRules(300, 8)...)...)
 		r := rand.New(rand.NewPCG(1, 2))
 		var got, want []Hit
-		for range 20000 {
+		for range 30000 {
 			p := randomPacket(r)
+			if r.IntN(2) == 0 {
+				withAddresses(r, p)
+			}
 			got = s.Match(p, got[:0])
 			want = s.matchNaive(p, want[:0])
 			if !slices.Equal(hitIDs(got), hitIDs(want)) {
@@ -335,6 +340,52 @@ func syntheticRules(n int, seed uint64) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// addressRules builds n rules of every protocol that name addresses:
+// single hosts, networks, lists, negations and IPv6 prefixes, in both
+// directions.
+func addressRules(n int, seed uint64) []string {
+	r := rand.New(rand.NewPCG(seed, 98))
+	nets := []string{
+		"any", "$HOME_NET", "$EXTERNAL_NET", "$TWO_NETS", "10.1.1.1", "255.255.255.0/24", "224.0.0.0/4",
+		"[10.1.1.1,8.8.8.0/24]", "!10.1.1.1", "![10.0.0.0/8,192.168.0.0/16]", "2001:db8::/32",
+		"[2001:db8::1,10.2.2.2]", "0.0.0.0/0", "192.168.1.9/32", "128.0.0.0/1", "::/0",
+	}
+	var out []string
+	for i := range n {
+		id := 300000 + i
+		src, dst := nets[r.IntN(len(nets))], nets[r.IntN(len(nets))]
+		dir := []string{"->", "->", "<>"}[r.IntN(3)]
+		var line string
+		opt := []string{"", "ttl:0;", "ttl:<5;", "id:0;"}[r.IntN(4)]
+		switch k := r.IntN(4); k {
+		case 0:
+			line = fmt.Sprintf(`alert tcp %s any %s %s any (msg:"A %d"; flags:S; %s psad_id:%d; psad_dl:2;)`, src, dir, dst, i, opt, id)
+		case 1:
+			line = fmt.Sprintf(`alert udp %s any %s %s %d (msg:"A %d"; psad_id:%d; psad_dl:2;)`, src, dir, dst, 1+r.IntN(2000), i, id)
+		case 2:
+			line = fmt.Sprintf(`alert icmp %s any %s %s any (msg:"A %d"; itype:%d; psad_id:%d; psad_dl:2;)`, src, dir, dst, i, r.IntN(20), id)
+		default:
+			line = fmt.Sprintf(`alert ip %s any %s %s any (msg:"A %d"; %s psad_id:%d; psad_dl:2;)`, src, dir, dst, i, opt, id)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// withAddresses gives p addresses from a wider pool than randomPacket's:
+// IPv4 broadcast and multicast, IPv6 and IPv4-mapped IPv6 (an IPv6
+// packet's).
+func withAddresses(r *rand.Rand, p *fwlog.Packet) {
+	v4 := []string{"10.1.1.1", "255.255.255.7", "224.0.0.251", "8.8.8.8", "192.168.1.9", "0.0.0.0", "255.255.255.255", "127.255.255.255", "128.0.0.0"}
+	v6 := []string{"2001:db8::1", "::ffff:10.1.1.1", "::ffff:10.1.1.200", "fe80::1", "::"}
+	if r.IntN(3) == 0 {
+		p.IPv6 = true
+		p.Src, p.Dst = netip.MustParseAddr(v6[r.IntN(len(v6))]), netip.MustParseAddr(v6[r.IntN(len(v6))])
+		return
+	}
+	p.Src, p.Dst = netip.MustParseAddr(v4[r.IntN(len(v4))]), netip.MustParseAddr(v4[r.IntN(len(v4))])
 }
 
 func randomPacket(r *rand.Rand) *fwlog.Packet {

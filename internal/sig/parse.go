@@ -564,11 +564,11 @@ func (p *parser) build() *Set {
 		case protoIP:
 			switch {
 			case g.c.ipopts:
-				s.ipOpts = append(s.ipOpts, g)
+				s.ipOpts.add(g)
 			case g.c.sameip:
-				s.ipSame = append(s.ipSame, g)
+				s.ipSame.add(g)
 			default:
-				s.ip = append(s.ip, g)
+				s.ip.add(g)
 			}
 		}
 	}

@@ -133,7 +133,7 @@ type Set struct {
 	// ip signatures, sorted by ID, split by what a packet must have for
 	// them to be worth evaluating (IP options; src equal to dst), since
 	// ip signatures meet every IPv4 packet.
-	ip, ipOpts, ipSame []*Sig
+	ip, ipOpts, ipSame gatedList
 	optTab             optTable
 	// exactDsize computes dsize from the logged header lengths (Snort's
 	// meaning) instead of psad's fixed allowances; see Match.
