@@ -41,38 +41,53 @@ func (t *Tracker) Warm(ps []*fwlog.Packet) {
 	}
 	// The slot is where the source's probe starts; it holds another
 	// source on a collision, which is read for nothing and not hinted.
+	// No loop below branches on what its own reads return: a branch on a
+	// value still on its way from memory, mispredicted, throws away the
+	// reads issued after it, and the group's misses were waited for one
+	// by one again. The reads come in one loop, the checks of what they
+	// found in the next.
 	var srcs [WarmGroup]*Source
-	for i, p := range ps {
-		if s := tb.slots[idx[i]].s; s != nil && s != &tombstone && s.Addr == p.Src {
+	for i := range ps {
+		if s := tb.slots[idx[i]].s; s != nil && s != &tombstone {
 			srcs[i] = s
 			sum += uint64(len(s.dstOrder))
 		}
 	}
-	// A small source's tags sit in the source, and dst reads only the
-	// pair they pick; a big source's table slot is read here, and the
-	// pair it holds (the one sought, unless the look-up probes on) in a
-	// loop of its own.
+	for i, p := range ps {
+		if s := srcs[i]; s != nil && s.Addr != p.Src {
+			srcs[i] = nil
+		}
+	}
+	// A small source's tags sit in the source and pick the pair to read
+	// (a false pick, 1 in 256, is read for nothing); a big source's table
+	// slot is read, and the pair it holds (the one sought, unless the
+	// look-up probes on).
 	var prs [WarmGroup]*Pair
 	for i, p := range ps {
-		t.hints[i].pair = nil
 		switch s := srcs[i]; {
 		case s == nil:
 		case len(s.dstOrder) <= smallDsts:
-			if pr := s.dst(keyOf(p.Dst), p.Dst); pr != nil {
-				sum += uint64(pr.AbsNum)
-				t.hints[i].pair = pr
+			tag := keyOf(p.Dst).tag()
+			for j := range s.dstOrder {
+				if s.dtag[j] == tag {
+					prs[i] = s.dstOrder[j]
+					break
+				}
 			}
 		default:
 			j, _ := s.dstIndex.slot(keyOf(p.Dst))
 			prs[i] = s.dstIndex.slots[j].p
 		}
 	}
-	for i, pr := range prs {
+	for _, pr := range prs {
 		if pr != nil {
 			sum += uint64(pr.AbsNum)
-			if pr.Dst == ps[i].Dst {
-				t.hints[i].pair = pr
-			}
+		}
+	}
+	for i, pr := range prs {
+		t.hints[i].pair = nil
+		if pr != nil && pr.Dst == ps[i].Dst {
+			t.hints[i].pair = pr
 		}
 	}
 	for i, p := range ps {
