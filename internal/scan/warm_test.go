@@ -13,7 +13,8 @@ import (
 // every group of packets ends in the state of one that does not, over
 // the cases Warm's look-ups meet: new and known sources, sources with
 // many destinations (a table look-up), IPv6, deleted slots after an
-// expiry, and more packets than one call takes.
+// expiry, more packets than one call takes, and a pair that is new when
+// Warm looks but not when Observe does.
 func TestWarmChangesNothing(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	var pkts []fwlog.Packet
@@ -44,6 +45,17 @@ func TestWarmChangesNothing(t *testing.T) {
 		default: // old sources back, and new ones
 			add(later, v4(i%1500), v4(5000+i%2), 23)
 		}
+	}
+	// Known sources, small and big, each meeting a new destination twice
+	// in a row: the second packet's pair is absent when Warm looks and
+	// made by the first before Observe takes the second.
+	for i := range 400 {
+		src := v4(i % 40)
+		if i%2 == 0 {
+			src = v4(1)
+		}
+		add(later, src, v4(20000+i), 25)
+		add(later, src, v4(20000+i), 25)
 	}
 
 	run := func(warm bool) map[netip.Addr]SourceState {
