@@ -117,7 +117,7 @@ func Email(b []byte, in *Info) []byte {
 	}
 	t.line("")
 
-	t.label("Overall scan start: ", pair.Start.In(location(in.Now)).Format(ctimeLayout))
+	t.label("Overall scan start: ", pair.Start().In(location(in.Now)).Format(ctimeLayout))
 	t.label("Total email alerts: ", strconv.Itoa(in.TotalEmailAlerts))
 	if r := pair.Ranges[0]; r.Seen {
 		t.label("Complete TCP range: ", "["+portRange(r)+"]")

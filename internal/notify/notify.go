@@ -583,7 +583,7 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 	if n.cfg.Stdout == nil {
 		fs = append(fs, file{dst + "_email_alert", text()})
 	}
-	fs = append(fs, file{dst + "_start_time", fmt.Appendf(nil, "%d\n", pair.Start.Unix())})
+	fs = append(fs, file{dst + "_start_time", fmt.Appendf(nil, "%d\n", pair.Start().Unix())})
 	var b bytes.Buffer
 	report.PairPacketCounters(&b, pair)
 	fs = append(fs, file{dst + "_packet_ctr", bytes.Clone(b.Bytes())})

@@ -321,7 +321,7 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 		idle := src.batchNo != t.batchNo
 		kept := src.dstOrder[:0]
 		for _, pr := range src.dstOrder {
-			if now.Sub(pr.Start) < timeout {
+			if now.Sub(pr.Start()) < timeout {
 				kept = append(kept, pr)
 				continue
 			}
