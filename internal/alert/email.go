@@ -307,8 +307,8 @@ func protoKey(proto uint8, v6 bool) string {
 func globalStats(t *text, in *Info) {
 	v6 := in.Src.Addr.Is6()
 	type row struct{ chain, intf, proto, pkts string }
-	rows := make([]row, 0, len(in.Pair.Chains))
-	for _, cc := range in.Pair.Chains {
+	rows := make([]row, 0, len(in.Pair.Chains()))
+	for _, cc := range in.Pair.Chains() {
 		p := protoKey(cc.Proto, v6)
 		if p[0] >= '0' && p[0] <= '9' && in.ProtoName != nil {
 			if name := in.ProtoName(int(cc.Proto)); name != "" {

@@ -685,7 +685,7 @@ func appendDst(b []byte, pr *scan.Pair, o Options, sigs SigInfo) []byte {
 		b = append(b, ", Local IP"...)
 	}
 	b = append(b, '\n')
-	cc := pr.Chains
+	cc := pr.Chains()
 	if len(cc) > 1 {
 		cc = append([]scan.ChainCount(nil), cc...)
 		slices.SortFunc(cc, func(a, b scan.ChainCount) int {

@@ -103,7 +103,7 @@ func TopAttackers(w io.Writer, t *scan.Tracker, lim FileLimits) {
 
 // PairPacketCounters writes a <dst>_packet_ctr file.
 func PairPacketCounters(w io.Writer, pr *scan.Pair) {
-	for _, c := range pr.Chains {
+	for _, c := range pr.Chains() {
 		key := fwlog.ProtoKey(c.Proto)
 		fmt.Fprintf(w, "%s_%s_%s:  %d", c.Chain, c.Intf, key, c.Pkts)
 		ri := -1

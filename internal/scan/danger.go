@@ -101,7 +101,7 @@ func warmLevels(srcs []*Source) (int, uint64) {
 	}
 	for _, s := range srcs[:k] {
 		for _, p := range s.batchDsts {
-			sum += uint64(p.Ranges[0].Hi) + uint64(len(p.Chains))
+			sum += uint64(p.Ranges[0].Hi) + uint64(p.chain0[0].Pkts)
 		}
 	}
 	return k, sum

@@ -68,7 +68,7 @@ func (s *Source) ExportTo(st *SourceState) {
 		}
 		ps = PairState{
 			Dst: p.Dst, Start: p.Start(), AbsNum: p.AbsNum, Protos: p.ProtoSet(),
-			Chains: append(ps.Chains[:0], p.Chains...), Ranges: p.Ranges,
+			Chains: append(ps.Chains[:0], p.Chains()...), Ranges: p.Ranges,
 			Sigs: append(ps.Sigs[:0], p.Sigs()...), ICMP: append(ps.ICMP[:0], p.ICMP()...),
 			PortSweep: p.PortSweep, Local: p.Local, ToperaPkts: int(p.ToperaPkts), MasscanPkts: int(p.MasscanPkts),
 			MiraiPkts: int(p.MiraiPkts), Mirai23: int(p.mirai23),
@@ -93,7 +93,7 @@ func (t *Tracker) Import(st SourceState) {
 			PortSweep: ps.PortSweep, Local: ps.Local,
 			ToperaPkts: count32(ps.ToperaPkts), MasscanPkts: count32(ps.MasscanPkts), MiraiPkts: count32(ps.MiraiPkts),
 			mirai23: count32(ps.Mirai23)}
-		p.Chains = append(p.chain0[:0], ps.Chains...)
+		p.setChains(ps.Chains)
 		if len(ps.Sigs) > 0 || len(ps.ICMP) > 0 {
 			p.rare = &pairRare{sigs: ps.Sigs, icmp: ps.ICMP}
 		}

@@ -144,8 +144,8 @@ func TestProtocolsCountedOnce(t *testing.T) {
 	ps = append(ps, fwd)
 	tr := run(t, DefaultSettings(), ps...)
 	pair := tr.Source(netip.MustParseAddr("10.1.1.1")).Dst(netip.MustParseAddr("10.2.2.2"))
-	if got := pair.TotProtocols(); got != 2 || len(pair.Chains) != 3 {
-		t.Errorf("TotProtocols = %d over %d chain counts, want 2 over 3", got, len(pair.Chains))
+	if got := pair.TotProtocols(); got != 2 || len(pair.Chains()) != 3 {
+		t.Errorf("TotProtocols = %d over %d chain counts, want 2 over 3", got, len(pair.Chains()))
 	}
 	if !pair.HasProto(fwlog.ProtoTCP) || !pair.HasProto(fwlog.ProtoICMP) || pair.HasProto(fwlog.ProtoUDP) {
 		t.Errorf("HasProto TCP/ICMP/UDP = %v/%v/%v, want true/true/false",
@@ -480,6 +480,82 @@ func TestExportImportRoundTrip(t *testing.T) {
 	tr2.Import(st)
 	if tr2.Sources() != 1 {
 		t.Fatalf("%d sources after re-import", tr2.Sources())
+	}
+}
+
+// TestPairChainCounts: a pair counts packets per chain, interface and
+// protocol in first-seen order, from the first count held in the pair to
+// a list of its own; an exported and imported pair has the same counts,
+// which its new packets continue without touching the saved state; and
+// the start time goes with it.
+func TestPairChainCounts(t *testing.T) {
+	start := time.Date(2026, 12, 7, 9, 30, 15, 123456789, time.UTC)
+	tr := NewTracker(DefaultSettings())
+	at := func(chain fwlog.Chain, intf string, proto uint8) fwlog.Packet {
+		p := pkt("10.1.1.1", "10.2.2.2", proto, 53, 0)
+		if proto == fwlog.ProtoTCP {
+			p = syn("10.1.1.1", "10.2.2.2", 80)
+		}
+		p.Chain, p.Intf = chain, []byte(intf)
+		return p
+	}
+	seq := []fwlog.Packet{
+		at(fwlog.ChainInput, "eth0", fwlog.ProtoTCP), at(fwlog.ChainInput, "eth0", fwlog.ProtoTCP),
+		at(fwlog.ChainForward, "eth1", fwlog.ProtoTCP), at(fwlog.ChainInput, "eth0", fwlog.ProtoUDP),
+		at(fwlog.ChainInput, "eth0", fwlog.ProtoTCP), at(fwlog.ChainForward, "eth1", fwlog.ProtoTCP),
+	}
+	want := []ChainCount{
+		{Chain: fwlog.ChainInput, Intf: "eth0", Proto: fwlog.ProtoTCP, Pkts: 3},
+		{Chain: fwlog.ChainForward, Intf: "eth1", Proto: fwlog.ProtoTCP, Pkts: 2},
+		{Chain: fwlog.ChainInput, Intf: "eth0", Proto: fwlog.ProtoUDP, Pkts: 1},
+	}
+	for i := range seq {
+		tr.Observe(start.Add(time.Duration(i)*time.Second), &seq[i])
+		pr := tr.Source(netip.MustParseAddr("10.1.1.1")).Dst(netip.MustParseAddr("10.2.2.2"))
+		if i == 1 && !slices.Equal(pr.Chains(), []ChainCount{{Chain: fwlog.ChainInput, Intf: "eth0", Proto: fwlog.ProtoTCP, Pkts: 2}}) {
+			t.Fatalf("after two packets on one chain: %+v", pr.Chains())
+		}
+	}
+	tr.EndBatch()
+	src := tr.Source(netip.MustParseAddr("10.1.1.1"))
+	pr := src.Dst(netip.MustParseAddr("10.2.2.2"))
+	if !slices.Equal(pr.Chains(), want) {
+		t.Fatalf("Chains = %+v, want %+v", pr.Chains(), want)
+	}
+	if !pr.Start().Equal(start) {
+		t.Errorf("Start = %v, want %v", pr.Start(), start)
+	}
+
+	st := src.Export()
+	tr2 := NewTracker(DefaultSettings())
+	tr2.Import(st)
+	pr2 := tr2.Source(netip.MustParseAddr("10.1.1.1")).Dst(netip.MustParseAddr("10.2.2.2"))
+	if !slices.Equal(pr2.Chains(), want) || !pr2.Start().Equal(start) {
+		t.Fatalf("imported: Chains %+v, Start %v", pr2.Chains(), pr2.Start())
+	}
+	p := at(fwlog.ChainForward, "eth1", fwlog.ProtoTCP)
+	tr2.Observe(start.Add(time.Minute), &p)
+	if got := pr2.Chains()[1].Pkts; got != 3 {
+		t.Errorf("imported pair's FORWARD count after a packet: %d, want 3", got)
+	}
+	if got := st.Pairs[0].Chains[1].Pkts; got != 2 {
+		t.Errorf("the saved state's count changed to %d by the imported pair's packet", got)
+	}
+	// One count alone, and none.
+	for _, cs := range [][]ChainCount{want[:1], nil} {
+		st.Pairs[0].Chains = cs
+		tr3 := NewTracker(DefaultSettings())
+		tr3.Import(st)
+		if got := tr3.Source(netip.MustParseAddr("10.1.1.1")).Dst(netip.MustParseAddr("10.2.2.2")).Chains(); !slices.Equal(got, cs) {
+			t.Errorf("imported %+v as %+v", cs, got)
+		}
+	}
+	// A pair saved without a start time keeps none.
+	st.Pairs[0].Start = time.Time{}
+	tr4 := NewTracker(DefaultSettings())
+	tr4.Import(st)
+	if got := tr4.Source(netip.MustParseAddr("10.1.1.1")).Dst(netip.MustParseAddr("10.2.2.2")).Start(); !got.IsZero() {
+		t.Errorf("Start of a pair saved without one: %v", got)
 	}
 }
 

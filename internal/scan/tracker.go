@@ -390,15 +390,19 @@ type Pair struct {
 	batchNo uint32
 	// mirai23 counts SYNs to port 23 (the Mirai rule, step 3).
 	mirai23 int32
-	Chains  []ChainCount
-	// chain0 backs Chains for the usual single chain/interface/protocol,
-	// sparing an allocation and a cache miss per pair.
-	chain0 [1]ChainCount
+	// chain0 is the pair's count for its first chain, interface and
+	// protocol, and the usual only one; moreChains, once there is a
+	// second, holds them all (see Chains). Why not a slice here backed by
+	// chain0: its header took 24 bytes of every pair.
+	chain0     [1]ChainCount
+	moreChains *[]ChainCount
 	// Ranges holds TCP, UDP and UDP-Lite destination port ranges.
 	Ranges [3]PortRange
 	// PortSweep marks a pair found to be part of a port sweep (psad 14.2).
 	PortSweep bool
 	Local     bool
+	// hasChain0 says chain0 holds a count.
+	hasChain0 bool
 	// Alerted marks a pair the alert cycle has reported; with
 	// ALERT_ALL=N it is not reported again until its source's DL rises
 	// (psad keeps the flag in the pair's scan record). It lives here, not
@@ -424,6 +428,31 @@ type Pair struct {
 	// half a million pairs (-A's peak RSS on the 1M-line log 310 -> 300
 	// MB; a one-packet source 516 -> 484 bytes).
 	rare *pairRare
+}
+
+// Chains is the pair's packet counts per chain, interface and protocol,
+// in first-seen order. The slice is the pair's own: do not change it.
+func (p *Pair) Chains() []ChainCount {
+	switch {
+	case p.moreChains != nil:
+		return *p.moreChains
+	case p.hasChain0:
+		return p.chain0[:]
+	}
+	return nil
+}
+
+// setChains gives the pair the counts cs, a copy of them.
+func (p *Pair) setChains(cs []ChainCount) {
+	p.moreChains, p.hasChain0 = nil, len(cs) > 0
+	switch {
+	case len(cs) == 1:
+		p.chain0[0] = cs[0]
+	case len(cs) > 1:
+		p.chain0[0] = cs[0]
+		more := slices.Clone(cs)
+		p.moreChains = &more
+	}
 }
 
 // Start is the time of the pair's first packet (psad's scan start), in
@@ -1091,7 +1120,7 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 
 // HasProto reports whether the pair has seen protocol proto.
 func (pr *Pair) HasProto(proto uint8) bool {
-	for _, c := range pr.Chains {
+	for _, c := range pr.Chains() {
 		if c.Proto == proto {
 			return true
 		}
@@ -1104,7 +1133,7 @@ func (pr *Pair) HasProto(proto uint8) bool {
 // not a field: a 32-byte copy of this in each of a busy log's half a
 // million pairs was memory -A faulted in for nothing.
 func (pr *Pair) ProtoSet() (set [4]uint64) {
-	for _, c := range pr.Chains {
+	for _, c := range pr.Chains() {
 		set[c.Proto>>6] |= 1 << (c.Proto & 63)
 	}
 	return set
@@ -1129,17 +1158,24 @@ func popcount(s [4]uint64) int {
 }
 
 func (t *Tracker) countChain(pair *Pair, p *fwlog.Packet) {
-	for i := range pair.Chains {
-		cc := &pair.Chains[i]
+	cs := pair.Chains()
+	for i := range cs {
+		cc := &cs[i]
 		if cc.Chain == p.Chain && cc.Proto == p.Proto && cc.Intf == string(p.Intf) {
 			cc.Pkts++
 			return
 		}
 	}
-	if pair.Chains == nil {
-		pair.Chains = pair.chain0[:0]
+	c := ChainCount{Chain: p.Chain, Intf: t.intern(p.Intf), Proto: p.Proto, Pkts: 1}
+	switch {
+	case !pair.hasChain0:
+		pair.chain0[0], pair.hasChain0 = c, true
+	case pair.moreChains == nil:
+		more := []ChainCount{pair.chain0[0], c}
+		pair.moreChains = &more
+	default:
+		*pair.moreChains = append(*pair.moreChains, c)
 	}
-	pair.Chains = append(pair.Chains, ChainCount{Chain: p.Chain, Intf: t.intern(p.Intf), Proto: p.Proto, Pkts: 1})
 }
 
 func (t *Tracker) countBatch(b *Batch, p *fwlog.Packet) {
@@ -1355,8 +1391,11 @@ func (t *Tracker) siftDown(i int) {
 	}
 }
 
-// pairSlab is how many Pairs are allocated at once.
-const pairSlab = 256
+// pairSlab is how many Pairs are allocated at once: what fills 40 KB,
+// since an allocation that size takes whole 8 KB pages, and a Pair size
+// that left part of the last page empty (144 bytes, 256 to a block)
+// saved no memory at all.
+const pairSlab = 5 * 8192 / int(unsafe.Sizeof(Pair{}))
 
 // sourceBlock is how many Sources are allocated at once: what fits in
 // 8 KB, the span the allocator itself would put 32 Sources in, so that a
