@@ -113,3 +113,65 @@ func TestBatchListsLikeModel(t *testing.T) {
 		t.Fatal("no list ever moved out of its Batch: the test did not test that")
 	}
 }
+
+// TestBatchDsts: a batch's destinations are those its packets went to,
+// in first-seen order, whether the source keeps a list of them or they
+// are its destinations (a source whose pairs all began in the batch, or
+// whose one old pair its first packet of the batch went to); a pair that
+// expires during the batch stays in the batch's list.
+func TestBatchDsts(t *testing.T) {
+	addr := netip.MustParseAddr
+	dsts := func(s *Source) []string {
+		var out []string
+		for _, p := range s.BatchDsts() {
+			out = append(out, p.Dst.String())
+		}
+		return out
+	}
+	tr := NewTracker(DefaultSettings())
+	send := func(at time.Time, src, dst string) {
+		p := syn(src, dst, 80)
+		tr.Observe(at, &p)
+	}
+	// Batch 1: a new source (no list), one with an old pair and a new one.
+	send(t0, "10.0.0.2", "10.9.0.1")
+	tr.EndBatch()
+	send(t0, "10.0.0.1", "10.9.0.1")
+	send(t0, "10.0.0.1", "10.9.0.2")
+	send(t0, "10.0.0.1", "10.9.0.1")
+	send(t0, "10.0.0.2", "10.9.0.2")
+	send(t0, "10.0.0.2", "10.9.0.1")
+	tr.EndBatch()
+	if got := dsts(tr.Source(addr("10.0.0.1"))); !slices.Equal(got, []string{"10.9.0.1", "10.9.0.2"}) {
+		t.Errorf("new source's batch: %v", got)
+	}
+	if got := dsts(tr.Source(addr("10.0.0.2"))); !slices.Equal(got, []string{"10.9.0.2", "10.9.0.1"}) {
+		t.Errorf("batch of a source with an old pair, first to a new one: %v", got)
+	}
+	// Batch 2: 10.0.0.1 has two old pairs and goes to one of them only;
+	// 10.0.0.3 is new, and its first pair expires during the batch.
+	send(t0.Add(time.Minute), "10.0.0.1", "10.9.0.2")
+	send(t0, "10.0.0.3", "10.9.0.7")
+	later := t0.Add(2 * time.Hour)
+	send(later, "10.0.0.3", "10.9.0.8")
+	if n := tr.Expire(later, time.Hour); n == 0 {
+		t.Fatal("nothing expired")
+	}
+	send(later, "10.0.0.3", "10.9.0.9")
+	tr.EndBatch()
+	if got := dsts(tr.Source(addr("10.0.0.1"))); !slices.Equal(got, []string{"10.9.0.2"}) {
+		t.Errorf("source with old pairs, one of them in the batch: %v", got)
+	}
+	if got := dsts(tr.Source(addr("10.0.0.3"))); !slices.Equal(got, []string{"10.9.0.7", "10.9.0.8", "10.9.0.9"}) {
+		t.Errorf("batch of a source whose first pair expired during it: %v", got)
+	}
+	if got := len(tr.Source(addr("10.0.0.3")).DstList()); got != 2 {
+		t.Errorf("10.0.0.3 has %d pairs after the expiry, want 2", got)
+	}
+	// A source loaded from saved state sent nothing in any batch.
+	tr2 := NewTracker(DefaultSettings())
+	tr2.Import(tr.Source(addr("10.0.0.3")).Export())
+	if got := dsts(tr2.Source(addr("10.0.0.3"))); len(got) != 0 {
+		t.Errorf("imported source's batch: %v", got)
+	}
+}

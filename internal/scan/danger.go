@@ -90,17 +90,17 @@ const parallelLevels = 8192
 func warmLevels(srcs []*Source) (int, uint64) {
 	var sum uint64
 	k, n := 0, 0
-	for k < len(srcs) && (k == 0 || n+len(srcs[k].batchDsts) <= warmPairs) {
-		n += len(srcs[k].batchDsts)
+	for k < len(srcs) && (k == 0 || n+len(srcs[k].BatchDsts()) <= warmPairs) {
+		n += len(srcs[k].BatchDsts())
 		k++
 	}
 	for _, s := range srcs[:k] {
-		for _, p := range s.batchDsts {
+		for _, p := range s.BatchDsts() {
 			sum += uint64(p.AbsNum)
 		}
 	}
 	for _, s := range srcs[:k] {
-		for _, p := range s.batchDsts {
+		for _, p := range s.BatchDsts() {
 			sum += uint64(p.Ranges[0].Hi) + uint64(p.chain0[0].Pkts)
 		}
 	}
@@ -125,8 +125,9 @@ func (t *Tracker) levelSource(src *Source, by *[6]int) {
 	if int(src.batchSidDL) > src.DL {
 		src.DL = int(src.batchSidDL)
 	}
-	nDst := len(src.batchDsts)
-	for _, pair := range src.batchDsts {
+	dsts := src.BatchDsts()
+	nDst := len(dsts)
+	for _, pair := range dsts {
 		l, lo, hi, ok := t.pairLevel(pair, nDst)
 		if !ok {
 			continue
@@ -205,12 +206,13 @@ func (t *Tracker) pairLevelAs(pair *Pair, nDst int, live bool) (level, lo, hi in
 // and so are not monotonic, stay with EndBatch.
 func (t *Tracker) assessLive(src *Source, pair *Pair, newDst bool) {
 	dl := max(src.DL, int(src.batchSigDL), int(src.batchSidDL))
-	nDst := len(src.batchDsts)
+	dsts := src.BatchDsts()
+	nDst := len(dsts)
 	if l, _, _, ok := t.pairLevelAs(pair, nDst, true); ok {
 		dl = max(dl, l)
 	}
 	if newDst && nDst == max(t.set.UniqueHosts[1], 1) {
-		for _, q := range src.batchDsts {
+		for _, q := range dsts {
 			if l, _, _, ok := t.pairLevelAs(q, nDst, true); ok {
 				dl = max(dl, l)
 			}
@@ -327,6 +329,12 @@ func (t *Tracker) Expire(now time.Time, timeout time.Duration) int {
 			}
 			if idle {
 				*pr = Pair{}
+			} else if src.batchDsts == nil {
+				// The batch's pairs were dstOrder, which is about to
+				// lose this one: they get a list of their own, taken
+				// while dstOrder is whole (kept has only rewritten what
+				// came before this pair, in place).
+				src.batchDsts = append(src.bdst0[:0], src.dstOrder...)
 			}
 		}
 		n := len(src.dstOrder) - len(kept)

@@ -84,6 +84,7 @@ func (t *Tracker) Import(st SourceState) {
 		t.remove(old)
 	}
 	s := t.source(st.Addr, st.LastSeen)
+	s.batchDsts = s.bdst0[:0] // in no batch yet: none of its pairs (see BatchDsts)
 	t.setDL(s, st.DL)
 	s.Packets, s.SigCount, s.Local, s.AutoDL = st.Packets, st.SigCount, st.Local, st.AutoDL
 	s.OSGuesses, s.PosfGuess, s.sigIDs = st.OSGuesses, st.PosfGuess, st.SigIDs

@@ -515,7 +515,7 @@ func (p *Pair) rareOf() *pairRare {
 // of them.
 func (t *Tracker) ReleaseBatches(srcs []*Source) {
 	for _, s := range srcs {
-		for _, p := range s.batchDsts {
+		for _, p := range s.BatchDsts() {
 			b := p.Batch
 			if b == nil {
 				continue
@@ -1046,13 +1046,19 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 		t.recordSigs(src, pair, p, ins)
 	}
 
-	// Step 15: batch record.
+	// Step 15: batch record. A source with no pair but this packet's at
+	// its first packet of the batch keeps no list of the batch's pairs:
+	// they are dstOrder (see BatchDsts).
 	if src.batchNo != t.batchNo {
 		src.batchNo = t.batchNo
-		if src.batchDsts == nil {
+		switch {
+		case len(src.dstOrder) == 1:
+			src.batchDsts = nil
+		case src.batchDsts == nil:
 			src.batchDsts = src.bdst0[:0]
+		default:
+			src.batchDsts = src.batchDsts[:0]
 		}
-		src.batchDsts = src.batchDsts[:0]
 		src.batchSigDL, src.batchSidDL = 0, 0
 		t.batch = append(t.batch, src)
 		if t.ordered {
@@ -1062,7 +1068,9 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 	newDst := pair.batchNo != t.batchNo
 	if newDst {
 		pair.batchNo = t.batchNo
-		src.batchDsts = append(src.batchDsts, pair)
+		if src.batchDsts != nil {
+			src.batchDsts = append(src.batchDsts, pair)
+		}
 		if !t.set.NoBatchDetail {
 			if b := pair.Batch; b == nil {
 				if n := len(t.freeBatches); n > 0 {
@@ -1335,7 +1343,19 @@ func (t *Tracker) BatchSources() []*Source {
 
 // BatchDsts returns the destinations src sent packets to in the current
 // batch, in first-seen order.
-func (s *Source) BatchDsts() []*Pair { return s.batchDsts }
+//
+// A source that had only the pair of its first packet of the batch keeps
+// no list of them (batchDsts nil): every pair it has is then in the
+// batch, in the same order, so they are dstOrder, until Expire takes one
+// (which makes the list) or the next batch. Why: in -A, one batch, every
+// source's list was a copy of dstOrder, grown pointer by pointer for
+// half a million pairs.
+func (s *Source) BatchDsts() []*Pair {
+	if s.batchDsts == nil {
+		return s.dstOrder
+	}
+	return s.batchDsts
+}
 
 // DstList returns the source's destinations in first-seen order.
 func (s *Source) DstList() []*Pair { return s.dstOrder }
