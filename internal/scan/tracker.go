@@ -305,20 +305,23 @@ type ChainCount struct {
 }
 
 // SigRecord is one signature recorded for a pair (psad's <proto>.sid).
+//
+// The one-byte fields come last, together: spread among the others they
+// padded a record to 104 bytes (112 allocated), 80 now.
 type SigRecord struct {
-	ID      int
-	Proto   string // the signature's protocol key
-	Chain   fwlog.Chain
-	Pkts    int
-	DP      int    // last matching packet's destination port, -1 if none
-	Flags   string // last matching packet's TCP flags, "" if not TCP
-	Fwsnort bool
-	Rule    int
-	Estab   bool
+	ID    int
+	Proto string // the signature's protocol key
+	Pkts  int
+	DP    int    // last matching packet's destination port, -1 if none
+	Flags string // last matching packet's TCP flags, "" if not TCP
+	Rule  int
 	// Shown is Pkts when an alert last listed the record: with
 	// SHOW_ALL_SIGNATURES N alerts list only the matches since (psad
 	// deletes the record after an alert; the report still needs it).
-	Shown int
+	Shown   int
+	Chain   fwlog.Chain
+	Fwsnort bool
+	Estab   bool
 }
 
 // ICMPRecord counts invalid ICMP types or codes for a pair.
