@@ -195,7 +195,7 @@ func hull4(a *addrSet) [2]uint32 {
 			continue
 		}
 		b := p.Addr().As4()
-		lo := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		lo := binary.BigEndian.Uint32(b[:]) // as newPkt reads a packet's
 		hi := lo | uint32(uint64(1)<<(32-p.Bits())-1)
 		if h[0] > h[1] {
 			h = [2]uint32{lo, hi}
