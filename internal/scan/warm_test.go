@@ -139,3 +139,22 @@ func TestWarmThenEviction(t *testing.T) {
 		t.Error("the state differs with Warm")
 	}
 }
+
+// TestHintsSurviveAnUnwarmedPacket: a packet Warm was not given (the
+// daemon parses a line again after a reload) finds no hint and leaves
+// the group's hints to the packets Warm was given.
+func TestHintsSurviveAnUnwarmedPacket(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	at := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	a, b, x := syn("10.1.0.1", "10.2.0.1", 22), syn("10.1.0.2", "10.2.0.1", 22), syn("10.1.0.1", "10.2.0.1", 23)
+	tr.Observe(at, &a)
+	tr.Observe(at, &b)
+	tr.Warm([]*fwlog.Packet{&a, &b})
+	if s, p := tr.hinted(&x); s != nil || p != nil {
+		t.Fatalf("a packet Warm was not given found %v, %v", s, p)
+	}
+	s, p := tr.hinted(&a)
+	if want := tr.Source(a.Src); s != want || s == nil || p != want.Dst(a.Dst) {
+		t.Errorf("hint for a: %p, %p; want its source %p and pair", s, p, want)
+	}
+}
