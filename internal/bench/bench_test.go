@@ -6,20 +6,13 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/psadgo/psad/internal/config"
+	"github.com/psadgo/psad/internal/detecttest"
 )
 
 // TestBenchRunsFullEngine: -B on a log with a signature match must run
 // the signature engine (the match count is not zero) and report lines/s.
 func TestBenchRunsFullEngine(t *testing.T) {
-	cfg, err := config.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	set, err := cfg.Settings()
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := detecttest.Settings(t)
 	var out, errb bytes.Buffer
 	code := Run(Setup{
 		Settings: set, Input: filepath.Join("..", "..", "testdata", "logs", "ms_sql_server_sig_match.log"),

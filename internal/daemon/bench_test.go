@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/detect"
+	"github.com/psadgo/psad/internal/detecttest"
 	"github.com/psadgo/psad/internal/fwlog"
 	"github.com/psadgo/psad/internal/loggen"
 	"github.com/psadgo/psad/internal/scan"
@@ -96,22 +96,8 @@ func (quiet) Syslog(string)                   {}
 // engines builds the detector of the built-in psad.conf, engines and
 // all.
 func engines(b testing.TB) *detect.Detector {
-	c, err := config.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := c.Settings()
-	if err != nil {
-		b.Fatal(err)
-	}
-	det, err := detect.Build(s, detect.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if det.Engines == nil || det.Engines.Sigs == nil {
-		b.Fatal("the built-in configuration loaded no signatures")
-	}
-	return det
+	_, d := detecttest.Builtin(b)
+	return d
 }
 
 // benchLines runs b.N lines through a daemon; det nil is the bare

@@ -47,6 +47,8 @@ var allowed = map[string][]string{
 	"internal/figure":   {"internal/fwlog"},
 	"internal/detect": {"internal/config", "internal/fwlog", "internal/scan", "internal/pipeline", "internal/inspect",
 		"internal/autodl", "internal/protocols"},
+	// The built-in detector for other packages' tests.
+	"internal/detecttest": {"internal/config", "internal/detect"},
 
 	// Side effects, each in its own package.
 	"internal/logsrc":    {},

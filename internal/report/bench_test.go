@@ -7,8 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/psadgo/psad/internal/config"
-	"github.com/psadgo/psad/internal/detect"
+	"github.com/psadgo/psad/internal/detecttest"
 	"github.com/psadgo/psad/internal/loggen"
 )
 
@@ -21,18 +20,7 @@ func BenchmarkWriteMixed(b *testing.B) {
 	if err := loggen.Mixed(&log, 300000, 1); err != nil {
 		b.Fatal(err)
 	}
-	c, err := config.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := c.Settings()
-	if err != nil {
-		b.Fatal(err)
-	}
-	d, err := detect.Build(s, detect.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	s, d := detecttest.Builtin(b)
 	d.Scan.NoBatchDetail = true
 	tr := d.NewTracker()
 	pl := d.NewPipeline(tr)
