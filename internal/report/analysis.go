@@ -455,25 +455,32 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 	dst4 := make(map[uint32]struct{})
 	dst6 := make(map[netip.Addr]struct{})
 	var sorters sync.Pool // one per rendering goroutine, in effect
-	eachBlock(srcs, func(blk []*scan.Source, out *block) {
+	eachBlock(srcs, func(pc piece, out *block) {
+		if pc.big != nil {
+			out.warm += warmList(pc.pairs[pc.lo:pc.hi])
+			if pc.lo == 0 {
+				out.text = appendSourceHead(out.text, pc.big, pc.pairs, o)
+			}
+			out.text = slices.Grow(out.text, 256*(pc.hi-pc.lo))
+			for _, pr := range pc.pairs[pc.lo:pc.hi] {
+				out.text = appendDst(out.text, pr, o, detailSigs)
+				out.addDst(pr.Dst)
+			}
+			return
+		}
 		ps, _ := sorters.Get().(*scan.PairSorter)
 		if ps == nil {
 			ps = new(scan.PairSorter)
 		}
-		out.warm += warmPairs(blk)
-		for _, s := range blk {
+		out.warm += warmPairs(pc.srcs)
+		for _, s := range pc.srcs {
 			pairs := ps.Pairs(s)
 			// A scanner's block can be megabytes: grow once, not by
 			// append's steps (five times the final size in garbage).
 			out.text = slices.Grow(out.text, 256+256*len(pairs))
 			out.text = appendSource(out.text, s, pairs, o, detailSigs)
 			for _, pr := range pairs {
-				if pr.Dst.Is4() {
-					a := pr.Dst.As4()
-					out.dst4 = append(out.dst4, binary.BigEndian.Uint32(a[:]))
-				} else {
-					out.dst6 = append(out.dst6, pr.Dst)
-				}
+				out.addDst(pr.Dst)
 			}
 		}
 		sorters.Put(ps)
@@ -496,7 +503,7 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 // few megabytes.
 const detailBlock = 256
 
-// detailWeight bounds a rendering job's destinations (see eachBlock).
+// detailWeight bounds a rendering job's destinations (see pieces).
 const detailWeight = 1024
 
 // detailBuf is a rendering buffer's first size: more than most blocks
@@ -536,22 +543,86 @@ func warmPairs(blk []*scan.Source) uint64 {
 	return sum
 }
 
+// warmList is warmPairs for the pairs of one piece of a big source.
+func warmList(pairs []*scan.Pair) uint64 {
+	var sum uint64
+	for _, p := range pairs {
+		sum += uint64(p.AbsNum)
+	}
+	for _, p := range pairs {
+		if sg := p.Sigs(); len(sg) > 0 {
+			sum += uint64(sg[0].Pkts)
+		}
+	}
+	return sum
+}
+
 // reset empties b for reuse, keeping its memory.
 func (b *block) reset() { b.text, b.dst4, b.dst6 = b.text[:0], b.dst4[:0], b.dst6[:0] }
+
+// addDst notes a rendered pair's destination for the emitter's count.
+func (b *block) addDst(a netip.Addr) {
+	if a.Is4() {
+		v := a.As4()
+		b.dst4 = append(b.dst4, binary.BigEndian.Uint32(v[:]))
+	} else {
+		b.dst6 = append(b.dst6, a)
+	}
+}
+
+// piece is one rendering job: whole sources, or, for a source with more
+// than detailWeight destinations, the destinations lo to hi of its pairs
+// in report order (the first piece with the SRC header). Why split: a
+// busy day has scanners that sweep whole networks (the 1M-line log has
+// one with 30,000 destinations), and rendered as one job such a source
+// kept one core busy while the other, its window of jobs done, waited.
+type piece struct {
+	srcs   []*scan.Source
+	big    *scan.Source
+	pairs  []*scan.Pair
+	lo, hi int
+}
+
+// pieces cuts srcs into rendering jobs, in order: a job ends at
+// detailBlock sources or detailWeight destinations, whichever comes
+// first, and a source bigger than detailWeight is a job of its own,
+// split in pieces of detailWeight destinations.
+func pieces(srcs []*scan.Source, yield func(piece)) {
+	for i := 0; i < len(srcs); {
+		if s := srcs[i]; len(s.DstList()) > detailWeight {
+			pairs := new(scan.PairSorter).Pairs(s)
+			for lo := 0; lo == 0 || lo < len(pairs); lo += detailWeight {
+				yield(piece{big: s, pairs: pairs, lo: lo, hi: min(lo+detailWeight, len(pairs))})
+			}
+			i++
+			continue
+		}
+		// Sources are sorted by DL, and the first blocks' scanners may
+		// have hundreds of destinations each, which would grow every
+		// reused buffer to the largest block's size.
+		n, w := 0, 0
+		for i+n < len(srcs) && n < detailBlock && w < detailWeight && len(srcs[i+n].DstList()) <= detailWeight {
+			w += 1 + len(srcs[i+n].DstList())
+			n++
+		}
+		yield(piece{srcs: srcs[i : i+n]})
+		i += n
+	}
+}
 
 // eachBlock renders srcs in blocks with render on up to GOMAXPROCS
 // goroutines and hands each block's output to emit in input order, on
 // the calling goroutine. render must only read shared state.
-func eachBlock(srcs []*scan.Source, render func([]*scan.Source, *block), emit func(*block)) {
+func eachBlock(srcs []*scan.Source, render func(piece, *block), emit func(*block)) {
 	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 || len(srcs) <= detailBlock {
+	if workers < 2 || len(srcs) <= detailBlock && !anyBig(srcs) {
 		var out block
-		render(srcs, &out)
+		pieces(srcs, func(pc piece) { render(pc, &out) })
 		emit(&out)
 		return
 	}
 	type job struct {
-		srcs []*scan.Source
+		pc   piece
 		out  *block
 		done chan struct{}
 	}
@@ -573,7 +644,7 @@ func eachBlock(srcs []*scan.Source, render func([]*scan.Source, *block), emit fu
 					// allocates about five times the final size.
 					j.out = &block{text: make([]byte, 0, detailBuf)}
 				}
-				render(j.srcs, j.out)
+				render(j.pc, j.out)
 				close(j.done)
 			}
 		}()
@@ -581,22 +652,11 @@ func eachBlock(srcs []*scan.Source, render func([]*scan.Source, *block), emit fu
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		for i := 0; i < len(srcs); {
-			// A block ends at detailBlock sources or detailWeight
-			// destinations, whichever comes first: sources are sorted by
-			// DL, and the first blocks' scanners may have thousands of
-			// destinations each, which would grow every reused buffer to
-			// the largest block's size.
-			n, w := 0, 0
-			for i+n < len(srcs) && n < detailBlock && w < detailWeight {
-				w += 1 + len(srcs[i+n].DstList())
-				n++
-			}
-			j := &job{srcs: srcs[i : i+n], done: make(chan struct{})}
-			i += n
+		pieces(srcs, func(pc piece) {
+			j := &job{pc: pc, done: make(chan struct{})}
 			order <- j // bounds the jobs in flight
 			jobs <- j
-		}
+		})
 	}()
 	for j := range order {
 		<-j.done
@@ -609,9 +669,24 @@ func eachBlock(srcs []*scan.Source, render func([]*scan.Source, *block), emit fu
 	wg.Wait()
 }
 
+// anyBig reports whether a source of srcs is split in pieces.
+func anyBig(srcs []*scan.Source) bool {
+	return slices.ContainsFunc(srcs, func(s *scan.Source) bool { return len(s.DstList()) > detailWeight })
+}
+
 // appendSource appends one source's block of IP Status Detail; pairs
 // are its pairs in report order (Source.Pairs).
 func appendSource(b []byte, s *scan.Source, pairs []*scan.Pair, o Options, detailSigs SigInfo) []byte {
+	b = appendSourceHead(b, s, pairs, o)
+	for _, pr := range pairs {
+		b = appendDst(b, pr, o, detailSigs)
+	}
+	return b
+}
+
+// appendSourceHead appends the part of a source's block before its
+// destinations: the SRC line, its sums over pairs, and the OS guesses.
+func appendSourceHead(b []byte, s *scan.Source, pairs []*scan.Pair, o Options) []byte {
 	pkts, uniq := 0, 0
 	var protos [4]uint64
 	for _, pr := range pairs {
@@ -664,9 +739,6 @@ func appendSource(b []byte, s *scan.Source, pairs []*scan.Pair, o Options, detai
 	}
 	if len(pairs) > 0 {
 		b = append(b, '\n')
-	}
-	for _, pr := range pairs {
-		b = appendDst(b, pr, o, detailSigs)
 	}
 	return b
 }

@@ -15,7 +15,8 @@ import (
 
 // TestDetailSameOnAnyCores checks that the detail section rendered in
 // blocks on several cores is byte for byte what one core writes, with
-// more sources than one block holds.
+// more sources than one block holds and sources split in pieces, and
+// that both are the sources' blocks one after another.
 func TestDetailSameOnAnyCores(t *testing.T) {
 	tr := scan.NewTracker(scan.DefaultSettings())
 	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
@@ -35,8 +36,32 @@ func TestDetailSameOnAnyCores(t *testing.T) {
 			tr.Observe(now, &p)
 		}
 	}
+	// Two scanners too big for one job, split across several: one with
+	// destinations in several pieces, one a piece and a bit.
+	for i, n := range []int{3*detailWeight + 7, detailWeight + 1} {
+		src := netip.AddrFrom4([4]byte{172, 16, 0, byte(i)})
+		for k := range n {
+			p := fwlog.Packet{
+				Chain: fwlog.ChainInput, Intf: []byte("eth0"),
+				Src: src, Dst: netip.AddrFrom4([4]byte{10, 200, byte(k >> 8), byte(k)}),
+				Proto: fwlog.ProtoTCP, SrcPort: 40000, DstPort: 22,
+				Flags: fwlog.FlagSYN, TOS: -1, TTL: 64, IPID: 1,
+			}
+			tr.Observe(now, &p)
+		}
+	}
 	tr.EndBatch()
 	srcs := listedSources(tr, 1)
+	if !anyBig(srcs) {
+		t.Fatal("no source is split in pieces")
+	}
+	// What the section is, source by source, without blocks or pieces.
+	var want strings.Builder
+	want.WriteString("[+] IP Status Detail:\n")
+	var ps scan.PairSorter
+	for _, s := range srcs {
+		want.Write(appendSource(nil, s, ps.Pairs(s), Options{}, nil))
+	}
 	if len(srcs) <= 2*detailBlock {
 		t.Fatalf("listed %d sources, want more than two blocks", len(srcs))
 	}
@@ -50,6 +75,9 @@ func TestDetailSameOnAnyCores(t *testing.T) {
 	many, totN := render(4)
 	if one != many || tot1 != totN {
 		t.Fatalf("detail differs between 1 and 4 cores (totals %+v vs %+v)", tot1, totN)
+	}
+	if !strings.HasPrefix(one, want.String()+"\n    Total scan sources: ") {
+		t.Fatal("detail differs from its sources' blocks written one after another")
 	}
 	if n := strings.Count(one, "\nSRC:  "); n != len(srcs) {
 		t.Errorf("detail has %d SRC blocks, want %d", n, len(srcs))
