@@ -344,7 +344,7 @@ func Run(s Setup) int {
 	if s.Finished != nil {
 		s.Finished(tracker)
 	}
-	lv := report.Levels(tracker, batch)
+	lv := tracker.BatchLevels()
 	sum := 0
 	for n := 1; n <= 5; n++ {
 		fmt.Fprintf(out, "    Level %d: %d IP addresses\n", n, lv[n])

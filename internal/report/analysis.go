@@ -61,24 +61,6 @@ type Totals struct {
 	Sources, Destinations int
 }
 
-// Levels counts sources by danger level: Levels[n] for n = 1..5. Only
-// sources that sent packets in batch are counted when batch is non-nil.
-func Levels(t *scan.Tracker, batch []*scan.Source) (lv [6]int) {
-	count := func(s *scan.Source) {
-		if s.DL >= 1 && s.DL <= 5 {
-			lv[s.DL]++
-		}
-	}
-	if batch != nil {
-		for _, s := range batch {
-			count(s)
-		}
-		return lv
-	}
-	t.EachSource(count)
-	return lv
-}
-
 // Write renders the report from "[+] Version:" through the blank line
 // after "Total scan destinations" (the text psad also copies to
 // ANALYSIS_OUTPUT_FILE).

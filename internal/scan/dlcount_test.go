@@ -12,7 +12,8 @@ import (
 // TestDLCountsFollowLevels checks DLCounts against a walk over the
 // sources through every way a level changes or a source comes and goes:
 // live raises, auto_dl, invalid ICMP, batch ends on one core and on
-// several, expiry, eviction, Import and Absorb.
+// several, expiry, eviction, Import and Absorb; and BatchLevels against
+// a walk over the batch EndBatch returned.
 func TestDLCountsFollowLevels(t *testing.T) {
 	walk := func(tr *Tracker) (c [6]int) {
 		tr.EachSource(func(s *Source) { c[dlIndex(s.DL)]++ })
@@ -28,6 +29,16 @@ func TestDLCountsFollowLevels(t *testing.T) {
 		}
 		if raised && want[0] == tr.Sources() {
 			t.Fatalf("%s: every source at DL 0: the test raises none", when)
+		}
+	}
+	endBatch := func(tr *Tracker, when string) {
+		t.Helper()
+		var want [6]int
+		for _, s := range tr.EndBatch() {
+			want[dlIndex(s.DL)]++
+		}
+		if got := tr.BatchLevels(); got != want {
+			t.Fatalf("%s: BatchLevels %v, the batch says %v", when, got, want)
 		}
 	}
 	// Source i of n sends packets to spread the levels: most a few, every
@@ -71,10 +82,10 @@ func TestDLCountsFollowLevels(t *testing.T) {
 	}
 	feed(tr, 0, 600, t0)
 	check(tr, "live levels, auto_dl and invalid ICMP", true)
-	tr.EndBatch()
+	endBatch(tr, "a batch's end")
 	check(tr, "a batch's end", true)
 	feed(tr, 600, 600, t0.Add(time.Minute)) // evicts 300
-	tr.EndBatch()
+	endBatch(tr, "eviction")
 	check(tr, "eviction", true)
 	if n := tr.Expire(t0.Add(2*time.Minute), 90*time.Second); n == 0 {
 		t.Fatal("nothing expired")
@@ -101,6 +112,6 @@ func TestDLCountsFollowLevels(t *testing.T) {
 	feed(b, parallelLevels/2, parallelLevels/2+100, t0)
 	a.Absorb(b)
 	check(a, "Absorb (levels are set at the batch's end)", false)
-	a.EndBatch()
+	endBatch(a, "a batch's end on several cores")
 	check(a, "a batch's end on several cores", true)
 }

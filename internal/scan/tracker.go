@@ -159,9 +159,11 @@ type Tracker struct {
 	// made (as Expire saw it; see shrinkTable).
 	tablePeak int
 	// byDL counts the sources at each danger level, 0 to 5 (DLCounts).
-	byDL  [6]int
-	slab  []Pair      // Pairs are allocated in blocks to spare the allocator and GC
-	ahead chan []Pair // blocks made ready by Prefault; nil without
+	byDL [6]int
+	// batchLevels is BatchLevels.
+	batchLevels [6]int
+	slab        []Pair      // Pairs are allocated in blocks to spare the allocator and GC
+	ahead       chan []Pair // blocks made ready by Prefault; nil without
 	// freeBatches holds batch detail handed back by ReleaseBatches.
 	freeBatches []*Batch
 	// srcSlab and srcAhead are Prefault's source blocks (see there).
