@@ -172,3 +172,44 @@ func lineDiff(want, got string) string {
 	}
 	return b.String()
 }
+
+// TestReportCopy checks ANALYSIS_OUTPUT_FILE across runs: -A replaces a
+// longer copy left by an earlier run with exactly its report, -A --json
+// leaves it as it was, and a copy that cannot be written is said on
+// stderr without failing the run.
+func TestReportCopy(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	copyPath := filepath.Join(e.dir, "log", "analysis.out")
+	must(t, os.MkdirAll(filepath.Dir(copyPath), 0o700))
+	old := strings.Repeat("an earlier run's report\n", 50000)
+	must(t, os.WriteFile(copyPath, []byte(old), 0o600))
+	log := logPath("syn_scan_1000_1500")
+
+	if _, errs, code := e.run(t, "-A", "-m", log, "--json", "--no-rdns", "--no-whois"); code != 0 {
+		t.Fatalf("-A --json: exit %d\n%s", code, errs)
+	}
+	if got, err := os.ReadFile(copyPath); err != nil || string(got) != old {
+		t.Fatalf("-A --json changed the report copy (%v)", err)
+	}
+
+	out, errs, code := e.run(t, "-A", "-m", log, "--no-rdns", "--no-whois")
+	if code != 0 {
+		t.Fatalf("-A: exit %d\n%s", code, errs)
+	}
+	got, err := os.ReadFile(copyPath)
+	must(t, err)
+	start := strings.Index(out, "[+] Version:")
+	end := strings.Index(out, "[+] These results are available in: ")
+	if start < 0 || end < start || string(got) != out[start:end] {
+		t.Fatalf("the report copy (%d bytes) is not the report on stdout", len(got))
+	}
+
+	bad := newTestEnv(t, map[string]string{"ANALYSIS_OUTPUT_FILE": filepath.Join(e.dir, "no such dir", "analysis.out")}, "")
+	out, errs, code = bad.run(t, "-A", "-m", log, "--no-rdns", "--no-whois")
+	if code != 0 || !strings.Contains(errs, "[-] Could not write the report copy: ") || !strings.Contains(out, "Total scan sources: ") {
+		t.Fatalf("unwritable copy: exit %d, stderr:\n%s", code, errs)
+	}
+	if strings.Contains(out, "These results are available in") {
+		t.Error("the run says where a copy it could not write is")
+	}
+}
