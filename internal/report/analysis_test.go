@@ -2,9 +2,11 @@ package report
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/netip"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +33,57 @@ func TestShortV6(t *testing.T) {
 			t.Errorf("ShortV6(%s) = %s, want %s", in, got, want)
 		}
 	}
+	// Against the form spelled out with the standard library, on
+	// addresses with zero runs of every length and groups of every
+	// width, appended after other text.
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		var a [16]byte
+		for i := 0; i < 16; i += 2 {
+			v := [...]uint16{0, 0, 0, 1, 0xf, 0x10, 0xff, 0x100, 0xfff, 0x1000, 0xffff, uint16(r.Uint32())}[r.IntN(12)]
+			a[i], a[i+1] = byte(v>>8), byte(v)
+		}
+		addr := netip.AddrFrom16(a)
+		if got, want := string(AppendShortV6([]byte("x"), addr)), "x"+shortV6Ref(addr); got != want {
+			t.Fatalf("AppendShortV6(%s) = %s, want %s", addr, got, want)
+		}
+	}
+}
+
+// shortV6Ref is ShortV6 written plainly: the longest zero run found on
+// the groups, the groups printed with strconv and upper-cased.
+func shortV6Ref(a netip.Addr) string {
+	b := a.As16()
+	var g [8]uint16
+	for i := range g {
+		g[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+	}
+	bestAt, bestLen := -1, 1
+	for i := range 8 {
+		n := 0
+		for i+n < 8 && g[i+n] == 0 {
+			n++
+		}
+		if n > bestLen {
+			bestAt, bestLen = i, n
+		}
+	}
+	var parts []string
+	for i := 0; i < 8; i++ {
+		if i == bestAt {
+			parts = append(parts, "")
+			if i == 0 {
+				parts = append(parts, "")
+			}
+			i += bestLen - 1
+			if i == 7 {
+				parts = append(parts, "")
+			}
+			continue
+		}
+		parts = append(parts, strings.ToUpper(strconv.FormatUint(uint64(g[i]), 16)))
+	}
+	return strings.Join(parts, ":")
 }
 
 // TestListedSourcesOrder: the sources at or above the level, highest DL
