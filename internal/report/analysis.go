@@ -125,15 +125,21 @@ func sigsByCount(t *scan.Tracker) []sigCount {
 
 // uniqueSigs counts a pair's (protocol, id) signature records, once each
 // whatever the chains; ip signatures only when withIP.
+//
+// The records are read through pointers: copied, each 80-byte record
+// was read whole, two cache lines, for the two fields compared
+// (BenchmarkWriteMixed, 8 alternated runs: median 73.2 to 72.0 ms).
 func uniqueSigs(pr *scan.Pair, withIP bool) int {
 	n := 0
-	for i, r := range pr.Sigs() {
+	sg := pr.Sigs()
+	for i := range sg {
+		r := &sg[i]
 		if r.Proto == "ip" && !withIP {
 			continue
 		}
 		dup := false
-		for _, q := range pr.Sigs()[:i] {
-			if q.Proto == r.Proto && q.ID == r.ID {
+		for j := range i {
+			if q := &sg[j]; q.ID == r.ID && q.Proto == r.Proto {
 				dup = true
 				break
 			}
