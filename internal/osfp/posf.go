@@ -18,6 +18,9 @@ type PosfDB struct {
 	lenBit   map[int]int // LEN value -> bit in PosfState.seen
 	winBit   map[int]int // WINDOW value -> bit
 	bits     int
+	// minPkts is the fewest packets any record needs: below it no
+	// record can match, and a busy log's sources mostly send one SYN.
+	minPkts uint64
 }
 
 type posfRec struct {
@@ -136,6 +139,9 @@ RECORDS:
 		r.random = r.id == "RANDOM"
 		r.lenBit = db.bit(db.lenBit, r.len)
 		r.winBit = db.bit(db.winBit, r.win)
+		if len(db.recs) == 0 || r.numpkts < db.minPkts {
+			db.minPkts = r.numpkts
+		}
 		db.recs = append(db.recs, r)
 	}
 	return db, nil
@@ -175,9 +181,12 @@ func (db *PosfDB) Len() int { return len(db.recs) }
 // ready to use; a state belongs to one source and to one PosfDB (it
 // starts over if used with another).
 type PosfState struct {
-	db      *PosfDB
-	count   uint64
-	seen    []uint64
+	db    *PosfDB
+	count uint64
+	seen  []uint64
+	// seen0 backs seen for files with at most 64 LEN and WINDOW values
+	// (psad's has 22): a busy log has a state per source.
+	seen0   [1]uint64
 	minTTL  int
 	maxTTL  int
 	lastID  int
@@ -213,7 +222,11 @@ func (db *PosfDB) Observe(st *PosfState, p *fwlog.Packet) (guess string, ok bool
 		*st = PosfState{db: db, minTTL: 256}
 	}
 	if w := (db.bits + 63) / 64; len(st.seen) < w {
-		st.seen = make([]uint64, w)
+		if w <= len(st.seen0) {
+			st.seen = st.seen0[:w]
+		} else {
+			st.seen = make([]uint64, w)
+		}
 	}
 	if b, ok := db.lenBit[p.IPLen]; ok {
 		st.seen[b/64] |= 1 << (b % 64)
@@ -227,6 +240,9 @@ func (db *PosfDB) Observe(st *PosfState, p *fwlog.Packet) (guess string, ok bool
 	}
 	st.lastID = p.IPID
 	st.count++
+	if st.count < db.minPkts {
+		return "", false
+	}
 	for i := range db.recs {
 		r := &db.recs[i]
 		if st.count >= r.numpkts && st.has(r.lenBit) && st.has(r.winBit) &&

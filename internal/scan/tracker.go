@@ -484,6 +484,9 @@ const noStart = math.MinInt64
 type pairRare struct {
 	sigs []SigRecord
 	icmp []ICMPRecord
+	// sig0 backs sigs for a pair's first signature: most pairs that
+	// match one match one, and a busy log has hundreds of thousands.
+	sig0 [1]SigRecord
 }
 
 // Sigs is the pair's signature matches, one record per signature.
@@ -1286,6 +1289,9 @@ func (t *Tracker) recordSigs(src *Source, pair *Pair, p *fwlog.Packet, ins *Insp
 			}
 		}
 		if !found {
+			if rare.sigs == nil {
+				rare.sigs = rare.sig0[:0]
+			}
 			rare.sigs = append(rare.sigs, SigRecord{
 				ID: h.ID, Proto: h.Proto, Chain: p.Chain, Pkts: 1,
 				DP: sigPort(p), Flags: sigFlags(p), Fwsnort: h.Fwsnort, Rule: h.Rule, Estab: h.Estab,
