@@ -727,6 +727,60 @@ func TestPairSorterReuse(t *testing.T) {
 	}
 }
 
+// TestPairSorterOrder checks the sorter's packed keys against the
+// printed addresses sorted as strings, for destinations whose texts are
+// shorter, as long as and longer than the packed 16 bytes, IPv6 ones
+// that tie on their first 16 bytes, and IPv4 next to IPv4-mapped IPv6.
+func TestPairSorterOrder(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := range 3000 {
+		var d netip.Addr
+		switch i % 4 {
+		case 0:
+			d = netip.AddrFrom4([4]byte{byte(1 + r.IntN(3)*100), byte(r.IntN(11)), byte(r.IntN(256)), byte(r.IntN(256))})
+		case 1:
+			d = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0xaa, 0xaa, 0xbb, 0xbb, 14: byte(r.IntN(3)), 15: byte(r.IntN(256))})
+		case 2:
+			d = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde, 0xf0, byte(r.IntN(2)), 1, 0, byte(r.IntN(256))})
+		default:
+			d = netip.AddrFrom16(netip.AddrFrom4([4]byte{10, 0, byte(r.IntN(3)), byte(r.IntN(256))}).As16())
+		}
+		p := syn("192.0.2.1", "10.0.0.1", 22)
+		p.Dst = d
+		tr.Observe(t0, &p)
+	}
+	src := tr.Source(netip.MustParseAddr("192.0.2.1"))
+	var want []string
+	for _, p := range src.DstList() {
+		want = append(want, string(fwlog.AppendAddr(nil, p.Dst)))
+	}
+	slices.Sort(want)
+	var ps PairSorter
+	ps.Pairs(src) // the storage the second call reuses
+	var got []string
+	for _, p := range ps.Pairs(src) {
+		got = append(got, string(fwlog.AppendAddr(nil, p.Dst)))
+	}
+	if !slices.Equal(got, want) {
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("pair %d of %d: %s, want %s", i, len(got), got[i], want[i])
+			}
+		}
+		t.Fatalf("%d pairs, want %d", len(got), len(want))
+	}
+	long := 0
+	for _, w := range want {
+		if len(w) > 16 {
+			long++
+		}
+	}
+	if long < len(want)/3 {
+		t.Fatalf("only %d of %d texts are longer than the packed bytes", long, len(want))
+	}
+}
+
 // TestCountPrefixCounts: prefix counts stay exact through the cache that
 // CountPrefix keeps beside the map: many prefixes, some sharing a cache
 // entry, in turn; and counting goes on from counters ImportCounters set.
