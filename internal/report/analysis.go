@@ -82,12 +82,12 @@ func Write(out io.Writer, t *scan.Tracker, o Options) (Totals, error) {
 		writePrefixes(&counters, t)
 		writeProtoCounters(&counters, t, o)
 	}()
-	srcs := listedSources(t, o.MinDL)
+	srcs, big := listSources(t, o.MinDL, !o.SummaryOnly)
 	writeTopAttackers(w, srcs, o)
 	<-done
 	w.Write(counters.Bytes())
 	if !o.SummaryOnly {
-		tot = writeDetail(w, srcs, o)
+		tot = writeDetail(w, srcs, big, o)
 	}
 	return tot, w.Flush()
 }
@@ -186,6 +186,17 @@ func writeTopSigs(w io.Writer, t *scan.Tracker, o Options) {
 // 200,000 sources listed), with the detail's rendering waiting for them;
 // in two parts, 22-25 ms.
 func listedSources(t *scan.Tracker, minDL int) []*scan.Source {
+	srcs, _ := listSources(t, minDL, false)
+	return srcs
+}
+
+// listSources is listedSources, and with sortBig the pairs in report
+// order of each listed source that the detail renders in pieces (see
+// pieces), sorted by the walk that finds them. Why there: sorted when
+// the detail reaches them, the 1M-line log's biggest scanner (30,635
+// destinations) kept the rendering goroutines waiting 11-22 ms, while
+// the walk's parts end at different times anyway.
+func listSources(t *scan.Tracker, minDL int, sortBig bool) ([]*scan.Source, map[*scan.Source][]*scan.Pair) {
 	if minDL < 1 {
 		minDL = 1
 	}
@@ -200,11 +211,23 @@ func listedSources(t *scan.Tracker, minDL int) []*scan.Source {
 		parts = min(runtime.GOMAXPROCS(0), 8)
 	}
 	sorted := make([][]sourceKey, parts)
+	bigs := make([][]bigPairs, parts)
 	var wg sync.WaitGroup
 	for part := range parts {
-		wg.Go(func() { sorted[part] = listPart(t, part, parts, minDL, n/parts+n/16) })
+		wg.Go(func() {
+			sorted[part], bigs[part] = listPart(t, part, parts, minDL, n/parts+n/16, sortBig)
+		})
 	}
 	wg.Wait()
+	var big map[*scan.Source][]*scan.Pair
+	for _, b := range bigs {
+		for _, x := range b {
+			if big == nil {
+				big = make(map[*scan.Source][]*scan.Pair)
+			}
+			big[x.src] = x.pairs
+		}
+	}
 	out := make([]*scan.Source, 0, n)
 	for {
 		best := -1
@@ -214,11 +237,18 @@ func listedSources(t *scan.Tracker, minDL int) []*scan.Source {
 			}
 		}
 		if best < 0 {
-			return out
+			return out, big
 		}
 		out = append(out, sorted[best][0].src)
 		sorted[best] = sorted[best][1:]
 	}
+}
+
+// bigPairs is a source rendered in pieces, with its pairs in report
+// order.
+type bigPairs struct {
+	src   *scan.Source
+	pairs []*scan.Pair
 }
 
 // listParallel is the number of listed sources from which listedSources
@@ -235,15 +265,25 @@ const listParallel = 4096
 // for about the sources at the listed levels, which the tracker counts:
 // grown by append, their copies and fresh pages cost more than the walk
 // saved.
-func listPart(t *scan.Tracker, part, parts, minDL, size int) []sourceKey {
+//
+// With sortBig it also returns the part's sources that the detail
+// renders in pieces, each with its pairs in report order.
+func listPart(t *scan.Tracker, part, parts, minDL, size int, sortBig bool) ([]sourceKey, []bigPairs) {
 	ents := make([]sourceKey, 0, size)
 	addrs := make([]netip.Addr, 0, size)
+	var bigs []bigPairs
 	t.EachSourcePart(part, parts, func(s *scan.Source) {
 		if s.DL >= minDL && s.DL <= 5 && (s.Packets > 0 || s.SigCount > 0) {
 			ents = append(ents, sourceKey{src: s, dl: s.DL})
 			addrs = append(addrs, s.Addr)
+			if sortBig && isBig(s) {
+				bigs = append(bigs, bigPairs{s, nil})
+			}
 		}
 	})
+	for i := range bigs {
+		bigs[i].pairs = new(scan.PairSorter).Pairs(bigs[i].src)
+	}
 	keys := fwlog.AddrStrings(len(addrs), func(i int) netip.Addr { return addrs[i] })
 	// The sort compares copies of the levels beside the keys: reading
 	// them through the source pointers was a trip to memory per
@@ -252,7 +292,7 @@ func listPart(t *scan.Tracker, part, parts, minDL, size int) []sourceKey {
 		ents[i].key = keys[i]
 	}
 	slices.SortFunc(ents, compareKeys)
-	return ents
+	return ents, bigs
 }
 
 // compareKeys orders listed sources: DL descending, then the printed
@@ -431,7 +471,10 @@ func compareSigProtos(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
+// writeDetail writes IP Status Detail for srcs. big holds the pairs in
+// report order of sources rendered in pieces (listSources); those
+// missing are sorted here.
+func writeDetail(w io.Writer, srcs []*scan.Source, big map[*scan.Source][]*scan.Pair, o Options) Totals {
 	io.WriteString(w, "[+] IP Status Detail:\n")
 	if len(srcs) == 0 {
 		io.WriteString(w, none)
@@ -452,7 +495,7 @@ func writeDetail(w io.Writer, srcs []*scan.Source, o Options) Totals {
 	dst4 := make(map[uint32]struct{})
 	dst6 := make(map[netip.Addr]struct{})
 	var sorters sync.Pool // one per rendering goroutine, in effect
-	eachBlock(srcs, func(pc piece, out *block) {
+	eachBlock(srcs, big, func(pc piece, out *block) {
 		if pc.big != nil {
 			out.warm += warmList(pc.pairs[pc.lo:pc.hi])
 			if pc.lo == 0 {
@@ -588,10 +631,13 @@ type piece struct {
 // detailBlock sources or detailWeight destinations, whichever comes
 // first, and a source bigger than detailWeight is a job of its own,
 // split in pieces of detailWeight destinations.
-func pieces(srcs []*scan.Source, yield func(piece)) {
+func pieces(srcs []*scan.Source, big map[*scan.Source][]*scan.Pair, yield func(piece)) {
 	for i := 0; i < len(srcs); {
-		if s := srcs[i]; len(s.DstList()) > detailWeight {
-			pairs := new(scan.PairSorter).Pairs(s)
+		if s := srcs[i]; isBig(s) {
+			pairs, ok := big[s]
+			if !ok {
+				pairs = new(scan.PairSorter).Pairs(s)
+			}
 			for lo := 0; lo == 0 || lo < len(pairs); lo += detailWeight {
 				yield(piece{big: s, pairs: pairs, lo: lo, hi: min(lo+detailWeight, len(pairs))})
 			}
@@ -602,7 +648,7 @@ func pieces(srcs []*scan.Source, yield func(piece)) {
 		// have hundreds of destinations each, which would grow every
 		// reused buffer to the largest block's size.
 		n, w := 0, 0
-		for i+n < len(srcs) && n < detailBlock && w < detailWeight && len(srcs[i+n].DstList()) <= detailWeight {
+		for i+n < len(srcs) && n < detailBlock && w < detailWeight && !isBig(srcs[i+n]) {
 			w += 1 + len(srcs[i+n].DstList())
 			n++
 		}
@@ -614,11 +660,11 @@ func pieces(srcs []*scan.Source, yield func(piece)) {
 // eachBlock renders srcs in blocks with render on up to GOMAXPROCS
 // goroutines and hands each block's output to emit in input order, on
 // the calling goroutine. render must only read shared state.
-func eachBlock(srcs []*scan.Source, render func(piece, *block), emit func(*block)) {
+func eachBlock(srcs []*scan.Source, big map[*scan.Source][]*scan.Pair, render func(piece, *block), emit func(*block)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || len(srcs) <= detailBlock && !anyBig(srcs) {
 		var out block
-		pieces(srcs, func(pc piece) { render(pc, &out) })
+		pieces(srcs, big, func(pc piece) { render(pc, &out) })
 		emit(&out)
 		return
 	}
@@ -653,7 +699,7 @@ func eachBlock(srcs []*scan.Source, render func(piece, *block), emit func(*block
 	go func() {
 		defer close(order)
 		defer close(jobs)
-		pieces(srcs, func(pc piece) {
+		pieces(srcs, big, func(pc piece) {
 			j := &job{pc: pc, done: make(chan struct{})}
 			order <- j // bounds the jobs in flight
 			jobs <- j
@@ -670,10 +716,11 @@ func eachBlock(srcs []*scan.Source, render func(piece, *block), emit func(*block
 	wg.Wait()
 }
 
+// isBig reports whether the detail renders s in pieces.
+func isBig(s *scan.Source) bool { return len(s.DstList()) > detailWeight }
+
 // anyBig reports whether a source of srcs is split in pieces.
-func anyBig(srcs []*scan.Source) bool {
-	return slices.ContainsFunc(srcs, func(s *scan.Source) bool { return len(s.DstList()) > detailWeight })
-}
+func anyBig(srcs []*scan.Source) bool { return slices.ContainsFunc(srcs, isBig) }
 
 // appendSource appends one source's block of IP Status Detail; pairs
 // are its pairs in report order (Source.Pairs).

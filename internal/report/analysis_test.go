@@ -146,7 +146,7 @@ func TestDetailCountsDestinations(t *testing.T) {
 	}
 	tr.EndBatch()
 	var b strings.Builder
-	tot := writeDetail(&b, listedSources(tr, 1), Options{})
+	tot := writeDetail(&b, listedSources(tr, 1), nil, Options{})
 	if tot.Sources != 3 || tot.Destinations != len(dsts) {
 		t.Errorf("totals %+v, want 3 sources and %d destinations", tot, len(dsts))
 	}

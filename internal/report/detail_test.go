@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,16 +66,25 @@ func TestDetailSameOnAnyCores(t *testing.T) {
 	if len(srcs) <= 2*detailBlock {
 		t.Fatalf("listed %d sources, want more than two blocks", len(srcs))
 	}
-	render := func(procs int) (string, Totals) {
+	render := func(procs int, big map[*scan.Source][]*scan.Pair) (string, Totals) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		var b bytes.Buffer
-		tot := writeDetail(&b, srcs, Options{})
+		tot := writeDetail(&b, srcs, big, Options{})
 		return b.String(), tot
 	}
-	one, tot1 := render(1)
-	many, totN := render(4)
+	// The big sources' pairs sorted by the listing, as Write has them.
+	listed, big := listSources(tr, 1, true)
+	if !slices.Equal(listed, srcs) || len(big) != 2 {
+		t.Fatalf("the listing with sorted pairs lists other sources or %d big ones", len(big))
+	}
+	one, tot1 := render(1, nil)
+	many, totN := render(4, nil)
+	sorted, totS := render(4, big)
 	if one != many || tot1 != totN {
 		t.Fatalf("detail differs between 1 and 4 cores (totals %+v vs %+v)", tot1, totN)
+	}
+	if sorted != one || totS != tot1 {
+		t.Fatal("detail differs with the big sources' pairs sorted by the listing")
 	}
 	if !strings.HasPrefix(one, want.String()+"\n    Total scan sources: ") {
 		t.Fatal("detail differs from its sources' blocks written one after another")
