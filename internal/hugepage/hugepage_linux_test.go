@@ -114,11 +114,12 @@ func TestHeapTouchesLittle(t *testing.T) {
 	t.Logf("512 MB set aside in %d spans, %d MB of it resident", len(spans), resident>>20)
 	// The freed garbage was resident already. Of the rest, a chunk
 	// (16 MB) is zeroed whole when any of it lies in memory used before:
-	// the one over the garbage's end, and at times one over other memory
-	// the runtime used and freed (seen: 48 MB resident, in 3 runs of 40).
-	// Zeroing the whole reserve, the failure this test is for, would
-	// make 512 MB resident.
-	if most := garbageSize + 2*heapChunk + pageSize; resident > most {
+	// the one over the garbage's end, and at times others over memory
+	// the runtime used and freed (seen: 48 MB resident, in 3 runs of 40;
+	// 64 MB once while the race-detector tests ran beside it). Zeroing
+	// the whole reserve, the failure this test is for, would make 512 MB
+	// resident.
+	if most := garbageSize + 4*heapChunk + pageSize; resident > most {
 		t.Errorf("512 MB set aside, %d MB of it resident, want at most %d", resident>>20, most>>20)
 	}
 }
