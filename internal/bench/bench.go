@@ -170,7 +170,7 @@ func resultLine(t *scan.Tracker) string {
 		if src.DL >= 0 && src.DL < len(byDL) {
 			byDL[src.DL]++
 		}
-		if len(src.OSGuesses) > 0 || src.PosfGuess != "" {
+		if len(src.OSGuesses()) > 0 || src.PosfGuess() != "" {
 			osGuess++
 		}
 		if src.AutoDL {

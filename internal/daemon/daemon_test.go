@@ -856,7 +856,7 @@ func TestBatchEndWritesP0FLine(t *testing.T) {
 	if s == nil {
 		t.Fatal("no source")
 	}
-	if len(s.OSGuesses) != 1 || !strings.Contains(s.OSGuesses[0], "(p0f v3: 3 of 3 SYNs") {
-		t.Errorf("OS guesses %q, want the p0f v3 line for 3 SYNs", s.OSGuesses)
+	if gs := s.OSGuesses(); len(gs) != 1 || !strings.Contains(gs[0], "(p0f v3: 3 of 3 SYNs") {
+		t.Errorf("OS guesses %q, want the p0f v3 line for 3 SYNs", s.OSGuesses())
 	}
 }

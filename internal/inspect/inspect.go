@@ -164,8 +164,10 @@ func (e *Engines) checkICMP(t *icmptype.Table, p *fwlog.Packet, ins *scan.Inspec
 	ins.InvalidCode = typeOK && !codeOK
 }
 
-// posfState is the per-source OS scratch space kept in scan.Source.Posf.
+// posfState is the engines' state for a source, kept in its
+// scan.SourceOS, which it holds: one allocation for both.
 type posfState struct {
+	os scan.SourceOS
 	st osfp.PosfState
 	// v3 counts SYNs per best p0f v3 label; a source shows one or two
 	// labels, so a short list beats a map. best indexes it (-1: none).
@@ -333,17 +335,40 @@ func (e *Engines) Fingerprint(p *fwlog.Packet, src *scan.Source, pair *scan.Pair
 	}
 	// The source's state (128 bytes) waits for a packet posf counts: a
 	// UDP, ICMP or ACK flood's sources, and a busy log's, keep none.
-	if e.Posf == nil || !osfp.PosfUses(p) || src.PosfGuess != "" || pair.AbsNum >= 100 {
+	if e.Posf == nil || !osfp.PosfUses(p) || src.PosfGuess() != "" || pair.AbsNum >= 100 {
 		return
 	}
-	st, _ := src.Posf.(*posfState)
-	if st == nil {
-		st = &posfState{best: -1}
-		src.Posf = st
-	}
+	st := stateOf(src)
 	if g, ok := e.Posf.Observe(&st.st, p); ok {
-		src.PosfGuess = g
+		st.os.Posf = g
 	}
+}
+
+// stateOf returns src's posfState, made if need be (taking over the
+// guesses src had).
+func stateOf(src *scan.Source) *posfState {
+	o := src.OS()
+	if o != nil {
+		if st, ok := o.Scratch.(*posfState); ok {
+			return st
+		}
+	}
+	st := &posfState{best: -1}
+	if o != nil {
+		st.os = *o
+	}
+	st.os.Scratch = st
+	src.SetOS(&st.os)
+	return st
+}
+
+// stateIn returns src's posfState, nil when it has none.
+func stateIn(src *scan.Source) *posfState {
+	if o := src.OS(); o != nil {
+		st, _ := o.Scratch.(*posfState)
+		return st
+	}
+	return nil
 }
 
 // fingerprintV3 counts, per source, how many SYNs matched each best p0f
@@ -353,11 +378,7 @@ func (e *Engines) fingerprintV3(p *fwlog.Packet, src *scan.Source) {
 	if !r.ok {
 		return
 	}
-	st, _ := src.Posf.(*posfState)
-	if st == nil {
-		st = &posfState{best: -1}
-		src.Posf = st
-	}
+	st := stateOf(src)
 	i := 0
 	for i < len(st.v3) && st.v3[i].label != r.guess.Label {
 		i++
@@ -386,12 +407,12 @@ func (e *Engines) Finish(srcs []*scan.Source) {
 		return
 	}
 	for _, src := range srcs {
-		st, _ := src.Posf.(*posfState)
+		st := stateIn(src)
 		if st == nil || st.best < 0 {
 			continue
 		}
 		top := st.v3[st.best]
-		src.OSGuesses = append(src.OSGuesses[:0], fmt.Sprintf("%s (p0f v3: %d of %d SYNs, %s)", top.label, top.n, total(st.v3), top.why))
+		st.os.Guesses = append(st.os.Guesses[:0], fmt.Sprintf("%s (p0f v3: %d of %d SYNs, %s)", top.label, top.n, total(st.v3), top.why))
 	}
 }
 
@@ -404,13 +425,15 @@ func total(l []v3Count) int {
 }
 
 func addGuess(src *scan.Source, g string) {
-	i := sort.SearchStrings(src.OSGuesses, g)
-	if i < len(src.OSGuesses) && src.OSGuesses[i] == g {
+	gs := src.OSGuesses()
+	i := sort.SearchStrings(gs, g)
+	if i < len(gs) && gs[i] == g {
 		return
 	}
-	src.OSGuesses = append(src.OSGuesses, "")
-	copy(src.OSGuesses[i+1:], src.OSGuesses[i:])
-	src.OSGuesses[i] = g
+	gs = append(gs, "")
+	copy(gs[i+1:], gs[i:])
+	gs[i] = g
+	src.MakeOS().Guesses = gs
 }
 
 // TopSigInfo names an id in "Top signature matches": psad's signature

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -33,15 +34,24 @@ func TestPosfStateOnlyForSYNs(t *testing.T) {
 		pkt(fwlog.ProtoTCP, fwlog.FlagACK, "", 3), pkt(fwlog.ProtoTCP, fwlog.FlagSYN, "020405B4", 4)} {
 		e.Fingerprint(p, src, pair)
 	}
-	if src.Posf != nil {
-		t.Fatalf("posf state %v kept for a source that sent no plain SYN", src.Posf)
+	if src.OS() != nil {
+		t.Fatalf("OS state %+v kept for a source that sent no plain SYN", src.OS())
 	}
 	e.Fingerprint(pkt(fwlog.ProtoTCP, fwlog.FlagSYN, "", 10), src, pair)
-	if src.Posf == nil || src.PosfGuess != "" {
-		t.Fatalf("after one SYN: state %v, guess %q; want state and no guess yet", src.Posf, src.PosfGuess)
+	if stateIn(src) == nil || src.PosfGuess() != "" {
+		t.Fatalf("after one SYN: state %v, guess %q; want state and no guess yet", stateIn(src), src.PosfGuess())
 	}
 	e.Fingerprint(pkt(fwlog.ProtoTCP, fwlog.FlagSYN, "", 11), src, pair)
-	if src.PosfGuess != "Small" {
-		t.Errorf("after two SYNs: guess %q, want Small", src.PosfGuess)
+	if src.PosfGuess() != "Small" {
+		t.Errorf("after two SYNs: guess %q, want Small", src.PosfGuess())
+	}
+
+	// A source with guesses of its own (saved state, the p0f method)
+	// keeps them when posf's state is made for it.
+	other := &scan.Source{}
+	other.MakeOS().Guesses = []string{"Linux 2.6"}
+	e.Fingerprint(pkt(fwlog.ProtoTCP, fwlog.FlagSYN, "", 20), other, pair)
+	if stateIn(other) == nil || !slices.Equal(other.OSGuesses(), []string{"Linux 2.6"}) {
+		t.Errorf("after a SYN: state %v, guesses %q; want state and the guesses kept", stateIn(other), other.OSGuesses())
 	}
 }

@@ -342,7 +342,7 @@ func (n *Notifier) Batch(b *scan.Closed) {
 			in.DL, in.Src, in.Pair, in.ScanDsts = src.DL, src, shown, len(dsts)
 			in.Style = b.Tracker.Style(pair)
 			in.Hostname, in.Version, in.ProgPath = c.Hostname, c.Version, c.ProgPath
-			in.OSGuesses, in.PosfGuess = src.OSGuesses, src.PosfGuess
+			in.OSGuesses, in.PosfGuess = src.OSGuesses(), src.PosfGuess()
 			in.TotalEmailAlerts = n.emails[key] + 1
 			n.lookups(&in, src, pair)
 			if c.SigSyslog {
@@ -604,11 +604,11 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 		report.PairSignatures(&b, pair, n.cfg.Clock().Unix(), info, psadID)
 		fs = append(fs, file{dst + "_signatures", bytes.Clone(b.Bytes())})
 	}
-	if len(src.OSGuesses) > 0 {
-		fs = append(fs, file{"p0f_guess", []byte(strings.Join(src.OSGuesses, "\n") + "\n")})
+	if len(src.OSGuesses()) > 0 {
+		fs = append(fs, file{"p0f_guess", []byte(strings.Join(src.OSGuesses(), "\n") + "\n")})
 	}
-	if src.PosfGuess != "" {
-		fs = append(fs, file{"os_guess", []byte(src.PosfGuess + "\n")})
+	if src.PosfGuess() != "" {
+		fs = append(fs, file{"os_guess", []byte(src.PosfGuess() + "\n")})
 	}
 	// psad keeps the whois record it put in the alert as <ip>_whois, ip
 	// being the address looked up; a record not known yet (the lookup

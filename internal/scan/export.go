@@ -58,8 +58,8 @@ func (s *Source) Export() SourceState {
 func (s *Source) ExportTo(st *SourceState) {
 	old := st.Pairs[:cap(st.Pairs)]
 	*st = SourceState{Addr: s.Addr, DL: s.DL, Packets: s.Packets, SigCount: s.SigCount, Local: s.Local, AutoDL: s.AutoDL,
-		OSGuesses: append(st.OSGuesses[:0], s.OSGuesses...), PosfGuess: s.PosfGuess, SigIDs: append(st.SigIDs[:0], s.sigIDs...),
-		LastSeen: s.LastSeen}
+		OSGuesses: append(st.OSGuesses[:0], s.OSGuesses()...), PosfGuess: s.PosfGuess(), SigIDs: append(st.SigIDs[:0], s.sigIDs...),
+		LastSeen: s.LastSeen()}
 	pairs := old[:0]
 	for i, p := range s.dstOrder {
 		var ps PairState
@@ -87,7 +87,10 @@ func (t *Tracker) Import(st SourceState) {
 	s.batchDsts = s.bdst0[:0] // in no batch yet: none of its pairs (see BatchDsts)
 	t.setDL(s, st.DL)
 	s.Packets, s.SigCount, s.Local, s.AutoDL = st.Packets, st.SigCount, st.Local, st.AutoDL
-	s.OSGuesses, s.PosfGuess, s.sigIDs = st.OSGuesses, st.PosfGuess, st.SigIDs
+	if len(st.OSGuesses) > 0 || st.PosfGuess != "" {
+		s.MakeOS().Guesses, s.os.Posf = st.OSGuesses, st.PosfGuess
+	}
+	s.sigIDs = st.SigIDs
 	for _, ps := range st.Pairs {
 		p := t.newPair()
 		*p = Pair{Dst: ps.Dst, start: unixNanos(ps.Start), AbsNum: ps.AbsNum, Ranges: ps.Ranges,
@@ -125,7 +128,7 @@ func (t *Tracker) remove(s *Source) {
 	// held (a batch list emptied at its batch's end still does), nor its
 	// fingerprints and signatures.
 	s.dst0[0], s.bdst0[0] = nil, nil
-	s.OSGuesses, s.PosfGuess, s.Posf, s.sigIDs = nil, "", nil, nil
+	s.os, s.sigIDs = nil, nil
 }
 
 // Changing bounds how many sources ChangedSince(mark, ...) will call fn

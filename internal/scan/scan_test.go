@@ -833,3 +833,28 @@ func TestCountPrefixCounts(t *testing.T) {
 	count(tr, 3000)
 	check(tr, "after ImportCounters")
 }
+
+// TestExportKeepsOS: a source's OS guesses go through ExportTo and
+// Import, and a source without any imports without fingerprint state.
+func TestExportKeepsOS(t *testing.T) {
+	tr := NewTracker(DefaultSettings())
+	for _, a := range []string{"192.0.2.1", "192.0.2.2"} {
+		p := syn(a, "10.0.0.1", 22)
+		tr.Observe(t0, &p)
+	}
+	withOS := tr.Source(netip.MustParseAddr("192.0.2.1"))
+	withOS.MakeOS().Guesses = []string{"Linux 2.6", "Linux 3.x"}
+	withOS.OS().Posf = "Small"
+	imp := NewTracker(DefaultSettings())
+	tr.EachSource(func(s *Source) { imp.Import(s.Export()) })
+	got := imp.Source(netip.MustParseAddr("192.0.2.1"))
+	if !slices.Equal(got.OSGuesses(), withOS.OSGuesses()) || got.PosfGuess() != "Small" {
+		t.Errorf("imported guesses %q, posf %q; want %q, Small", got.OSGuesses(), got.PosfGuess(), withOS.OSGuesses())
+	}
+	if !got.LastSeen().Equal(t0) {
+		t.Errorf("imported last seen %v, want %v", got.LastSeen(), t0)
+	}
+	if s := imp.Source(netip.MustParseAddr("192.0.2.2")); s.OS() != nil || s.OSGuesses() != nil || s.PosfGuess() != "" {
+		t.Errorf("a source without guesses imports with %+v", s.OS())
+	}
+}

@@ -221,11 +221,10 @@ type Tracker struct {
 // not fit any cache, and a packet should read as few of a source's cache
 // lines as it can: the first line holds what finding the source and its
 // pair reads (Addr, dtag, dstOrder), the second what every packet
-// writes. Sources live in blocks whose elements start on a 64-byte
-// boundary (256 bytes apiece). With Addr and dtag in the third and
-// fourth lines, as before, finding a source and its pair read three of
-// its lines, and -A's tracker goroutine spent a fifth of its time
-// waiting for them.
+// writes, the third what fewer packets and the reports read; 192 bytes
+// apiece. With Addr and dtag in the third and fourth lines, as before,
+// finding a source and its pair read three of its lines, and -A's
+// tracker goroutine spent a fifth of its time waiting for them.
 type Source struct {
 	Addr netip.Addr
 	// dtag holds a byte of each destination of a small source (see dst).
@@ -243,7 +242,7 @@ type Source struct {
 	DL       int
 	Packets  int // packets accepted for this source ("Packets:")
 	seen     uint64
-	LastSeen time.Time
+	lastSeen int64 // LastSeen in Unix nanoseconds (noStart: the zero Time)
 	// batchNo and startNo are batch numbers; a batch per CHECK_INTERVAL
 	// second does not wrap 32 bits in a lifetime.
 	batchNo, startNo uint32
@@ -257,24 +256,65 @@ type Source struct {
 	// when the current batch first saw it (startNo), before anything of
 	// that batch raised it. Levels are 0..5.
 	batchSigDL, batchSidDL, startDL int8
+	SigCount                        int // signature matches ("Sig count:")
+	bdst0                           [1]*Pair
 
 	// Below: what a source's first packet of a batch, packets with
 	// signatures, OS fingerprints or many destinations read, and what
 	// reports read.
-	bdst0     [1]*Pair
 	batchDsts []*Pair
-	SigCount  int // signature matches ("Sig count:")
 	dstIndex  *dstTable
-
-	// OSGuesses are passive OS fingerprint guesses (p0f method), sorted.
-	OSGuesses []string
-	// PosfGuess is the posf guess for option-less SYNs, if any.
-	PosfGuess string
-	// Posf is scratch space for the posf engine.
-	Posf any
-
-	sigIDs []int // distinct signature ids matched
+	sigIDs    []int // distinct signature ids matched
+	// os is what passive OS fingerprinting found, nil until it finds or
+	// keeps anything: a busy log's sources mostly have none, and the
+	// three fields were 56 of the 256 bytes every source had.
+	os *SourceOS
 }
+
+// SourceOS is a source's passive OS fingerprinting: its guesses and the
+// engines' state (see Source.OS).
+type SourceOS struct {
+	// Guesses are passive OS fingerprint guesses (p0f method), sorted.
+	Guesses []string
+	// Posf is the posf guess for option-less SYNs, if any.
+	Posf string
+	// Scratch is the engines' state for the source.
+	Scratch any
+}
+
+// OS returns s's fingerprinting, nil when there is none.
+func (s *Source) OS() *SourceOS { return s.os }
+
+// MakeOS returns s's fingerprinting, made if need be.
+func (s *Source) MakeOS() *SourceOS {
+	if s.os == nil {
+		s.os = new(SourceOS)
+	}
+	return s.os
+}
+
+// SetOS makes o s's fingerprinting: an engine may hold a SourceOS in
+// its own state for the source, one allocation for both.
+func (s *Source) SetOS(o *SourceOS) { s.os = o }
+
+// OSGuesses returns s's p0f guesses (nil when none).
+func (s *Source) OSGuesses() []string {
+	if s.os == nil {
+		return nil
+	}
+	return s.os.Guesses
+}
+
+// PosfGuess returns s's posf guess ("" when none).
+func (s *Source) PosfGuess() string {
+	if s.os == nil {
+		return ""
+	}
+	return s.os.Posf
+}
+
+// LastSeen is the time of the source's last packet.
+func (s *Source) LastSeen() time.Time { return timeOfNanos(s.lastSeen) }
 
 // BatchStartDL returns the danger level the source had before the
 // current batch first saw it (the alert cycle's "did DL rise" test). It is
@@ -462,11 +502,14 @@ func (p *Pair) setChains(cs []ChainCount) {
 
 // Start is the time of the pair's first packet (psad's scan start), in
 // the local time zone; the zero Time for a pair imported without one.
-func (p *Pair) Start() time.Time {
-	if p.start == noStart {
+func (p *Pair) Start() time.Time { return timeOfNanos(p.start) }
+
+// timeOfNanos is the Time unixNanos gave n for.
+func timeOfNanos(n int64) time.Time {
+	if n == noStart {
 		return time.Time{}
 	}
-	return time.Unix(0, p.start)
+	return time.Unix(0, n)
 }
 
 // unixNanos is t as Pair.start holds it.
@@ -820,7 +863,7 @@ func (t *Tracker) source(addr netip.Addr, now time.Time) *Source {
 func (t *Tracker) touch(s *Source, now time.Time) {
 	t.seen++
 	s.seen = t.seen
-	s.LastSeen = now
+	s.lastSeen = unixNanos(now)
 	if t.logOn && !s.logged {
 		s.logged = true
 		t.changed = append(t.changed, s)

@@ -179,10 +179,10 @@ func (d *Doc) Fill(t *scan.Tracker, o report.Options) {
 
 func source(s *scan.Source, set scan.Settings, o report.Options) Source {
 	out := Source{Addr: fwlog.AddrString(s.Addr), DL: s.DL, Packets: s.Packets, SigCount: s.SigCount,
-		Local: s.Local, AutoDL: s.AutoDL, OSGuess: append([]string{}, s.OSGuesses...), LastSeen: s.LastSeen.UTC(),
+		Local: s.Local, AutoDL: s.AutoDL, OSGuess: append([]string{}, s.OSGuesses()...), LastSeen: s.LastSeen().UTC(),
 		Dsts: []Dst{}}
-	if s.PosfGuess != "" {
-		out.OSGuess = append(out.OSGuess, s.PosfGuess)
+	if s.PosfGuess() != "" {
+		out.OSGuess = append(out.OSGuess, s.PosfGuess())
 	}
 	if o.EmailAlerts != nil {
 		out.EmailAlerts = o.EmailAlerts(s)
