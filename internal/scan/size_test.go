@@ -2,6 +2,7 @@ package scan
 
 import (
 	"math"
+	"net/netip"
 	"testing"
 	"unsafe"
 )
@@ -74,3 +75,36 @@ func TestInc32Saturates(t *testing.T) {
 		t.Errorf("counter at %d, want it held at %d", n, int32(math.MaxInt32))
 	}
 }
+
+// TestSourceBlocksAligned: sources start a cache line, from Prefault's
+// blocks, from blocks the tracker makes when none is ready, and one by
+// one without Prefault, so that TestSourceHotLines' lines are the lines
+// the memory has.
+func TestSourceBlocksAligned(t *testing.T) {
+	check := func(tr *Tracker, n int, how string) {
+		t.Helper()
+		for i := range n {
+			p := syn("192.0.2.1", "10.0.0.1", 22)
+			p.Src = netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
+			tr.Observe(t0, &p)
+			if a := uintptr(unsafe.Pointer(tr.Source(p.Src))); a%64 != 0 {
+				t.Fatalf("%s: source %d at %#x, %d bytes past a cache line", how, i, a, a%64)
+			}
+		}
+	}
+	tr := NewTracker(DefaultSettings())
+	stop := tr.Prefault(true)
+	check(tr, 20*sourceBlock, "Prefault's blocks")
+	stop()
+	tr = NewTracker(DefaultSettings())
+	check(tr, 100, "one by one")
+	for range 3 { // blocks the tracker made itself, kept on the heap as a slab is
+		blockSink = newSourceBlock()
+		b := blockSink
+		if a := uintptr(unsafe.Pointer(unsafe.SliceData(b))); a%64 != 0 || cap(b) != sourceBlock {
+			t.Fatalf("a new block at %#x (%d past a line) holds %d sources, want %d", a, a%64, cap(b), sourceBlock)
+		}
+	}
+}
+
+var blockSink []Source

@@ -1472,14 +1472,26 @@ func (t *Tracker) siftDown(i int) {
 const pairSlab = 5 * 8192 / int(unsafe.Sizeof(Pair{}))
 
 // sourceBlock is how many Sources are allocated at once: what fits in
-// 8 KB, the span the allocator itself would put 32 Sources in, so that a
+// 8 KB, the span the allocator itself would put 42 Sources in, so that a
 // block a long-lived source keeps alive holds no more than its span
 // would. The allocator puts an 8-byte header before an object of over
-// 512 bytes that holds pointers: 32 Sources made a 8,200-byte block, in
-// the 9,472-byte size class whose 56 KB spans hold six blocks, and a
-// flood's expiry around scanners left three times the memory in use
-// (TestSourceBlocksKeepNoMoreThanSpans).
-const sourceBlock = (8<<10 - 8) / int(unsafe.Sizeof(Source{}))
+// 512 bytes that holds pointers: 32 Sources of 256 bytes made a
+// 8,200-byte block, in the 9,472-byte size class whose 56 KB spans hold
+// six blocks, and a flood's expiry around scanners left three times the
+// memory in use (TestSourceBlocksKeepNoMoreThanSpans).
+const sourceBlock = (8<<10 - 64) / int(unsafe.Sizeof(Source{}))
+
+// sourceArena is a block of Sources placed so that each starts a cache
+// line (see Source): the allocator's header takes the first 8 bytes of
+// the 8 KB slot, so a []Source of its own began 8 bytes past a line,
+// and every source lay across four lines instead of three
+// (TestSourceBlocksAligned).
+type sourceArena struct {
+	_   [64 - 8]byte
+	src [sourceBlock]Source
+}
+
+func newSourceBlock() []Source { return new(sourceArena).src[:0] }
 
 // allocSource returns a zero Source: from Prefault's blocks while they
 // run and the tracker is below MaxSources (see Prefault), on its own
@@ -1488,18 +1500,18 @@ func (t *Tracker) allocSource() *Source {
 	if t.srcAhead == nil || t.set.MaxSources > 0 && t.sources.len() >= t.set.MaxSources {
 		return &Source{}
 	}
-	return fromBlock(&t.srcSlab, t.srcAhead, sourceBlock)
+	return fromBlock(&t.srcSlab, t.srcAhead, newSourceBlock)
 }
 
 // fromBlock returns the next zero element of *block, starting a new
 // block, one made ready on ahead if there is one, when it is full.
-func fromBlock[T any](block *[]T, ahead chan []T, n int) *T {
+func fromBlock[T any](block *[]T, ahead chan []T, newBlock func() []T) *T {
 	b := *block
 	if len(b) == cap(b) {
 		select {
 		case b = <-ahead:
 		default:
-			b = make([]T, 0, n)
+			b = newBlock()
 		}
 	}
 	b = b[:len(b)+1]
@@ -1527,9 +1539,9 @@ func fromBlock[T any](block *[]T, ahead chan []T, n int) *T {
 func (t *Tracker) Prefault(sources bool) (stop func()) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	t.ahead = prefault[Pair](&wg, done, pairSlab)
+	t.ahead = prefault(&wg, done, newPairBlock)
 	if sources {
-		t.srcAhead = prefault[Source](&wg, done, sourceBlock)
+		t.srcAhead = prefault(&wg, done, newSourceBlock)
 		t.sources.ahead = make(chan []srcSlot, 1)
 	}
 	return func() {
@@ -1543,11 +1555,12 @@ func (t *Tracker) Prefault(sources bool) (stop func()) {
 // prefault makes blocks of T on a goroutine of wg until done, writing to
 // every page of each, and keeps prefaultAhead of them ready in the
 // returned channel.
-func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}, n int) chan []T {
+func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}, newBlock func() []T) chan []T {
 	ch := make(chan []T, prefaultAhead)
 	next := func() []T {
 		var zero T
-		b := make([]T, n)
+		b := newBlock()
+		b = b[:cap(b)]
 		for i := 0; i < len(b); i += max(4096/int(unsafe.Sizeof(zero)), 1) {
 			b[i] = zero // a write: a read would map the shared zero page
 		}
@@ -1568,7 +1581,9 @@ func prefault[T any](wg *sync.WaitGroup, done <-chan struct{}, n int) chan []T {
 // prefaultAhead is how many blocks Prefault keeps ready of each kind.
 const prefaultAhead = 8
 
-func (t *Tracker) newPair() *Pair { return fromBlock(&t.slab, t.ahead, pairSlab) }
+func (t *Tracker) newPair() *Pair { return fromBlock(&t.slab, t.ahead, newPairBlock) }
+
+func newPairBlock() []Pair { return make([]Pair, 0, pairSlab) }
 
 // smallDsts is how many destinations a source may have before a table
 // indexes them; a linear scan of a few bytes beats hashing.
