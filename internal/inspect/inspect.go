@@ -333,7 +333,7 @@ func (e *Engines) Fingerprint(p *fwlog.Packet, src *scan.Source, pair *scan.Pair
 		}
 		return
 	}
-	// The source's state (128 bytes) waits for a packet posf counts: a
+	// The source's state (some 200 bytes) waits for a packet posf counts: a
 	// UDP, ICMP or ACK flood's sources, and a busy log's, keep none.
 	if e.Posf == nil || !osfp.PosfUses(p) || src.PosfGuess() != "" || pair.AbsNum >= 100 {
 		return

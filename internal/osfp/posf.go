@@ -185,7 +185,7 @@ type PosfState struct {
 	count uint64
 	seen  []uint64
 	// seen0 backs seen for files with at most 64 LEN and WINDOW values
-	// (psad's has 22): a busy log has a state per source.
+	// (psad's has 13): a busy log has a state per source.
 	seen0   [1]uint64
 	minTTL  int
 	maxTTL  int
