@@ -315,7 +315,7 @@ func globalStats(t *text, in *Info) {
 				p = name
 			}
 		}
-		rows = append(rows, row{cc.Chain.String(), Clean(cc.Intf), Clean(p), strconv.Itoa(cc.Pkts)})
+		rows = append(rows, row{cc.Chain.String(), Clean(cc.Intf), Clean(p), strconv.Itoa(int(cc.Pkts))})
 	}
 	sort.Slice(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]

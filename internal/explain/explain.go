@@ -117,7 +117,7 @@ func levels(p printer, src *scan.Source, dsts []*scan.Pair, s scan.Settings, sig
 	best := 0
 	for _, pr := range dsts {
 		d := fwlog.AddrString(pr.Dst)
-		abs := pr.AbsNum
+		abs := int(pr.AbsNum)
 		lo, hi, ports := 65535, 0, false
 		for _, r := range pr.Ranges {
 			if r.Seen {

@@ -740,7 +740,7 @@ func appendSourceHead(b []byte, s *scan.Source, pairs []*scan.Pair, o Options) [
 	pkts, uniq := 0, 0
 	var protos [4]uint64
 	for _, pr := range pairs {
-		pkts += pr.AbsNum
+		pkts += int(pr.AbsNum)
 		ps := pr.ProtoSet()
 		for i := range protos {
 			protos[i] |= ps[i]

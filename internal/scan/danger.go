@@ -201,7 +201,7 @@ func (t *Tracker) pairLevel(pair *Pair, nDst int) (level, lo, hi int, ok bool) {
 // levels wait for ports, so they never run ahead of psad's.
 func (t *Tracker) pairLevelAs(pair *Pair, nDst int, live bool) (level, lo, hi int, ok bool) {
 	s := &t.set
-	abs := pair.AbsNum
+	abs := int(pair.AbsNum)
 	lo, hi = 65535, 0
 	for _, r := range pair.Ranges {
 		if r.Seen {

@@ -54,7 +54,7 @@ func TestDstTableFindsPairs(t *testing.T) {
 			switch {
 			case !kept(i) && pr != nil:
 				t.Fatalf("%s: %s found after its pair expired", what, d)
-			case kept(i) && (pr == nil || pr.Dst != d || pr.AbsNum != pkts):
+			case kept(i) && (pr == nil || pr.Dst != d || int(pr.AbsNum) != pkts):
 				t.Fatalf("%s: %s found %+v, want %d packets", what, d, pr, pkts)
 			}
 		}
@@ -69,7 +69,7 @@ func TestDstTableFindsPairs(t *testing.T) {
 		observe(t0.Add(100*time.Minute), d)
 	}
 	for i, d := range dsts {
-		if want := 1 + i/2000; s.Dst(d).AbsNum != want {
+		if want := 1 + i/2000; int(s.Dst(d).AbsNum) != want {
 			t.Fatalf("%s: %d packets, want %d", d, s.Dst(d).AbsNum, want)
 		}
 	}

@@ -67,7 +67,7 @@ func (s *Source) ExportTo(st *SourceState) {
 			ps = old[i]
 		}
 		ps = PairState{
-			Dst: p.Dst, Start: p.Start(), AbsNum: p.AbsNum, Protos: p.ProtoSet(),
+			Dst: p.Dst, Start: p.Start(), AbsNum: int(p.AbsNum), Protos: p.ProtoSet(),
 			Chains: append(ps.Chains[:0], p.Chains()...), Ranges: p.Ranges,
 			Sigs: append(ps.Sigs[:0], p.Sigs()...), ICMP: append(ps.ICMP[:0], p.ICMP()...),
 			PortSweep: p.PortSweep, Local: p.Local, ToperaPkts: int(p.ToperaPkts), MasscanPkts: int(p.MasscanPkts),
@@ -93,7 +93,7 @@ func (t *Tracker) Import(st SourceState) {
 	s.sigIDs = st.SigIDs
 	for _, ps := range st.Pairs {
 		p := t.newPair()
-		*p = Pair{Dst: ps.Dst, start: unixNanos(ps.Start), AbsNum: ps.AbsNum, Ranges: ps.Ranges,
+		*p = Pair{Dst: ps.Dst, start: unixNanos(ps.Start), AbsNum: count32(ps.AbsNum), Ranges: ps.Ranges,
 			PortSweep: ps.PortSweep, Local: ps.Local,
 			ToperaPkts: count32(ps.ToperaPkts), MasscanPkts: count32(ps.MasscanPkts), MiraiPkts: count32(ps.MiraiPkts),
 			mirai23: count32(ps.Mirai23)}

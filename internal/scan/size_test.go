@@ -12,8 +12,10 @@ import (
 // These bounds are Go's size classes the structs were packed to fit: a
 // field that pushes one over costs every pair or source the next class.
 func TestStateFitsSizeClass(t *testing.T) {
-	if n := unsafe.Sizeof(Pair{}); n > 256 {
-		t.Errorf("Pair is %d bytes, over the 256-byte size class", n)
+	// Two cache lines: a busy log has half a million pairs, each read
+	// by every packet of its source and destination.
+	if n := unsafe.Sizeof(Pair{}); n > 128 {
+		t.Errorf("Pair is %d bytes, over two cache lines", n)
 	}
 	// Three cache lines: a busy log has hundreds of thousands of
 	// sources, a flood one per line.
@@ -79,7 +81,7 @@ func TestInc32Saturates(t *testing.T) {
 // TestSourceBlocksAligned: sources start a cache line, from Prefault's
 // blocks, from blocks the tracker makes when none is ready, and one by
 // one without Prefault, so that TestSourceHotLines' lines are the lines
-// the memory has.
+// the memory has; and so do pairs.
 func TestSourceBlocksAligned(t *testing.T) {
 	check := func(tr *Tracker, n int, how string) {
 		t.Helper()
@@ -98,6 +100,18 @@ func TestSourceBlocksAligned(t *testing.T) {
 	stop()
 	tr = NewTracker(DefaultSettings())
 	check(tr, 100, "one by one")
+	// Pairs too, from their slabs (whole pages).
+	tr = NewTracker(DefaultSettings())
+	stop = tr.Prefault(false)
+	for i := range 3 * pairSlab {
+		p := syn("192.0.2.1", "10.0.0.1", 22)
+		p.Dst = netip.AddrFrom4([4]byte{10, 2, byte(i >> 8), byte(i)})
+		tr.Observe(t0, &p)
+		if a := uintptr(unsafe.Pointer(tr.Source(p.Src).Dst(p.Dst))); a%64 != 0 {
+			t.Fatalf("pair %d at %#x, %d bytes past a cache line", i, a, a%64)
+		}
+	}
+	stop()
 	for range 3 { // blocks the tracker made itself, kept on the heap as a slab is
 		blockSink = newSourceBlock()
 		b := blockSink

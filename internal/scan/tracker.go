@@ -341,7 +341,7 @@ func (r *PortRange) add(port int) {
 // ChainCount counts packets per chain, interface and protocol.
 type ChainCount struct {
 	Intf  string
-	Pkts  int
+	Pkts  int32 // saturates; 32 bits keep a Pair in two cache lines
 	Chain fwlog.Chain
 	Proto uint8
 }
@@ -429,18 +429,23 @@ func keyOf(a netip.Addr) addrKey {
 // As in Source, what every packet touches fills the first 128 bytes.
 type Pair struct {
 	Dst netip.Addr
-	// AbsNum counts every packet of the pair that reached scan state.
-	AbsNum int
-	// batchNo is the batch in which the pair last sent a packet.
-	batchNo uint32
-	// mirai23 counts SYNs to port 23 (the Mirai rule, step 3).
-	mirai23 int32
 	// chain0 is the pair's count for its first chain, interface and
 	// protocol, and the usual only one; moreChains, once there is a
 	// second, holds them all (see Chains). Why not a slice here backed by
 	// chain0: its header took 24 bytes of every pair.
 	chain0     [1]ChainCount
 	moreChains *[]ChainCount
+	// AbsNum counts every packet of the pair that reached scan state
+	// (saturating).
+	AbsNum int32
+	// batchNo is the batch in which the pair last sent a packet.
+	batchNo uint32
+	// mirai23 counts SYNs to port 23 (the Mirai rule, step 3).
+	mirai23 int32
+	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
+	// marks of those scanners, so the report can name them (psad only
+	// names them in alerts, from the last packet of a batch).
+	ToperaPkts, MasscanPkts, MiraiPkts int32
 	// Ranges holds TCP, UDP and UDP-Lite destination port ranges.
 	Ranges [3]PortRange
 	// PortSweep marks a pair found to be part of a port sweep (psad 14.2).
@@ -457,12 +462,6 @@ type Pair struct {
 	// Batch is the alert detail of the current batch; nil when the
 	// tracker keeps no batch detail, and after ReleaseBatches.
 	Batch *Batch
-
-	// ToperaPkts, MasscanPkts and MiraiPkts count packets that carried the
-	// marks of those scanners, so the report can name them (psad only
-	// names them in alerts, from the last packet of a batch).
-	ToperaPkts, MasscanPkts, MiraiPkts int32
-
 	// start is the time of the pair's first packet (Start), in Unix
 	// nanoseconds: a time.Time takes 24 bytes, and a busy log has half a
 	// million pairs.
@@ -1083,7 +1082,7 @@ func (t *Tracker) Observe(now time.Time, p *fwlog.Packet) bool {
 	}
 
 	// Step 14: persistent record.
-	pair.AbsNum++
+	inc32(&pair.AbsNum)
 	t.countChain(pair, p)
 	switch p.Proto {
 	case fwlog.ProtoTCP:
@@ -1221,7 +1220,7 @@ func (t *Tracker) countChain(pair *Pair, p *fwlog.Packet) {
 	for i := range cs {
 		cc := &cs[i]
 		if cc.Chain == p.Chain && cc.Proto == p.Proto && cc.Intf == string(p.Intf) {
-			cc.Pkts++
+			inc32(&cc.Pkts)
 			return
 		}
 	}

@@ -200,7 +200,7 @@ func source(s *scan.Source, set scan.Settings, o report.Options) Source {
 var protoKeys = [3]string{"tcp", "udp", "udplite"}
 
 func dst(pr *scan.Pair, set scan.Settings, sigs report.SigInfo) Dst {
-	d := Dst{Addr: fwlog.AddrString(pr.Dst), Local: pr.Local, Pkts: pr.AbsNum, Ports: map[string][2]int{},
+	d := Dst{Addr: fwlog.AddrString(pr.Dst), Local: pr.Local, Pkts: int(pr.AbsNum), Ports: map[string][2]int{},
 		Protocols: pr.TotProtocols(), Signatures: []Sig{}}
 	lo, hi := 65535, -1
 	for i, r := range pr.Ranges {
