@@ -95,8 +95,8 @@ func (t *Tracker) EndBatch() []*Source {
 // level it gave them (index 0 for none), as the report's "Level n: m IP
 // addresses" lines need. Why not count them afterwards: -A's batch is
 // every source of the log, and a walk reading each source's level again
-// was a cache miss per source, 20-40 ms for the 1M-line log's 200,000
-// sources on one core; EndBatch has each source at hand.
+// took 1.5-4.3 ms for 200,000 sources on one core (a temporary test),
+// while EndBatch has each source at hand on every core.
 func (t *Tracker) BatchLevels() [6]int { return t.batchLevels }
 
 // parallelLevels is the batch size from which EndBatch splits the
