@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"net/netip"
 	"time"
 
@@ -206,9 +205,6 @@ func (r *reader) int() int {
 	return int(v)
 }
 
-// count32 reads a count kept in 32 bits, held at the largest it can be.
-func (r *reader) count32() int32 { return int32(min(max(r.int(), 0), math.MaxInt32)) }
-
 // port reads a destination port, which must be 0-65535.
 func (r *reader) port() uint16 {
 	v := r.int()
@@ -311,7 +307,7 @@ func decodeBinary(v []byte, st *scan.SourceState) error {
 			c := &p.Chains[j]
 			c.Chain, c.Proto = fwlog.Chain(r.byte()), r.byte()
 			c.Intf = r.string()
-			c.Pkts = r.count32()
+			c.Pkts = scan.Count32(r.int())
 		}
 		for j := range p.Ranges {
 			g := &p.Ranges[j]

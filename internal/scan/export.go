@@ -93,10 +93,10 @@ func (t *Tracker) Import(st SourceState) {
 	s.sigIDs = st.SigIDs
 	for _, ps := range st.Pairs {
 		p := t.newPair()
-		*p = Pair{Dst: ps.Dst, start: unixNanos(ps.Start), AbsNum: count32(ps.AbsNum), Ranges: ps.Ranges,
+		*p = Pair{Dst: ps.Dst, start: unixNanos(ps.Start), AbsNum: Count32(ps.AbsNum), Ranges: ps.Ranges,
 			PortSweep: ps.PortSweep, Local: ps.Local,
-			ToperaPkts: count32(ps.ToperaPkts), MasscanPkts: count32(ps.MasscanPkts), MiraiPkts: count32(ps.MiraiPkts),
-			mirai23: count32(ps.Mirai23)}
+			ToperaPkts: Count32(ps.ToperaPkts), MasscanPkts: Count32(ps.MasscanPkts), MiraiPkts: Count32(ps.MiraiPkts),
+			mirai23: Count32(ps.Mirai23)}
 		p.setChains(ps.Chains)
 		if len(ps.Sigs) > 0 || len(ps.ICMP) > 0 {
 			p.rare = &pairRare{sigs: ps.Sigs, icmp: ps.ICMP}
@@ -246,8 +246,9 @@ func (t *Tracker) ImportCounters(st CounterState) {
 	}
 }
 
-// count32 narrows a saved packet count to the pair's field, saturating:
-// a count past two billion only ever means "many".
-func count32(n int) int32 {
+// Count32 narrows a saved packet count to a pair's 32-bit fields
+// (AbsNum, ChainCount.Pkts and the scanner counts), saturating: a count
+// past two billion only ever means "many".
+func Count32(n int) int32 {
 	return int32(min(max(n, 0), math.MaxInt32))
 }
