@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,7 +19,14 @@ func scanLines(path string, fn func(line string, ln int) error) error {
 		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return scanReader(f, path, fn)
+}
+
+// scanReader is scanLines on an open reader; name is what errors cite.
+// The loaders' line rules are kept apart from their files so the fuzz
+// targets can give them any text.
+func scanReader(r io.Reader, name string, fn func(line string, ln int) error) error {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	for ln := 1; sc.Scan(); ln++ {
 		if err := fn(strings.TrimRight(sc.Text(), "\r"), ln); err != nil {
@@ -26,7 +34,7 @@ func scanLines(path string, fn func(line string, ln int) error) error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
@@ -45,7 +53,12 @@ func PriorityDL(prio int) int {
 // classtype -> DL. As psad, the priority is the last digit on the line.
 func LoadClassification(path string) (map[string]int, error) {
 	m := make(map[string]int)
-	err := scanLines(path, func(line string, _ int) error {
+	return m, scanLines(path, classificationLine(m))
+}
+
+// classificationLine is LoadClassification's rule for one line.
+func classificationLine(m map[string]int) func(string, int) error {
+	return func(line string, _ int) error {
 		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "config classification:")
 		if !ok {
 			return nil
@@ -58,15 +71,19 @@ func LoadClassification(path string) (map[string]int, error) {
 		}
 		m[name] = PriorityDL(int(t[len(t)-1] - '0'))
 		return nil
-	})
-	return m, err
+	}
 }
 
 // LoadReferences reads reference.config: lines
 // "config reference: <type> <base-url>". Types are lower-cased.
 func LoadReferences(path string) (map[string]string, error) {
 	m := make(map[string]string)
-	err := scanLines(path, func(line string, _ int) error {
+	return m, scanLines(path, referenceLine(m))
+}
+
+// referenceLine is LoadReferences' rule for one line.
+func referenceLine(m map[string]string) func(string, int) error {
+	return func(line string, _ int) error {
 		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "config reference:")
 		if !ok {
 			return nil
@@ -76,8 +93,7 @@ func LoadReferences(path string) (map[string]string, error) {
 			m[strings.ToLower(f[0])] = f[1]
 		}
 		return nil
-	})
-	return m, err
+	}
 }
 
 // LoadRuleDL reads snort_rule_dl (SNORT_RULE_DL_FILE, spec 12.3): lines
@@ -87,7 +103,13 @@ func LoadReferences(path string) (map[string]string, error) {
 func LoadRuleDL(path string) (map[int]int, []Warning, error) {
 	m := make(map[int]int)
 	var warns []Warning
-	err := scanLines(path, func(line string, ln int) error {
+	err := scanLines(path, ruleDLLine(m, &warns, path))
+	return m, warns, err
+}
+
+// ruleDLLine is LoadRuleDL's rule for one line of the file name.
+func ruleDLLine(m map[int]int, warns *[]Warning, name string) func(string, int) error {
+	return func(line string, ln int) error {
 		if line == "" || !isDigit(line[0]) {
 			return nil
 		}
@@ -100,15 +122,14 @@ func LoadRuleDL(path string) (map[int]int, []Warning, error) {
 		}
 		switch {
 		case !ok1 || sid > 1<<31-1 || !ok2:
-			warns = append(warns, Warning{path, ln, fmt.Sprintf("want \"<sid> <dl>\", have %q; line skipped", line)})
+			*warns = append(*warns, Warning{name, ln, fmt.Sprintf("want \"<sid> <dl>\", have %q; line skipped", line)})
 		case dl > 5:
-			warns = append(warns, Warning{path, ln, fmt.Sprintf("danger level %d for %d is not 0..5; line skipped", dl, sid)})
+			*warns = append(*warns, Warning{name, ln, fmt.Sprintf("danger level %d for %d is not 0..5; line skipped", dl, sid)})
 		default:
 			m[int(sid)] = int(dl)
 		}
 		return nil
-	})
-	return m, warns, err
+	}
 }
 
 // Rule is one rule imported from a fwsnort/Snort rules directory (spec

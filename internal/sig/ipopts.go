@@ -1,9 +1,7 @@
 package sig
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 )
@@ -145,31 +143,30 @@ func hexVal(c byte) int {
 // "<value> <length or -1> <keyword> <description>", blank lines and
 // "#" comments skipped.
 func LoadIPOptions(path string) (map[int]IPOption, error) {
-	f, err := os.Open(path)
-	if err != nil {
+	t := make(map[int]IPOption)
+	if err := scanLines(path, ipOptionLine(t, path)); err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	t := make(map[int]IPOption)
-	sc := bufio.NewScanner(f)
-	for ln := 1; sc.Scan(); ln++ {
-		line := strings.TrimSpace(sc.Text())
+	return t, nil
+}
+
+// ipOptionLine is LoadIPOptions' rule for one line of the file name.
+func ipOptionLine(t map[int]IPOption, name string) func(string, int) error {
+	return func(line string, ln int) error {
+		line = strings.TrimSpace(line)
 		if line == "" || line[0] == '#' {
-			continue
+			return nil
 		}
 		fs := strings.Fields(line)
 		if len(fs) < 3 {
-			return nil, &ParseError{path, ln, fmt.Sprintf("bad ip_options line %q", line)}
+			return &ParseError{name, ln, fmt.Sprintf("bad ip_options line %q", line)}
 		}
 		v, err1 := strconv.Atoi(fs[0])
 		l, err2 := strconv.Atoi(fs[1])
 		if err1 != nil || err2 != nil || v < 0 || v > 255 || l < -1 || l > 40 {
-			return nil, &ParseError{path, ln, fmt.Sprintf("bad ip_options line %q", line)}
+			return &ParseError{name, ln, fmt.Sprintf("bad ip_options line %q", line)}
 		}
 		t[v] = IPOption{Keyword: fs[2], Len: l, Desc: strings.Join(fs[3:], " ")}
+		return nil
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return t, nil
 }
