@@ -12,14 +12,24 @@ import (
 // its file). Every one must load or refuse without a panic, and what
 // loads must hold only what the matcher and the report can use.
 
-// loadErrOK reports whether err is an error a loader may give on text:
-// a ParseError with a line, or the scanner's own error named by file.
-func loadErrOK(err error) bool {
+// loads runs a loader's line rule over data and reports whether the text
+// loaded. A refusal must be an error the loader may give on text: a
+// ParseError with a line, or the scanner's own error named by file.
+func loads(t *testing.T, data string, rule func(string, int) error) bool {
+	t.Helper()
+	err := scanReader(strings.NewReader(data), "f", rule)
 	var pe *ParseError
-	if errors.As(err, &pe) {
-		return pe.File == "f" && pe.Line >= 1
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &pe):
+		if pe.File != "f" || pe.Line < 1 {
+			t.Fatalf("error at %s:%d", pe.File, pe.Line)
+		}
+	case !strings.HasPrefix(err.Error(), "f: "):
+		t.Fatalf("error without the file: %v", err)
 	}
-	return strings.HasPrefix(err.Error(), "f: ")
+	return false
 }
 
 func FuzzLoadClassification(f *testing.F) {
@@ -27,10 +37,7 @@ func FuzzLoadClassification(f *testing.F) {
 	f.Add("config classification:  spaced name , d ,9\r\nconfig classification:,x,1\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		m := make(map[string]int)
-		if err := scanReader(strings.NewReader(data), "f", classificationLine(m)); err != nil {
-			if !loadErrOK(err) {
-				t.Fatalf("error without the file: %v", err)
-			}
+		if !loads(t, data, classificationLine(m)) {
 			return
 		}
 		for name, dl := range m {
@@ -49,10 +56,7 @@ func FuzzLoadReferences(f *testing.F) {
 	f.Add("config reference: url\nconfig reference:\turl\thttp://\n#config reference: a b\n")
 	f.Fuzz(func(t *testing.T, data string) {
 		m := make(map[string]string)
-		if err := scanReader(strings.NewReader(data), "f", referenceLine(m)); err != nil {
-			if !loadErrOK(err) {
-				t.Fatalf("error without the file: %v", err)
-			}
+		if !loads(t, data, referenceLine(m)) {
 			return
 		}
 		for k, v := range m {
@@ -69,10 +73,7 @@ func FuzzLoadRuleDL(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data string) {
 		m := make(map[int]int)
 		var warns []Warning
-		if err := scanReader(strings.NewReader(data), "f", ruleDLLine(m, &warns, "f")); err != nil {
-			if !loadErrOK(err) {
-				t.Fatalf("error without the file: %v", err)
-			}
+		if !loads(t, data, ruleDLLine(m, &warns, "f")) {
 			return
 		}
 		for sid, dl := range m {
@@ -98,10 +99,7 @@ func FuzzLoadIPOptions(f *testing.F) {
 	f.Add("7 -1 rr\n", []byte("0701"))
 	f.Fuzz(func(t *testing.T, data string, h []byte) {
 		tab := make(map[int]IPOption)
-		if err := scanReader(strings.NewReader(data), "f", ipOptionLine(tab, "f")); err != nil {
-			if !loadErrOK(err) {
-				t.Fatalf("error without the file and line: %v", err)
-			}
+		if !loads(t, data, ipOptionLine(tab, "f")) {
 			return
 		}
 		for v, o := range tab {
