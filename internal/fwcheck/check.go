@@ -146,6 +146,11 @@ type at struct {
 type walker struct {
 	logs, userlogs, condLogs []at
 	logsAccepted             *at // first conditional accept after a LOG
+	// through holds the chains walked to their end without a verdict. A
+	// second jump there would only repeat the walk, and repeating it makes
+	// a ruleset whose chains jump twice to the next chain take 2^chains
+	// steps.
+	through map[*Chain]bool
 }
 
 // end is where a walk stopped: a verdict (Continue when the chain ran
@@ -189,10 +194,20 @@ func (w *walker) walk(c *Chain, depth int) end {
 			if t == nil {
 				continue
 			}
+			if w.through[t] {
+				if r.Verdict == Goto {
+					return end{}
+				}
+				continue
+			}
 			e := w.walk(t, depth+1)
 			if e.v != Continue || r.Verdict == Goto {
 				return e
 			}
+			if w.through == nil {
+				w.through = map[*Chain]bool{}
+			}
+			w.through[t] = true
 		}
 	}
 	return end{}

@@ -122,7 +122,7 @@ func fields(s string) []string {
 		for ; i < len(s); i++ {
 			c := s[i]
 			if quoted {
-				if c == '\\' {
+				if c == '\\' && i+1 < len(s) {
 					i++
 				} else if c == '"' {
 					quoted = false
