@@ -34,7 +34,9 @@ func run(t *testing.T, log string, s Settings) (string, string, error) {
 	s.Version = "2.4.6"
 	s.Now = time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
 	s.Loc = time.UTC
-	s.CommandLine = []string{"--gnuplot", "--CSV-fields", s.Select.Fields}
+	if s.CommandLine == nil {
+		s.CommandLine = []string{"--gnuplot", "--CSV-fields", s.Select.Fields}
+	}
 	s.InputName = log + ".log"
 	parser := fwlog.NewParser(fwlog.Options{StripKernelTS: true, SIDMarker: []byte("SID")})
 	var out bytes.Buffer

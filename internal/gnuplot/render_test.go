@@ -142,3 +142,68 @@ func TestGnuplotDrawsEveryPoint(t *testing.T) {
 		})
 	}
 }
+
+// TestUserTextStaysText: titles, labels, ranges, the legend and the
+// command line in the header are the user's text inside a file gnuplot
+// runs. Each case below would run "touch pwned" (or break the file) if
+// written as given, as psad wrote it; the real gnuplot must render the
+// file without an error, create nothing, and show the text as text.
+// The view and the graph style, written unquoted, are refused instead.
+func TestUserTextStaysText(t *testing.T) {
+	gp, err := exec.LookPath("gnuplot")
+	if err != nil {
+		t.Skip("gnuplot is not installed (apt-get install gnuplot-nox)")
+	}
+	two := csvout.Settings{Fields: "dst dp"}
+	tests := []struct {
+		name string
+		s    Settings
+		show string // text the rendered plot must show
+		hide string // and must not
+	}{
+		{"title quote", Settings{Select: two, Title: `x"; system("touch pwned") #`}, `system("touch pwned")`, ""},
+		{"title back quote", Settings{Select: two, Title: "a`touch pwned`b"}, "a`touch pwned`b", ""},
+		{"title line break", Settings{Select: two, Title: "x\"\n!touch pwned\n#"}, "!touch pwned", ""},
+		{"title ending in a backslash", Settings{Select: two, Title: `ends\`}, `ends\`, ""},
+		{"title escape kept", Settings{Select: two, Title: `one\ntwo`}, "two", `one\n`},
+		{"labels", Settings{Select: two, XLabel: "`touch pwned`", YLabel: `y"."` + "`touch pwned`"}, "`touch pwned`", ""},
+		{"legend", Settings{Select: two, LegendTitle: `l'.system("touch pwned").'`}, `system("touch pwned")`, ""},
+		{"3D label", Settings{Select: csvout.Settings{Fields: "src dst dp"}, ZLabel: "z`touch pwned`"}, "", ""},
+		{"time range", Settings{Select: csvout.Settings{Fields: "timestamp dp:count"},
+			XRange: `1:2"];system("touch${IFS}pwned");#`}, "", ""},
+		{"file prefix", Settings{Select: two, FilePrefix: "it's"}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.s.CommandLine = []string{"--gnuplot-title", "x\n!touch pwned"}
+			log := "syn_sweep"
+			if tc.s.XRange != "" {
+				log = "sample"
+			}
+			dir, _, err := run(t, log, tc.s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, gnu, _ := tc.s.Files()
+			r, err := renderDumb(t, gp, dir, gnu)
+			if _, serr := os.Stat(filepath.Join(dir, "pwned")); serr == nil {
+				t.Fatalf("gnuplot ran the user's text as a command")
+			}
+			if err != nil && tc.s.XRange == "" {
+				t.Fatalf("gnuplot: %v\n%s", err, r.stderr)
+			}
+			if !strings.Contains(r.text, tc.show) || tc.hide != "" && strings.Contains(r.text, tc.hide) {
+				t.Errorf("the plot does not show %q or shows %q:\n%s", tc.show, tc.hide, r.text)
+			}
+		})
+	}
+	for _, s := range []Settings{
+		{Select: csvout.Settings{Fields: "src dst dp"}, View: `60,30;system("touch pwned")`},
+		{Select: two, GraphStyle: `lines;system("touch pwned")`},
+		{Select: two, FilePrefix: "a\nb"},
+	} {
+		if _, _, err := run(t, "syn_sweep", s); err == nil || !strings.HasPrefix(err.Error(), "[*] ") {
+			t.Errorf("view %q, style %q, prefix %q: error %v, want a refusal", s.View, s.GraphStyle, s.FilePrefix, err)
+		}
+	}
+}
