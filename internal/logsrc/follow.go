@@ -174,7 +174,7 @@ type follower struct {
 	off int64 // file offset of the next byte to read
 
 	buf      []byte
-	pending  []byte // text after the last newline read, at most MaxLine
+	pending  []byte // text after the last newline read, at most MaxLine+1 (see hold)
 	skip     bool   // discard text up to the next newline (started mid-line)
 	openErr  string // last reopen error logged, to log each one once
 	watchErr string // likewise for watch errors
@@ -299,7 +299,7 @@ func (fl *follower) step() error {
 			return err
 		}
 		if len(fl.pending) > 0 && !fl.skip && !fl.stopped() {
-			fl.sink(fl.pending, Pos{fl.id.dev, fl.id.ino, fl.off})
+			fl.sink(fl.pending[:min(len(fl.pending), MaxLine)], Pos{fl.id.dev, fl.id.ino, fl.off})
 		}
 		fl.pending, fl.skip = fl.pending[:0], false
 		fl.logf("follow %s: file was rotated or replaced, reading the new one from the start", fl.path)
@@ -370,9 +370,12 @@ func (fl *follower) consume(chunk []byte) bool {
 	return true
 }
 
-// hold keeps the start of an incomplete line, up to MaxLine bytes.
+// hold keeps the start of an incomplete line, up to MaxLine+1 bytes: one
+// more than is handed out, so that a CR there, which is dropped only when
+// it ends the line, is cut off with the rest instead of taking the last
+// byte kept with it.
 func (fl *follower) hold(b []byte) {
-	if room := MaxLine - len(fl.pending); room < len(b) {
+	if room := MaxLine + 1 - len(fl.pending); room < len(b) {
 		b = b[:max(room, 0)]
 	}
 	fl.pending = append(fl.pending, b...)

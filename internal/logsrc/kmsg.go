@@ -174,7 +174,9 @@ func (k *kmsgReader) records(data []byte) []byte {
 		if k.after != nil && r.Seq <= *k.after {
 			continue
 		}
-		if k.havePrev && r.Seq > k.prev+1 {
+		// After the largest Seq, k.prev+1 wraps to 0: a smaller Seq is
+		// the numbering starting again, not a gap.
+		if k.havePrev && r.Seq > k.prev && r.Seq-k.prev > 1 {
 			r.Lost = r.Seq - k.prev - 1
 		}
 		switch {

@@ -22,18 +22,19 @@ func Each(r io.Reader, fn func(line []byte) bool) error {
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
-			if len(long)+len(chunk) <= MaxLine {
+			// One byte more than is handed out is kept, so that a CR
+			// there, dropped only when it ends the line, is cut off with
+			// the rest instead of taking the last byte kept with it.
+			if len(long)+len(chunk) <= MaxLine+1 {
 				long = append(long, chunk...)
-			} else if len(long) < MaxLine {
-				long = append(long, chunk[:MaxLine-len(long)]...)
+			} else if len(long) < MaxLine+1 {
+				long = append(long, chunk[:MaxLine+1-len(long)]...)
 			}
 			continue
 		}
 		line := chunk
 		if long != nil {
-			if len(long)+len(chunk) <= MaxLine {
-				long = append(long, chunk...)
-			}
+			long = append(long, chunk...) // with its line ending, dropped before the cut
 			line = long
 		}
 		if len(line) > 0 || err == nil {
@@ -44,7 +45,7 @@ func Each(r io.Reader, fn func(line []byte) bool) error {
 					n--
 				}
 			}
-			if !fn(line[:n]) {
+			if !fn(line[:min(n, MaxLine)]) {
 				return nil
 			}
 		}
