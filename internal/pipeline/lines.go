@@ -16,7 +16,7 @@ type span struct{ start, end int }
 //
 // Lines are what logsrc.Each and bufio give: without the ending "\n" or
 // "\r\n", the last one also without an ending, and a line longer than
-// max cut to its first max bytes (the rest dropped).
+// max (without its ending) cut to its first max bytes (the rest dropped).
 type lineReader struct {
 	r     io.Reader
 	max   int    // longest line kept
@@ -46,14 +46,12 @@ func (lr *lineReader) fill(buf []byte, spans []span) ([]byte, []span) {
 			switch {
 			case lr.skip:
 				lr.skip = false
-			case nl-start < lr.max:
+			default:
 				end := nl
 				if end > start && buf[end-1] == '\r' {
 					end--
 				}
-				spans = append(spans, span{start, end})
-			default:
-				spans = append(spans, span{start, start + lr.max})
+				spans = append(spans, span{start, min(end, start+lr.max)})
 			}
 			start, pos = nl+1, nl+1
 		}
@@ -62,7 +60,9 @@ func (lr *lineReader) fill(buf []byte, spans []span) ([]byte, []span) {
 		case lr.skip:
 			buf = buf[:start] // the dropped rest of a long line
 			pos = start
-		case len(buf)-start >= lr.max:
+		case len(buf)-start > lr.max:
+			// More than max bytes and no newline: longer than max even
+			// if the byte after the first max is a CR ending the line.
 			spans = append(spans, span{start, start + lr.max})
 			lr.skip = true
 			buf = buf[:start+lr.max]
