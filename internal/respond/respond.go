@@ -7,8 +7,10 @@ package respond
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/psadgo/psad/internal/alert/extscript"
 	"github.com/psadgo/psad/internal/argv"
+	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/ipset"
 	"github.com/psadgo/psad/internal/block/ipt"
@@ -26,6 +29,7 @@ import (
 	"github.com/psadgo/psad/internal/config"
 	"github.com/psadgo/psad/internal/ctl"
 	"github.com/psadgo/psad/internal/detect"
+	"github.com/psadgo/psad/internal/netset"
 	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/report/jsonout"
 	"github.com/psadgo/psad/internal/scan"
@@ -128,7 +132,7 @@ func ownAddrs() []netip.Addr {
 func Handle(ctx context.Context, p *block.Policy, req ctl.Request, w io.Writer) error {
 	switch req.Op {
 	case "block", "unblock":
-		pfx, err := parseBlockArg(req.Arg)
+		pfx, err := parseBlockArg(req.Arg, flagOf(req.Op))
 		if err != nil {
 			return err
 		}
@@ -180,17 +184,55 @@ func writeBlocks(w io.Writer, blocks []block.Status, now time.Time) {
 	}
 }
 
-// parseBlockArg reads --fw-block-ip's address or network; a network is
-// kept as a network (psad blocked only its first address).
-func parseBlockArg(s string) (netip.Prefix, error) {
-	if p, err := netip.ParsePrefix(s); err == nil {
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
+// parseBlockArg reads the address or network given to flag
+// (--fw-block-ip or --fw-rm-block-ip): psad's forms (a.b.c.d,
+// a.b.c.d/nn, a.b.c.d/m.m.m.m, blanks around them) and IPv6's. A network
+// is kept as a network (psad blocked only its first address). A zone is
+// refused: no firewall rule carries one, and dropping it would block the
+// address on every link.
+func parseBlockArg(s, flag string) (netip.Prefix, error) {
+	p, err := netset.ParsePrefix(strings.TrimSpace(s))
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("%q is not an IP address or network", s)
+		//lint:ignore ST1005 psad's message, printed as is
+		return netip.Prefix{}, fmt.Errorf("The %s argument accepts an IP address or network.", flag)
 	}
-	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+	if a := p.Addr(); a.Is4In6() && p.IsSingleIP() {
+		p = netip.PrefixFrom(a.Unmap(), 32)
+	}
+	return p, nil
+}
+
+// flagOf names the command-line option of a block or unblock request.
+func flagOf(op string) string {
+	if op == "unblock" {
+		return "--fw-rm-block-ip"
+	}
+	return "--fw-block-ip"
+}
+
+// autoDLIgnored refuses a manual block of a network that overlaps an
+// AUTO_DL_FILE entry of level 0: those sources are ones the
+// administrator told psad to ignore, and psad refuses to block them.
+// A missing file has nothing to refuse; an unreadable one is an error,
+// since the check cannot be made.
+func autoDLIgnored(set *config.Settings, pfx netip.Prefix) error {
+	f := set.Detect.AutoDLFile
+	if f.Path == "" || set.Embedded && !f.Given {
+		return nil
+	}
+	l, _, err := autodl.Load(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range l.Entries() {
+		if e.Level == 0 && e.Prefix.Overlaps(pfx) {
+			return fmt.Errorf("%s overlaps with whitelisted %s in %s", pfx, e.Prefix, f.Path)
+		}
+	}
+	return nil
 }
 
 // Command is one of the blocking commands of the command line.
@@ -227,7 +269,11 @@ func Run(c Command, set *config.Settings, stdout, stderr io.Writer) int {
 		req = ctl.Request{Op: "list", JSON: c.JSON}
 	}
 	if req.Arg != "" {
-		if _, err := parseBlockArg(req.Arg); err != nil {
+		pfx, err := parseBlockArg(req.Arg, flagOf(req.Op))
+		if err == nil && req.Op == "block" {
+			err = autoDLIgnored(set, pfx)
+		}
+		if err != nil {
 			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 			return 1
 		}

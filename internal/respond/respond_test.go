@@ -46,3 +46,67 @@ func TestHostsDenyFile(t *testing.T) {
 		t.Errorf("%s: %q, %v", deny, b, err)
 	}
 }
+
+// TestManualBlockArgs: --fw-block-ip takes psad's forms (a dotted mask,
+// blanks around the argument), refuses a zoned address with psad's
+// message, and refuses a network that overlaps an AUTO_DL_FILE entry of
+// level 0 before any firewall is touched; --fw-rm-block-ip is not
+// refused for it. No daemon runs, so this process applies the blocks
+// (to a hosts.deny of the test's).
+func TestManualBlockArgs(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"etc/psad", "var/lib/psad", "var/run/psad", "var/log/psad"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deny := filepath.Join(root, "hosts.deny")
+	autoDL := filepath.Join(root, "etc/psad/auto_dl")
+	if err := os.WriteFile(autoDL, []byte("192.0.2.0/24  0;\n198.51.100.0/24  3;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.NewReplacer(
+		"ENABLE_AUTO_IDS             N;", "ENABLE_AUTO_IDS             Y;",
+		"TCPWRAPPERS_BLOCK_METHOD    N;", "TCPWRAPPERS_BLOCK_METHOD    Y;",
+		"IPTABLES_BLOCK_METHOD       Y;", "IPTABLES_BLOCK_METHOD       N;",
+		"ETC_HOSTS_DENY_FILE         /etc/hosts.deny;", "ETC_HOSTS_DENY_FILE "+deny+";",
+		"INSTALL_ROOT                /;", "INSTALL_ROOT "+root+";",
+	).Replace(string(config.DefaultText()))
+	c, err := config.Parse("psad.conf", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := c.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !set.Block.AutoIDS || !set.Block.TCPWrappers || set.Detect.AutoDLFile.Path != autoDL {
+		t.Fatalf("the test's psad.conf edit did not take: %+v, AUTO_DL_FILE %s", set.Block, set.Detect.AutoDLFile.Path)
+	}
+	run := func(c Command) (int, string) {
+		var out, errw strings.Builder
+		code := Run(c, set, &out, &errw)
+		return code, errw.String()
+	}
+	hostsDeny := func() string {
+		b, _ := os.ReadFile(deny)
+		return string(b)
+	}
+
+	code, msg := run(Command{BlockIP: "192.0.2.7"})
+	if code != 1 || msg != "[*] 192.0.2.7/32 overlaps with whitelisted 192.0.2.0/24 in "+autoDL+"\n" || strings.Contains(hostsDeny(), "192.0.2") {
+		t.Errorf("blocking an auto_dl level 0 address: exit %d, %q, hosts.deny %q", code, msg, hostsDeny())
+	}
+	code, msg = run(Command{BlockIP: "fe80::1%eth0"})
+	if code != 1 || msg != "[*] The --fw-block-ip argument accepts an IP address or network.\n" {
+		t.Errorf("a zoned address: exit %d, %q", code, msg)
+	}
+	code, msg = run(Command{BlockIP: " 198.51.100.0/255.255.255.0 "})
+	if code != 0 || !strings.Contains(hostsDeny(), "ALL: 198.51.100.0/255.255.255.0\n") {
+		t.Errorf("a dotted mask: exit %d, %q, hosts.deny %q", code, msg, hostsDeny())
+	}
+	code, msg = run(Command{UnblockIP: "192.0.2.7"})
+	if strings.Contains(msg, "overlaps") {
+		t.Errorf("unblocking an auto_dl level 0 address: exit %d, %q", code, msg)
+	}
+}
