@@ -253,10 +253,6 @@ func Run(c Command, set *config.Settings, stdout, stderr io.Writer) int {
 	}{c.BlockIP, c.UnblockIP, c.Flush, c.DelChains}
 	env := struct{ Stdout, Stderr io.Writer }{stdout, stderr}
 	pid, _ := psaddir.Running(set.Files.PidFile)
-	if !set.Block.AutoIDS && (o.FwBlockIP != "" || o.FwRmBlockIP != "") {
-		fmt.Fprintln(env.Stderr, "[*] ENABLE_AUTO_IDS is not set to 'Y', exiting.")
-		return 1
-	}
 	var req ctl.Request
 	switch {
 	case o.FwBlockIP != "":
@@ -275,6 +271,11 @@ func Run(c Command, set *config.Settings, stdout, stderr io.Writer) int {
 		}
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
+		// After the argument's checks, as psad orders them.
+		if !set.Block.AutoIDS {
+			fmt.Fprintln(env.Stderr, "[*] ENABLE_AUTO_IDS is not set to 'Y', exiting.")
 			return 1
 		}
 	}

@@ -51,7 +51,7 @@ func TestHostsDenyFile(t *testing.T) {
 // blanks around the argument), refuses a zoned address with psad's
 // message, and refuses a network that overlaps an AUTO_DL_FILE entry of
 // level 0 before any firewall is touched; --fw-rm-block-ip is not
-// refused for it. No daemon runs, so this process applies the blocks
+// refused for it; the argument is checked before ENABLE_AUTO_IDS. No daemon runs, so this process applies the blocks
 // (to a hosts.deny of the test's).
 func TestManualBlockArgs(t *testing.T) {
 	root := t.TempDir()
@@ -108,5 +108,14 @@ func TestManualBlockArgs(t *testing.T) {
 	code, msg = run(Command{UnblockIP: "192.0.2.7"})
 	if strings.Contains(msg, "overlaps") {
 		t.Errorf("unblocking an auto_dl level 0 address: exit %d, %q", code, msg)
+	}
+
+	// The argument is checked before ENABLE_AUTO_IDS, as psad orders it.
+	set.Block.AutoIDS = false
+	if code, msg = run(Command{UnblockIP: "299.0.0.1"}); code != 1 || msg != "[*] The --fw-rm-block-ip argument accepts an IP address or network.\n" {
+		t.Errorf("a bad argument with ENABLE_AUTO_IDS N: exit %d, %q", code, msg)
+	}
+	if code, msg = run(Command{BlockIP: "203.0.113.1"}); code != 1 || msg != "[*] ENABLE_AUTO_IDS is not set to 'Y', exiting.\n" {
+		t.Errorf("ENABLE_AUTO_IDS N: exit %d, %q", code, msg)
 	}
 }
