@@ -147,6 +147,8 @@ func TestRefusals(t *testing.T) {
 		{[]string{"-S"}, 1, "pid file"},
 		{[]string{"-e"}, 1, "Can only specify --email-analysis flag when run in --Analyze mode."},
 		{[]string{"-U"}, 1, "psad is not running"},
+		{[]string{"-X"}, 1, "[*] The --fw-del-chains option can only be used with --Flush."},
+		{[]string{"--no-kmsgsd"}, 1, "[*] The --no-kmsgsd option can only be used with --debug."},
 		{[]string{"--bogus"}, 255, "Unknown option: bogus"},
 		{[]string{"-p", "5"}, 255, "is ambiguous"},
 		{[]string{"-A", "-m", logPath("syn_sweep"), "--analysis-fields", "SRC:1.2.3.4,DST:5.6.7.8"}, 255, "Unrecognized value for src"},

@@ -95,6 +95,10 @@ func Run(args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "[*] %v\n", err)
 		return 1
 	}
+	if msg := pairingRefusal(o); msg != "" {
+		fmt.Fprintln(env.Stderr, msg)
+		return 1
+	}
 	if o.Given["debug-sid"] && !o.Analyze {
 		fmt.Fprintf(env.Stderr, "psad: --debug-sid traces one signature over a log in analysis mode: psad -A -m <log> --debug-sid %d\n", o.DebugSID)
 		return 2
@@ -211,6 +215,19 @@ func outputRefusal(o *argv.Options) string {
 		return "[*] --explain writes plain text; drop --json."
 	case o.JSON && !o.Analyze && !status && !o.FwListAuto:
 		return "[*] --json works with -A, -S (and --status-dl, --status-ip, --status-summary) and --fw-list-auto."
+	}
+	return ""
+}
+
+// pairingRefusal gives psad's message for an option given without the
+// one it only works with; without the check, -X alone or --no-kmsgsd
+// would start the daemon.
+func pairingRefusal(o *argv.Options) string {
+	switch {
+	case o.NoKmsgsd && !o.Debug:
+		return "[*] The --no-kmsgsd option can only be used with --debug."
+	case o.FwDelChains && !o.Flush:
+		return "[*] The --fw-del-chains option can only be used with --Flush."
 	}
 	return ""
 }
