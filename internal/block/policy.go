@@ -82,6 +82,14 @@ type Config struct {
 	// ReconcileEvery is the period of reconciliation; 0 means
 	// DefaultReconcileEvery.
 	ReconcileEvery time.Duration
+	// PrereqEvery is IPTABLES_PREREQ_CHECK: how often the backends'
+	// prerequisites (chains and jump rules, our nftables table, the
+	// ipset match rules) are checked and restored before blocks are
+	// added: 1 before every batch, N before every Nth, 0 only at start.
+	// Unless it is 0, reconciliation checks them too: a firewall reload
+	// that drops a jump rule or our table leaves the block rules in
+	// place but without effect, which listing the rules does not show.
+	PrereqEvery int
 }
 
 // DefaultReconcileEvery is often enough that a rule deleted by hand or by
@@ -157,6 +165,8 @@ type Policy struct {
 	own      map[netip.Addr]bool
 	closeCtx context.Context
 	stats    Stats
+
+	batches int // batches of blocks added, for PrereqEvery (applier only)
 }
 
 type entry struct {

@@ -640,3 +640,57 @@ func TestBlockedOncePerBlock(t *testing.T) {
 		mu.Unlock()
 	})
 }
+
+// inits counts the backend's Init calls so far.
+func (f *fake) inits() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, c := range f.calls {
+		if c == "init" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestPrereqEvery: IPTABLES_PREREQ_CHECK decides before which batches
+// of blocks the backends' prerequisites are restored (Init): 1 before
+// every batch, 3 before batches 1, 4 and 7, 0 after the start never.
+// Reconciliation restores them too unless it is 0.
+func TestPrereqEvery(t *testing.T) {
+	for _, tt := range []struct {
+		every int
+		want  []int // Init calls after each of 7 batches, the start's included
+	}{
+		{1, []int{3, 4, 5, 6, 7, 8, 9}},
+		{3, []int{3, 3, 3, 4, 4, 4, 5}},
+		{0, []int{1, 1, 1, 1, 1, 1, 1}},
+	} {
+		t.Run(fmt.Sprint(tt.every), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				f := newFake("iptables")
+				cfg := baseConfig()
+				cfg.PrereqEvery = tt.every
+				p := block.New(cfg, []block.Backend{f}, &memStore{}, quiet)
+				start(t, p) // Init, and once more in the start's reconciliation unless 0
+				var got []int
+				for i := range 7 {
+					p.Raised(time.Now(), src(fmt.Sprintf("203.0.113.%d", i+1), 5), 0)
+					synctest.Wait()
+					got = append(got, f.inits())
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("Init calls after each batch %v, want %v", got, tt.want)
+				}
+				before := f.inits()
+				if err := p.Reconcile(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				if n := f.inits() - before; n != min(tt.every, 1) {
+					t.Errorf("reconciliation called Init %d times, want %d", n, min(tt.every, 1))
+				}
+			})
+		})
+	}
+}

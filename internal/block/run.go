@@ -21,11 +21,7 @@ func (p *Policy) Run(ctx context.Context) {
 		defer p.cfg.Done()
 	}
 	p.refreshOwn()
-	for _, b := range p.backends {
-		if err := b.Init(ctx); err != nil {
-			p.log.Error("block backend init", "backend", b.Name(), "err", err)
-		}
-	}
+	p.prereqs(ctx)
 	if p.cfg.FlushAtInit {
 		for i, b := range p.backends {
 			p.syslogf("%s", flushLine(b.Name()))
@@ -168,6 +164,9 @@ func (p *Policy) apply(ctx context.Context) map[netip.Prefix]error {
 			rmRecs = append(rmRecs, w.rec)
 		}
 	}
+	if len(add) > 0 && p.prereqDue() {
+		p.prereqs(ctx)
+	}
 	took := make([]bool, len(addRecs))
 	for i, b := range p.backends {
 		name := b.Name()
@@ -221,6 +220,9 @@ func (p *Policy) apply(ctx context.Context) map[netip.Prefix]error {
 // an administrator's or an older psad's.
 func (p *Policy) reconcile(ctx context.Context) error {
 	p.refreshOwn()
+	if p.cfg.PrereqEvery != 0 {
+		p.prereqs(ctx)
+	}
 	var errs []error
 	for i, b := range p.backends {
 		name := b.Name()
@@ -401,4 +403,25 @@ func (p *Policy) Session(ctx context.Context, fn func() error) error {
 	cancel()
 	<-done
 	return errors.Join(err, cerr)
+}
+
+// prereqs has every backend check and restore what its blocks need
+// (Init is idempotent and changes only what is missing).
+func (p *Policy) prereqs(ctx context.Context) {
+	for _, b := range p.backends {
+		if err := b.Init(ctx); err != nil {
+			p.log.Error("block backend prerequisites", "backend", b.Name(), "err", err)
+		}
+	}
+}
+
+// prereqDue counts a batch of blocks about to be added and reports
+// whether PrereqEvery asks for the prerequisites before it: batches 1,
+// N+1, 2N+1, ... (psad's counter made the period N-1).
+func (p *Policy) prereqDue() bool {
+	if p.cfg.PrereqEvery <= 0 {
+		return false
+	}
+	p.batches++
+	return (p.batches-1)%p.cfg.PrereqEvery == 0
 }

@@ -65,13 +65,22 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 		// drift removes the block by hand, as an admin or a firewall
 		// reload would.
 		drift [][]string
+		// reload removes what the block rules need to take effect (the
+		// jump rule, our table), as a firewall reload does; restored
+		// says whether it is back.
+		reload   [][]string
+		restored func(t *testing.T, b block.Backend) bool
 	}{
 		{"iptables", "IPTABLES_BLOCK_METHOD", func(t *testing.T, set *config.Settings) block.Backend {
 			b, err := ipt.New(ipt.Config{Chains: set.Block.Chains, Prefix: []string{"ip", "netns", "exec", lab.fw}})
 			must(t, err)
 			return b
 		}, [][]string{{"iptables", "-w", "-F", "PSAD_BLOCK_INPUT"}, {"iptables", "-w", "-F", "PSAD_BLOCK_OUTPUT"},
-			{"iptables", "-w", "-F", "PSAD_BLOCK_FORWARD"}}},
+			{"iptables", "-w", "-F", "PSAD_BLOCK_FORWARD"}},
+			[][]string{{"iptables", "-w", "-D", "INPUT", "-j", "PSAD_BLOCK_INPUT"}},
+			func(t *testing.T, _ block.Backend) bool {
+				return exec.Command("ip", "netns", "exec", lab.fw, "iptables", "-w", "-C", "INPUT", "-j", "PSAD_BLOCK_INPUT").Run() == nil
+			}},
 		{"nftables", "NFTABLES_BLOCK_METHOD", func(t *testing.T, set *config.Settings) block.Backend {
 			f, err := os.Open("/run/netns/" + lab.fw)
 			must(t, err)
@@ -79,7 +88,9 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 			b, err := nft.New(nft.Config{NetNS: int(f.Fd())})
 			must(t, err)
 			return b
-		}, [][]string{{"nft", "flush", "set", "inet", "psad", "block4"}}},
+		}, [][]string{{"nft", "flush", "set", "inet", "psad", "block4"}},
+			[][]string{{"nft", "delete", "table", "inet", "psad"}},
+			func(t *testing.T, b block.Backend) bool { return blocked(t, b, lab.attAddr) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var backend block.Backend
@@ -142,6 +153,26 @@ func TestNmapScanBlockedEndToEnd(t *testing.T) {
 			t.Logf("%s: block removed by hand restored after %v", tc.name, time.Since(removed).Round(time.Millisecond))
 			if st, _, _ := e.run(t, "-S"); !strings.Contains(st, "Drift repaired: 1,") {
 				t.Errorf("-S does not count the repair:\n%s", st)
+			}
+			// A firewall reload that drops the jump rule or our table:
+			// the block is back in effect within one reconcile period
+			// (IPTABLES_PREREQ_CHECK 1, the default).
+			for _, c := range tc.reload {
+				cmd(t, append([]string{"ip", "netns", "exec", lab.fw}, c...)...)
+			}
+			if tc.restored(t, backend) {
+				t.Fatal("the reload did not remove what the block needs")
+			}
+			reloaded := time.Now()
+			for !tc.restored(t, backend) {
+				if time.Since(reloaded) > 5*time.Second {
+					t.Fatal("what the block needs was not restored within 5 s of the reload (reconcile every 2 s)")
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			t.Logf("%s: restored %v after the reload", tc.name, time.Since(reloaded).Round(time.Millisecond))
+			if lab.connects(t, lab.att, lab.fwAddr, port) {
+				t.Error("the blocked attacker connects after the firewall reload was repaired")
 			}
 			foreign(t)
 			out, _, code := e.run(t, "--fw-list-auto")

@@ -87,7 +87,7 @@ func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store,
 	b := &set.Block
 	pc := block.Config{
 		Threshold: b.AutoIDSDangerLevel, Timeout: b.Timeout, DLTimeout: b.DLTimeout, PrefixRegex: b.PrefixRegex,
-		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs, ReconcileEvery: b.ReconcileEvery,
+		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs, ReconcileEvery: b.ReconcileEvery, PrereqEvery: b.PrereqCheck,
 		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
 		Notify: mail, Syslog: syslog,
 	}
