@@ -90,6 +90,12 @@ type Config struct {
 	// that drops a jump rule or our table leaves the block rules in
 	// place but without effect, which listing the rules does not show.
 	PrereqEvery int
+	// Import holds the blocks psad recorded itself (AUTO_BLOCK_IPT_FILE,
+	// AUTO_BLOCK_TCPWR_FILE), Prefix and Since set. New takes those the
+	// store has no record of and that have not expired, at the threshold
+	// DL and its timeout counted from Since; the start's renewal then
+	// applies them, psad's renewal at start.
+	Import []Record
 }
 
 // DefaultReconcileEvery is often enough that a rule deleted by hand or by
@@ -206,7 +212,28 @@ func New(cfg Config, backends []Backend, store Store, log *slog.Logger) *Policy 
 		p.entries[r.Prefix] = &entry{rec: r}
 	}
 	p.refreshOwn()
+	p.importPsad(cfg.Import)
 	return p
+}
+
+// importPsad takes psad's own block records (see Config.Import).
+func (p *Policy) importPsad(recs []Record) {
+	now := p.cfg.Clock()
+	n := 0
+	for _, r := range recs {
+		if !r.Prefix.IsValid() || p.entries[r.Prefix] != nil || p.neverLocked(r.Prefix.Addr()) {
+			continue
+		}
+		r.State, r.DL, r.Expires = Blocked, p.cfg.Threshold, p.expiry(r.Since, p.cfg.Threshold)
+		if !r.Expires.IsZero() && now.After(r.Expires) {
+			continue
+		}
+		p.entries[r.Prefix] = &entry{rec: r}
+		n++
+	}
+	if n > 0 {
+		p.log.Info("took over blocks from psad's own records", "count", n)
+	}
 }
 
 // Raised is the daemon's hook for a DL rise of src (from old). It runs on

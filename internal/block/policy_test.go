@@ -694,3 +694,50 @@ func TestPrereqEvery(t *testing.T) {
 		})
 	}
 }
+
+// TestImportPsadBlocks: psad's own block records are taken over at the
+// threshold DL with its timeout counted from psad's start time, renewed
+// at start like stored blocks; a prefix the store already knows keeps the
+// store's record, and expired or never-blocked addresses are left out.
+func TestImportPsadBlocks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		now := time.Now()
+		f := newFake("iptables")
+		white := netset.MustParse("192.0.2.0/24")
+		cfg := baseConfig() // threshold 3: DL3 timeout 10 minutes
+		cfg.Whitelist = &white
+		imp := func(addr string, ago time.Duration) block.Record {
+			return block.Record{Prefix: netip.MustParsePrefix(addr), Since: now.Add(-ago)}
+		}
+		cfg.Import = []block.Record{
+			imp("203.0.113.1/32", time.Minute),    // taken, 9 minutes left
+			imp("203.0.113.2/32", 11*time.Minute), // expired
+			imp("192.0.2.9/32", time.Minute),      // whitelisted
+			imp("198.51.100.7/32", 2*time.Minute), // the store's record wins
+			imp("2001:db8::5/128", 5*time.Minute), // taken
+		}
+		stored := block.Record{Prefix: netip.MustParsePrefix("198.51.100.7/32"), State: block.Unblocked, DL: 4, Since: now.Add(-time.Hour), Ended: now.Add(-time.Minute)}
+		st := &memStore{recs: map[netip.Prefix]block.Record{stored.Prefix: stored}}
+		p := block.New(cfg, []block.Backend{f}, st, quiet)
+		start(t, p)
+		if got, want := listed(p), []string{"203.0.113.1/32", "2001:db8::5/128"}; !slices.Equal(got, want) {
+			t.Fatalf("blocks %v, want %v", got, want)
+		}
+		ago := map[string]time.Duration{"203.0.113.1/32": time.Minute, "2001:db8::5/128": 5 * time.Minute}
+		for _, s := range p.List() {
+			since := now.Add(-ago[s.Prefix.String()])
+			if s.DL != 3 || !s.Since.Equal(since) || !s.Expires.Equal(since.Add(10*time.Minute)) {
+				t.Errorf("%v: DL %d since %v expires %v; want DL 3, psad's start, 10 minutes after it", s.Prefix, s.DL, s.Since, s.Expires)
+			}
+		}
+		if !f.has("203.0.113.1/32") || !f.has("2001:db8::5/128") || f.has("198.51.100.7/32") {
+			t.Errorf("backend holds %v", f.takeCalls())
+		}
+		if r := st.recs[stored.Prefix]; r.State != block.Unblocked {
+			t.Errorf("the store's record became %v", r.State)
+		}
+		if r, ok := st.recs[netip.MustParsePrefix("203.0.113.1/32")]; !ok || !r.State.Active() {
+			t.Errorf("the taken block was not recorded: %+v", r)
+		}
+	})
+}

@@ -110,7 +110,34 @@ func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store,
 	if l := det.AutoDL; l != nil {
 		pc.Ignored = func(a netip.Addr) bool { _, ignore, _ := l.Match(a, 0, 0, 0); return ignore }
 	}
+	pc.Import = psadBlocks(set, log)
 	return block.New(pc, backends, store.Blocks(), log), nil
+}
+
+// psadBlocks reads psad's records of its blocks for the backends psad
+// kept them for: AUTO_BLOCK_IPT_FILE with iptables, AUTO_BLOCK_TCPWR_FILE
+// with tcpwrappers. A file that cannot be read is said and skipped: the
+// blocks it names stay as they are in the firewall.
+func psadBlocks(set *config.Settings, log *slog.Logger) []block.Record {
+	var out []block.Record
+	for _, f := range []struct {
+		on         bool
+		name, path string
+	}{{set.Block.IPTables, "AUTO_BLOCK_IPT_FILE", set.Block.IPTFile}, {set.Block.TCPWrappers, "AUTO_BLOCK_TCPWR_FILE", set.Block.TCPWrFile}} {
+		if !f.on || f.path == "" {
+			continue
+		}
+		recs, skipped, err := psaddir.LoadPsadBlocks(f.path)
+		if err != nil {
+			log.Warn("psad's block records not taken over", "var", f.name, "err", err)
+			continue
+		}
+		if skipped > 0 {
+			log.Warn("lines of psad's block records without an address and a time skipped", "var", f.name, "file", f.path, "lines", skipped)
+		}
+		out = append(out, recs...)
+	}
+	return out
 }
 
 // ownAddrs are the host's addresses, which are never blocked.

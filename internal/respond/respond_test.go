@@ -2,11 +2,13 @@ package respond
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/config"
@@ -47,24 +49,18 @@ func TestHostsDenyFile(t *testing.T) {
 	}
 }
 
-// TestManualBlockArgs: --fw-block-ip takes psad's forms (a dotted mask,
-// blanks around the argument), refuses a zoned address with psad's
-// message, and refuses a network that overlaps an AUTO_DL_FILE entry of
-// level 0 before any firewall is touched; --fw-rm-block-ip is not
-// refused for it; the argument is checked before ENABLE_AUTO_IDS. No daemon runs, so this process applies the blocks
-// (to a hosts.deny of the test's).
-func TestManualBlockArgs(t *testing.T) {
-	root := t.TempDir()
+// tcpwrSettings is a psad.conf for blocking without a daemon and without
+// root: everything under a temporary INSTALL_ROOT, ENABLE_AUTO_IDS on,
+// blocks written to a hosts.deny of the test's (returned with the root).
+func tcpwrSettings(t *testing.T) (set *config.Settings, root, deny string) {
+	t.Helper()
+	root = t.TempDir()
 	for _, d := range []string{"etc/psad", "var/lib/psad", "var/run/psad", "var/log/psad"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	deny := filepath.Join(root, "hosts.deny")
-	autoDL := filepath.Join(root, "etc/psad/auto_dl")
-	if err := os.WriteFile(autoDL, []byte("192.0.2.0/24  0;\n198.51.100.0/24  3;\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	deny = filepath.Join(root, "hosts.deny")
 	text := strings.NewReplacer(
 		"ENABLE_AUTO_IDS             N;", "ENABLE_AUTO_IDS             Y;",
 		"TCPWRAPPERS_BLOCK_METHOD    N;", "TCPWRAPPERS_BLOCK_METHOD    Y;",
@@ -76,12 +72,30 @@ func TestManualBlockArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := c.Settings()
+	set, err = c.Settings()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !set.Block.AutoIDS || !set.Block.TCPWrappers || set.Detect.AutoDLFile.Path != autoDL {
-		t.Fatalf("the test's psad.conf edit did not take: %+v, AUTO_DL_FILE %s", set.Block, set.Detect.AutoDLFile.Path)
+	if !set.Block.AutoIDS || !set.Block.TCPWrappers || set.Block.IPTables {
+		t.Fatalf("the test's psad.conf edit did not take: %+v", set.Block)
+	}
+	return set, root, deny
+}
+
+// TestManualBlockArgs: --fw-block-ip takes psad's forms (a dotted mask,
+// blanks around the argument), refuses a zoned address with psad's
+// message, and refuses a network that overlaps an AUTO_DL_FILE entry of
+// level 0 before any firewall is touched; --fw-rm-block-ip is not
+// refused for it; the argument is checked before ENABLE_AUTO_IDS. No daemon runs, so this process applies the blocks
+// (to a hosts.deny of the test's).
+func TestManualBlockArgs(t *testing.T) {
+	set, root, deny := tcpwrSettings(t)
+	autoDL := filepath.Join(root, "etc/psad/auto_dl")
+	if err := os.WriteFile(autoDL, []byte("192.0.2.0/24  0;\n198.51.100.0/24  3;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if set.Detect.AutoDLFile.Path != autoDL {
+		t.Fatalf("AUTO_DL_FILE %s, want %s", set.Detect.AutoDLFile.Path, autoDL)
 	}
 	run := func(c Command) (int, string) {
 		var out, errw strings.Builder
@@ -117,5 +131,27 @@ func TestManualBlockArgs(t *testing.T) {
 	}
 	if code, msg = run(Command{BlockIP: "203.0.113.1"}); code != 1 || msg != "[*] ENABLE_AUTO_IDS is not set to 'Y', exiting.\n" {
 		t.Errorf("ENABLE_AUTO_IDS N: exit %d, %q", code, msg)
+	}
+}
+
+// TestPsadBlocksTakenOver: the blocks psad recorded in
+// AUTO_BLOCK_TCPWR_FILE are taken over when this process first applies
+// blocks (here a manual block without a daemon): the unexpired one is in
+// hosts.deny beside the new block, the expired one is not.
+func TestPsadBlocksTakenOver(t *testing.T) {
+	set, _, deny := tcpwrSettings(t)
+	set.Block.DLTimeout[set.Block.AutoIDSDangerLevel] = time.Hour
+	now := time.Now().Unix()
+	old := fmt.Sprintf("203.0.113.5 %d\n203.0.113.6 %d\n", now-60, now-3660)
+	if err := os.WriteFile(set.Block.TCPWrFile, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errw strings.Builder
+	if code := Run(Command{BlockIP: "198.51.100.77"}, set, &out, &errw); code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errw.String())
+	}
+	b, _ := os.ReadFile(deny)
+	if !strings.Contains(string(b), "ALL: 203.0.113.5\n") || !strings.Contains(string(b), "ALL: 198.51.100.77\n") || strings.Contains(string(b), "203.0.113.6") {
+		t.Errorf("hosts.deny:\n%s", b)
 	}
 }
