@@ -503,10 +503,13 @@ func buildInputs(o *argv.Options, set *config.Settings, env Env, log *slog.Logge
 	case in.FWMsgReadCmd:
 		srcs = append(srcs, source.NewJournal(source.JournalConfig{Command: in.FWMsgReadCommand, Args: in.FWMsgReadArgs}, log))
 	default:
-		path := o.MessagesFile
+		path, why := inputsel.File(*in, o.MessagesFile)
 		if path == "" {
-			path = in.IPTSyslogFile
+			log.Warn(why)
+			srcs = append(srcs, source.NewKmsg(source.KmsgConfig{}, log))
+			break
 		}
+		log.Info("firewall messages file", "path", path, "why", why)
 		srcs = append(srcs, source.NewFile(source.FileConfig{Path: path, KernelTags: in.KernelTags, Header: set.Detect.CustomHeader}, log))
 	}
 	return srcs, nil

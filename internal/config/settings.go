@@ -275,8 +275,15 @@ type DShield struct {
 // Inputs is where the daemon reads firewall messages from.
 type Inputs struct {
 	IPTSyslogFile string // IPT_SYSLOG_FILE
-	KmsgRead      bool   // ENABLE_KMSG_READ
-	FWMsgReadCmd  bool   // ENABLE_FW_MSG_READ_CMD
+	// SyslogFile is ENABLE_SYSLOG_FILE; N is psad's legacy mode, in which
+	// kmsgsd took the kernel's messages from a syslog fifo.
+	SyslogFile bool
+	// SyslogDaemon is SYSLOG_DAEMON: one naming ulog means ulogd writes
+	// the firewall's messages to ULogDataFile.
+	SyslogDaemon string
+	ULogDataFile string // ULOG_DATA_FILE
+	KmsgRead     bool   // ENABLE_KMSG_READ
+	FWMsgReadCmd bool   // ENABLE_FW_MSG_READ_CMD
 	// AutoDetectJournal is AUTO_DETECT_JOURNALCTL: the daemon decides
 	// FWMsgReadCmd itself from whether journald runs (see inputsel).
 	AutoDetectJournal bool
@@ -451,6 +458,9 @@ func (c *Config) Settings() (*Settings, error) {
 
 	in := &s.Inputs
 	in.IPTSyslogFile = c.Str("IPT_SYSLOG_FILE")
+	in.SyslogFile = c.Y("ENABLE_SYSLOG_FILE")
+	in.SyslogDaemon = c.Str("SYSLOG_DAEMON")
+	in.ULogDataFile = c.Str("ULOG_DATA_FILE")
 	in.KmsgRead = c.Y("ENABLE_KMSG_READ")
 	in.FWMsgReadCmd = c.Y("ENABLE_FW_MSG_READ_CMD")
 	in.AutoDetectJournal = c.Y("AUTO_DETECT_JOURNALCTL")

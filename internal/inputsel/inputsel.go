@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/psadgo/psad/internal/config"
@@ -73,10 +74,10 @@ func Probe(path string, now time.Time) Facts {
 }
 
 // Resolve returns a copy of in with FWMsgReadCmd decided for the syslog
-// file path (-m when given, else IPT_SYSLOG_FILE), and the reason. The
+// file path (see File; IPT_SYSLOG_FILE in legacy mode), and the reason. The
 // settings themselves stay untouched, as a Settings is never mutated.
 func Resolve(in config.Inputs, messagesFile string) (*config.Inputs, string) {
-	path := messagesFile
+	path, _ := File(in, messagesFile)
 	if path == "" {
 		path = in.IPTSyslogFile
 	}
@@ -88,4 +89,23 @@ func Resolve(in config.Inputs, messagesFile string) (*config.Inputs, string) {
 		out.FWMsgReadCmd, why = false, "-m "+messagesFile+" given"
 	}
 	return &out, why
+}
+
+// File returns the file the daemon follows when it reads no journal,
+// kmsg or stdin, in psad's order: -m, ULOG_DATA_FILE when SYSLOG_DAEMON
+// names ulog, IPT_SYSLOG_FILE with ENABLE_SYSLOG_FILE Y. It returns ""
+// for psad's legacy mode (ENABLE_SYSLOG_FILE N), whose kmsgsd and syslog
+// fifo this program does not have: the caller reads the kernel's
+// messages from /dev/kmsg, where kmsgsd's came from, and says so (why).
+func File(in config.Inputs, messagesFile string) (path, why string) {
+	switch {
+	case messagesFile != "":
+		return messagesFile, "-m " + messagesFile + " given"
+	case strings.Contains(strings.ToLower(in.SyslogDaemon), "ulog"):
+		return in.ULogDataFile, "SYSLOG_DAEMON " + in.SyslogDaemon + " names ulogd: following ULOG_DATA_FILE"
+	case in.SyslogFile:
+		return in.IPTSyslogFile, "ENABLE_SYSLOG_FILE is Y: following IPT_SYSLOG_FILE"
+	}
+	return "", "ENABLE_SYSLOG_FILE is N, psad's kmsgsd mode: psad-go has no kmsgsd and does not reconfigure the system logger; " +
+		"it reads the kernel's messages from /dev/kmsg itself (set ENABLE_SYSLOG_FILE Y to follow IPT_SYSLOG_FILE)"
 }

@@ -71,3 +71,29 @@ func TestResolveKeepsMessagesFile(t *testing.T) {
 		t.Errorf("Resolve with -m: FWMsgReadCmd = %v (input %v), want false; %s", got.FWMsgReadCmd, in.FWMsgReadCmd, why)
 	}
 }
+
+// TestFile: the followed file in psad's order (-m, ulogd's file when
+// SYSLOG_DAEMON names ulog, IPT_SYSLOG_FILE with ENABLE_SYSLOG_FILE Y),
+// and none for the legacy kmsgsd mode, which reads /dev/kmsg instead.
+func TestFile(t *testing.T) {
+	base := config.Inputs{IPTSyslogFile: "/var/log/messages", SyslogFile: true, SyslogDaemon: "syslogd", ULogDataFile: "/var/log/psad/ulogd.log"}
+	for _, tt := range []struct {
+		name string
+		edit func(*config.Inputs)
+		m    string
+		want string
+	}{
+		{"default", func(*config.Inputs) {}, "", "/var/log/messages"},
+		{"-m", func(in *config.Inputs) { in.SyslogDaemon = "ulogd" }, "/tmp/fw.log", "/tmp/fw.log"},
+		{"ulogd", func(in *config.Inputs) { in.SyslogDaemon = "ULOGD" }, "", "/var/log/psad/ulogd.log"},
+		{"ulogd without ENABLE_SYSLOG_FILE", func(in *config.Inputs) { in.SyslogDaemon, in.SyslogFile = "ulogd", false }, "", "/var/log/psad/ulogd.log"},
+		{"legacy", func(in *config.Inputs) { in.SyslogFile = false }, "", ""},
+	} {
+		in := base
+		tt.edit(&in)
+		got, why := File(in, tt.m)
+		if got != tt.want || why == "" || tt.want == "" && !strings.Contains(why, "/dev/kmsg") {
+			t.Errorf("%s: File = %q (%s), want %q", tt.name, got, why, tt.want)
+		}
+	}
+}
