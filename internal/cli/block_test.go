@@ -1,7 +1,8 @@
 package cli
 
 import (
-	"github.com/psadgo/psad/internal/respond"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/tcpwrappers"
 	"github.com/psadgo/psad/internal/config"
+	"github.com/psadgo/psad/internal/respond"
 )
 
 // withHostsDeny points blocking at a hosts.deny file of the test's own
@@ -83,4 +85,31 @@ func TestFirewallCommandsWithoutDaemon(t *testing.T) {
 	if out, _, _ := e.run(t, "--fw-list-auto"); strings.Contains(out, "192.168.10.55") {
 		t.Errorf("--fw-list-auto after -F:\n%s", out)
 	}
+}
+
+// TestPsadSocketCommands: the daemon takes psad's line commands on
+// AUTO_IPT_SOCK, as psad did, beside its own control socket: a script
+// written for psad blocks and unblocks through it.
+func TestPsadSocketCommands(t *testing.T) {
+	deny := withHostsDeny(t)
+	e := newTestEnv(t, map[string]string{"ENABLE_AUTO_IDS": "Y", "AUTO_IDS_DANGER_LEVEL": "3", "ALERTING_METHODS": "noemail,nosyslog",
+		"IPTABLES_BLOCK_METHOD": "N", "TCPWRAPPERS_BLOCK_METHOD": "Y"}, "")
+	startDaemon(t, e.conf, Env{})
+	cfg, err := config.Load(e.conf, nil)
+	must(t, err)
+	set, err := cfg.Settings()
+	must(t, err)
+	send := func(lines string) {
+		t.Helper()
+		c, err := net.Dial("unix", set.Files.AutoIPTSock)
+		must(t, err)
+		_, err = io.WriteString(c, lines)
+		must(t, err)
+		must(t, c.Close())
+	}
+	hosts := func() string { data, _ := os.ReadFile(deny); return string(data) }
+	send("add 203.0.113.9\n")
+	waitFor(t, "the block psad's socket asked for", func() bool { return strings.Contains(hosts(), "ALL: 203.0.113.9\n") })
+	send("DEL 203.0.113.9\n")
+	waitFor(t, "the unblock psad's socket asked for", func() bool { return !strings.Contains(hosts(), "203.0.113.9") })
 }

@@ -152,6 +152,19 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 			return fail(err)
 		}
 		services = append(services, func(ctx context.Context) error { policy.Run(ctx); return nil })
+		if p := set.Files.AutoIPTSock; p != "" && p != ctl.SocketPath(set.Files.RunDir) {
+			psock, err := psaddir.ListenUnix(p)
+			if err != nil {
+				sock.Close()
+				rt.Notifier.Close(context.Background())
+				return fail(fmt.Errorf("AUTO_IPT_SOCK: %w", err))
+			}
+			services = append(services, func(ctx context.Context) error {
+				return ctl.ServePsad(ctx, psock, func(ctx context.Context, req ctl.Request, w io.Writer) error {
+					return respond.Handle(ctx, policy, req, w)
+				}, 10*time.Second)
+			})
+		}
 	}
 	var malformed func([]byte, error)
 	if !o.NoIPTErrors && set.Files.FWErrorLog != "" {

@@ -307,10 +307,13 @@ type Inputs struct {
 
 // Files are the paths psad writes.
 type Files struct {
-	PsadDir            string // PSAD_DIR
-	RunDir             string // PSAD_RUN_DIR
-	FifoDir            string // PSAD_FIFO_DIR
-	PidFile            string // PSAD_PID_FILE
+	PsadDir string // PSAD_DIR
+	RunDir  string // PSAD_RUN_DIR
+	FifoDir string // PSAD_FIFO_DIR
+	PidFile string // PSAD_PID_FILE
+	// AutoIPTSock is AUTO_IPT_SOCK, where psad took block commands as
+	// lines; the daemon still does, beside its own control socket.
+	AutoIPTSock        string
 	CmdlineFile        string // PSAD_CMDLINE_FILE
 	PrintScanHash      string // PRINT_SCAN_HASH
 	StatusOutputFile   string // STATUS_OUTPUT_FILE
@@ -491,6 +494,7 @@ func (c *Config) Settings() (*Settings, error) {
 		RunDir:             c.Str("PSAD_RUN_DIR"),
 		FifoDir:            c.Str("PSAD_FIFO_DIR"),
 		PidFile:            c.Str("PSAD_PID_FILE"),
+		AutoIPTSock:        c.Str("AUTO_IPT_SOCK"),
 		CmdlineFile:        c.Str("PSAD_CMDLINE_FILE"),
 		PrintScanHash:      c.Str("PRINT_SCAN_HASH"),
 		StatusOutputFile:   c.Str("STATUS_OUTPUT_FILE"),
