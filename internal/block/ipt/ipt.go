@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/config"
@@ -74,7 +75,10 @@ func New(cfg Config) (*Backend, error) {
 			return nil, fmt.Errorf("iptables backend: chain %d: invalid direction %q", i+1, c.Direction)
 		}
 		for _, f := range []struct{ name, v string }{{"target", c.Target}, {"table", c.Table}, {"from chain", c.FromChain}, {"to chain", c.ToChain}} {
-			if f.v == "" || strings.ContainsAny(f.v, " \t\n") || strings.HasPrefix(f.v, "-") {
+			// White space as strings.Fields sees it, since parseRule
+			// splits -S output that way: a chain name with a no-break
+			// space, which iptables accepts, would never match.
+			if f.v == "" || strings.ContainsFunc(f.v, unicode.IsSpace) || strings.HasPrefix(f.v, "-") {
 				return nil, fmt.Errorf("iptables backend: chain %d: invalid %s %q", i+1, f.name, f.v)
 			}
 		}

@@ -56,6 +56,7 @@ func TestNewRejects(t *testing.T) {
 		{"same chains", func(c *config.AutoChain) { c.ToChain = "INPUT" }, `from chain and to chain are both "INPUT"`},
 		{"option as chain", func(c *config.AutoChain) { c.ToChain = "-F" }, `invalid to chain "-F"`},
 		{"space in target", func(c *config.AutoChain) { c.Target = "DROP -j ACCEPT" }, `invalid target "DROP -j ACCEPT"`},
+		{"no-break space in chain", func(c *config.AutoChain) { c.ToChain = "PSAD\u00a0BLOCK" }, "invalid to chain"},
 		{"empty table", func(c *config.AutoChain) { c.Table = "" }, `invalid table ""`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
