@@ -41,6 +41,23 @@ const maxRequest = 4096
 // Serve answers requests on l until ctx is done, then closes l and
 // returns once every connection has finished.
 func Serve(ctx context.Context, l net.Listener, h Handler, timeout time.Duration) error {
+	return accept(ctx, l, "control socket", timeout, func(ctx context.Context, c net.Conn) {
+		var req Request
+		if err := json.NewDecoder(bufio.NewReader(io.LimitReader(c, maxRequest))).Decode(&req); err != nil {
+			fmt.Fprintf(c, "[*] bad request: %v\n", err)
+			return
+		}
+		if err := h(ctx, req, c); err != nil {
+			fmt.Fprintf(c, "[*] %v\n", err)
+		}
+	})
+}
+
+// accept runs serve for every connection l accepts, each on a goroutine
+// of its own with timeout as its deadline, until ctx is done; then it
+// closes l and returns once every connection has finished. name says
+// which socket failed.
+func accept(ctx context.Context, l net.Listener, name string, timeout time.Duration, serve func(context.Context, net.Conn)) error {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
@@ -54,24 +71,15 @@ func Serve(ctx context.Context, l net.Listener, h Handler, timeout time.Duration
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			return fmt.Errorf("control socket: %w", err)
+			return fmt.Errorf("%s: %w", name, err)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			defer c.Close()
 			cctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			c.SetDeadline(time.Now().Add(timeout))
-			var req Request
-			if err := json.NewDecoder(bufio.NewReader(io.LimitReader(c, maxRequest))).Decode(&req); err != nil {
-				fmt.Fprintf(c, "[*] bad request: %v\n", err)
-				return
-			}
-			if err := h(cctx, req, c); err != nil {
-				fmt.Fprintf(c, "[*] %v\n", err)
-			}
-		}()
+			serve(cctx, c)
+		})
 	}
 }
 

@@ -3,13 +3,11 @@ package ctl
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -47,33 +45,13 @@ const maxPsadInput = 64 << 10
 // h, and what h writes goes back to the client, which psad's did not
 // read. Lines it does not know are passed over, as psad passed them.
 func ServePsad(ctx context.Context, l net.Listener, h Handler, timeout time.Duration) error {
-	if timeout <= 0 {
-		timeout = 10 * time.Second
-	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	stop := context.AfterFunc(ctx, func() { l.Close() })
-	defer stop()
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
+	return accept(ctx, l, "psad control socket", timeout, func(ctx context.Context, c net.Conn) {
+		for _, req := range psadRequests(io.LimitReader(c, maxPsadInput)) {
+			if err := h(ctx, req, c); err != nil {
+				fmt.Fprintf(c, "[*] %v\n", err)
 			}
-			return fmt.Errorf("psad control socket: %w", err)
 		}
-		wg.Go(func() {
-			defer c.Close()
-			cctx, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			c.SetDeadline(time.Now().Add(timeout))
-			for _, req := range psadRequests(io.LimitReader(c, maxPsadInput)) {
-				if err := h(cctx, req, c); err != nil {
-					fmt.Fprintf(c, "[*] %v\n", err)
-				}
-			}
-		})
-	}
+	})
 }
 
 // psadRequests reads a connection's lines (what arrived before a read
