@@ -1,6 +1,7 @@
 package hugepage
 
 import (
+	"math"
 	"strconv"
 	"strings"
 )
@@ -32,8 +33,8 @@ func heapCap(thp, overcommit, meminfo, env string) int {
 			return 0
 		}
 		kb, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil || kb <= 0 {
-			return 0
+		if err != nil || kb <= 0 || kb > math.MaxInt64>>10 {
+			return 0 // not a size in bytes this machine could have
 		}
 		return int(kb << 10 / 4)
 	}

@@ -1,6 +1,11 @@
 package hugepage
 
-import "testing"
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+)
 
 func TestHeapCap(t *testing.T) {
 	const (
@@ -28,4 +33,29 @@ func TestHeapCap(t *testing.T) {
 			t.Errorf("%s: heapCap = %d, want %d", c.name, got, c.want)
 		}
 	}
+}
+
+// FuzzHeapCap: the three kernel files are read as text, and whatever
+// they hold the cap is 0 or a quarter of the MemTotal they state, never
+// a negative or wrapped size (the set-aside allocates what it returns).
+func FuzzHeapCap(f *testing.F) {
+	f.Add("always [madvise] never", "0", "MemTotal:        8000000 kB\nMemFree: 1 kB\n", "")
+	f.Add("[madvise]", "1\n", "MemTotal: 9007199254740993 kB\n", "")
+	f.Add("[madvise]", "2", "MemTotal: 4 kB\n", "off")
+	f.Fuzz(func(t *testing.T, thp, overcommit, meminfo, env string) {
+		got := heapCap(thp, overcommit, meminfo, env)
+		if got == 0 {
+			return
+		}
+		var kb int64 = -1
+		for l := range strings.Lines(meminfo) {
+			if rest, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+				fmt.Sscanf(rest, "%d", &kb)
+				break
+			}
+		}
+		if got < 0 || kb <= 0 || int64(got) != kb*1024/4 || kb > math.MaxInt64/1024 {
+			t.Fatalf("heapCap(..., MemTotal %d kB) = %d", kb, got)
+		}
+	})
 }
