@@ -5,6 +5,7 @@
 package sdnotify
 
 import (
+	"math"
 	"net"
 	"os"
 	"strconv"
@@ -38,8 +39,8 @@ func Send(state string) (bool, error) {
 // process, per $WATCHDOG_PID).
 func WatchdogInterval() time.Duration {
 	usec, err := strconv.ParseInt(os.Getenv("WATCHDOG_USEC"), 10, 64)
-	if err != nil || usec <= 0 {
-		return 0
+	if err != nil || usec <= 0 || usec > math.MaxInt64/int64(time.Microsecond) {
+		return 0 // none, or longer than a Duration holds: as good as none
 	}
 	if pid := os.Getenv("WATCHDOG_PID"); pid != "" && pid != strconv.Itoa(os.Getpid()) {
 		return 0

@@ -35,6 +35,15 @@ func TestSendAndWatchdog(t *testing.T) {
 	if d := WatchdogInterval(); d != 10*time.Second {
 		t.Errorf("WatchdogInterval = %v", d)
 	}
+	// A period no Duration holds would wrap to a negative one.
+	t.Setenv("WATCHDOG_USEC", "9223372036854775")
+	if d := WatchdogInterval(); d <= 0 {
+		t.Errorf("the longest period: %v", d)
+	}
+	t.Setenv("WATCHDOG_USEC", "9223372036854776")
+	if d := WatchdogInterval(); d != 0 {
+		t.Errorf("a period longer than a Duration: %v", d)
+	}
 	t.Setenv("WATCHDOG_PID", "1")
 	if d := WatchdogInterval(); d != 0 {
 		t.Errorf("watchdog for another pid: %v", d)
