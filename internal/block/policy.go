@@ -173,6 +173,9 @@ type Policy struct {
 	stats    Stats
 
 	batches int // batches of blocks added, for PrereqEvery (applier only)
+	// threshold mirrors cfg.Threshold for Raised's check before the lock:
+	// most rises are below it, and Reconfigure may change it.
+	threshold atomic.Int64
 }
 
 type entry struct {
@@ -211,9 +214,31 @@ func New(cfg Config, backends []Backend, store Store, log *slog.Logger) *Policy 
 	for _, r := range recs {
 		p.entries[r.Prefix] = &entry{rec: r}
 	}
+	p.threshold.Store(int64(cfg.Threshold))
 	p.refreshOwn()
 	p.importPsad(cfg.Import)
 	return p
+}
+
+// Reconfigure makes the decision rules of cfg the policy's, for psad's
+// HUP: the threshold, timeouts, AUTO_BLOCK_REGEX, the never-block rules,
+// the block mails and syslog lines, IPTABLES_PREREQ_CHECK. Blocks already
+// made keep their expiry. What Run and the backends were built with stays
+// (the backends, Clock, ReconcileEvery, FlushAtInit, Blocked and Done,
+// Own, Import). It runs on the applier, holding the lock, so every read
+// of the configuration (on the applier, or under the lock) sees one or
+// the other whole.
+func (p *Policy) Reconfigure(ctx context.Context, cfg Config) error {
+	return p.do(ctx, func(context.Context) error {
+		p.mu.Lock()
+		old := p.cfg
+		cfg.Clock, cfg.ReconcileEvery, cfg.FlushAtInit = old.Clock, old.ReconcileEvery, old.FlushAtInit
+		cfg.Blocked, cfg.Done, cfg.Own, cfg.Import = old.Blocked, old.Done, old.Own, nil
+		p.cfg = cfg
+		p.threshold.Store(int64(cfg.Threshold))
+		p.mu.Unlock()
+		return nil
+	})
 }
 
 // importPsad takes psad's own block records (see Config.Import).
@@ -240,13 +265,16 @@ func (p *Policy) importPsad(recs []Record) {
 // the daemon's loop: it decides, marks the entry for the applier and
 // returns without I/O.
 func (p *Policy) Raised(now time.Time, src *scan.Source, old int) {
-	if p.cfg.Threshold <= 0 || src.DL < p.cfg.Threshold {
+	if t := p.threshold.Load(); t <= 0 || int64(src.DL) < t {
 		return
 	}
 	addr := src.Addr.Unmap()
 	pfx := netip.PrefixFrom(addr, addr.BitLen())
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.cfg.Threshold <= 0 || src.DL < p.cfg.Threshold {
+		return // a Reconfigure came between
+	}
 	if e := p.entries[pfx]; e != nil {
 		switch {
 		case e.rec.State.Active():

@@ -741,3 +741,47 @@ func TestImportPsadBlocks(t *testing.T) {
 		}
 	})
 }
+
+// TestReconfigure: a HUP's new threshold and timeouts decide the blocks
+// made after it; a block made before keeps its expiry; a threshold of 0
+// (ENABLE_AUTO_IDS N) makes no new blocks.
+func TestReconfigure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake("iptables")
+		p := block.New(baseConfig(), []block.Backend{f}, &memStore{}, quiet) // threshold 3, DL3 10 minutes
+		start(t, p)
+		p.Raised(time.Now(), src("203.0.113.1", 3), 0)
+		synctest.Wait()
+
+		cfg := baseConfig()
+		cfg.Threshold, cfg.DLTimeout[4] = 4, 2*time.Hour
+		if err := p.Reconfigure(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		p.Raised(time.Now(), src("203.0.113.2", 3), 0)
+		p.Raised(time.Now(), src("203.0.113.3", 4), 0)
+		synctest.Wait()
+		if got, want := listed(p), []string{"203.0.113.1/32", "203.0.113.3/32"}; !slices.Equal(got, want) {
+			t.Fatalf("blocks %v, want %v", got, want)
+		}
+		for _, s := range p.List() {
+			want := s.Since.Add(10 * time.Minute)
+			if s.Prefix.Addr() == netip.MustParseAddr("203.0.113.3") {
+				want = s.Since.Add(2 * time.Hour)
+			}
+			if !s.Expires.Equal(want) {
+				t.Errorf("%v expires %v after its start, want %v", s.Prefix, s.Expires.Sub(s.Since), want.Sub(s.Since))
+			}
+		}
+
+		cfg.Threshold = 0
+		if err := p.Reconfigure(context.Background(), cfg); err != nil {
+			t.Fatal(err)
+		}
+		p.Raised(time.Now(), src("203.0.113.4", 5), 0)
+		synctest.Wait()
+		if f.has("203.0.113.4/32") {
+			t.Error("a block after ENABLE_AUTO_IDS N")
+		}
+	})
+}

@@ -113,3 +113,39 @@ func TestPsadSocketCommands(t *testing.T) {
 	send("DEL 203.0.113.9\n")
 	waitFor(t, "the unblock psad's socket asked for", func() bool { return !strings.Contains(hosts(), "203.0.113.9") })
 }
+
+// TestHUPChangesBlockThreshold: AUTO_IDS_DANGER_LEVEL changed in
+// psad.conf and sent with -H decides the blocks after the HUP, as psad
+// re-reads it; the source scanned before it is left as it was.
+func TestHUPChangesBlockThreshold(t *testing.T) {
+	deny := withHostsDeny(t)
+	dir := t.TempDir()
+	sockPath := filepath.Join(dir, "log.sock")
+	sl := startSyslog(t, sockPath)
+	logFile := filepath.Join(dir, "messages")
+	must(t, os.WriteFile(logFile, nil, 0o600))
+	e := newTestEnv(t, map[string]string{"IPT_SYSLOG_FILE": logFile, "ALERTING_METHODS": "noemail",
+		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath, "CHECK_INTERVAL": "1",
+		"ENABLE_AUTO_IDS": "Y", "AUTO_IDS_DANGER_LEVEL": "5", "IPTABLES_BLOCK_METHOD": "N", "TCPWRAPPERS_BLOCK_METHOD": "Y",
+		"DANGER_LEVEL3": "40"}, "")
+	startDaemon(t, e.conf, Env{})
+	hosts := func() string { data, _ := os.ReadFile(deny); return string(data) }
+
+	appendLines(t, logFile, scanLines("10.5.5.5", 40)...)
+	waitFor(t, "the first scan's syslog line", func() bool { return strings.Contains(sl.find("scan detected"), "10.5.5.5") })
+	if strings.Contains(hosts(), "10.5.5.5") {
+		t.Fatalf("DL 3 blocked with AUTO_IDS_DANGER_LEVEL 5:\n%s", hosts())
+	}
+	conf, err := os.ReadFile(e.conf)
+	must(t, err)
+	must(t, os.WriteFile(e.conf, []byte(strings.Replace(string(conf), "AUTO_IDS_DANGER_LEVEL 5;", "AUTO_IDS_DANGER_LEVEL 3;", 1)), 0o600))
+	if out, _, code := e.run(t, "-H"); code != 0 || !strings.Contains(out, "HUP signal sent") {
+		t.Fatalf("-H: exit %d %s", code, out)
+	}
+	waitFor(t, "the HUP syslog line", func() bool { return sl.find("received HUP signal, re-importing psad.conf") != "" })
+	appendLines(t, logFile, scanLines("10.6.6.6", 40)...)
+	waitFor(t, "the block of the scan after the HUP", func() bool { return strings.Contains(hosts(), "ALL: 10.6.6.6\n") })
+	if strings.Contains(hosts(), "10.5.5.5") {
+		t.Errorf("the source scanned before the HUP was blocked:\n%s", hosts())
+	}
+}

@@ -237,6 +237,19 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 			if err != nil {
 				return nil, err
 			}
+			switch {
+			case policy != nil:
+				rctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				err := respond.Reconfigure(rctx, policy, set, nset, nrt.Detector,
+					func(subject, body string) { current.Load().Status(subject, body) },
+					func(line string) { current.Load().Syslog(line) }, log.With("part", "block"))
+				cancel()
+				if err != nil {
+					log.Error("active response keeps its old settings", "err", err)
+				}
+			case nset.Block.AutoIDS:
+				log.Warn("ENABLE_AUTO_IDS Y takes effect at the next start, not on HUP")
+			}
 			current.Store(nrt.Notifier.(notifier).Notifier)
 			if nrt.syslog != nil {
 				for _, w := range nwarn {

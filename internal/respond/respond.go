@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,12 +86,7 @@ func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store,
 		return nil, err
 	}
 	b := &set.Block
-	pc := block.Config{
-		Threshold: b.AutoIDSDangerLevel, Timeout: b.Timeout, DLTimeout: b.DLTimeout, PrefixRegex: b.PrefixRegex,
-		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs, ReconcileEvery: b.ReconcileEvery, PrereqEvery: b.PrereqCheck,
-		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
-		Notify: mail, Syslog: syslog,
-	}
+	pc := policyConfig(set, det, mail, syslog)
 	if b.Script != "" {
 		r, err := extscript.New(extscript.Config{Command: b.Script, PerAlert: true,
 			Logf: func(f string, args ...any) { log.Warn(fmt.Sprintf(f, args...)) }})
@@ -104,14 +100,43 @@ func NewPolicy(set *config.Settings, det *detect.Detector, store *psaddir.Store,
 		}
 		pc.Done = r.Close
 	}
+	pc.Import = psadBlocks(set, log)
+	return block.New(pc, backends, store.Blocks(), log), nil
+}
+
+// policyConfig is the part of the policy's configuration a HUP may
+// change (see block.Policy.Reconfigure).
+func policyConfig(set *config.Settings, det *detect.Detector, mail func(subject, body string), syslog func(line string)) block.Config {
+	b := &set.Block
+	pc := block.Config{
+		Threshold: b.AutoIDSDangerLevel, Timeout: b.Timeout, DLTimeout: b.DLTimeout, PrefixRegex: b.PrefixRegex,
+		Whitelist: b.Whitelist, FlushAtInit: b.FlushAtInit, Own: ownAddrs, ReconcileEvery: b.ReconcileEvery, PrereqEvery: b.PrereqCheck,
+		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
+		Notify: mail, Syslog: syslog,
+	}
+	if !b.AutoIDS {
+		pc.Threshold = 0 // ENABLE_AUTO_IDS N after a HUP: no new blocks
+	}
 	if h := b.HomeNet; h != nil && !b.BlockHomeNet {
 		pc.HomeNet = h.Contains
 	}
 	if l := det.AutoDL; l != nil {
 		pc.Ignored = func(a netip.Addr) bool { _, ignore, _ := l.Match(a, 0, 0, 0); return ignore }
 	}
-	pc.Import = psadBlocks(set, log)
-	return block.New(pc, backends, store.Blocks(), log), nil
+	return pc
+}
+
+// Reconfigure gives a running policy the decision rules of the settings
+// a HUP loaded, and says what needs a restart instead: the blocking
+// methods and their files, EXTERNAL_BLOCK_SCRIPT, AUTO_BLOCK_RECONCILE_INTERVAL.
+func Reconfigure(ctx context.Context, p *block.Policy, old, set *config.Settings, det *detect.Detector,
+	mail func(subject, body string), syslog func(line string), log *slog.Logger) error {
+	o, n := &old.Block, &set.Block
+	if o.IPTables != n.IPTables || o.NFTables != n.NFTables || o.IPSet != n.IPSet || o.TCPWrappers != n.TCPWrappers ||
+		o.HostsDeny != n.HostsDeny || !slices.Equal(o.Chains, n.Chains) || o.Script != n.Script || o.ReconcileEvery != n.ReconcileEvery {
+		log.Warn("blocking methods, their chains and files, EXTERNAL_BLOCK_SCRIPT and AUTO_BLOCK_RECONCILE_INTERVAL change at the next start, not on HUP")
+	}
+	return p.Reconfigure(ctx, policyConfig(set, det, mail, syslog))
 }
 
 // psadBlocks reads psad's records of its blocks for the backends psad
