@@ -24,13 +24,14 @@ var (
 // PsadLine reads one line of psad's socket protocol as a Request; ok is
 // false for a line psad would have ignored.
 func PsadLine(line string) (req Request, ok bool) {
-	switch {
-	case strings.Contains(strings.ToLower(line), "flush"):
+	if strings.Contains(strings.ToLower(line), "flush") {
 		return Request{Op: "flush"}, true
-	case psadAdd.MatchString(line):
-		return Request{Op: "block", Arg: psadAdd.FindStringSubmatch(line)[1]}, true
-	case psadDel.MatchString(line):
-		return Request{Op: "unblock", Arg: psadDel.FindStringSubmatch(line)[1]}, true
+	}
+	if m := psadAdd.FindStringSubmatch(line); m != nil {
+		return Request{Op: "block", Arg: m[1]}, true
+	}
+	if m := psadDel.FindStringSubmatch(line); m != nil {
+		return Request{Op: "unblock", Arg: m[1]}, true
 	}
 	return Request{}, false
 }

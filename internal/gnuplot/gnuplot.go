@@ -316,9 +316,9 @@ func dq(s string) string {
 // sq quotes s for gnuplot's single quotes, which have no escapes but a
 // doubled quote and no back-quote substitution; a line break, which
 // they cannot hold, becomes a blank.
-func sq(s string) string {
-	return "'" + strings.NewReplacer("'", "''", "\n", " ", "\r", " ").Replace(s) + "'"
-}
+func sq(s string) string { return "'" + singleQuoted.Replace(s) + "'" }
+
+var singleQuoted = strings.NewReplacer("'", "''", "\n", " ", "\r", " ")
 
 func checkRange(r string) error {
 	if !rangeRE.MatchString(r) {
