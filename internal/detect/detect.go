@@ -120,6 +120,13 @@ func loadProtocols(s *config.Settings, warn func(string)) *protocols.Table {
 	return t
 }
 
+// LoadAutoDL reads AUTO_DL_FILE as the detector does (nil when there is
+// none or it is empty), for a command that builds no detector, such as
+// --fw-block-ip's check against level-0 entries.
+func LoadAutoDL(s *config.Settings) (*autodl.List, error) {
+	return loadAutoDL(s, "", func(string) {})
+}
+
 // loadAutoDL reads the auto_dl list: the -a file when given (it must
 // exist), else AUTO_DL_FILE unless the configuration is the embedded one
 // (whose /etc/psad path belongs to no installation). A missing

@@ -60,7 +60,7 @@ var allowed = map[string][]string{
 	"internal/localnet":  {"internal/netset"},
 	"internal/respond": {"internal/alert/extscript", "internal/block", "internal/block/ipset", "internal/block/ipt", "internal/block/nft",
 		"internal/block/tcpwrappers", "internal/config", "internal/ctl", "internal/detect", "internal/psaddir", "internal/scan", "internal/argv", "internal/report/jsonout",
-		"internal/autodl", "internal/netset"},
+		"internal/netset"},
 	"internal/ctl":                 {},
 	"internal/alert/mail":          {},
 	"internal/alert/mail/mailtest": {},

@@ -7,10 +7,8 @@ package respond
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -21,7 +19,6 @@ import (
 
 	"github.com/psadgo/psad/internal/alert/extscript"
 	"github.com/psadgo/psad/internal/argv"
-	"github.com/psadgo/psad/internal/autodl"
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/ipset"
 	"github.com/psadgo/psad/internal/block/ipt"
@@ -268,20 +265,13 @@ func flagOf(op string) string {
 // A missing file has nothing to refuse; an unreadable one is an error,
 // since the check cannot be made.
 func autoDLIgnored(set *config.Settings, pfx netip.Prefix) error {
-	f := set.Detect.AutoDLFile
-	if f.Path == "" || set.Embedded && !f.Given {
-		return nil
-	}
-	l, _, err := autodl.Load(f.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	l, err := detect.LoadAutoDL(set)
 	if err != nil {
 		return err
 	}
 	for _, e := range l.Entries() {
 		if e.Level == 0 && e.Prefix.Overlaps(pfx) {
-			return fmt.Errorf("%s overlaps with whitelisted %s in %s", pfx, e.Prefix, f.Path)
+			return fmt.Errorf("%s overlaps with whitelisted %s in %s", pfx, e.Prefix, set.Detect.AutoDLFile.Path)
 		}
 	}
 	return nil
