@@ -111,9 +111,6 @@ func policyConfig(set *config.Settings, det *detect.Detector, mail func(subject,
 		Emails: b.Emails, RenewEmails: b.RenewEmails, EmailDL: set.Alert.EmailAlertDangerLevel, MailPrefix: set.Alert.MailStatusPrefix,
 		Notify: mail, Syslog: syslog,
 	}
-	if !b.AutoIDS {
-		pc.Threshold = 0 // ENABLE_AUTO_IDS N after a HUP: no new blocks
-	}
 	if h := b.HomeNet; h != nil && !b.BlockHomeNet {
 		pc.HomeNet = h.Contains
 	}
@@ -133,7 +130,11 @@ func Reconfigure(ctx context.Context, p *block.Policy, old, set *config.Settings
 		o.HostsDeny != n.HostsDeny || !slices.Equal(o.Chains, n.Chains) || o.Script != n.Script || o.ReconcileEvery != n.ReconcileEvery {
 		log.Warn("blocking methods, their chains and files, EXTERNAL_BLOCK_SCRIPT and AUTO_BLOCK_RECONCILE_INTERVAL change at the next start, not on HUP")
 	}
-	return p.Reconfigure(ctx, policyConfig(set, det, mail, syslog))
+	pc := policyConfig(set, det, mail, syslog)
+	if !n.AutoIDS {
+		pc.Threshold = 0 // ENABLE_AUTO_IDS N after a HUP: no new blocks
+	}
+	return p.Reconfigure(ctx, pc)
 }
 
 // psadBlocks reads psad's records of its blocks for the backends psad
