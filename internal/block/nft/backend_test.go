@@ -166,6 +166,7 @@ func TestRenewal(t *testing.T) {
 		for !stop.Load() {
 			es, err := watcher.List(ctx)
 			if err != nil {
+				t.Logf("List error: %v", err)
 				missing.Add(1)
 				continue
 			}
