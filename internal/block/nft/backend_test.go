@@ -339,3 +339,60 @@ func TestInitTeardownLeaveOthers(t *testing.T) {
 	}
 	l.mustConnect(t, l.attacker, fwA4)
 }
+
+// TestInitChecksGeneration: an Init with no commit since the last one
+// that made the table whole, or only our own block commits, commits
+// nothing; any other commit in the namespace, here one deleting our
+// table, makes it check and restore the table in full.
+func TestInitChecksGeneration(t *testing.T) {
+	l := newLab(t)
+	if _, err := exec.LookPath("nft"); err != nil {
+		t.Skip("nft binary not installed: cannot change the ruleset from outside")
+	}
+	b := l.backend(t, Config{})
+	ctx := context.Background()
+	gen := func() uint32 {
+		t.Helper()
+		g, err := b.generation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	initCommits := func() uint32 {
+		t.Helper()
+		g := gen()
+		if err := b.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return gen() - g
+	}
+	if n := initCommits(); n != 0 {
+		t.Errorf("Init right after Init made %d commits, want 0", n)
+	}
+	if err := b.Add(ctx, []block.Entry{{Prefix: pfx(atk4)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Remove(ctx, []netip.Prefix{pfx(atk4)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Add(ctx, []block.Entry{{Prefix: pfx(atk4)}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := initCommits(); n != 0 {
+		t.Errorf("Init after our own Add and Remove made %d commits, want 0", n)
+	}
+	run(t, "ip", "netns", "exec", l.fw.name, "nft", "add table inet foreign")
+	if n := initCommits(); n != 1 {
+		t.Errorf("Init after a foreign commit made %d commits, want 1 (the full check)", n)
+	}
+	run(t, "ip", "netns", "exec", l.fw.name, "nft", "delete table inet psad")
+	l.mustConnect(t, l.attacker, fwA4)
+	if n := initCommits(); n != 1 {
+		t.Errorf("Init after our table was deleted made %d commits, want 1", n)
+	}
+	if err := b.Add(ctx, []block.Entry{{Prefix: pfx(atk4)}}); err != nil {
+		t.Fatal(err)
+	}
+	l.mustBeBlocked(t, l.attacker, fwA4)
+}

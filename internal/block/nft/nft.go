@@ -104,9 +104,12 @@ type Backend struct {
 	now    func() time.Time
 
 	// genMu guards gen, the socket generation asks on, kept open
-	// because entering the namespace for a new one costs a List a third.
-	genMu sync.Mutex
-	gen   *netlink.Conn
+	// because entering the namespace for a new one costs a List a third,
+	// and verified, the ruleset generation at which Init last made the
+	// table whole (0: none), carried over our own element commits.
+	genMu    sync.Mutex
+	gen      *netlink.Conn
+	verified uint32
 }
 
 var _ block.Backend = (*Backend)(nil)
@@ -226,7 +229,23 @@ func (b *Backend) conn(ctx context.Context) (*nftables.Conn, error) {
 // (a no-op for what exists), replaces our chains' rules in the same
 // transaction, so there is no moment without them, and deletes chains of
 // our table that the config no longer names. Set elements are kept.
+//
+// Every commit in the namespace moves the ruleset generation on, so when
+// it is still the one at which Init last made the table whole, nothing
+// can have changed the table and Init returns at once: one question
+// instead of two listings and a transaction (IPTABLES_PREREQ_CHECK runs
+// Init before every batch of blocks).
 func (b *Backend) Init(ctx context.Context) error {
+	gen, err := b.generation(ctx)
+	if err != nil {
+		return err
+	}
+	b.genMu.Lock()
+	whole := b.verified != 0 && b.verified == gen
+	b.genMu.Unlock()
+	if whole {
+		return nil
+	}
 	c, err := b.conn(ctx)
 	if err != nil {
 		return err
@@ -267,8 +286,10 @@ func (b *Backend) Init(ctx context.Context) error {
 		}
 	}
 	if err := c.Flush(); err != nil {
+		b.noteCommit(ctx, 0, false)
 		return fmt.Errorf("init nftables table %q: %w", b.table.Name, err)
 	}
+	b.noteCommit(ctx, gen, true)
 	b.log.Debug("nftables init", "table", b.table.Name, "chains", len(b.chains), "stale_chains_deleted", len(stale))
 	return nil
 }
@@ -429,9 +450,15 @@ func (b *Backend) Add(ctx context.Context, entries []block.Entry) error {
 			return fmt.Errorf("add to set %q: %w", s.Name, err)
 		}
 	}
+	before, err := b.generation(ctx)
+	if err != nil {
+		return err
+	}
 	if err := c.Flush(); err != nil {
+		b.noteCommit(ctx, 0, false)
 		return fmt.Errorf("add %d blocks to nftables table %q: %w", added, b.table.Name, err)
 	}
+	b.noteCommit(ctx, before, false)
 	b.log.Debug("nftables add", "table", b.table.Name, "added", added, "present_before", renewed)
 	return nil
 }
@@ -528,9 +555,15 @@ func (b *Backend) Remove(ctx context.Context, prefixes []netip.Prefix) error {
 			return fmt.Errorf("delete from set %q: %w", s.Name, err)
 		}
 	}
+	before, err := b.generation(ctx)
+	if err != nil {
+		return err
+	}
 	if err := c.Flush(); err != nil {
+		b.noteCommit(ctx, 0, false)
 		return fmt.Errorf("remove %d blocks from nftables table %q: %w", n, b.table.Name, err)
 	}
+	b.noteCommit(ctx, before, false)
 	b.log.Debug("nftables remove", "table", b.table.Name, "removed", n)
 	return nil
 }
@@ -641,6 +674,35 @@ func (b *Backend) generation(ctx context.Context) (uint32, error) {
 		return 0, err
 	}
 	return id, nil
+}
+
+// noteCommit keeps the verified generation across a commit of ours.
+// before is the generation read just before the commit (0: unknown);
+// made says the commit made the table whole (Init) rather than changing
+// only set elements. The mark survives only when the generation moved on
+// by exactly our commit: anyone else's, before or after it, may have
+// changed the table, and the next Init then checks it in full.
+func (b *Backend) noteCommit(ctx context.Context, before uint32, made bool) {
+	after, err := uint32(0), error(nil)
+	if before != 0 {
+		after, err = b.generation(ctx)
+	}
+	b.genMu.Lock()
+	defer b.genMu.Unlock()
+	if before == 0 || err != nil || after != nextGen(before) || (!made && b.verified != before) {
+		b.verified = 0
+		return
+	}
+	b.verified = after
+}
+
+// nextGen is the generation a commit moves g on to: the kernel skips 0
+// when the counter wraps.
+func nextGen(g uint32) uint32 {
+	if g+1 == 0 {
+		return 1
+	}
+	return g + 1
 }
 
 // genID sends NFT_MSG_GETGEN and reads NFTA_GEN_ID from the answer.
@@ -766,11 +828,17 @@ func (b *Backend) Flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	before, err := b.generation(ctx)
+	if err != nil {
+		return err
+	}
 	c.FlushSet(b.set4)
 	c.FlushSet(b.set6)
 	if err := c.Flush(); err != nil {
+		b.noteCommit(ctx, 0, false)
 		return fmt.Errorf("flush sets of nftables table %q: %w", b.table.Name, err)
 	}
+	b.noteCommit(ctx, before, false)
 	return nil
 }
 
@@ -788,6 +856,7 @@ func (b *Backend) Teardown(ctx context.Context) error {
 		return fmt.Errorf("look up nftables table %q: %w", b.table.Name, err)
 	}
 	c.DelTable(b.table)
+	b.noteCommit(ctx, 0, false)
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("delete nftables table %q: %w", b.table.Name, err)
 	}

@@ -2,6 +2,7 @@ package nft
 
 import (
 	"context"
+	"fmt"
 	"github.com/psadgo/psad/internal/netnstest"
 	"net/netip"
 	"path/filepath"
@@ -18,9 +19,17 @@ import (
 // sources raised to DL 5 by packets landing in a tracker, decided by the
 // policy, recorded in the daemon's bbolt store and applied to nftables in
 // a namespace. It reports the time from the deciding packet to the kernel
-// holding the block, and how many blocks a second a burst sustains.
+// holding the block, and how many blocks a second a burst sustains, with
+// IPTABLES_PREREQ_CHECK at its default (1, the table checked before each
+// batch) and at 0 (only at start).
 func TestPolicyThroughput(t *testing.T) {
 	netnstest.Require(t, "ip")
+	for _, every := range []int{1, 0} {
+		t.Run(fmt.Sprintf("IPTABLES_PREREQ_CHECK=%d", every), func(t *testing.T) { policyThroughput(t, every) })
+	}
+}
+
+func policyThroughput(t *testing.T, prereqEvery int) {
 	fw := newNetns(t, "fw")
 	b, err := New(Config{NetNS: fw.fd})
 	if err != nil {
@@ -31,7 +40,7 @@ func TestPolicyThroughput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	p := block.New(block.Config{Threshold: 5, DLTimeout: [6]time.Duration{5: time.Hour}, Timeout: time.Hour}, []block.Backend{b}, st.Blocks(), nil)
+	p := block.New(block.Config{Threshold: 5, DLTimeout: [6]time.Duration{5: time.Hour}, Timeout: time.Hour, PrereqEvery: prereqEvery}, []block.Backend{b}, st.Blocks(), nil)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { p.Run(ctx); close(done) }()
