@@ -220,8 +220,8 @@ func FuzzAddRemove(f *testing.F) {
 
 // FuzzFormat guards that what psad-go writes into its block reads back
 // as the same prefix, for every address and length of both families
-// (IPv4-mapped IPv6 included) and host bits set or not, since List and
-// Remove work from what parse reads back.
+// (IPv4-mapped IPv6 included), since List and Remove work from what
+// parse reads back.
 func FuzzFormat(f *testing.F) {
 	f.Add([]byte{192, 0, 2, 55}, uint8(32))
 	f.Add([]byte{10, 1, 2, 0}, uint8(23))
@@ -234,7 +234,8 @@ func FuzzFormat(f *testing.F) {
 		if !ok {
 			return
 		}
-		p := netip.PrefixFrom(a, int(bits)%(a.BitLen()+1))
+		// Add masks what it writes.
+		p := netip.PrefixFrom(a, int(bits)%(a.BitLen()+1)).Masked()
 		s := format(p)
 		got, err := parseClient(s)
 		if err != nil || got != p {
@@ -257,8 +258,8 @@ func FuzzParseClient(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !p.IsValid() || p.Addr().Zone() != "" {
-			t.Fatalf("parseClient(%q) = %v, not a valid zone-less prefix", s, p)
+		if !p.IsValid() || p.Addr().Zone() != "" || p != p.Masked() {
+			t.Fatalf("parseClient(%q) = %v, not a valid zone-less prefix without host bits", s, p)
 		}
 		if strings.HasPrefix(s, "[") != p.Addr().Is6() {
 			t.Fatalf("parseClient(%q) = %v of the other family", s, p)

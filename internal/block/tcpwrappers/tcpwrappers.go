@@ -94,8 +94,19 @@ func netMask(bits int) [4]byte {
 	return m
 }
 
-// parseClient is the inverse of format.
+// parseClient is the inverse of format. A network with host bits set is
+// refused: tcpd compares the masked client address with the pattern's
+// address as written, so such a line matches nothing, and reading it as
+// its network would list a block that does not take effect.
 func parseClient(s string) (netip.Prefix, error) {
+	p, err := parsePattern(s)
+	if err == nil && p != p.Masked() {
+		return netip.Prefix{}, fmt.Errorf("%q has host bits set beyond its mask: tcpd matches no client with it", s)
+	}
+	return p, err
+}
+
+func parsePattern(s string) (netip.Prefix, error) {
 	if rest, ok := strings.CutPrefix(s, "["); ok {
 		addr, bits, closed := strings.Cut(rest, "]")
 		a, err := netip.ParseAddr(addr)

@@ -86,7 +86,7 @@ func TestFormat(t *testing.T) {
 			t.Errorf("parseClient(%q) = %v, %v, want %v", tc.want, back, err, p)
 		}
 	}
-	for _, bad := range []string{"10.1.0.0/255.0.255.0", "[fd00::1", "[10.0.0.1]", "fd00::1", "10.0.0.1/129", "[fd00::]/129", "host.example"} {
+	for _, bad := range []string{"10.1.0.0/255.0.255.0", "[fd00::1", "[10.0.0.1]", "fd00::1", "10.0.0.1/129", "[fd00::]/129", "host.example", "10.1.2.3/255.255.0.0", "[2001:db8::1]/64"} {
 		if p, err := parseClient(bad); err == nil {
 			t.Errorf("parseClient(%q) = %v, want an error", bad, p)
 		}
