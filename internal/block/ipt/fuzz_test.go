@@ -61,7 +61,7 @@ func FuzzParseRule(f *testing.F) {
 
 // fakeIPT stands in for iptables, ip6tables and their restore programs,
 // as far as Add, List and Remove use them on chains that exist: -S prints
-// a chain as iptables does (REJECT with its default --reject-with), and
+// a chain or a table as iptables does (REJECT with its default --reject-with), and
 // restore applies -A, -I and -D lines. It refuses anything else, so a
 // command the backend gets wrong fails the test.
 type fakeIPT struct {
@@ -83,6 +83,28 @@ func (x *fakeIPT) run(_ context.Context, argv []string, stdin []byte) ([]byte, e
 			out += r + "\n"
 		}
 		return []byte(out), nil
+	}
+	if len(argv) == 5 && argv[1] == "--wait" && argv[2] == "-t" && argv[4] == "-S" {
+		// The whole table, chains in name order, each -N line before
+		// the chain's rules, as iptables prints user chains.
+		pre := x.key(argv[0], argv[3], "")
+		var keys []string
+		for k := range x.chains {
+			if strings.HasPrefix(k, pre) {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		var out strings.Builder
+		for _, k := range keys {
+			out.WriteString("-N " + strings.TrimPrefix(k, pre) + "\n")
+		}
+		for _, k := range keys {
+			for _, r := range x.chains[k] {
+				out.WriteString(r + "\n")
+			}
+		}
+		return []byte(out.String()), nil
 	}
 	if len(argv) != 3 || !strings.HasSuffix(argv[0], "-restore") || argv[1] != "--wait" || argv[2] != "--noflush" {
 		return nil, fmt.Errorf("fake iptables: unexpected command %q", argv)
