@@ -164,6 +164,14 @@ func TestBlocksTraffic(t *testing.T) {
 			t.Errorf("rule %q appears %d times after two Inits:\n%s", want, strings.Count(rules, want), rules)
 		}
 	}
+	// A reload that drops one match rule: the next Init puts it back.
+	l.output(t, "ip6tables", "-D", "FORWARD", "-m", "set", "--match-set", "psad_block6", "src", "-j", "DROP")
+	if err := b.Init(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rules := l.output(t, "ip6tables", "-S"); strings.Count(rules, "-A FORWARD -m set --match-set psad_block6 src -j DROP") != 1 {
+		t.Errorf("after the rule was deleted and Init ran again:\n%s", rules)
+	}
 
 	type path struct {
 		name string
