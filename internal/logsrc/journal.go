@@ -1,18 +1,18 @@
 package logsrc
 
 import (
+	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os/exec"
-	"strconv"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
-	"unicode/utf8"
 )
 
 // JournalOptions tune [Journal].
@@ -40,7 +40,7 @@ const journalGrace = 2 * time.Second
 
 // Journal runs
 //
-//	journalctl -k -f -o json (--after-cursor=C | -n 0) [Args...]
+//	journalctl -k -f -o export (--after-cursor=C | -n 0) [Args...]
 //
 // directly (no shell) and calls sink, on the calling goroutine, with each
 // record whose _TRANSPORT is "kernel". This replaces psad's
@@ -51,8 +51,8 @@ const journalGrace = 2 * time.Second
 // with a SYSLOG_FACILITY other than 0 is refused too: journald also
 // stores lines that root writes to /dev/kmsg with transport "kernel", but
 // the kernel gives those facility 1 or more (see [KmsgRecord.Kernel]).
-// Other records, and lines that are not JSON records with a MESSAGE, are
-// counted in rejected and skipped.
+// Other records, records without a MESSAGE and text outside the export
+// format are counted in rejected and skipped.
 //
 // When ctx is done journalctl is sent SIGTERM (SIGKILL after a grace
 // period) and Journal returns nil. If journalctl exits on its own, which
@@ -64,7 +64,7 @@ func Journal(ctx context.Context, o JournalOptions, sink func(JournalRecord)) (r
 	if name == "" {
 		name = "journalctl"
 	}
-	args := []string{"-k", "-f", "-o", "json"}
+	args := []string{"-k", "-f", "-o", "export"}
 	if o.AfterCursor != "" {
 		args = append(args, "--after-cursor="+o.AfterCursor)
 	} else {
@@ -106,42 +106,51 @@ func Journal(ctx context.Context, o JournalOptions, sink func(JournalRecord)) (r
 	return rejected, fmt.Errorf("journal: %s exited: %w", name, werr)
 }
 
-// readJournal decodes `journalctl -o json` output from r until its end or
-// until ctx is done, calls sink with the kernel records and returns how
-// many lines were rejected. It is separate from running the process so
-// that it can be reused by whatever starts journalctl.
+// readJournal decodes `journalctl -o export` output from r until its end
+// or until ctx is done, calls sink with the kernel records and returns how
+// many records were rejected (a record cut short by the end of the output
+// among them). It is separate from running the process so that it can be
+// reused by whatever starts journalctl.
 func readJournal(ctx context.Context, r io.Reader, sink func(JournalRecord)) (rejected int) {
-	var d journalDecoder
-	Each(r, func(line []byte) bool {
-		rec, ok := d.decode(line)
+	d := exportReader{r: bufio.NewReaderSize(r, 64<<10)}
+	for {
+		rec, ok, err := d.next()
+		if err != nil {
+			return rejected
+		}
 		if !ok {
 			rejected++
-			return true
+			continue
 		}
 		if ctx.Err() != nil {
-			return false
+			return rejected
 		}
 		sink(rec)
-		return true
-	})
-	return rejected
+	}
 }
 
-// journalDecoder decodes `journalctl -o json` lines, reusing its buffers.
-// It scans each line once, checking the JSON grammar as it goes, and
-// takes a field's text in place when it is a string without escapes:
-// encoding/json took 28 allocations and 8 us a record (122,000 records a
-// second, a quarter of the daemon's read rate from a file). Keys are
-// compared exactly, as journal field names are: encoding/json matched
-// them to a struct without regard to case.
-type journalDecoder struct {
-	fields  [numJournalFields][]byte // raw JSON value of each field; nil: absent
-	msg     []byte                   // MESSAGE when it had to be decoded
-	scratch []byte                   // any other field that had to be
-	host    string                   // the last host, reused while it does not change
+// exportReader reads journalctl's export format, which systemd documents
+// as the Journal Export Format: a record is its fields, one a line as
+// NAME=value, or, for a value that is not printable UTF-8 text, as NAME,
+// a newline, the value's length as 64-bit little endian, the value and a
+// newline; an empty line ends the record. It keeps the first value of
+// each field decode wants, as the JSON output's arrays of repeated fields
+// were read. journalctl writes export three times as fast as JSON: 57,000
+// kernel records a second in JSON on the build machine, 180,000 in
+// export (200,000 records, 3.1-3.5 s against 1.1 s).
+type exportReader struct {
+	r *bufio.Reader
+	// For the record being read: where each field's value lies in buf.
+	have     [numJournalFields]bool
+	from, to [numJournalFields]int
+	buf      []byte
+	long     []byte // a text line longer than r's buffer
+	bad      bool   // a line outside the format, or a value too long
+	fields   int    // lines of the record so far
+	host     string // the last host, reused while it does not change
 }
 
-// The fields decode looks at, indexes into journalDecoder.fields.
+// The fields a record is judged and written by.
 const (
 	fieldCursor = iota
 	fieldRealtime
@@ -152,8 +161,8 @@ const (
 	numJournalFields
 )
 
-func journalField(key []byte) int {
-	switch string(key) {
+func journalField(name []byte) int {
+	switch string(name) {
 	case "__CURSOR":
 		return fieldCursor
 	case "__REALTIME_TIMESTAMP":
@@ -170,34 +179,144 @@ func journalField(key []byte) int {
 	return -1
 }
 
-// decode returns the record in line and reports whether it is a kernel
-// record with a message. Msg may point into line.
-func (d *journalDecoder) decode(line []byte) (JournalRecord, bool) {
-	d.fields = [numJournalFields][]byte{}
-	if !d.scan(line) {
+// maxField is the longest binary value kept and maxText the longest text
+// line; a record with a longer one is rejected. Kernel messages are at
+// most a few KiB.
+const (
+	maxField = MaxLine
+	maxText  = maxField + 65 // a field name of 64 bytes and '='
+)
+
+// next reads one record. ok is false for a record that is not a kernel
+// record with a message, or that breaks the format; err is set (io.EOF or
+// a read error) when the output ends, after a record cut short by that
+// end has been reported as not ok.
+func (d *exportReader) next() (rec JournalRecord, ok bool, err error) {
+	d.have = [numJournalFields]bool{}
+	d.buf, d.bad, d.fields = d.buf[:0], false, 0
+	for {
+		line, err := d.line()
+		if err != nil {
+			if d.fields > 0 || len(line) > 0 {
+				return JournalRecord{}, false, nil
+			}
+			return JournalRecord{}, false, err
+		}
+		if len(line) == 0 {
+			if d.fields == 0 {
+				continue // blank lines between records
+			}
+			rec, ok := d.record()
+			return rec, ok, nil
+		}
+		d.fields++
+		if name, value, text := bytes.Cut(line, []byte{'='}); text {
+			d.keep(journalField(name), value)
+			continue
+		}
+		if !fieldName(line) {
+			d.bad = true // not a field at all
+			continue
+		}
+		f := journalField(line)
+		var size [8]byte
+		if _, err := io.ReadFull(d.r, size[:]); err != nil {
+			return JournalRecord{}, false, nil
+		}
+		n := binary.LittleEndian.Uint64(size[:])
+		if n > maxField || f < 0 || d.have[f] {
+			d.bad = d.bad || n > maxField
+			if _, err := d.r.Discard(int(min(n, 1<<62))); err != nil {
+				return JournalRecord{}, false, nil
+			}
+		} else {
+			start := len(d.buf)
+			d.buf = slices.Grow(d.buf, int(n))[:start+int(n)]
+			if _, err := io.ReadFull(d.r, d.buf[start:]); err != nil {
+				return JournalRecord{}, false, nil
+			}
+			d.have[f], d.from[f], d.to[f] = true, start, len(d.buf)
+		}
+		if c, err := d.r.ReadByte(); err != nil {
+			return JournalRecord{}, false, nil
+		} else if c != '\n' {
+			d.bad = true
+		}
+	}
+}
+
+// line reads a text line without its newline. One longer than maxText
+// makes the record bad and is returned cut.
+func (d *exportReader) line() ([]byte, error) {
+	line, err := d.r.ReadSlice('\n')
+	if err == nil {
+		return line[:len(line)-1], nil
+	}
+	if err != bufio.ErrBufferFull {
+		return line, err
+	}
+	d.long = append(d.long[:0], line...)
+	for err == bufio.ErrBufferFull {
+		line, err = d.r.ReadSlice('\n')
+		if len(d.long) <= maxText {
+			d.long = append(d.long, line...)
+		}
+	}
+	if err != nil {
+		return d.long, err
+	}
+	if len(d.long) > maxText+1 {
+		d.bad = true
+		return d.long[:maxText], nil
+	}
+	return d.long[:len(d.long)-1], nil
+}
+
+// keep records a text field's value if decode wants it (f >= 0) and has
+// none yet.
+func (d *exportReader) keep(f int, value []byte) {
+	if f < 0 || d.have[f] {
+		return
+	}
+	start := len(d.buf)
+	d.buf = append(d.buf, value...)
+	d.have[f], d.from[f], d.to[f] = true, start, len(d.buf)
+}
+
+func (d *exportReader) value(f int) ([]byte, bool) {
+	if !d.have[f] {
+		return nil, false
+	}
+	return d.buf[d.from[f]:d.to[f]], true
+}
+
+// record judges the record read: a kernel record (transport kernel,
+// facility 0 if given) with a message.
+func (d *exportReader) record() (JournalRecord, bool) {
+	if d.bad {
 		return JournalRecord{}, false
 	}
-	if tr, ok := d.text(fieldTransport, &d.scratch); !ok || string(tr) != "kernel" {
+	if tr, ok := d.value(fieldTransport); !ok || string(tr) != "kernel" {
 		return JournalRecord{}, false
 	}
-	if fac, ok := d.text(fieldFacility, &d.scratch); ok && string(fac) != "0" {
+	if fac, ok := d.value(fieldFacility); ok && string(fac) != "0" {
 		return JournalRecord{}, false
 	}
 	var rec JournalRecord
 	var ok bool
-	if rec.Msg, ok = d.text(fieldMessage, &d.msg); !ok {
+	if rec.Msg, ok = d.value(fieldMessage); !ok {
 		return JournalRecord{}, false
 	}
-	if b, ok := d.text(fieldCursor, &d.scratch); ok {
+	if b, ok := d.value(fieldCursor); ok {
 		rec.Cursor = string(b)
 	}
-	if b, ok := d.text(fieldHostname, &d.scratch); ok {
+	if b, ok := d.value(fieldHostname); ok {
 		if string(b) != d.host {
 			d.host = string(b)
 		}
 		rec.Host = d.host
 	}
-	if b, ok := d.text(fieldRealtime, &d.scratch); ok {
+	if b, ok := d.value(fieldRealtime); ok {
 		if us, ok := parseMicros(b); ok {
 			rec.Realtime = time.UnixMicro(us)
 		}
@@ -205,20 +324,21 @@ func (d *journalDecoder) decode(line []byte) (JournalRecord, bool) {
 	return rec, true
 }
 
-// text is field f's value as journalValue reads it: a view of the line
-// when it is a string of valid UTF-8 without escapes, else decoded into
-// *buf, which keeps its storage for the next line.
-func (d *journalDecoder) text(f int, buf *[]byte) ([]byte, bool) {
-	raw := d.fields[f]
-	if len(raw) >= 2 && raw[0] == '"' {
-		body := raw[1 : len(raw)-1]
-		if bytes.IndexByte(body, '\\') < 0 && utf8.Valid(body) {
-			return body, true
+// fieldName reports whether b is a journal field name: upper-case
+// letters, digits and underscores, not starting with a digit, at most 64
+// bytes. A line that is neither NAME=value nor such a name is outside the
+// format, and reading a length after it could swallow the records that
+// follow.
+func fieldName(b []byte) bool {
+	if len(b) == 0 || len(b) > 64 || '0' <= b[0] && b[0] <= '9' {
+		return false
+	}
+	for _, c := range b {
+		if !('A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
 		}
 	}
-	b, ok := journalValue((*buf)[:0], raw)
-	*buf = b
-	return b, ok
+	return true
 }
 
 // parseMicros reads a decimal count as strconv.ParseInt(s, 10, 64) does,
@@ -252,271 +372,6 @@ func parseMicros(b []byte) (int64, bool) {
 		return 0, false
 	}
 	return int64(n), true
-}
-
-// scan reads line as one JSON object, keeping the raw values of the
-// fields decode wants, the last of a repeated key as encoding/json does.
-// It reports false for anything encoding/json would refuse to decode
-// into a map, and for a value other than an object.
-func (d *journalDecoder) scan(line []byte) bool {
-	s := jsonScanner{b: line}
-	s.space()
-	if !s.byte('{') {
-		return false
-	}
-	s.space()
-	if !s.byte('}') {
-		for {
-			start := s.i
-			esc, ok := s.str()
-			if !ok {
-				return false
-			}
-			key := line[start+1 : s.i-1]
-			if esc {
-				var k string
-				if json.Unmarshal(line[start:s.i], &k) != nil {
-					return false
-				}
-				key = []byte(k)
-			}
-			s.space()
-			if !s.byte(':') {
-				return false
-			}
-			s.space()
-			vstart := s.i
-			if !s.value(1) {
-				return false
-			}
-			if f := journalField(key); f >= 0 {
-				d.fields[f] = line[vstart:s.i]
-			}
-			s.space()
-			if s.byte('}') {
-				break
-			}
-			if !s.byte(',') {
-				return false
-			}
-			s.space()
-		}
-	}
-	s.space()
-	return s.i == len(line)
-}
-
-// jsonScanner walks JSON text by RFC 8259's grammar, as encoding/json
-// checks it.
-type jsonScanner struct {
-	b []byte
-	i int
-}
-
-// maxJSONDepth is encoding/json's limit on nesting.
-const maxJSONDepth = 10000
-
-func (s *jsonScanner) space() {
-	for s.i < len(s.b) {
-		switch s.b[s.i] {
-		case ' ', '\t', '\n', '\r':
-			s.i++
-		default:
-			return
-		}
-	}
-}
-
-// byte consumes c if it is next.
-func (s *jsonScanner) byte(c byte) bool {
-	if s.i < len(s.b) && s.b[s.i] == c {
-		s.i++
-		return true
-	}
-	return false
-}
-
-// str consumes a string and reports whether it held an escape.
-func (s *jsonScanner) str() (esc, ok bool) {
-	if !s.byte('"') {
-		return false, false
-	}
-	b := s.b
-	for i := s.i; i < len(b); {
-		switch c := b[i]; {
-		case c == '"':
-			s.i = i + 1
-			return esc, true
-		case c == '\\':
-			esc = true
-			if i+1 >= len(b) {
-				return esc, false
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(b) {
-					return esc, false
-				}
-				for _, h := range b[i+2 : i+6] {
-					if !isHex(h) {
-						return esc, false
-					}
-				}
-				i += 6
-			default:
-				return esc, false
-			}
-		case c < 0x20:
-			return esc, false
-		default:
-			i++
-		}
-	}
-	return esc, false
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-// value consumes one value of any kind at nesting depth depth.
-func (s *jsonScanner) value(depth int) bool {
-	if s.i >= len(s.b) {
-		return false
-	}
-	switch c := s.b[s.i]; {
-	case c == '"':
-		_, ok := s.str()
-		return ok
-	case c == '[', c == '{':
-		if depth >= maxJSONDepth {
-			return false
-		}
-		s.i++
-		end := byte(']')
-		if c == '{' {
-			end = '}'
-		}
-		s.space()
-		if s.byte(end) {
-			return true
-		}
-		for {
-			if c == '{' {
-				if _, ok := s.str(); !ok {
-					return false
-				}
-				s.space()
-				if !s.byte(':') {
-					return false
-				}
-				s.space()
-			}
-			if !s.value(depth + 1) {
-				return false
-			}
-			s.space()
-			if s.byte(end) {
-				return true
-			}
-			if !s.byte(',') {
-				return false
-			}
-			s.space()
-		}
-	case c == 't':
-		return s.literal("true")
-	case c == 'f':
-		return s.literal("false")
-	case c == 'n':
-		return s.literal("null")
-	case c == '-' || '0' <= c && c <= '9':
-		return s.number()
-	}
-	return false
-}
-
-func (s *jsonScanner) literal(w string) bool {
-	if bytes.HasPrefix(s.b[s.i:], []byte(w)) {
-		s.i += len(w)
-		return true
-	}
-	return false
-}
-
-// number consumes -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
-func (s *jsonScanner) number() bool {
-	s.byte('-')
-	switch {
-	case s.byte('0'):
-	case s.i < len(s.b) && '1' <= s.b[s.i] && s.b[s.i] <= '9':
-		s.digits()
-	default:
-		return false
-	}
-	if s.byte('.') && !s.digits() {
-		return false
-	}
-	if s.byte('e') || s.byte('E') {
-		if !s.byte('+') {
-			s.byte('-')
-		}
-		if !s.digits() {
-			return false
-		}
-	}
-	return true
-}
-
-// digits consumes one or more digits.
-func (s *jsonScanner) digits() bool {
-	start := s.i
-	for s.i < len(s.b) && '0' <= s.b[s.i] && s.b[s.i] <= '9' {
-		s.i++
-	}
-	return s.i > start
-}
-
-// journalValue appends the value of a journal JSON field to dst. journalctl
-// writes a field as a string when it is valid UTF-8 without control
-// characters, as an array of byte values otherwise, as an array of those
-// when the record has the field more than once (the first is taken), and
-// as null when it is larger than 4 KiB (without --all). It reports false
-// for an absent, null or malformed field.
-func journalValue(dst []byte, raw json.RawMessage) ([]byte, bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return dst, false
-	}
-	switch raw[0] {
-	case '"':
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return dst, false
-		}
-		return append(dst, s...), true
-	case '[':
-		var nums []uint8
-		// []uint8 would expect base64; decode the numbers one by one.
-		var elems []json.RawMessage
-		if json.Unmarshal(raw, &elems) != nil || len(elems) == 0 {
-			return dst, false
-		}
-		if e := bytes.TrimSpace(elems[0]); len(e) > 0 && (e[0] == '"' || e[0] == '[') {
-			return journalValue(dst, elems[0])
-		}
-		for _, e := range elems {
-			n, err := strconv.ParseUint(string(bytes.TrimSpace(e)), 10, 8)
-			if err != nil {
-				return dst, false
-			}
-			nums = append(nums, uint8(n))
-		}
-		return append(dst, nums...), true
-	}
-	return dst, false
 }
 
 // JournalLine appends r to dst as a syslog-style line that the LOG line

@@ -30,8 +30,9 @@ var journalMsgs = []string{
 	"DROP IN=eth0 OUT= SRC=192.0.2.4 DST=198.51.100.1 PROTO=UDP SPT=1 DPT=53 ",
 }
 
+// journalRecord is record i as journalctl -o export writes it.
 func journalRecord(i int, msg string) string {
-	return fmt.Sprintf(`{"__CURSOR":"s=ab;i=%d","__REALTIME_TIMESTAMP":"%d","_HOSTNAME":"fw","_TRANSPORT":"kernel","SYSLOG_FACILITY":"0","MESSAGE":%q}`,
+	return fmt.Sprintf("__CURSOR=s=ab;i=%d\n__REALTIME_TIMESTAMP=%d\n_HOSTNAME=fw\n_TRANSPORT=kernel\nSYSLOG_FACILITY=0\nMESSAGE=%s\n\n",
 		i, time.Date(2026, 3, 1, 20, 0, i, 0, time.Local).UnixMicro(), msg)
 }
 
@@ -49,16 +50,16 @@ func fakeJournalctl(scenario string, args []string) int {
 	}
 	for i, m := range journalMsgs {
 		if i+1 > after {
-			fmt.Println(journalRecord(i+1, m))
+			fmt.Print(journalRecord(i+1, m))
 		}
 		if i == 1 {
-			fmt.Println(`{"__CURSOR":"s=ab;i=99","_TRANSPORT":"syslog","SYSLOG_IDENTIFIER":"kernel","MESSAGE":"DROP IN=eth0 OUT= forged"}`)
+			fmt.Print("__CURSOR=s=ab;i=99\n_TRANSPORT=syslog\nSYSLOG_IDENTIFIER=kernel\nMESSAGE=DROP IN=eth0 OUT= forged\n\n")
 		}
 	}
 	if scenario == "exit" && after == 0 {
 		return 1
 	}
-	fmt.Println(journalRecord(100, fmt.Sprintf("marker after %d", after)))
+	fmt.Print(journalRecord(100, fmt.Sprintf("marker after %d", after)))
 	time.Sleep(time.Minute) // killed by the reader
 	return 0
 }
