@@ -513,13 +513,13 @@ func TestDaemonSyslogListener(t *testing.T) {
 	dir := t.TempDir()
 	sockPath := filepath.Join(dir, "log.sock")
 	sl := startSyslog(t, sockPath)
-	udpAddr, tcpAddr := freePort(t, "udp"), freePort(t, "tcp")
+	udpAddr, tcpAddr, metricsAddr := freePort(t, "udp"), freePort(t, "tcp"), freePort(t, "tcp")
 	e := newTestEnv(t, map[string]string{
 		"IPT_SYSLOG_FILE": filepath.Join(dir, "unused"), "CHECK_INTERVAL": "1", "ALERTING_METHODS": "noemail",
 		"SYSLOG_SERVER_NETWORK": "unixgram", "SYSLOG_SERVER": sockPath,
 		"SYSLOG_LISTEN_UDP": udpAddr, "SYSLOG_LISTEN_TCP": tcpAddr,
 		"PSAD_PID_FILE": filepath.Join(dir, "run", "psad.pid"), "PSAD_FIFO_DIR": filepath.Join(dir, "lib"),
-		"PSAD_DIR_FILES_MIN_DL": "1",
+		"PSAD_DIR_FILES_MIN_DL": "1", "METRICS_ADDRESS": metricsAddr,
 	}, "")
 	startDaemon(t, e.conf, Env{})
 	logLine := "DROP IN=eth0 OUT= SRC=%s DST=192.168.10.1 LEN=44 TOS=0x00 PREC=0x00 TTL=50 ID=1 PROTO=TCP SPT=40000 DPT=%d WINDOW=1024 RES=0x00 SYN URGP=0"
@@ -533,6 +533,16 @@ func TestDaemonSyslogListener(t *testing.T) {
 		u.Write([]byte("<4>" + time.Now().Format(time.Stamp) + " fw5 kernel: " + fmt.Sprintf(logLine, "10.4.4.4", 4000+p)))
 	}
 	waitFor(t, "a scan sent over UDP", func() bool { return sl.find("10.4.4.4 -> 192.168.10.1 tcp: [4000-4004]") != "" })
+	// The message tagged logger is counted as forged; nothing was lost.
+	fams := scrape(t, metricsAddr)
+	for _, w := range []struct {
+		result string
+		value  float64
+	}{{"forged", 1}, {"lost", 0}} {
+		if v, ok := sample(fams, "psad_log_lines_total", "input", "listener", "result", w.result); !ok || v != w.value {
+			t.Errorf("psad_log_lines_total{input=listener,result=%s} = %v (present: %v), want %v", w.result, v, ok, w.value)
+		}
+	}
 
 	c, err := net.Dial("tcp", tcpAddr)
 	must(t, err)

@@ -46,6 +46,9 @@ func snapshot(d *daemon.Daemon, inputs []daemon.Source, current *atomic.Pointer[
 			if r, ok := inputs[i].(interface{ Rejected() uint64 }); ok {
 				s.Lines = append(s.Lines, metrics.Count{Labels: [2]string{in.Name, "forged"}, Value: float64(r.Rejected())})
 			}
+			if l, ok := inputs[i].(interface{ Lost() uint64 }); ok {
+				s.Lines = append(s.Lines, metrics.Count{Labels: [2]string{in.Name, "lost"}, Value: float64(l.Lost())})
+			}
 			if in.LastLine != nil {
 				parser.Parse(in.LastLine, &pkt)
 				if ts, ok := fwlog.ParseTime(pkt.Timestamp, now); ok {

@@ -59,7 +59,7 @@ type Kmsg struct {
 	line  []byte
 	pos   []byte
 
-	rejected atomic.Uint64
+	rejected, lost atomic.Uint64
 }
 
 // NewKmsg returns a Kmsg for c, filling in c's defaults from the running
@@ -95,6 +95,11 @@ func (k *Kmsg) Ready() <-chan struct{} { return k.ready }
 // Rejected returns how many records were dropped because user space, not
 // the kernel, wrote them. Safe for concurrent use.
 func (k *Kmsg) Rejected() uint64 { return k.rejected.Load() }
+
+// Lost returns how many records the kernel overwrote in its ring before
+// they could be read (gaps in the sequence numbers and overruns). Safe
+// for concurrent use.
+func (k *Kmsg) Lost() uint64 { return k.lost.Load() }
 
 // Resume continues after pos if pos was taken in the running boot;
 // otherwise (another boot, or the boot unknown) it logs that and leaves
@@ -174,6 +179,9 @@ func (k *Kmsg) Run(ctx context.Context, sink func(line, pos []byte) bool) error 
 // and reports whether the record counts as read (false: sink refused
 // it). It runs for every record and allocates nothing.
 func (k *Kmsg) record(r logsrc.KmsgRecord, sink func(line, pos []byte) bool) bool {
+	if r.Lost > 0 {
+		k.lost.Add(r.Lost)
+	}
 	if !r.Kernel() {
 		// Written to /dev/kmsg from user space: not a packet the kernel
 		// logged. Skipped, and read past.

@@ -53,6 +53,9 @@ func TestKmsg(t *testing.T) {
 	if n := k.Rejected(); n != 1 {
 		t.Errorf("Rejected() = %d, want 1", n)
 	}
+	if n := k.Lost(); n != 0 {
+		t.Errorf("Lost() = %d, want 0", n)
+	}
 	for i, seq := range []uint64{1001, 1002, 1004, 1005} {
 		var probe Kmsg
 		probe.c.BootID = "boot-a"
@@ -167,4 +170,23 @@ func take(t *testing.T, in input, n int) []got {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestKmsgLost: records the kernel overwrote before they were read (a gap
+// in the sequence numbers) are counted, for the metrics' "lost" lines.
+func TestKmsgLost(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kmsg")
+	gapped := "4,1001,5000000,-;DROP IN=eth0 OUT= SRC=192.0.2.1\n" +
+		"4,1010,6000000,-;DROP IN=eth0 OUT= SRC=192.0.2.2\n" +
+		"14,1013,7000000,-;psad-go-test: forged IN=eth0 OUT=\n"
+	if err := os.WriteFile(path, []byte(gapped), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	k := newKmsg(t, path, "boot-a", nil)
+	if got := len(runAll(t, k)); got != 2 {
+		t.Errorf("%d lines, want 2", got)
+	}
+	if n := k.Lost(); n != 8+2 {
+		t.Errorf("Lost() = %d, want 10 (1002-1009 and 1011-1012)", n)
+	}
 }

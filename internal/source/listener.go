@@ -93,5 +93,13 @@ func (l *Listener) Addrs() (udp, tcp, tls net.Addr) { return l.srv.Addrs() }
 // Stats returns the listener's message counts. Safe for concurrent use.
 func (l *Listener) Stats() syslogd.Stats { return l.srv.Stats() }
 
+// Rejected returns how many messages were not tagged as the kernel's
+// (forged, or other programs'). Safe for concurrent use.
+func (l *Listener) Rejected() uint64 { return l.srv.Stats().Rejected }
+
+// Lost returns how many UDP datagrams the kernel dropped, the socket
+// buffer full, before they could be read. Safe for concurrent use.
+func (l *Listener) Lost() uint64 { return l.srv.Stats().Dropped }
+
 // Close releases the sockets when Run is never called.
 func (l *Listener) Close() error { return l.srv.Close() }

@@ -83,6 +83,10 @@ type Stats struct {
 	Malformed uint64
 	// Connections counts TCP and TLS connections accepted.
 	Connections uint64
+	// Dropped counts UDP datagrams the kernel dropped before they could
+	// be read, its socket buffer full (Linux's SO_RXQ_OVFL counter, as
+	// of the last datagram read).
+	Dropped uint64
 }
 
 // Server is a syslog receiver. Create one with [Listen].
@@ -98,7 +102,7 @@ type Server struct {
 	now func() time.Time
 	loc *time.Location
 
-	accepted, rejected, malformed, connections atomic.Uint64
+	accepted, rejected, malformed, connections, dropped atomic.Uint64
 
 	done chan struct{} // closed by Close
 
@@ -152,6 +156,9 @@ func Listen(c Config) (*Server, error) {
 			return nil, fmt.Errorf("syslogd: %w", err)
 		}
 		s.udp = pc.(*net.UDPConn)
+		if err := udpReceiveSetup(s.udp); err != nil {
+			c.Logf("syslogd: %v", err)
+		}
 	}
 	if c.TCP != "" {
 		if s.tcp, err = net.Listen("tcp", c.TCP); err != nil {
@@ -189,6 +196,7 @@ func (s *Server) Stats() Stats {
 		Rejected:    s.rejected.Load(),
 		Malformed:   s.malformed.Load(),
 		Connections: s.connections.Load(),
+		Dropped:     s.dropped.Load(),
 	}
 }
 
@@ -308,11 +316,15 @@ func (s *Server) serveUDP(sink func([]byte)) {
 	// One byte more than max tells an oversized datagram (truncated by
 	// the read) from one of exactly max bytes.
 	buf := make([]byte, max+1)
+	oob := make([]byte, oobSize)
 	p := newParser()
 	var line []byte
 	var delay time.Duration
 	for {
-		n, from, err := s.udp.ReadFromUDPAddrPort(buf)
+		n, oobn, _, from, err := s.udp.ReadMsgUDPAddrPort(buf, oob)
+		if d, ok := dropCount(oob[:oobn]); ok {
+			s.dropped.Store(uint64(d))
+		}
 		if err != nil {
 			if s.isClosed() || errors.Is(err, net.ErrClosed) {
 				return

@@ -13,7 +13,11 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -517,4 +521,74 @@ func testCert(t *testing.T) tls.Certificate {
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// TestUDPDropsCounted holds the UDP reader in its sink while a flood
+// overfills the socket buffer, then sends numbered markers until one
+// arrives: every datagram sent before it must have been delivered or
+// counted in Stats.Dropped, so that a loss is never silent.
+func TestUDPDropsCounted(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux reports dropped datagrams (SO_RXQ_OVFL)")
+	}
+	s, err := Listen(Config{UDP: "127.0.0.1:0", Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	marker := make(chan int, 1)
+	var hold sync.Once
+	var flood atomic.Int64
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- s.Serve(ctx, func(line []byte) {
+			hold.Do(func() { <-release })
+			if _, m, ok := strings.Cut(string(line), "kernel: MARK "); ok {
+				n, _ := strconv.Atoi(m)
+				select {
+				case marker <- n:
+				default:
+				}
+				return
+			}
+			flood.Add(1)
+		})
+	}()
+	defer func() { cancel(); <-served }()
+	udp, _, _ := s.Addrs()
+	c, err := net.Dial("udp", udp.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const n = 100000
+	msg := []byte("<4>Mar  1 20:35:11 fw kernel: " + logText)
+	for range n {
+		if _, err := c.Write(msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(release)
+	var first int
+	for k := 1; first == 0; k++ {
+		if k > 1000 {
+			t.Fatal("no marker arrived")
+		}
+		if _, err := fmt.Fprintf(c, "<4>Mar  1 20:35:11 fw kernel: MARK %d", k); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case first = <-marker:
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	st := s.Stats()
+	t.Logf("%d sent, %d delivered, %d dropped by the kernel, first marker to arrive: %d", n, flood.Load(), st.Dropped, first)
+	if st.Dropped == 0 {
+		t.Fatal("no datagram dropped: the flood did not fill the socket buffer")
+	}
+	if got, want := uint64(flood.Load())+st.Dropped, uint64(n+first-1); got != want {
+		t.Errorf("delivered + dropped = %d, want %d (the flood and the markers before the first to arrive)", got, want)
+	}
 }
