@@ -134,7 +134,7 @@ func readJournal(ctx context.Context, r io.Reader, sink func(JournalRecord)) (re
 // NAME=value, or, for a value that is not printable UTF-8 text, as NAME,
 // a newline, the value's length as 64-bit little endian, the value and a
 // newline; an empty line ends the record. It keeps the first value of
-// each field decode wants, as the JSON output's arrays of repeated fields
+// each field record judges by, as the JSON output's arrays of repeated fields
 // were read. journalctl writes export three times as fast as JSON: 57,000
 // kernel records a second in JSON on the build machine, 180,000 in
 // export (200,000 records, 3.1-3.5 s against 1.1 s).
@@ -272,7 +272,7 @@ func (d *exportReader) line() ([]byte, error) {
 	return d.long[:len(d.long)-1], nil
 }
 
-// keep records a text field's value if decode wants it (f >= 0) and has
+// keep records a text field's value if record judges by it (f >= 0) and has
 // none yet.
 func (d *exportReader) keep(f int, value []byte) {
 	if f < 0 || d.have[f] {

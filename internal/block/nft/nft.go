@@ -628,8 +628,8 @@ func samePrefixes(a, b []block.Entry) bool {
 // against a commit changing it: a dump that starts as a renewal's
 // delete-and-add commits can see neither the old nor the new element
 // (1 List in some 100,000 did, against 19,000 renewals in 15 s). List
-// therefore keeps a read only when the ruleset generation was the same
-// before and after it, as nft's own cache does.
+// therefore checks each read against the ruleset generation, as nft's
+// own cache does, and rereads (see listTries).
 func (b *Backend) listOnce(c *nftables.Conn) ([]block.Entry, error) {
 	now := b.now()
 	var out []block.Entry
