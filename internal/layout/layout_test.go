@@ -74,7 +74,8 @@ var allowed = map[string][]string{
 	"internal/loggen":              {},
 	"internal/layout":              {},
 	"internal/block/ipt":           {"internal/block", "internal/config"},
-	"internal/block/nft":           {"internal/block"},
+	"internal/block/nft":           {"internal/block", "internal/block/nftgen"},
+	"internal/block/nftgen":        {},
 	// block decides and keeps blocks; it takes a plain Config, so it does
 	// not read psad.conf, and reaches firewalls through its Backend seam.
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",

@@ -353,7 +353,7 @@ func TestInitChecksGeneration(t *testing.T) {
 	ctx := context.Background()
 	gen := func() uint32 {
 		t.Helper()
-		g, err := b.generation(ctx)
+		g, err := b.gen.Generation(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}

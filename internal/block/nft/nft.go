@@ -8,13 +8,11 @@ package nft
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"slices"
-	"sync"
 	"syscall"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/psadgo/psad/internal/block"
+	"github.com/psadgo/psad/internal/block/nftgen"
 )
 
 // Direction says which address of a packet a chain matches against the
@@ -103,13 +102,9 @@ type Backend struct {
 	log    *slog.Logger
 	now    func() time.Time
 
-	// genMu guards gen, the socket generation asks on, kept open
-	// because entering the namespace for a new one costs a List a third,
-	// and verified, the ruleset generation at which Init last made the
-	// table whole (0: none), carried over our own element commits.
-	genMu    sync.Mutex
-	gen      *netlink.Conn
-	verified uint32
+	// gen answers the ruleset generation, which List checks its reads
+	// against and Init its table (see Init).
+	gen *nftgen.Watch
 }
 
 var _ block.Backend = (*Backend)(nil)
@@ -162,6 +157,7 @@ func New(cfg Config) (*Backend, error) {
 		netns:  cfg.NetNS,
 		log:    log,
 		now:    time.Now,
+		gen:    nftgen.New(cfg.NetNS),
 	}, nil
 }
 
@@ -236,14 +232,11 @@ func (b *Backend) conn(ctx context.Context) (*nftables.Conn, error) {
 // instead of two listings and a transaction (IPTABLES_PREREQ_CHECK runs
 // Init before every batch of blocks).
 func (b *Backend) Init(ctx context.Context) error {
-	gen, err := b.generation(ctx)
+	gen, err := b.gen.Generation(ctx)
 	if err != nil {
 		return err
 	}
-	b.genMu.Lock()
-	whole := b.verified != 0 && b.verified == gen
-	b.genMu.Unlock()
-	if whole {
+	if b.gen.Whole(gen) {
 		return nil
 	}
 	c, err := b.conn(ctx)
@@ -286,10 +279,10 @@ func (b *Backend) Init(ctx context.Context) error {
 		}
 	}
 	if err := c.Flush(); err != nil {
-		b.noteCommit(ctx, 0, false)
+		b.gen.Committed(ctx, 0, false)
 		return fmt.Errorf("init nftables table %q: %w", b.table.Name, err)
 	}
-	b.noteCommit(ctx, gen, true)
+	b.gen.Committed(ctx, gen, true)
 	b.log.Debug("nftables init", "table", b.table.Name, "chains", len(b.chains), "stale_chains_deleted", len(stale))
 	return nil
 }
@@ -450,15 +443,15 @@ func (b *Backend) Add(ctx context.Context, entries []block.Entry) error {
 			return fmt.Errorf("add to set %q: %w", s.Name, err)
 		}
 	}
-	before, err := b.generation(ctx)
+	before, err := b.gen.Generation(ctx)
 	if err != nil {
 		return err
 	}
 	if err := c.Flush(); err != nil {
-		b.noteCommit(ctx, 0, false)
+		b.gen.Committed(ctx, 0, false)
 		return fmt.Errorf("add %d blocks to nftables table %q: %w", added, b.table.Name, err)
 	}
-	b.noteCommit(ctx, before, false)
+	b.gen.Committed(ctx, before, false)
 	b.log.Debug("nftables add", "table", b.table.Name, "added", added, "present_before", renewed)
 	return nil
 }
@@ -555,15 +548,15 @@ func (b *Backend) Remove(ctx context.Context, prefixes []netip.Prefix) error {
 			return fmt.Errorf("delete from set %q: %w", s.Name, err)
 		}
 	}
-	before, err := b.generation(ctx)
+	before, err := b.gen.Generation(ctx)
 	if err != nil {
 		return err
 	}
 	if err := c.Flush(); err != nil {
-		b.noteCommit(ctx, 0, false)
+		b.gen.Committed(ctx, 0, false)
 		return fmt.Errorf("remove %d blocks from nftables table %q: %w", n, b.table.Name, err)
 	}
-	b.noteCommit(ctx, before, false)
+	b.gen.Committed(ctx, before, false)
 	b.log.Debug("nftables remove", "table", b.table.Name, "removed", n)
 	return nil
 }
@@ -575,7 +568,7 @@ func (b *Backend) List(ctx context.Context) ([]block.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, err := b.generation(ctx)
+	before, err := b.gen.Generation(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -585,7 +578,7 @@ func (b *Backend) List(ctx context.Context) ([]block.Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		after, err := b.generation(ctx)
+		after, err := b.gen.Generation(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -645,97 +638,6 @@ func (b *Backend) listOnce(c *nftables.Conn) ([]block.Entry, error) {
 		out = append(out, es...)
 	}
 	return out, nil
-}
-
-// generation asks for the ruleset generation, which every commit in
-// the network namespace moves on. It asks on a socket of its own:
-// google/nftables opens one per call and offers no way to ask.
-func (b *Backend) generation(ctx context.Context) (uint32, error) {
-	b.genMu.Lock()
-	defer b.genMu.Unlock()
-	if b.gen == nil {
-		c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: b.netns})
-		if err != nil {
-			return 0, fmt.Errorf("netfilter netlink: %w", err)
-		}
-		b.gen = c
-	}
-	d, _ := ctx.Deadline()
-	err := b.gen.SetDeadline(d)
-	var id uint32
-	if err == nil {
-		id, err = genID(b.gen)
-	}
-	if err != nil {
-		// A socket left with an unread answer would hand it to the next
-		// question.
-		b.gen.Close()
-		b.gen = nil
-		return 0, err
-	}
-	return id, nil
-}
-
-// noteCommit keeps the verified generation across a commit of ours.
-// before is the generation read just before the commit (0: unknown);
-// made says the commit made the table whole (Init) rather than changing
-// only set elements. The mark survives only when the generation moved on
-// by exactly our commit: anyone else's, before or after it, may have
-// changed the table, and the next Init then checks it in full.
-func (b *Backend) noteCommit(ctx context.Context, before uint32, made bool) {
-	after, err := uint32(0), error(nil)
-	if before != 0 {
-		after, err = b.generation(ctx)
-	}
-	b.genMu.Lock()
-	defer b.genMu.Unlock()
-	if before == 0 || err != nil || after != nextGen(before) || (!made && b.verified != before) {
-		b.verified = 0
-		return
-	}
-	b.verified = after
-}
-
-// nextGen is the generation a commit moves g on to: the kernel skips 0
-// when the counter wraps.
-func nextGen(g uint32) uint32 {
-	if g+1 == 0 {
-		return 1
-	}
-	return g + 1
-}
-
-// genID sends NFT_MSG_GETGEN and reads NFTA_GEN_ID from the answer.
-func genID(c *netlink.Conn) (uint32, error) {
-	msgs, err := c.Execute(netlink.Message{
-		Header: netlink.Header{
-			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETGEN),
-			Flags: netlink.Request,
-		},
-		Data: []byte{unix.AF_UNSPEC, unix.NFNETLINK_V0, 0, 0},
-	})
-	if err != nil {
-		return 0, fmt.Errorf("nftables generation: %w", err)
-	}
-	for _, m := range msgs {
-		if len(m.Data) < 4 {
-			continue
-		}
-		ad, err := netlink.NewAttributeDecoder(m.Data[4:])
-		if err != nil {
-			return 0, fmt.Errorf("nftables generation: %w", err)
-		}
-		ad.ByteOrder = binary.BigEndian
-		for ad.Next() {
-			if ad.Type() == unix.NFTA_GEN_ID {
-				return ad.Uint32(), nil
-			}
-		}
-		if err := ad.Err(); err != nil {
-			return 0, fmt.Errorf("nftables generation: %w", err)
-		}
-	}
-	return 0, errors.New("nftables generation: no generation in the kernel's answer")
 }
 
 // entries pairs start and end elements back into prefixes. The kernel
@@ -828,17 +730,17 @@ func (b *Backend) Flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	before, err := b.generation(ctx)
+	before, err := b.gen.Generation(ctx)
 	if err != nil {
 		return err
 	}
 	c.FlushSet(b.set4)
 	c.FlushSet(b.set6)
 	if err := c.Flush(); err != nil {
-		b.noteCommit(ctx, 0, false)
+		b.gen.Committed(ctx, 0, false)
 		return fmt.Errorf("flush sets of nftables table %q: %w", b.table.Name, err)
 	}
-	b.noteCommit(ctx, before, false)
+	b.gen.Committed(ctx, before, false)
 	return nil
 }
 
@@ -856,7 +758,7 @@ func (b *Backend) Teardown(ctx context.Context) error {
 		return fmt.Errorf("look up nftables table %q: %w", b.table.Name, err)
 	}
 	c.DelTable(b.table)
-	b.noteCommit(ctx, 0, false)
+	b.gen.Committed(ctx, 0, false)
 	if err := c.Flush(); err != nil {
 		return fmt.Errorf("delete nftables table %q: %w", b.table.Name, err)
 	}
