@@ -73,7 +73,7 @@ var allowed = map[string][]string{
 	"internal/ci/testsummary":      {},
 	"internal/loggen":              {},
 	"internal/layout":              {},
-	"internal/block/ipt":           {"internal/block", "internal/config"},
+	"internal/block/ipt":           {"internal/block", "internal/block/nftgen", "internal/config"},
 	"internal/block/nft":           {"internal/block", "internal/block/nftgen"},
 	"internal/block/nftgen":        {},
 	// block decides and keeps blocks; it takes a plain Config, so it does

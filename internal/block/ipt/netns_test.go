@@ -501,3 +501,61 @@ func TestNetnsThousand(t *testing.T) {
 		})
 	}
 }
+
+// TestNetnsInitGeneration: with iptables-nft, an Init after another
+// (which, having made the chains or put a jump back, checks once more),
+// or after only our own blocks, runs no iptables command; a rule someone
+// else deleted is found and put back by the next Init. With
+// iptables-legacy, whose rules are not nftables rules, Init always lists.
+func TestNetnsInitGeneration(t *testing.T) {
+	for _, fl := range flavours {
+		t.Run(fl.name, func(t *testing.T) {
+			netnstest.Require(t, "ip", fl.v4, fl.v6, fl.v4+"-restore", fl.v6+"-restore")
+			ctx := context.Background()
+			fw := newNetns(t, "fw")
+			ns, err := os.Open("/run/netns/" + fw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ns.Close()
+			var cmds [][]string
+			watch := func(ctx context.Context, argv []string, stdin []byte) ([]byte, error) {
+				cmds = append(cmds, argv)
+				return execRun(ctx, argv, stdin)
+			}
+			b, err := New(Config{Chains: psadChains, IPv4: fl.v4, IPv6: fl.v6, Prefix: []string{"ip", "netns", "exec", fw}, NetNS: int(ns.Fd()), Run: watch})
+			if err != nil {
+				t.Fatal(err)
+			}
+			initRuns := func(when string) int {
+				t.Helper()
+				cmds = nil
+				if err := b.Init(ctx); err != nil {
+					t.Fatalf("Init %s: %v", when, err)
+				}
+				return len(cmds)
+			}
+			initRuns("first") // makes the chains and jumps, and checks again
+			quick := fl.name == "nft"
+			check := func(when string) {
+				t.Helper()
+				if n := initRuns(when); quick && n != 0 || !quick && n == 0 {
+					t.Errorf("Init %s ran %d commands %q; want none with iptables-nft, a listing with legacy", when, n, cmds)
+				}
+			}
+			check("after one that found everything in place")
+			if err := b.Add(ctx, []block.Entry{{Prefix: netip.MustParsePrefix("192.0.2.7/32")}, {Prefix: netip.MustParsePrefix("2001:db8::7/128")}}); err != nil {
+				t.Fatal(err)
+			}
+			check("after our own Add")
+			run(t, "ip", "netns", "exec", fw, fl.v4, "-w", "-D", "INPUT", "-j", "PSAD_BLOCK_INPUT")
+			if n := initRuns("after the jump was deleted"); n == 0 {
+				t.Fatal("Init after someone deleted the jump ran no command")
+			}
+			if got := save(t, fw, fl.v4); count(got, "-A INPUT -j PSAD_BLOCK_INPUT") != 1 {
+				t.Errorf("after Init the jump is not back once:\n%s", strings.Join(got, "\n"))
+			}
+			check("after one that put the jump back")
+		})
+	}
+}
