@@ -83,7 +83,7 @@ var allowed = map[string][]string{
 
 	// Active response: the contract, and the firewall backends that
 	// implement it and import nothing else of ours.
-	"internal/block/ipset":       {"internal/block"},
+	"internal/block/ipset":       {"internal/block", "internal/block/nftgen"},
 	"internal/block/tcpwrappers": {"internal/block"},
 	// fwcheck analyses firewall listings; collect.go runs the listing
 	// programs.

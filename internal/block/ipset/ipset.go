@@ -6,6 +6,7 @@
 package ipset
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/psadgo/psad/internal/block"
+	"github.com/psadgo/psad/internal/block/nftgen"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
@@ -92,6 +94,15 @@ type Backend struct {
 	run     runFunc
 	maxElem int
 	ipt     [2]string // iptables, ip6tables
+
+	// gen watches the nftables ruleset, where the match rules live when
+	// iptables is the nf_tables flavour (see Init); nil otherwise, or
+	// while not yet known. genNS is the namespace the commands act in
+	// (0: the process's), genOK whether that is known.
+	gen     *nftgen.Watch
+	flavour int // 0 unknown, 1 nf_tables, 2 other
+	genNS   int
+	genOK   bool
 }
 
 var _ block.Backend = (*Backend)(nil)
@@ -103,7 +114,9 @@ func New(cfg Config) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ipset: open netlink socket: %w", err)
 	}
-	return newBackend(cfg, h, execRun), nil
+	b := newBackend(cfg, h, execRun)
+	b.genOK = true // the commands run in this process's namespace
+	return b, nil
 }
 
 func newBackend(cfg Config, h *netlink.Handle, run runFunc) *Backend {
@@ -163,13 +176,44 @@ func (b *Backend) Init(ctx context.Context) error {
 			return err
 		}
 	}
+	changed, err := b.matchRules(ctx)
+	if err == nil && changed && b.gen != nil {
+		_, err = b.matchRules(ctx)
+	}
+	return err
+}
+
+// matchRules inserts the match rules that are missing; changed says it
+// inserted one. With the nf_tables flavour of iptables it returns at once
+// while the ruleset generation is the one at which it last found them
+// all (one netlink question instead of two iptables runs), and an Init
+// that inserted one checks once more, so the next is quick.
+func (b *Backend) matchRules(ctx context.Context) (changed bool, err error) {
+	var gen uint32
+	if w := b.watch(ctx); w != nil {
+		if g, err := w.Generation(ctx); err == nil {
+			if w.Whole(g) {
+				return false, nil
+			}
+			gen = g
+		}
+	}
+	defer func() {
+		if b.gen == nil {
+			return
+		}
+		if err != nil || gen == 0 || changed {
+			b.gen.Forget()
+		} else {
+			b.gen.Checked(ctx, gen)
+		}
+	}()
 	for _, f := range families {
 		// One -S of the table for both chains: each iptables run costs
-		// 7-8 ms here, and IPTABLES_PREREQ_CHECK runs Init before every
-		// batch of blocks.
+		// 7-8 ms here.
 		out, err := b.run(ctx, b.ipt[f.ipt], "--wait", "-S")
 		if err != nil {
-			return fmt.Errorf("ipset: list the filter table for %q: %w: %q", f.set, err, out)
+			return changed, fmt.Errorf("ipset: list the filter table for %q: %w: %q", f.set, err, out)
 		}
 		listed := strings.Split(string(out), "\n")
 		for _, c := range chains {
@@ -178,12 +222,32 @@ func (b *Backend) Init(ctx context.Context) error {
 			if slices.Contains(listed, rule) {
 				continue
 			}
+			changed = true
 			if out, err := b.run(ctx, b.ipt[f.ipt], ruleArgs("-I", c, f.set)...); err != nil {
-				return fmt.Errorf("ipset: insert rule for %q in %s: %w: %q", f.set, c, err, out)
+				return changed, fmt.Errorf("ipset: insert rule for %q in %s: %w: %q", f.set, c, err, out)
 			}
 		}
 	}
-	return nil
+	return changed, nil
+}
+
+// watch returns the generation watch when both iptables programs are
+// the nf_tables flavour, finding that out (iptables -V) the first time.
+func (b *Backend) watch(ctx context.Context) *nftgen.Watch {
+	if b.flavour == 0 {
+		b.flavour = 2
+		if b.genOK {
+			nft := true
+			for _, p := range b.ipt {
+				out, err := b.run(ctx, p, "-V")
+				nft = nft && err == nil && bytes.Contains(out, []byte("(nf_tables)"))
+			}
+			if nft {
+				b.flavour, b.gen = 1, nftgen.New(b.genNS)
+			}
+		}
+	}
+	return b.gen
 }
 
 func (b *Backend) createSet(f family) error {

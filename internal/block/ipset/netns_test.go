@@ -120,7 +120,7 @@ func (l *lab) backend(t *testing.T, cfg Config) *Backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nsh.Close()
+	t.Cleanup(func() { nsh.Close() })
 	h, err := netlink.NewHandleAt(nsh, unix.NETLINK_NETFILTER)
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +130,7 @@ func (l *lab) backend(t *testing.T, cfg Config) *Backend {
 		return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", fw, name}, args...)...).CombinedOutput()
 	}
 	b := newBackend(cfg, h, run)
+	b.genNS, b.genOK = int(nsh), true
 	t.Cleanup(b.Close)
 	return b
 }
@@ -434,4 +435,50 @@ func TestTenThousandAdds(t *testing.T) {
 	}
 	t.Logf("%d renewals in %v", n, time.Since(start))
 
+}
+
+// TestInitGeneration: with iptables-nft an Init after another (which,
+// having inserted a match rule, checks once more) runs no iptables
+// command, and a match rule deleted by hand is put back by the next
+// Init; with iptables-legacy every Init lists.
+func TestInitGeneration(t *testing.T) {
+	l := newLab(t)
+	ctx := t.Context()
+	b := l.backend(t, Config{})
+	var cmds []string
+	run := b.run
+	b.run = func(ctx context.Context, name string, args ...string) ([]byte, error) {
+		cmds = append(cmds, name+" "+strings.Join(args, " "))
+		return run(ctx, name, args...)
+	}
+	initRuns := func(when string) int {
+		t.Helper()
+		cmds = nil
+		if err := b.Init(ctx); err != nil {
+			t.Fatalf("Init %s: %v", when, err)
+		}
+		return len(cmds)
+	}
+	initRuns("first")
+	quick := strings.Contains(l.output(t, "iptables", "-V"), "nf_tables") && strings.Contains(l.output(t, "ip6tables", "-V"), "nf_tables")
+	check := func(when string) {
+		t.Helper()
+		if n := initRuns(when); quick && n != 0 || !quick && n == 0 {
+			t.Errorf("Init %s ran %d commands %q; want none with iptables-nft, a listing with legacy", when, n, cmds)
+		}
+	}
+	check("after one that inserted the rules")
+	if err := b.Add(ctx, []block.Entry{{Prefix: host(l.att4)}}); err != nil {
+		t.Fatal(err)
+	}
+	check("after an Add")
+	l.output(t, "iptables", "-D", "INPUT", "-m", "set", "--match-set", "psad_block4", "src", "-j", "DROP")
+	if n := initRuns("after a match rule was deleted"); n == 0 {
+		t.Fatal("Init after someone deleted a match rule ran no command")
+	}
+	if rules := l.output(t, "iptables", "-S"); strings.Count(rules, "-A INPUT -m set --match-set psad_block4 src -j DROP") != 1 {
+		t.Errorf("after Init the match rule is not back once:\n%s", rules)
+	}
+	check("after one that put the rule back")
+	t.Logf("iptables-nft: %v", quick)
 }
