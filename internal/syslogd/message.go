@@ -201,16 +201,22 @@ func stampTime(ts, now time.Time, loc *time.Location) time.Time {
 // become spaces, so one message is always exactly one line and cannot
 // smuggle in a second, forged one.
 func appendLine(dst []byte, r record, now time.Time, loc *time.Location, peer string) []byte {
-	dst = stampTime(r.ts, now, loc).AppendFormat(dst, lineLayout)
+	return appendFields(dst, r.ts, r.host, r.msg, now, loc, peer)
+}
+
+// appendFields is appendLine for a message's parts, which fastRecord
+// gives as slices of the message and go-syslog as strings.
+func appendFields[T string | []byte](dst []byte, ts time.Time, host, msg T, now time.Time, loc *time.Location, peer string) []byte {
+	dst = stampTime(ts, now, loc).AppendFormat(dst, lineLayout)
 	dst = append(dst, ' ')
-	if isToken(r.host) {
-		dst = append(dst, r.host...)
+	if isToken(host) {
+		dst = append(dst, host...)
 	} else {
 		dst = append(dst, peer...)
 	}
 	dst = append(dst, " kernel: "...)
-	for i := 0; i < len(r.msg); i++ {
-		c := r.msg[i]
+	for i := 0; i < len(msg); i++ {
+		c := msg[i]
 		if c < 0x20 || c == 0x7f {
 			c = ' '
 		}
@@ -220,8 +226,8 @@ func appendLine(dst []byte, r record, now time.Time, loc *time.Location, peer st
 }
 
 // isToken reports whether s is non-empty printable ASCII without blanks.
-func isToken(s string) bool {
-	if s == "" {
+func isToken[T string | []byte](s T) bool {
+	if len(s) == 0 {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -320,6 +320,8 @@ func (s *Server) serveUDP(sink func([]byte)) {
 	p := newParser()
 	var line []byte
 	var delay time.Duration
+	var peerAddr netip.Addr
+	var peer string
 	for {
 		n, oobn, _, from, err := s.udp.ReadMsgUDPAddrPort(buf, oob)
 		if d, ok := dropCount(oob[:oobn]); ok {
@@ -335,9 +337,16 @@ func (s *Server) serveUDP(sink func([]byte)) {
 			continue
 		}
 		delay = 0
-		peer := from.Addr().Unmap().String()
+		// A relay sends from one address: its text is made once.
+		if a := from.Addr().Unmap(); a != peerAddr || peer == "" {
+			peerAddr, peer = a, a.String()
+		}
 		if n > max {
 			s.noteMalformed("UDP", peer, errTooLong)
+			continue
+		}
+		var fast bool
+		if line, fast = s.deliverFast(line, buf[:n], peer, sink); fast {
 			continue
 		}
 		r, err := p.parse(buf[:n])
@@ -443,6 +452,10 @@ func (s *Server) serveLines(br *bufio.Reader, peer string, sink func([]byte)) er
 			}
 			return nil // end of stream or connection error
 		}
+		var fast bool
+		if line, fast = s.deliverFast(line, frame, peer, sink); fast {
+			continue
+		}
 		r, err := p.parse(frame)
 		if err != nil {
 			return err
@@ -503,6 +516,24 @@ func (s *Server) deliver(buf []byte, r record, peer string, sink func([]byte)) [
 	buf = appendLine(buf[:0], r, s.now(), s.loc, peer)
 	sink(buf)
 	return buf
+}
+
+// deliverFast delivers b, as deliver would, when fastRecord reads it
+// (nearly every kernel message a firewall relays), without allocating;
+// fast is false when the caller must parse b with the machine.
+func (s *Server) deliverFast(buf, b []byte, peer string, sink func([]byte)) (_ []byte, fast bool) {
+	ts, host, tag, msg, ok := fastRecord(trimEOL(b))
+	if !ok {
+		return buf, false
+	}
+	if !s.tags[string(tag)] {
+		s.rejected.Add(1)
+		return buf, true
+	}
+	s.accepted.Add(1)
+	buf = appendFields(buf[:0], ts, host, msg, s.now(), s.loc, peer)
+	sink(buf)
+	return buf, true
 }
 
 // noteMalformed counts a malformed message and logs it, at most once per
