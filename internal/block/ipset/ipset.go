@@ -176,38 +176,15 @@ func (b *Backend) Init(ctx context.Context) error {
 			return err
 		}
 	}
-	changed, err := b.matchRules(ctx)
-	if err == nil && changed && b.gen != nil {
-		_, err = b.matchRules(ctx)
-	}
-	return err
+	return nftgen.Check(ctx, b.watch(ctx), func() (bool, error) { return b.matchRules(ctx) })
 }
 
 // matchRules inserts the match rules that are missing; changed says it
-// inserted one. With the nf_tables flavour of iptables it returns at once
+// inserted one. With the nf_tables flavour of iptables, Init skips it
 // while the ruleset generation is the one at which it last found them
-// all (one netlink question instead of two iptables runs), and an Init
-// that inserted one checks once more, so the next is quick.
+// all (one netlink question instead of two iptables runs; see
+// [nftgen.Check]).
 func (b *Backend) matchRules(ctx context.Context) (changed bool, err error) {
-	var gen uint32
-	if w := b.watch(ctx); w != nil {
-		if g, err := w.Generation(ctx); err == nil {
-			if w.Whole(g) {
-				return false, nil
-			}
-			gen = g
-		}
-	}
-	defer func() {
-		if b.gen == nil {
-			return
-		}
-		if err != nil || gen == 0 || changed {
-			b.gen.Forget()
-		} else {
-			b.gen.Checked(ctx, gen)
-		}
-	}()
 	for _, f := range families {
 		// One -S of the table for both chains: each iptables run costs
 		// 7-8 ms here.

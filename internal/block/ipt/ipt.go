@@ -251,37 +251,13 @@ const appendPos = -1
 // returns at once: one netlink question instead of two iptables runs of
 // 7-8 ms each (IPTABLES_PREREQ_CHECK runs Init before every batch of
 // blocks). With the legacy flavour it always lists. An Init that had to
-// change something checks once more at once, so that the next one, the
-// check before the first block after a start or a repair, is quick.
+// change something checks once more at once (see [nftgen.Check]).
 func (b *Backend) Init(ctx context.Context) error {
-	changed, err := b.init(ctx)
-	if err == nil && changed && b.gen != nil {
-		_, err = b.init(ctx)
-	}
-	return err
+	return nftgen.Check(ctx, b.watch(ctx), func() (bool, error) { return b.init(ctx) })
 }
 
-// init is one check; changed says it created a chain or a jump.
+// init is one full check; changed says it created a chain or a jump.
 func (b *Backend) init(ctx context.Context) (changed bool, err error) {
-	var gen uint32
-	if w := b.watch(ctx); w != nil {
-		if g, err := w.Generation(ctx); err == nil {
-			if w.Whole(g) {
-				return false, nil
-			}
-			gen = g
-		}
-	}
-	defer func() {
-		if b.gen == nil {
-			return
-		}
-		if err != nil || gen == 0 || changed {
-			b.gen.Forget() // the next Init checks in full, and finds what this one did
-		} else {
-			b.gen.Checked(ctx, gen)
-		}
-	}()
 	for _, f := range b.fams {
 		tables := map[string]tableRules{}
 		for _, c := range b.chains {

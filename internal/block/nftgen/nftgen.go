@@ -109,6 +109,37 @@ func (w *Watch) Forget() {
 	w.mu.Unlock()
 }
 
+// Check runs check, a backend's full check of its prerequisites that
+// reports whether it had to change anything, unless w says they are
+// whole; w may be nil (rules the generation does not see, such as
+// iptables-legacy's), and check then always runs. A check that changed
+// something runs once more at once, so that the next Check (before the
+// first block after a start or a repair) is quick.
+func Check(ctx context.Context, w *Watch, check func() (changed bool, err error)) error {
+	for try := 0; ; try++ {
+		var gen uint32
+		if w != nil {
+			if g, err := w.Generation(ctx); err == nil {
+				if w.Whole(g) {
+					return nil
+				}
+				gen = g
+			}
+		}
+		changed, err := check()
+		if w != nil {
+			if err != nil || gen == 0 || changed {
+				w.Forget()
+			} else {
+				w.Checked(ctx, gen)
+			}
+		}
+		if err != nil || !changed || w == nil || try > 0 {
+			return err
+		}
+	}
+}
+
 // Next is the generation one commit moves g on to: the kernel skips 0
 // when the counter wraps.
 func Next(g uint32) uint32 {
