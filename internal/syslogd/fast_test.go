@@ -1,7 +1,14 @@
 package syslogd
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -79,4 +86,97 @@ func BenchmarkMessage(b *testing.B) {
 			line = s.deliver(line, r, "192.0.2.1", sink)
 		}
 	})
+}
+
+// FuzzReadOctets guards the octet-counted framing of TCP and TLS streams:
+// whatever the stream and however it arrives in reads, readOctets must
+// return the frames refOctets finds over the whole input, then the same
+// kind of end (a clean end, a stream cut inside a frame, a frame too
+// long, a bad count). A framer out of step would let one sender's bytes
+// become another message.
+func FuzzReadOctets(f *testing.F) {
+	f.Add([]byte("5 <4>ab12 <4>Mar 1 fw\n3 abc"), uint8(0))
+	f.Add([]byte("0 <4>"), uint8(1))
+	f.Add([]byte("\r\n\n7 abcdefg\n"), uint8(2))
+	f.Add([]byte("12 garbagegarbage"), uint8(1))
+	f.Add([]byte("99999999999999999999 x"), uint8(0))
+	f.Add([]byte("3 ab"), uint8(2))
+	f.Add([]byte("03 abc"), uint8(0))
+	f.Add([]byte("3abc"), uint8(0))
+	f.Fuzz(func(t *testing.T, data []byte, how uint8) {
+		const max = 64
+		var r io.Reader = bytes.NewReader(data)
+		switch how % 3 {
+		case 1:
+			r = iotest.OneByteReader(r)
+		case 2:
+			r = iotest.HalfReader(r)
+		}
+		br := bufio.NewReaderSize(r, max+2)
+		var got []string
+		var end error
+		for {
+			b, err := readOctets(br, max)
+			if err != nil {
+				end = err
+				break
+			}
+			got = append(got, string(b))
+		}
+		want, wantEnd := refOctets(data, max)
+		if !slices.Equal(got, want) || kind(end) != wantEnd {
+			t.Fatalf("%q: got %q, end %v (%s); want %q, end %s", data, got, end, kind(end), want, wantEnd)
+		}
+	})
+}
+
+// refOctets splits data by RFC 6587 3.4.1 as readOctets documents it.
+func refOctets(data []byte, max int) (frames []string, end string) {
+	for {
+		for len(data) > 0 && (data[0] == '\n' || data[0] == '\r') {
+			data = data[1:]
+		}
+		if len(data) == 0 {
+			return frames, "eof"
+		}
+		sp := bytes.IndexByte(data, ' ')
+		count := data
+		if sp >= 0 {
+			count = data[:sp]
+		}
+		for i, c := range count {
+			if c < '0' || c > '9' || i == 0 && c == '0' {
+				return frames, "bad count"
+			}
+			if n, _ := strconv.Atoi(string(count[:i+1])); n > max || i > 3 {
+				return frames, "too long"
+			}
+		}
+		if sp < 0 {
+			return frames, "cut"
+		}
+		if sp == 0 {
+			return frames, "bad count"
+		}
+		n, _ := strconv.Atoi(string(count))
+		if len(data)-sp-1 < n {
+			return frames, "cut"
+		}
+		frames = append(frames, string(data[sp+1:sp+1+n]))
+		data = data[sp+1+n:]
+	}
+}
+
+func kind(err error) string {
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "cut"
+	case errors.Is(err, io.EOF):
+		return "eof"
+	case errors.Is(err, errTooLong):
+		return "too long"
+	case err != nil:
+		return "bad count"
+	}
+	return "none"
 }

@@ -27,10 +27,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	syslog "github.com/leodido/go-syslog/v4"
-	"github.com/leodido/go-syslog/v4/auto"
-	"github.com/leodido/go-syslog/v4/octetcounting"
 )
 
 // DefaultMaxMessage is the default Config.MaxMessage: the size every
@@ -464,45 +460,32 @@ func (s *Server) serveLines(br *bufio.Reader, peer string, sink func([]byte)) er
 	}
 }
 
-// errOctetEOF is the message go-syslog's octetcounting parser reports for
-// a stream that ends where the next frame's length would start, that is,
-// a clean end of stream.
-const errOctetEOF = "found EOF, expecting a MSGLEN"
-
-// serveOctets handles an octet-counted stream with go-syslog's parser,
-// which stops at the first framing or parse error. Its auto-detecting
-// machine reads RFC 5424 or RFC 3164 per frame; unlike [parser] it cannot
-// read an RFC 3164 header with a fractional RFC 3339 timestamp, so a
-// sender using rsyslog's RSYSLOG_ForwardFormat over octet-counted TCP must
-// switch to RFC 5424 (RSYSLOG_SyslogProtocol23Format) or newline framing.
+// serveOctets handles an octet-counted stream, each frame read as
+// serveLines reads a line (go-syslog's machines behind the fast path),
+// so an RFC 3164 header with rsyslog's fractional RFC 3339 stamp reads
+// here too, which go-syslog's own octet-counting parser could not. A
+// framing or parse error ends the connection.
 func (s *Server) serveOctets(br *bufio.Reader, peer string, sink func([]byte)) error {
-	var (
-		line   []byte
-		failed error
-	)
-	op := octetcounting.NewParserAuto(
-		syslog.WithMaxMessageLength(s.cfg.MaxMessage),
-		auto.WithRFC3164MachineOptions(rfc3164Options()...),
-		syslog.WithListener(func(res *syslog.Result) {
-			if failed != nil {
-				return
+	p := newParser()
+	var line []byte
+	for {
+		frame, err := readOctets(br, s.cfg.MaxMessage)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // a clean end of stream
 			}
-			if res.Error != nil {
-				if res.Error.Error() != errOctetEOF {
-					failed = res.Error
-				}
-				return
-			}
-			r, err := fromMessage(res.Message)
-			if err != nil {
-				failed = err
-				return
-			}
-			line = s.deliver(line, r, peer, sink)
-		}),
-	)
-	op.Parse(br)
-	return failed
+			return err
+		}
+		var fast bool
+		if line, fast = s.deliverFast(line, frame, peer, sink); fast {
+			continue
+		}
+		r, err := p.parse(frame)
+		if err != nil {
+			return err
+		}
+		line = s.deliver(line, r, peer, sink)
+	}
 }
 
 // deliver passes r to sink when its tag is a kernel tag, building the line
