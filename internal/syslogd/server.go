@@ -438,26 +438,13 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, isTLS bool, sink fun
 // to be in step any more, and a sender of garbage should not keep a
 // connection.
 func (s *Server) serveLines(br *bufio.Reader, peer string, sink func([]byte)) error {
-	p := newParser()
-	var line []byte
-	for {
+	return s.serveFrames(peer, sink, func() ([]byte, error) {
 		frame, err := readLine(br, s.cfg.MaxMessage)
-		if err != nil {
-			if errors.Is(err, errTooLong) {
-				return err
-			}
-			return nil // end of stream or connection error
+		if err != nil && !errors.Is(err, errTooLong) {
+			return nil, errStreamEnd // end of stream or connection error
 		}
-		var fast bool
-		if line, fast = s.deliverFast(line, frame, peer, sink); fast {
-			continue
-		}
-		r, err := p.parse(frame)
-		if err != nil {
-			return err
-		}
-		line = s.deliver(line, r, peer, sink)
-	}
+		return frame, err
+	})
 }
 
 // serveOctets handles an octet-counted stream, each frame read as
@@ -466,13 +453,30 @@ func (s *Server) serveLines(br *bufio.Reader, peer string, sink func([]byte)) er
 // here too, which go-syslog's own octet-counting parser could not. A
 // framing or parse error ends the connection.
 func (s *Server) serveOctets(br *bufio.Reader, peer string, sink func([]byte)) error {
+	return s.serveFrames(peer, sink, func() ([]byte, error) {
+		frame, err := readOctets(br, s.cfg.MaxMessage)
+		if errors.Is(err, io.EOF) {
+			return nil, errStreamEnd // a clean end of stream
+		}
+		return frame, err
+	})
+}
+
+// errStreamEnd is what a stream's next frame function returns at its end,
+// which is no error of the stream.
+var errStreamEnd = errors.New("end of stream")
+
+// serveFrames delivers the frames next returns, each read by fastRecord
+// or else by go-syslog's machines, until next fails or a frame is not a
+// syslog message; it returns that error, nil at errStreamEnd.
+func (s *Server) serveFrames(peer string, sink func([]byte), next func() ([]byte, error)) error {
 	p := newParser()
 	var line []byte
 	for {
-		frame, err := readOctets(br, s.cfg.MaxMessage)
+		frame, err := next()
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil // a clean end of stream
+			if errors.Is(err, errStreamEnd) {
+				return nil
 			}
 			return err
 		}
