@@ -27,6 +27,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/net/ipv6"
 )
 
 // DefaultMaxMessage is the default Config.MaxMessage: the size every
@@ -309,20 +312,30 @@ func (s *Server) untrack(c net.Conn) {
 // serveUDP reads one message per datagram until the socket is closed.
 func (s *Server) serveUDP(sink func([]byte)) {
 	max := s.cfg.MaxMessage
-	// One byte more than max tells an oversized datagram (truncated by
-	// the read) from one of exactly max bytes.
-	buf := make([]byte, max+1)
-	oob := make([]byte, oobSize)
+	// Datagrams are read udpBatch at a time (recvmmsg on Linux): one
+	// read a datagram cost 3-4 us here, several times the parsing.
+	var rb interface {
+		ReadBatch(ms []ipv4.Message, flags int) (int, error)
+	}
+	if a, ok := s.udp.LocalAddr().(*net.UDPAddr); ok && a.IP.To4() == nil {
+		rb = ipv6.NewPacketConn(s.udp)
+	} else {
+		rb = ipv4.NewPacketConn(s.udp)
+	}
+	msgs := make([]ipv4.Message, udpBatch)
+	for i := range msgs {
+		// One byte more than max tells an oversized datagram (truncated
+		// by the read) from one of exactly max bytes.
+		msgs[i].Buffers = [][]byte{make([]byte, max+1)}
+		msgs[i].OOB = make([]byte, oobSize)
+	}
 	p := newParser()
 	var line []byte
 	var delay time.Duration
 	var peerAddr netip.Addr
 	var peer string
 	for {
-		n, oobn, _, from, err := s.udp.ReadMsgUDPAddrPort(buf, oob)
-		if d, ok := dropCount(oob[:oobn]); ok {
-			s.dropped.Store(uint64(d))
-		}
+		n, err := rb.ReadBatch(msgs, 0)
 		if err != nil {
 			if s.isClosed() || errors.Is(err, net.ErrClosed) {
 				return
@@ -333,26 +346,40 @@ func (s *Server) serveUDP(sink func([]byte)) {
 			continue
 		}
 		delay = 0
-		// A relay sends from one address: its text is made once.
-		if a := from.Addr().Unmap(); a != peerAddr || peer == "" {
-			peerAddr, peer = a, a.String()
+		for i := range n {
+			m := &msgs[i]
+			if d, ok := dropCount(m.OOB[:m.NN]); ok {
+				s.dropped.Store(uint64(d))
+			}
+			// A relay sends from one address: its text is made once.
+			var a netip.Addr
+			if from, ok := m.Addr.(*net.UDPAddr); ok {
+				a = from.AddrPort().Addr().Unmap()
+			}
+			if a != peerAddr || peer == "" {
+				peerAddr, peer = a, a.String()
+			}
+			b := m.Buffers[0][:m.N]
+			if m.N > max {
+				s.noteMalformed("UDP", peer, errTooLong)
+				continue
+			}
+			var fast bool
+			if line, fast = s.deliverFast(line, b, peer, sink); fast {
+				continue
+			}
+			r, err := p.parse(b)
+			if err != nil {
+				s.noteMalformed("UDP", peer, err)
+				continue
+			}
+			line = s.deliver(line, r, peer, sink)
 		}
-		if n > max {
-			s.noteMalformed("UDP", peer, errTooLong)
-			continue
-		}
-		var fast bool
-		if line, fast = s.deliverFast(line, buf[:n], peer, sink); fast {
-			continue
-		}
-		r, err := p.parse(buf[:n])
-		if err != nil {
-			s.noteMalformed("UDP", peer, err)
-			continue
-		}
-		line = s.deliver(line, r, peer, sink)
 	}
 }
+
+// udpBatch is how many datagrams one read takes at most.
+const udpBatch = 32
 
 // accept accepts connections on l until it is closed, handling each in a
 // goroutine counted in wg.

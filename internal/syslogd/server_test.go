@@ -603,3 +603,75 @@ func TestUDPDropsCounted(t *testing.T) {
 		t.Errorf("delivered + dropped = %d, want %d (the flood and the markers before the first to arrive)", got, want)
 	}
 }
+
+// TestUDPIPv6: a listener on an IPv6 address reads its datagrams in
+// batches too, and names an IPv6 sender without a host name by its
+// address.
+func TestUDPIPv6(t *testing.T) {
+	ts := start(t, func(c *Config) { c.UDP, c.TCP, c.TLS = "[::1]:0", "", "" })
+	udp, _, _ := ts.Addrs()
+	c, err := net.Dial("udp", udp.String())
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	defer c.Close()
+	send(t, c, "<4>Mar  1 20:35:11 fw6 kernel: "+logText)
+	send(t, c, "<4>1 - - kernel - - - "+logText)
+	if l := ts.next(t); !strings.Contains(l, " fw6 kernel: "+logText) {
+		t.Errorf("line %q, want host fw6", l)
+	}
+	if l := ts.next(t); !strings.Contains(l, " ::1 kernel: "+logText) {
+		t.Errorf("line %q, want the sender's address ::1 as host", l)
+	}
+}
+
+// BenchmarkUDPDrain measures how fast the UDP reader takes in datagrams
+// that are already waiting: 20,000 kernel messages are sent while the
+// reader is held, then timed from its release until the last is
+// delivered (the socket buffer holds them all; none may be dropped).
+func BenchmarkUDPDrain(b *testing.B) {
+	const n = 20000
+	msg := []byte("<4>Mar  1 20:35:11 fw kernel: " + logText)
+	var total time.Duration
+	for range b.N {
+		s, err := Listen(Config{UDP: "127.0.0.1:0"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		release := make(chan struct{})
+		done := make(chan time.Duration, 1)
+		var hold sync.Once
+		var start time.Time
+		got := 0
+		ctx, cancel := context.WithCancel(context.Background())
+		served := make(chan error, 1)
+		go func() {
+			served <- s.Serve(ctx, func([]byte) {
+				hold.Do(func() { <-release; start = time.Now() })
+				if got++; got == n {
+					done <- time.Since(start)
+				}
+			})
+		}()
+		udp, _, _ := s.Addrs()
+		c, err := net.Dial("udp", udp.String())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for range n {
+			c.Write(msg)
+		}
+		close(release)
+		select {
+		case d := <-done:
+			total += d
+		case <-time.After(10 * time.Second):
+			b.Fatalf("%d of %d delivered, %d dropped", got, n, s.Stats().Dropped)
+		}
+		c.Close()
+		cancel()
+		<-served
+	}
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "datagrams/s")
+	b.ReportMetric(0, "ns/op")
+}
