@@ -100,7 +100,8 @@ type Backend struct {
 	// while not yet known. genNS is the namespace the commands act in
 	// (0: the process's), genOK whether that is known.
 	gen     *nftgen.Watch
-	flavour int // 0 unknown, 1 nf_tables, 2 other
+	flavour int    // 0 unknown, 1 nf_tables, 2 other
+	progs   string // where the programs led when the flavour was learnt
 	genNS   int
 	genOK   bool
 }
@@ -209,8 +210,14 @@ func (b *Backend) matchRules(ctx context.Context) (changed bool, err error) {
 }
 
 // watch returns the generation watch when both iptables programs are
-// the nf_tables flavour, finding that out (iptables -V) the first time.
+// the nf_tables flavour, finding that out (iptables -V) the first time
+// and again whenever the programs lead elsewhere.
 func (b *Backend) watch(ctx context.Context) *nftgen.Watch {
+	progs := nftgen.Resolved(exec.LookPath, b.ipt[0], b.ipt[1])
+	if progs != b.progs {
+		// Switched (or first asked): learn the flavour again.
+		b.flavour, b.gen, b.progs = 0, nil, progs
+	}
 	if b.flavour == 0 {
 		b.flavour = 2
 		if b.genOK {

@@ -62,6 +62,7 @@ type Backend struct {
 	// nf_tables flavour (nil otherwise, or while not yet known).
 	gen     *nftgen.Watch
 	flavour flavourState
+	progs   string // where the programs led when the flavour was learnt
 	netns   int
 }
 
@@ -382,8 +383,14 @@ func (b *Backend) commit(ctx context.Context, f family, t *batch) error {
 }
 
 // watch returns the generation watch when both programs are the
-// nf_tables flavour, finding that out (iptables -V) the first time.
+// nf_tables flavour, finding that out (iptables -V) the first time and
+// again whenever the programs lead elsewhere.
 func (b *Backend) watch(ctx context.Context) *nftgen.Watch {
+	progs := nftgen.Resolved(exec.LookPath, b.fams[0].prog, b.fams[1].prog)
+	if progs != b.progs {
+		// Switched (or first asked): learn the flavour again.
+		b.flavour, b.gen, b.progs = flavourUnknown, nil, progs
+	}
 	if b.flavour == flavourUnknown {
 		b.flavour = flavourOther
 		if len(b.prefix) == 0 || b.netns > 0 {

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -557,5 +558,70 @@ func TestNetnsInitGeneration(t *testing.T) {
 			}
 			check("after one that put the jump back")
 		})
+	}
+}
+
+// TestNetnsFlavourSwitch: iptables switched from the nf_tables flavour to
+// legacy under a running backend (update-alternatives does it by moving a
+// symbolic link; here the test's own links): the next Init notices,
+// checks in full and makes psad's chains in the legacy tables, whose
+// changes the nftables generation would never show.
+func TestNetnsFlavourSwitch(t *testing.T) {
+	netnstest.Require(t, "ip", "iptables-nft", "ip6tables-nft", "iptables-legacy", "ip6tables-legacy",
+		"iptables-nft-restore", "ip6tables-nft-restore", "iptables-legacy-restore", "ip6tables-legacy-restore")
+	ctx := context.Background()
+	fw := newNetns(t, "fw")
+	ns, err := os.Open("/run/netns/" + fw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	bin := t.TempDir()
+	point := func(flavour string) {
+		t.Helper()
+		for _, p := range []string{"iptables", "ip6tables", "iptables-restore", "ip6tables-restore"} {
+			target, err := exec.LookPath(strings.Replace(p, "tables", "tables-"+flavour, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(bin, p)
+			os.Remove(link)
+			if err := os.Symlink(target, link); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	point("nft")
+	var cmds [][]string
+	watch := func(ctx context.Context, argv []string, stdin []byte) ([]byte, error) {
+		cmds = append(cmds, argv)
+		return execRun(ctx, argv, stdin)
+	}
+	b, err := New(Config{Chains: psadChains, IPv4: filepath.Join(bin, "iptables"), IPv6: filepath.Join(bin, "ip6tables"),
+		Prefix: []string{"ip", "netns", "exec", fw}, NetNS: int(ns.Fd()), Run: watch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	initRuns := func() int {
+		t.Helper()
+		cmds = nil
+		if err := b.Init(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return len(cmds)
+	}
+	initRuns()
+	if n := initRuns(); n != 0 {
+		t.Fatalf("second Init with iptables-nft ran %d commands %q, want none", n, cmds)
+	}
+	point("legacy")
+	if n := initRuns(); n == 0 {
+		t.Fatal("Init after the switch to legacy ran no command")
+	}
+	if got := save(t, fw, "iptables-legacy"); count(got, "-A INPUT -j PSAD_BLOCK_INPUT") != 1 {
+		t.Errorf("after the switch the legacy tables lack psad's jump:\n%s", strings.Join(got, "\n"))
+	}
+	if n := initRuns(); n == 0 {
+		t.Error("Init with legacy ran no command")
 	}
 }

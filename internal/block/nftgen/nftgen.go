@@ -13,6 +13,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/mdlayher/netlink"
@@ -138,6 +140,27 @@ func Check(ctx context.Context, w *Watch, check func() (changed bool, err error)
 			return err
 		}
 	}
+}
+
+// Resolved names where each program leads, found with lookPath
+// (exec.LookPath) and followed through symbolic links, as one string. A
+// backend that learnt its iptables is the nf_tables flavour keeps it and
+// asks again when it changes: update-alternatives can switch iptables to
+// the legacy flavour under a running daemon, whose rules the generation
+// does not see.
+func Resolved(lookPath func(string) (string, error), names ...string) string {
+	var b strings.Builder
+	for _, n := range names {
+		p, err := lookPath(n)
+		if err != nil {
+			p = "not found: " + n
+		} else if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		b.WriteString(p)
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 // Next is the generation one commit moves g on to: the kernel skips 0
