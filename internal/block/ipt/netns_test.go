@@ -513,35 +513,15 @@ func TestNetnsInitGeneration(t *testing.T) {
 		t.Run(fl.name, func(t *testing.T) {
 			netnstest.Require(t, "ip", fl.v4, fl.v6, fl.v4+"-restore", fl.v6+"-restore")
 			ctx := context.Background()
-			fw := newNetns(t, "fw")
-			ns, err := os.Open("/run/netns/" + fw)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer ns.Close()
-			var cmds [][]string
-			watch := func(ctx context.Context, argv []string, stdin []byte) ([]byte, error) {
-				cmds = append(cmds, argv)
-				return execRun(ctx, argv, stdin)
-			}
-			b, err := New(Config{Chains: psadChains, IPv4: fl.v4, IPv6: fl.v6, Prefix: []string{"ip", "netns", "exec", fw}, NetNS: int(ns.Fd()), Run: watch})
-			if err != nil {
-				t.Fatal(err)
-			}
-			initRuns := func(when string) int {
-				t.Helper()
-				cmds = nil
-				if err := b.Init(ctx); err != nil {
-					t.Fatalf("Init %s: %v", when, err)
-				}
-				return len(cmds)
-			}
+			l := newInitLab(t, fl.v4, fl.v6)
+			b, fw, cmds := l.b, l.fw, &l.cmds
+			initRuns := func(when string) int { t.Helper(); return l.init(t, when) }
 			initRuns("first") // makes the chains and jumps, and checks again
 			quick := fl.name == "nft"
 			check := func(when string) {
 				t.Helper()
 				if n := initRuns(when); quick && n != 0 || !quick && n == 0 {
-					t.Errorf("Init %s ran %d commands %q; want none with iptables-nft, a listing with legacy", when, n, cmds)
+					t.Errorf("Init %s ran %d commands %q; want none with iptables-nft, a listing with legacy", when, n, *cmds)
 				}
 			}
 			check("after one that found everything in place")
@@ -569,13 +549,6 @@ func TestNetnsInitGeneration(t *testing.T) {
 func TestNetnsFlavourSwitch(t *testing.T) {
 	netnstest.Require(t, "ip", "iptables-nft", "ip6tables-nft", "iptables-legacy", "ip6tables-legacy",
 		"iptables-nft-restore", "ip6tables-nft-restore", "iptables-legacy-restore", "ip6tables-legacy-restore")
-	ctx := context.Background()
-	fw := newNetns(t, "fw")
-	ns, err := os.Open("/run/netns/" + fw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
 	bin := t.TempDir()
 	point := func(flavour string) {
 		t.Helper()
@@ -592,27 +565,12 @@ func TestNetnsFlavourSwitch(t *testing.T) {
 		}
 	}
 	point("nft")
-	var cmds [][]string
-	watch := func(ctx context.Context, argv []string, stdin []byte) ([]byte, error) {
-		cmds = append(cmds, argv)
-		return execRun(ctx, argv, stdin)
-	}
-	b, err := New(Config{Chains: psadChains, IPv4: filepath.Join(bin, "iptables"), IPv6: filepath.Join(bin, "ip6tables"),
-		Prefix: []string{"ip", "netns", "exec", fw}, NetNS: int(ns.Fd()), Run: watch})
-	if err != nil {
-		t.Fatal(err)
-	}
-	initRuns := func() int {
-		t.Helper()
-		cmds = nil
-		if err := b.Init(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return len(cmds)
-	}
+	l := newInitLab(t, filepath.Join(bin, "iptables"), filepath.Join(bin, "ip6tables"))
+	fw := l.fw
+	initRuns := func() int { t.Helper(); return l.init(t, "") }
 	initRuns()
 	if n := initRuns(); n != 0 {
-		t.Fatalf("second Init with iptables-nft ran %d commands %q, want none", n, cmds)
+		t.Fatalf("second Init with iptables-nft ran %d commands %q, want none", n, l.cmds)
 	}
 	point("legacy")
 	if n := initRuns(); n == 0 {
@@ -624,4 +582,40 @@ func TestNetnsFlavourSwitch(t *testing.T) {
 	if n := initRuns(); n == 0 {
 		t.Error("Init with legacy ran no command")
 	}
+}
+
+// initLab is a namespace and a backend acting in it through ip netns
+// exec, with Config.NetNS naming it, so that Init may take its quick
+// path; init runs Init and counts the commands it ran.
+type initLab struct {
+	fw   string
+	b    *Backend
+	cmds [][]string
+}
+
+func newInitLab(t *testing.T, v4, v6 string) *initLab {
+	t.Helper()
+	l := &initLab{fw: newNetns(t, "fw")}
+	ns, err := os.Open("/run/netns/" + l.fw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	watch := func(ctx context.Context, argv []string, stdin []byte) ([]byte, error) {
+		l.cmds = append(l.cmds, argv)
+		return execRun(ctx, argv, stdin)
+	}
+	if l.b, err = New(Config{Chains: psadChains, IPv4: v4, IPv6: v6, Prefix: []string{"ip", "netns", "exec", l.fw}, NetNS: int(ns.Fd()), Run: watch}); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func (l *initLab) init(t *testing.T, when string) int {
+	t.Helper()
+	l.cmds = nil
+	if err := l.b.Init(context.Background()); err != nil {
+		t.Fatalf("Init %s: %v", when, err)
+	}
+	return len(l.cmds)
 }
