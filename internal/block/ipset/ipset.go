@@ -6,7 +6,6 @@
 package ipset
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -95,15 +94,10 @@ type Backend struct {
 	maxElem int
 	ipt     [2]string // iptables, ip6tables
 
-	// gen watches the nftables ruleset, where the match rules live when
-	// iptables is the nf_tables flavour (see Init); nil otherwise, or
-	// while not yet known. genNS is the namespace the commands act in
-	// (0: the process's), genOK whether that is known.
-	gen     *nftgen.Watch
-	flavour int    // 0 unknown, 1 nf_tables, 2 other
-	progs   string // where the programs led when the flavour was learnt
-	genNS   int
-	genOK   bool
+	// flavour learns whether iptables is the nf_tables flavour, whose
+	// rules (the match rules among them) the nftables generation sees
+	// (see Init); nil when the commands' namespace is not known.
+	flavour *nftgen.Flavour
 }
 
 var _ block.Backend = (*Backend)(nil)
@@ -116,7 +110,7 @@ func New(cfg Config) (*Backend, error) {
 		return nil, fmt.Errorf("ipset: open netlink socket: %w", err)
 	}
 	b := newBackend(cfg, h, execRun)
-	b.genOK = true // the commands run in this process's namespace
+	b.flavour = nftgen.NewFlavour(0) // the commands run in this process's namespace
 	return b, nil
 }
 
@@ -210,28 +204,14 @@ func (b *Backend) matchRules(ctx context.Context) (changed bool, err error) {
 }
 
 // watch returns the generation watch when both iptables programs are
-// the nf_tables flavour, finding that out (iptables -V) the first time
-// and again whenever the programs lead elsewhere.
+// the nf_tables flavour (see [nftgen.Flavour]).
 func (b *Backend) watch(ctx context.Context) *nftgen.Watch {
-	progs := nftgen.Resolved(exec.LookPath, b.ipt[0], b.ipt[1])
-	if progs != b.progs {
-		// Switched (or first asked): learn the flavour again.
-		b.flavour, b.gen, b.progs = 0, nil, progs
+	if b.flavour == nil {
+		return nil
 	}
-	if b.flavour == 0 {
-		b.flavour = 2
-		if b.genOK {
-			nft := true
-			for _, p := range b.ipt {
-				out, err := b.run(ctx, p, "-V")
-				nft = nft && err == nil && bytes.Contains(out, []byte("(nf_tables)"))
-			}
-			if nft {
-				b.flavour, b.gen = 1, nftgen.New(b.genNS)
-			}
-		}
-	}
-	return b.gen
+	return b.flavour.Watch(exec.LookPath, func(prog string) ([]byte, error) {
+		return b.run(ctx, prog, "-V")
+	}, b.ipt[0], b.ipt[1])
 }
 
 func (b *Backend) createSet(f family) error {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/psadgo/psad/internal/block"
+	"github.com/psadgo/psad/internal/block/nftgen"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -130,7 +131,7 @@ func (l *lab) backend(t *testing.T, cfg Config) *Backend {
 		return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", fw, name}, args...)...).CombinedOutput()
 	}
 	b := newBackend(cfg, h, run)
-	b.genNS, b.genOK = int(nsh), true
+	b.flavour = nftgen.NewFlavour(int(nsh))
 	t.Cleanup(b.Close)
 	return b
 }

@@ -58,22 +58,13 @@ type Backend struct {
 	prefix []string
 	run    Runner
 
-	// gen watches the nftables ruleset when both programs are the
-	// nf_tables flavour (nil otherwise, or while not yet known).
+	// flavour learns whether the programs are the nf_tables flavour, and
+	// gen is its answer of the last Init: the watch of the nftables
+	// ruleset then, nil otherwise. flavour is nil when the commands run
+	// in a namespace the backend cannot name (a Prefix without NetNS).
+	flavour *nftgen.Flavour
 	gen     *nftgen.Watch
-	flavour flavourState
-	progs   string // where the programs led when the flavour was learnt
-	netns   int
 }
-
-// flavourState is what Init learnt of the programs' flavour.
-type flavourState int
-
-const (
-	flavourUnknown flavourState = iota
-	flavourNFT                  // both iptables-nft: their rules are nftables rules
-	flavourOther                // legacy, mixed, or not told
-)
 
 // family is one address family's programs.
 type family struct {
@@ -119,7 +110,7 @@ func New(cfg Config) (*Backend, error) {
 	if run == nil {
 		run = execRun
 	}
-	return &Backend{
+	b := &Backend{
 		chains: slices.Clone(cfg.Chains),
 		fams: [2]family{
 			{name: "ipv4", prog: v4, restore: v4 + "-restore"},
@@ -127,8 +118,11 @@ func New(cfg Config) (*Backend, error) {
 		},
 		prefix: slices.Clone(cfg.Prefix),
 		run:    run,
-		netns:  cfg.NetNS,
-	}, nil
+	}
+	if len(cfg.Prefix) == 0 || cfg.NetNS > 0 {
+		b.flavour = nftgen.NewFlavour(cfg.NetNS)
+	}
+	return b, nil
 }
 
 // Name implements [block.Backend].
@@ -383,26 +377,13 @@ func (b *Backend) commit(ctx context.Context, f family, t *batch) error {
 }
 
 // watch returns the generation watch when both programs are the
-// nf_tables flavour, finding that out (iptables -V) the first time and
-// again whenever the programs lead elsewhere.
+// nf_tables flavour (see [nftgen.Flavour]).
 func (b *Backend) watch(ctx context.Context) *nftgen.Watch {
-	progs := nftgen.Resolved(exec.LookPath, b.fams[0].prog, b.fams[1].prog)
-	if progs != b.progs {
-		// Switched (or first asked): learn the flavour again.
-		b.flavour, b.gen, b.progs = flavourUnknown, nil, progs
-	}
-	if b.flavour == flavourUnknown {
-		b.flavour = flavourOther
-		if len(b.prefix) == 0 || b.netns > 0 {
-			nft := true
-			for _, f := range b.fams {
-				out, err := b.run(ctx, append(slices.Clone(b.prefix), f.prog, "-V"), nil)
-				nft = nft && err == nil && bytes.Contains(out, []byte("(nf_tables)"))
-			}
-			if nft {
-				b.flavour, b.gen = flavourNFT, nftgen.New(b.netns)
-			}
-		}
+	b.gen = nil
+	if b.flavour != nil {
+		b.gen = b.flavour.Watch(exec.LookPath, func(prog string) ([]byte, error) {
+			return b.run(ctx, append(slices.Clone(b.prefix), prog, "-V"), nil)
+		}, b.fams[0].prog, b.fams[1].prog)
 	}
 	return b.gen
 }

@@ -9,6 +9,7 @@
 package nftgen
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -142,13 +143,47 @@ func Check(ctx context.Context, w *Watch, check func() (changed bool, err error)
 	}
 }
 
-// Resolved names where each program leads, found with lookPath
-// (exec.LookPath) and followed through symbolic links, as one string. A
-// backend that learnt its iptables is the nf_tables flavour keeps it and
-// asks again when it changes: update-alternatives can switch iptables to
-// the legacy flavour under a running daemon, whose rules the generation
-// does not see.
-func Resolved(lookPath func(string) (string, error), names ...string) string {
+// Flavour tells a backend that runs iptables whether its programs are
+// the nf_tables flavour (Debian's default), whose rules are nftables
+// rules that the generation sees, and gives it the Watch for them then.
+// It asks again whenever the programs lead elsewhere through PATH and
+// their symbolic links: update-alternatives can switch iptables to the
+// legacy flavour under a running daemon, and a generation that legacy
+// rules never move would then vouch for rules it cannot see. Not safe for
+// concurrent use (a backend's methods are not called concurrently).
+type Flavour struct {
+	netns int
+	progs string // where the programs led when last asked
+	asked bool
+	gen   *Watch
+}
+
+// NewFlavour returns a Flavour whose Watch watches the namespace whose
+// fd is netns (0: the process's own), where the programs' rules live.
+func NewFlavour(netns int) *Flavour { return &Flavour{netns: netns} }
+
+// Watch returns the Watch when every program is the nf_tables flavour,
+// nil otherwise. lookPath is exec.LookPath; version runs a program with
+// -V and returns its output.
+func (f *Flavour) Watch(lookPath func(string) (string, error), version func(prog string) ([]byte, error), progs ...string) *Watch {
+	if key := resolved(lookPath, progs...); key != f.progs {
+		f.progs, f.asked, f.gen = key, false, nil
+	}
+	if !f.asked {
+		f.asked = true
+		for _, p := range progs {
+			if out, err := version(p); err != nil || !bytes.Contains(out, []byte("(nf_tables)")) {
+				return nil
+			}
+		}
+		f.gen = New(f.netns)
+	}
+	return f.gen
+}
+
+// resolved names where each program leads, found with lookPath and
+// followed through symbolic links, as one string.
+func resolved(lookPath func(string) (string, error), names ...string) string {
 	var b strings.Builder
 	for _, n := range names {
 		p, err := lookPath(n)
