@@ -364,16 +364,9 @@ func (s *Server) serveUDP(sink func([]byte)) {
 				s.noteMalformed("UDP", peer, errTooLong)
 				continue
 			}
-			var fast bool
-			if line, fast = s.deliverFast(line, b, peer, sink); fast {
-				continue
-			}
-			r, err := p.parse(b)
-			if err != nil {
+			if line, err = s.handle(line, b, peer, p, sink); err != nil {
 				s.noteMalformed("UDP", peer, err)
-				continue
 			}
-			line = s.deliver(line, r, peer, sink)
 		}
 	}
 }
@@ -507,16 +500,25 @@ func (s *Server) serveFrames(peer string, sink func([]byte), next func() ([]byte
 			}
 			return err
 		}
-		var fast bool
-		if line, fast = s.deliverFast(line, frame, peer, sink); fast {
-			continue
-		}
-		r, err := p.parse(frame)
-		if err != nil {
+		if line, err = s.handle(line, frame, peer, p, sink); err != nil {
 			return err
 		}
-		line = s.deliver(line, r, peer, sink)
 	}
+}
+
+// handle delivers one message, read by fastRecord when it can and by p
+// otherwise; the error says it was not a syslog message. buf is the line
+// buffer, returned for reuse.
+func (s *Server) handle(buf, msg []byte, peer string, p *parser, sink func([]byte)) ([]byte, error) {
+	buf, fast := s.deliverFast(buf, msg, peer, sink)
+	if fast {
+		return buf, nil
+	}
+	r, err := p.parse(msg)
+	if err != nil {
+		return buf, err
+	}
+	return s.deliver(buf, r, peer, sink), nil
 }
 
 // deliver passes r to sink when its tag is a kernel tag, building the line
