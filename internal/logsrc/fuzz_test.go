@@ -146,7 +146,7 @@ func FuzzJournalRoundTrip(f *testing.F) {
 		want := JournalRecord{Msg: msg}
 		if cursor != "" {
 			b = field(b, 0, "__CURSOR", []byte(cursor))
-			want.Cursor = cursor
+			want.Cursor = []byte(cursor)
 		}
 		if host != "" {
 			b = field(b, 1, "_HOSTNAME", []byte(host))
@@ -252,7 +252,7 @@ func refJudge(fields map[string][]byte) (r JournalRecord, ok bool) {
 		return r, false
 	}
 	r.Msg = msg
-	r.Cursor = string(fields["__CURSOR"])
+	r.Cursor = fields["__CURSOR"]
 	r.Host = string(fields["_HOSTNAME"])
 	if b, ok := fields["__REALTIME_TIMESTAMP"]; ok {
 		if us, err := strconv.ParseInt(string(b), 10, 64); err == nil {
@@ -263,12 +263,12 @@ func refJudge(fields map[string][]byte) (r JournalRecord, ok bool) {
 }
 
 func cloneJournal(r JournalRecord) JournalRecord {
-	r.Msg = bytes.Clone(r.Msg)
+	r.Msg, r.Cursor = bytes.Clone(r.Msg), bytes.Clone(r.Cursor)
 	return r
 }
 
 func sameJournal(a, b JournalRecord) bool {
-	return a.Cursor == b.Cursor && a.Host == b.Host && bytes.Equal(a.Msg, b.Msg) &&
+	return bytes.Equal(a.Cursor, b.Cursor) && a.Host == b.Host && bytes.Equal(a.Msg, b.Msg) &&
 		a.Realtime.Equal(b.Realtime) && a.Realtime.IsZero() == b.Realtime.IsZero()
 }
 

@@ -28,7 +28,7 @@ type JournalOptions struct {
 
 // JournalRecord is one kernel record from the journal.
 type JournalRecord struct {
-	Cursor   string    // __CURSOR, to resume with AfterCursor
+	Cursor   []byte    // __CURSOR, to resume with AfterCursor; valid only during the sink call
 	Realtime time.Time // __REALTIME_TIMESTAMP, local time zone
 	Host     string    // _HOSTNAME
 	Msg      []byte    // MESSAGE; valid only during the sink call
@@ -307,9 +307,7 @@ func (d *exportReader) record() (JournalRecord, bool) {
 	if rec.Msg, ok = d.value(fieldMessage); !ok {
 		return JournalRecord{}, false
 	}
-	if b, ok := d.value(fieldCursor); ok {
-		rec.Cursor = string(b)
-	}
+	rec.Cursor, _ = d.value(fieldCursor)
 	if b, ok := d.value(fieldHostname); ok {
 		if string(b) != d.host {
 			d.host = string(b)

@@ -86,7 +86,7 @@ func TestJournalFilter(t *testing.T) {
 	var lines []string
 	rejected, err := Journal(context.Background(), fakeJournal(t, "records"), func(r JournalRecord) {
 		lines = append(lines, string(JournalLine(nil, r)))
-		r.Msg = []byte(string(r.Msg))
+		r.Msg, r.Cursor = []byte(string(r.Msg)), []byte(string(r.Cursor))
 		got = append(got, r)
 	})
 	if err == nil || !strings.Contains(err.Error(), "exit status 0") {
@@ -104,7 +104,7 @@ func TestJournalFilter(t *testing.T) {
 		t.Fatalf("got %d records, want %d: %q", len(got), len(want), lines)
 	}
 	for i, w := range want {
-		if got[i].Cursor != w.cursor || got[i].Host != w.host || string(got[i].Msg) != w.msg {
+		if string(got[i].Cursor) != w.cursor || got[i].Host != w.host || string(got[i].Msg) != w.msg {
 			t.Errorf("record %d = %q %q %q, want %q %q %q", i, got[i].Cursor, got[i].Host, got[i].Msg, w.cursor, w.host, w.msg)
 		}
 	}

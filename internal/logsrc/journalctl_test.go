@@ -66,14 +66,14 @@ func TestRealJournalctl(t *testing.T) {
 		t.Errorf("rejected %d, want 1 (the kernel transport with facility 1; -k leaves out the syslog one)", rejected)
 	}
 	for i, r := range got {
-		if string(r.Msg) != msgs[i] || r.Host != "fw" || !r.Realtime.Equal(time.UnixMicro(base+[]int64{1, 4, 5}[i])) || r.Cursor == "" {
+		if string(r.Msg) != msgs[i] || r.Host != "fw" || !r.Realtime.Equal(time.UnixMicro(base+[]int64{1, 4, 5}[i])) || len(r.Cursor) == 0 {
 			t.Errorf("record %d = %s, want message %q from fw at %v with a cursor", i, fmtJournal(r), msgs[i], time.UnixMicro(base+[]int64{1, 4, 5}[i]))
 		}
 	}
 	if t.Failed() {
 		return
 	}
-	again, _ := read(JournalOptions{Command: jctl, Args: []string{"--directory=" + jdir}, AfterCursor: got[0].Cursor}, 2)
+	again, _ := read(JournalOptions{Command: jctl, Args: []string{"--directory=" + jdir}, AfterCursor: string(got[0].Cursor)}, 2)
 	if !bytes.Equal(again[0].Msg, got[1].Msg) || !bytes.Equal(again[1].Msg, got[2].Msg) {
 		t.Errorf("after the first record's cursor: %s, want the second and third", fmtJournals(again))
 	}

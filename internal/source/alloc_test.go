@@ -36,7 +36,7 @@ func TestLineNoAllocs(t *testing.T) {
 	}
 
 	j := NewJournal(JournalConfig{}, nil)
-	jr := logsrc.JournalRecord{Cursor: "s=0123456789abcdef;i=4d2;b=fedcba;m=12345;t=5f;x=abc", Realtime: time.Unix(1.7e9, 0), Host: "fw", Msg: rec.Msg}
+	jr := logsrc.JournalRecord{Cursor: []byte("s=0123456789abcdef;i=4d2;b=fedcba;m=12345;t=5f;x=abc"), Realtime: time.Unix(1.7e9, 0), Host: "fw", Msg: rec.Msg}
 	if n := testing.AllocsPerRun(100, func() { j.record(jr, sink) }); n != 0 {
 		t.Errorf("journal: %v allocs, want 0", n)
 	}

@@ -41,7 +41,8 @@ type Journal struct {
 	log *slog.Logger
 
 	// cursor is the record to start after; "" starts with the next
-	// record logged. Set by Resume and by Run, on Run's goroutine.
+	// record logged. Set by Resume, and by Run when journalctl stops,
+	// from pos.
 	cursor string
 	line   []byte
 	pos    []byte
@@ -107,12 +108,12 @@ func (j *Journal) Run(ctx context.Context, sink func(line, pos []byte) bool) err
 			}
 			if !j.record(r, sink) {
 				cancel()
-				return
-			}
-			if r.Cursor != "" {
-				j.cursor = r.Cursor
 			}
 		})
+		// pos holds the last record's cursor: a restart resumes after it.
+		if c, err := body(j.pos, kindJournal); err == nil && len(c) > 0 {
+			j.cursor = string(c)
+		}
 		if rejected > 0 {
 			j.rejected.Add(uint64(rejected))
 			j.log.Info("journal records not from the kernel ignored", "count", rejected)
@@ -136,11 +137,10 @@ func (j *Journal) Run(ctx context.Context, sink func(line, pos []byte) bool) err
 
 // record hands one record to sink as a line with its cursor as pos. A
 // record without a cursor (journalctl always writes one) keeps the
-// previous pos. It runs for every record and allocates nothing here
-// (logsrc makes the cursor a string).
+// previous pos. It runs for every record and allocates nothing.
 func (j *Journal) record(r logsrc.JournalRecord, sink func(line, pos []byte) bool) bool {
 	j.line = logsrc.JournalLine(j.line[:0], r)
-	if r.Cursor != "" {
+	if len(r.Cursor) > 0 {
 		j.pos = append(appendHeader(j.pos[:0], kindJournal), r.Cursor...)
 	}
 	return sink(j.line, j.pos)
