@@ -5,10 +5,14 @@
 package netnstest
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -58,5 +62,27 @@ func Do(t testing.TB, ns string, fn func()) {
 	}()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// IptablesFlavour points iptables, ip6tables and their -restore programs
+// in dir at the given flavour's ("nft" or "legacy"), as
+// update-alternatives does with /usr/sbin's links, so that a test can
+// switch the flavour under a running backend without touching the
+// system's own links.
+func IptablesFlavour(t testing.TB, dir, flavour string) {
+	t.Helper()
+	for _, p := range []string{"iptables", "ip6tables", "iptables-restore", "ip6tables-restore"} {
+		target, err := exec.LookPath(strings.Replace(p, "tables", "tables-"+flavour, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(dir, p)
+		if err := os.Remove(link); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, link); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

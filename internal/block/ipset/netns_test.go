@@ -5,16 +5,17 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"github.com/psadgo/psad/internal/netnstest"
 	"net"
 	"net/netip"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/block/nftgen"
+	"github.com/psadgo/psad/internal/netnstest"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -482,4 +483,51 @@ func TestInitGeneration(t *testing.T) {
 	}
 	check("after one that put the rule back")
 	t.Logf("iptables-nft: %v", quick)
+}
+
+// TestFlavourSwitch: iptables switched from the nf_tables flavour to
+// legacy under a running backend (the test's own links, as
+// update-alternatives moves /usr/sbin's): the next Init notices, checks
+// in full and inserts the match rules in the legacy tables, whose
+// changes the nftables generation would never show.
+func TestFlavourSwitch(t *testing.T) {
+	netnstest.Require(t, "iptables-nft", "ip6tables-nft", "iptables-legacy", "ip6tables-legacy",
+		"iptables-nft-restore", "ip6tables-nft-restore", "iptables-legacy-restore", "ip6tables-legacy-restore")
+	l := newLab(t)
+	bin := t.TempDir()
+	netnstest.IptablesFlavour(t, bin, "nft")
+	b := l.backend(t, Config{IPTables: filepath.Join(bin, "iptables"), IP6Tables: filepath.Join(bin, "ip6tables")})
+	var cmds []string
+	run := b.run
+	b.run = func(ctx context.Context, name string, args ...string) ([]byte, error) {
+		cmds = append(cmds, name+" "+strings.Join(args, " "))
+		return run(ctx, name, args...)
+	}
+	initRuns := func(when string) int {
+		t.Helper()
+		cmds = nil
+		if err := b.Init(t.Context()); err != nil {
+			t.Fatalf("Init %s: %v", when, err)
+		}
+		return len(cmds)
+	}
+	initRuns("first")
+	if n := initRuns("second, with iptables-nft"); n != 0 {
+		t.Fatalf("second Init with iptables-nft ran %d commands %q, want none", n, cmds)
+	}
+	netnstest.IptablesFlavour(t, bin, "legacy")
+	if n := initRuns("after the switch"); n == 0 {
+		t.Fatal("Init after the switch to legacy ran no command")
+	}
+	for _, r := range []struct{ prog, rule string }{
+		{"iptables-legacy", "-A INPUT -m set --match-set psad_block4 src -j DROP"},
+		{"ip6tables-legacy", "-A INPUT -m set --match-set psad_block6 src -j DROP"},
+	} {
+		if rules := l.output(t, r.prog, "-S"); strings.Count(rules, r.rule) != 1 {
+			t.Errorf("after the switch %s lacks %q once:\n%s", r.prog, r.rule, rules)
+		}
+	}
+	if n := initRuns("with legacy"); n == 0 {
+		t.Error("Init with legacy ran no command")
+	}
 }

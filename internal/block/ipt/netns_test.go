@@ -550,21 +550,7 @@ func TestNetnsFlavourSwitch(t *testing.T) {
 	netnstest.Require(t, "ip", "iptables-nft", "ip6tables-nft", "iptables-legacy", "ip6tables-legacy",
 		"iptables-nft-restore", "ip6tables-nft-restore", "iptables-legacy-restore", "ip6tables-legacy-restore")
 	bin := t.TempDir()
-	point := func(flavour string) {
-		t.Helper()
-		for _, p := range []string{"iptables", "ip6tables", "iptables-restore", "ip6tables-restore"} {
-			target, err := exec.LookPath(strings.Replace(p, "tables", "tables-"+flavour, 1))
-			if err != nil {
-				t.Fatal(err)
-			}
-			link := filepath.Join(bin, p)
-			os.Remove(link)
-			if err := os.Symlink(target, link); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	point("nft")
+	netnstest.IptablesFlavour(t, bin, "nft")
 	l := newInitLab(t, filepath.Join(bin, "iptables"), filepath.Join(bin, "ip6tables"))
 	fw := l.fw
 	initRuns := func() int { t.Helper(); return l.init(t, "") }
@@ -572,7 +558,7 @@ func TestNetnsFlavourSwitch(t *testing.T) {
 	if n := initRuns(); n != 0 {
 		t.Fatalf("second Init with iptables-nft ran %d commands %q, want none", n, l.cmds)
 	}
-	point("legacy")
+	netnstest.IptablesFlavour(t, bin, "legacy")
 	if n := initRuns(); n == 0 {
 		t.Fatal("Init after the switch to legacy ran no command")
 	}
