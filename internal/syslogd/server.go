@@ -80,8 +80,11 @@ type Stats struct {
 	// TLS handshake (the connection is then closed), or a message longer
 	// than MaxMessage.
 	Malformed uint64
-	// Connections counts TCP and TLS connections accepted.
-	Connections uint64
+	// Connections counts TCP and TLS connections accepted, and Ended
+	// those of them that are over, closed by either side, with
+	// everything they sent counted: the difference is the connections
+	// open.
+	Connections, Ended uint64
 	// Dropped counts UDP datagrams the kernel dropped before they could
 	// be read, its socket buffer full (Linux's SO_RXQ_OVFL counter, as
 	// of the last datagram read).
@@ -101,7 +104,7 @@ type Server struct {
 	now func() time.Time
 	loc *time.Location
 
-	accepted, rejected, malformed, connections, dropped atomic.Uint64
+	accepted, rejected, malformed, connections, ended, dropped atomic.Uint64
 
 	done chan struct{} // closed by Close
 
@@ -195,6 +198,7 @@ func (s *Server) Stats() Stats {
 		Rejected:    s.rejected.Load(),
 		Malformed:   s.malformed.Load(),
 		Connections: s.connections.Load(),
+		Ended:       s.ended.Load(),
 		Dropped:     s.dropped.Load(),
 	}
 }
@@ -397,9 +401,10 @@ func (s *Server) accept(ctx context.Context, wg *sync.WaitGroup, l net.Listener,
 		}
 		s.connections.Add(1)
 		wg.Go(func() {
-			defer s.untrack(c)
-			defer c.Close()
 			s.serveConn(ctx, c, isTLS, sink)
+			c.Close()
+			s.untrack(c)
+			s.ended.Add(1)
 		})
 	}
 }

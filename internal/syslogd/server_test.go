@@ -246,8 +246,7 @@ func TestTCPOctetCounted(t *testing.T) {
 			want = append(want, forwardFormat.line)
 			ts.expect(t, want...)
 			c.Close() // a clean end of stream is not malformed
-			time.Sleep(20 * time.Millisecond)
-			ts.waitStats(t, Stats{Accepted: uint64(len(want)), Connections: 1})
+			ts.waitStats(t, Stats{Accepted: uint64(len(want)), Connections: 1, Ended: 1})
 		})
 	}
 }
@@ -272,8 +271,7 @@ func TestTCPNewlineFramed(t *testing.T) {
 			send(t, c, b.String())
 			c.Close()
 			ts.expect(t, want...)
-			time.Sleep(20 * time.Millisecond)
-			ts.waitStats(t, Stats{Accepted: uint64(len(want)), Connections: 1})
+			ts.waitStats(t, Stats{Accepted: uint64(len(want)), Connections: 1, Ended: 1})
 		})
 	}
 }
@@ -380,7 +378,7 @@ func TestGarbage(t *testing.T) {
 			}
 			malformed++
 			conns++
-			ts.waitStats(t, Stats{Accepted: accepted, Malformed: malformed, Connections: conns})
+			ts.waitStats(t, Stats{Accepted: accepted, Malformed: malformed, Connections: conns, Ended: conns})
 
 			// A new connection still works.
 			g := ts.dial(t, "tcp")
@@ -389,7 +387,7 @@ func TestGarbage(t *testing.T) {
 			g.Close()
 			accepted++
 			conns++
-			ts.waitStats(t, Stats{Accepted: accepted, Malformed: malformed, Connections: conns})
+			ts.waitStats(t, Stats{Accepted: accepted, Malformed: malformed, Connections: conns, Ended: conns})
 		})
 	}
 	select {
