@@ -133,6 +133,9 @@ func Run(s Setup) int {
 	// standard input is streamed. Otherwise a file is read twice and
 	// standard input is held in memory.
 	selfCount := s.Progress == nil && !s.Debug
+	if s.Stdin != nil {
+		logsrc.GrowPipe(s.Stdin)
+	}
 	var open func() (io.Reader, func(), error)
 	name := s.Input
 	switch {

@@ -46,6 +46,7 @@ func (s *Stdin) Resume(pos []byte) error {
 // on the stream is not interrupted by ctx; Run returns at the next line
 // or the end of the stream.
 func (s *Stdin) Run(ctx context.Context, sink func(line, pos []byte) bool) error {
+	logsrc.GrowPipe(s.c.Input) // room for a burst while the daemon is busy
 	err := logsrc.Each(s.c.Input, func(line []byte) bool {
 		return ctx.Err() == nil && sink(line, nil)
 	})
