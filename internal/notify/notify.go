@@ -539,7 +539,7 @@ func (n *Notifier) emailCounter(j *job, src *scan.Source, pair *scan.Pair, count
 		name = fwlog.AddrString(pair.Dst) + "_email_ctr"
 	}
 	j.dir = filepath.Join(n.cfg.Dir, fwlog.AddrString(src.Addr))
-	j.files = []file{{name, fmt.Appendf(nil, "%d\n", count)}}
+	j.files = []file{{name, fmt.Appendf(nil, "%d\n", count), false}}
 }
 
 // lookups fills the DNS and whois fields of an alert.
@@ -579,14 +579,14 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 	}
 	dir := filepath.Join(n.cfg.Dir, fwlog.AddrString(src.Addr))
 	dst := fwlog.AddrString(pair.Dst)
-	fs := []file{{"danger_level", fmt.Appendf(nil, "%d\n", src.DL)}}
+	fs := []file{{"danger_level", fmt.Appendf(nil, "%d\n", src.DL), true}}
 	if n.cfg.Stdout == nil {
-		fs = append(fs, file{dst + "_email_alert", text()})
+		fs = append(fs, file{dst + "_email_alert", text(), false})
 	}
-	fs = append(fs, file{dst + "_start_time", fmt.Appendf(nil, "%d\n", pair.Start().Unix())})
+	fs = append(fs, file{dst + "_start_time", fmt.Appendf(nil, "%d\n", pair.Start().Unix()), true})
 	var b bytes.Buffer
 	report.PairPacketCounters(&b, pair)
-	fs = append(fs, file{dst + "_packet_ctr", bytes.Clone(b.Bytes())})
+	fs = append(fs, file{dst + "_packet_ctr", bytes.Clone(b.Bytes()), false})
 	if len(pair.Sigs()) > 0 {
 		b.Reset()
 		var info report.SigInfo
@@ -602,13 +602,13 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 			}
 		}
 		report.PairSignatures(&b, pair, n.cfg.Clock().Unix(), info, psadID)
-		fs = append(fs, file{dst + "_signatures", bytes.Clone(b.Bytes())})
+		fs = append(fs, file{dst + "_signatures", bytes.Clone(b.Bytes()), false})
 	}
 	if len(src.OSGuesses()) > 0 {
-		fs = append(fs, file{"p0f_guess", []byte(strings.Join(src.OSGuesses(), "\n") + "\n")})
+		fs = append(fs, file{"p0f_guess", []byte(strings.Join(src.OSGuesses(), "\n") + "\n"), true})
 	}
 	if src.PosfGuess() != "" {
-		fs = append(fs, file{"os_guess", []byte(src.PosfGuess() + "\n")})
+		fs = append(fs, file{"os_guess", []byte(src.PosfGuess() + "\n"), true})
 	}
 	// psad keeps the whois record it put in the alert as <ip>_whois, ip
 	// being the address looked up; a record not known yet (the lookup
@@ -618,7 +618,7 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 		if in.WhoisDst {
 			ip = pair.Dst
 		}
-		fs = append(fs, file{fwlog.AddrString(ip) + "_whois", []byte(in.Whois)})
+		fs = append(fs, file{fwlog.AddrString(ip) + "_whois", []byte(in.Whois), true})
 	}
 	n.enqueue(job{kind: kindFiles, dir: dir, files: fs})
 }
@@ -664,7 +664,7 @@ func (n *Notifier) topFiles(t *scan.Tracker) {
 		if _, ok := byDir[dir]; !ok {
 			dirs = append(dirs, dir)
 		}
-		byDir[dir] = append(byDir[dir], file{name, b.Bytes()})
+		byDir[dir] = append(byDir[dir], file{name: name, data: b.Bytes()})
 	}
 	for _, dir := range dirs {
 		n.enqueue(job{kind: kindFiles, dir: dir, files: byDir[dir]})
@@ -690,7 +690,7 @@ func (n *Notifier) dshield(b *scan.Closed) {
 	}
 	for _, f := range []struct{ path, data string }{{d.EmailFile, string(body)}, {d.CounterFile, n.ds.Counters()}} {
 		if f.path != "" {
-			n.enqueue(job{kind: kindFiles, dir: filepath.Dir(f.path), files: []file{{filepath.Base(f.path), []byte(f.data)}}})
+			n.enqueue(job{kind: kindFiles, dir: filepath.Dir(f.path), files: []file{{name: filepath.Base(f.path), data: []byte(f.data)}}})
 		}
 	}
 	if n.cfg.Mailer == nil {
