@@ -79,7 +79,7 @@ var allowed = map[string][]string{
 	// block decides and keeps blocks; it takes a plain Config, so it does
 	// not read psad.conf, and reaches firewalls through its Backend seam.
 	"internal/notify": {"internal/alert", "internal/alert/mail", "internal/dshield", "internal/fwlog", "internal/report",
-		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols"},
+		"internal/scan", "internal/lookup", "internal/inspect", "internal/protocols", "internal/psaddir"},
 
 	// Active response: the contract, and the firewall backends that
 	// implement it and import nothing else of ours.

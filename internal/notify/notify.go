@@ -540,6 +540,7 @@ func (n *Notifier) emailCounter(j *job, src *scan.Source, pair *scan.Pair, count
 	}
 	j.dir = filepath.Join(n.cfg.Dir, fwlog.AddrString(src.Addr))
 	j.files = []file{{name, fmt.Appendf(nil, "%d\n", count), false}}
+	j.source = true
 }
 
 // lookups fills the DNS and whois fields of an alert.
@@ -620,7 +621,7 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 		}
 		fs = append(fs, file{fwlog.AddrString(ip) + "_whois", []byte(in.Whois), true})
 	}
-	n.enqueue(job{kind: kindFiles, dir: dir, files: fs})
+	n.enqueue(job{kind: kindFiles, dir: dir, files: fs, source: true})
 }
 
 // topFiles queues psad's global counter and top files in PSAD_DIR

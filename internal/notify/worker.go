@@ -1,18 +1,18 @@
 package notify
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/psadgo/psad/internal/alert/mail"
+	"github.com/psadgo/psad/internal/psaddir"
 	"github.com/psadgo/psad/internal/scan"
-	"golang.org/x/sys/unix"
 )
 
 type kind uint8
@@ -32,13 +32,15 @@ type job struct {
 	kind kind
 	line string // kindSyslog; kindMail: syslog line sent once the mail is out
 	// kindFiles: files written atomically under dir, made first; kindMail:
-	// files written so once the mail is out.
-	dir   string
-	files []file
-	mail  *mail.Message
-	addr  netip.Addr  // kindScript
-	data  []byte      // kindStdout
-	gone  []scan.Gone // kindRetire: sources whose directories go
+	// files written so once the mail is out. source says dir is a
+	// per-source directory (see writeFiles).
+	dir    string
+	files  []file
+	source bool
+	mail   *mail.Message
+	addr   netip.Addr  // kindScript
+	data   []byte      // kindStdout
+	gone   []scan.Gone // kindRetire: sources whose directories go
 }
 
 type file struct {
@@ -201,7 +203,7 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 		}
 		return Counts{SyslogLines: 1}, Counts{}, Counts{}
 	case kindFiles:
-		done.Files, failed.Files = n.writeFiles(j.dir, j.files)
+		done.Files, failed.Files = n.writeFiles(j.dir, j.files, j.source)
 		return done, failed, Counts{}
 	case kindMail:
 		ctx, cancel := context.WithTimeout(n.ctx, n.cfg.MailTimeout)
@@ -217,7 +219,7 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 		}
 		done.Mails = 1
 		if len(j.files) > 0 {
-			done.Files, failed.Files = n.writeFiles(j.dir, j.files)
+			done.Files, failed.Files = n.writeFiles(j.dir, j.files, j.source)
 		}
 		if j.line != "" {
 			if err := n.sendSyslog(j.line); err != nil {
@@ -238,6 +240,8 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 	case kindPorts:
 		n.refreshPorts()
 	case kindRetire:
+		sourceDirs.Lock()
+		defer sourceDirs.Unlock()
 		for _, g := range j.gone {
 			if err := n.cfg.Retire(g); err != nil {
 				log.Error("directory of a forgotten source left in place", "err", err)
@@ -247,22 +251,47 @@ func (n *Notifier) do(j *job) (done, failed, dropped Counts) {
 	return Counts{}, Counts{}, Counts{}
 }
 
+// sourceDirs serialises the writing and removal of per-source
+// directories: both workers of a Notifier write there (alert files,
+// email counters), and so do an old Notifier's during a reload, and a
+// directory's spare file takes one writer at a time.
+var sourceDirs sync.Mutex
+
 // writeFiles makes dir and writes files into it atomically, logging
-// what fails.
-func (n *Notifier) writeFiles(dir string, files []file) (done, failed int) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+// what fails. A per-source directory (source) is written through
+// psaddir.SourceDir, its steady files only when they changed.
+func (n *Notifier) writeFiles(dir string, files []file, source bool) (done, failed int) {
+	if !source {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			n.cfg.Log.Error("alert files not written", "dir", dir, "err", err)
+			return 0, len(files)
+		}
+		for _, f := range files {
+			path := filepath.Join(dir, f.name)
+			if err := WriteAtomic(path, f.data); err != nil {
+				n.cfg.Log.Error("alert file not written", "path", path, "err", err)
+				failed++
+			} else {
+				done++
+			}
+		}
+		return done, failed
+	}
+	sourceDirs.Lock()
+	defer sourceDirs.Unlock()
+	d, err := psaddir.OpenSourceDir(dir)
+	if err != nil {
 		n.cfg.Log.Error("alert files not written", "dir", dir, "err", err)
 		return 0, len(files)
 	}
-	var buf []byte
+	defer d.Close()
 	for _, f := range files {
-		path := filepath.Join(dir, f.name)
-		if f.steady && holds(path, f.data, &buf) {
+		if f.steady && d.Holds(f.name, f.data) {
 			done++
 			continue
 		}
-		if err := WriteAtomic(path, f.data); err != nil {
-			n.cfg.Log.Error("alert file not written", "path", path, "err", err)
+		if err := d.Replace(f.name, f.data); err != nil {
+			n.cfg.Log.Error("alert file not written", "dir", dir, "file", f.name, "err", err)
 			failed++
 		} else {
 			done++
@@ -322,46 +351,6 @@ func (n *Notifier) Summary() Summary {
 // String is the one-line account Close logs.
 func (c Counts) String() string {
 	return fmt.Sprintf("%d mails, %d syslog lines, %d files, %d script runs", c.Mails, c.SyslogLines, c.Files, c.Scripts)
-}
-
-// holds reports whether path is already a 0600 regular file holding
-// exactly data, using buf for the reading. Every alert rewrites a pair's
-// files, and the source's own files with every pair's alert, and the
-// steady ones come out the same: reading one back cost 16 us on ext4
-// here, writing it through a temporary file and a rename 50 us (260-360
-// us on the build machine's root file system, mounted with discard, the
-// block freed with the replaced file included). The files that change
-// with every alert are written without the read.
-func holds(path string, data []byte, buf *[]byte) bool {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
-	if err != nil {
-		return false
-	}
-	defer unix.Close(fd)
-	var st unix.Stat_t
-	if unix.Fstat(fd, &st) != nil || st.Mode != unix.S_IFREG|0o600 || st.Size != int64(len(data)) {
-		return false
-	}
-	// One byte more than data, to see the file end where data does.
-	if cap(*buf) < len(data)+1 {
-		*buf = make([]byte, len(data)+1)
-	}
-	b := (*buf)[:len(data)+1]
-	n := 0
-	for n < len(b) {
-		m, err := unix.Read(fd, b[n:])
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return false
-		}
-		if m == 0 {
-			break
-		}
-		n += m
-	}
-	return n == len(data) && bytes.Equal(b[:n], data)
 }
 
 // WriteAtomic replaces path with data through a temporary file and a

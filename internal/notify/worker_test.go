@@ -17,7 +17,7 @@ func TestWriteFilesSkipsSameContent(t *testing.T) {
 	n := &Notifier{}
 	write := func(name, data string) {
 		t.Helper()
-		if done, failed := n.writeFiles(dir, []file{{name: name, data: []byte(data), steady: !strings.HasSuffix(name, "_packet_ctr")}}); done != 1 || failed != 0 {
+		if done, failed := n.writeFiles(dir, []file{{name: name, data: []byte(data), steady: !strings.HasSuffix(name, "_packet_ctr")}}, true); done != 1 || failed != 0 {
 			t.Fatalf("writeFiles(%s) = %d done, %d failed", name, done, failed)
 		}
 		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != data {

@@ -70,8 +70,13 @@ func ClearOldScans(dir string, o OldScans) (moved, removed int, err error) {
 }
 
 // archive moves the per-source directory path, named name, into
-// archiveDir, replacing one of the same name there.
+// archiveDir, replacing one of the same name there, without its spare
+// file (see SourceDir).
 func archive(path, name, archiveDir string) error {
+	// The spare holds a stale copy of some file: not part of the record.
+	if err := os.Remove(filepath.Join(path, SpareName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return pathError("archive", path, "SCAN_DATA_ARCHIVE_DIR", err)
+	}
 	to := filepath.Join(archiveDir, name)
 	if err := os.RemoveAll(to); err != nil {
 		return pathError("replace", to, "SCAN_DATA_ARCHIVE_DIR", err)

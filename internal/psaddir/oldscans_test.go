@@ -28,6 +28,10 @@ func TestClearOldScans(t *testing.T) {
 				if err := os.WriteFile(filepath.Join(dir, name, "danger_level"), []byte(dl), 0o600); err != nil {
 					t.Fatal(err)
 				}
+				// SourceDir's spare, which an archive leaves out.
+				if err := os.WriteFile(filepath.Join(dir, name, SpareName), []byte(dl), 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 		for _, f := range []string{"top_ports", "packet_ctr"} {
@@ -94,8 +98,10 @@ func TestRetireScan(t *testing.T) {
 		if err := os.MkdirAll(p, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(p, "danger_level"), []byte("3\n"), 0o600); err != nil {
-			t.Fatal(err)
+		for _, f := range []string{"danger_level", SpareName} {
+			if err := os.WriteFile(filepath.Join(p, f), []byte("3\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return p
 	}
