@@ -9,13 +9,16 @@
 //
 //	go build -o /tmp/psad ./cmd/psad
 //	go run ./cmd/psad-flood -psad /tmp/psad [-n 100000] [-scan-timeout 20s] [-floods 3] [-proto udp]
+//	go run ./cmd/psad-flood -psad /tmp/psad -busy 3000 [-seconds 20] [-pairs 3000]
 //
 // It must run as root (the daemon wants its directories to be root's).
 // With -scan-timeout the daemon forgets scans after that long and the
 // tool waits for the expiry and reports the state again, so the
 // shrinking of the database can be seen. With -floods each further flood
 // comes from new sources once the last has settled, so what a daemon
-// keeps from flood to flood can be seen.
+// keeps from flood to flood can be seen. With -busy it sends a busy
+// firewall's log at a steady rate instead and reports the daemon's CPU
+// (see busyLog).
 package main
 
 import (
@@ -56,6 +59,9 @@ func run(args []string, out io.Writer) error {
 	scanTimeout := fl.Duration("scan-timeout", 0, "SCAN_TIMEOUT for the daemon; 0 keeps psad's default")
 	keep := fl.Bool("keep", false, "keep the temporary directory")
 	extra := fl.String("set", "", "extra psad.conf settings, 'NAME value;' separated by ';'")
+	busy := fl.Int("busy", 0, "instead of floods, append the project's mixed busy-firewall log at this many lines a second")
+	secs := fl.Int("seconds", 20, "with -busy, for this many seconds")
+	pairs := fl.Int("pairs", 0, "with -busy, send the first N lines of the mixed log again and again (the same pairs every second)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -180,6 +186,12 @@ func run(args []string, out io.Writer) error {
 	}
 	f := &flooder{n: *n, udp: *proto == "udp", checkInterval: checkInterval, out: out, pid: pid, dir: dir, logFile: logFile, addr: addr, scanTimeout: *scanTimeout,
 		stop: stop, poll: poll}
+	if *busy > 0 {
+		if err := f.busyLog(*busy, *secs, *pairs); err != nil {
+			return err
+		}
+		*floods = 0
+	}
 	for k := range *floods {
 		if *floods > 1 {
 			fmt.Fprintf(out, "flood %d of %d\n", k+1, *floods)
@@ -192,6 +204,9 @@ func run(args []string, out io.Writer) error {
 		return fmt.Errorf("%w: %s", err, stderr.String())
 	}
 	fmt.Fprintf(out, "after stop: %s\n", state(dir))
+	if l := notDelivered(stderr.String()); l != "" {
+		fmt.Fprintf(out, "daemon: %s\n", l)
+	}
 	return nil
 }
 
