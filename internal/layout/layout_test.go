@@ -120,7 +120,7 @@ var allowed = map[string][]string{
 	"cmd/psad-pkg":  {},
 	// Tests of the repository as a user meets it (README, make install).
 	"internal/pkgtest": {},
-	"cmd/psad-flood":   {"internal/config"},
+	"cmd/psad-flood":   {"internal/config", "internal/loggen"},
 }
 
 // execOK lists the packages made for running commands: the mail and
