@@ -447,26 +447,13 @@ func TestInitGeneration(t *testing.T) {
 	l := newLab(t)
 	ctx := t.Context()
 	b := l.backend(t, Config{})
-	var cmds []string
-	run := b.run
-	b.run = func(ctx context.Context, name string, args ...string) ([]byte, error) {
-		cmds = append(cmds, name+" "+strings.Join(args, " "))
-		return run(ctx, name, args...)
-	}
-	initRuns := func(when string) int {
-		t.Helper()
-		cmds = nil
-		if err := b.Init(ctx); err != nil {
-			t.Fatalf("Init %s: %v", when, err)
-		}
-		return len(cmds)
-	}
+	cmds, initRuns := countInits(t, b)
 	initRuns("first")
 	quick := strings.Contains(l.output(t, "iptables", "-V"), "nf_tables") && strings.Contains(l.output(t, "ip6tables", "-V"), "nf_tables")
 	check := func(when string) {
 		t.Helper()
 		if n := initRuns(when); quick && n != 0 || !quick && n == 0 {
-			t.Errorf("Init %s ran %d commands %q; want none with iptables-nft, a listing with legacy", when, n, cmds)
+			t.Errorf("Init %s ran %d commands %q; want none with iptables-nft, a listing with legacy", when, n, *cmds)
 		}
 	}
 	check("after one that inserted the rules")
@@ -497,23 +484,10 @@ func TestFlavourSwitch(t *testing.T) {
 	bin := t.TempDir()
 	netnstest.IptablesFlavour(t, bin, "nft")
 	b := l.backend(t, Config{IPTables: filepath.Join(bin, "iptables"), IP6Tables: filepath.Join(bin, "ip6tables")})
-	var cmds []string
-	run := b.run
-	b.run = func(ctx context.Context, name string, args ...string) ([]byte, error) {
-		cmds = append(cmds, name+" "+strings.Join(args, " "))
-		return run(ctx, name, args...)
-	}
-	initRuns := func(when string) int {
-		t.Helper()
-		cmds = nil
-		if err := b.Init(t.Context()); err != nil {
-			t.Fatalf("Init %s: %v", when, err)
-		}
-		return len(cmds)
-	}
+	cmds, initRuns := countInits(t, b)
 	initRuns("first")
 	if n := initRuns("second, with iptables-nft"); n != 0 {
-		t.Fatalf("second Init with iptables-nft ran %d commands %q, want none", n, cmds)
+		t.Fatalf("second Init with iptables-nft ran %d commands %q, want none", n, *cmds)
 	}
 	netnstest.IptablesFlavour(t, bin, "legacy")
 	if n := initRuns("after the switch"); n == 0 {
@@ -529,5 +503,24 @@ func TestFlavourSwitch(t *testing.T) {
 	}
 	if n := initRuns("with legacy"); n == 0 {
 		t.Error("Init with legacy ran no command")
+	}
+}
+
+// countInits records the commands b runs; initRuns runs Init and
+// returns how many commands it ran, which cmds then lists.
+func countInits(t *testing.T, b *Backend) (cmds *[]string, initRuns func(when string) int) {
+	cmds = new([]string)
+	run := b.run
+	b.run = func(ctx context.Context, name string, args ...string) ([]byte, error) {
+		*cmds = append(*cmds, name+" "+strings.Join(args, " "))
+		return run(ctx, name, args...)
+	}
+	return cmds, func(when string) int {
+		t.Helper()
+		*cmds = nil
+		if err := b.Init(t.Context()); err != nil {
+			t.Fatalf("Init %s: %v", when, err)
+		}
+		return len(*cmds)
 	}
 }
