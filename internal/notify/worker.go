@@ -136,7 +136,7 @@ func (n *Notifier) enqueue(j job) {
 }
 
 func (k kind) String() string {
-	return [...]string{"syslog", "files", "mail", "script", "stdout", "ports"}[k]
+	return [...]string{"syslog", "files", "mail", "script", "stdout", "ports", "retire"}[k]
 }
 
 // mailQueueLen bounds the mail waiting for the mail worker; psad-go's
@@ -149,6 +149,7 @@ const mailQueueLen = 256
 // its mail goes out, while a slow mail server holds up only mail.
 func (n *Notifier) run() {
 	defer close(n.mailq)
+	mailDrops := 0
 	for j := range n.queue {
 		var done, failed, dropped Counts
 		switch {
@@ -159,7 +160,11 @@ func (n *Notifier) run() {
 			case n.mailq <- j:
 				continue // still pending, now the mail worker's
 			default:
-				n.cfg.Log.Warn("alert mail queue full, dropping", "subject", j.mail.Subject)
+				// A slow mail server makes a run of these: say so on
+				// the first and then every 1000th, as enqueue does.
+				if mailDrops++; mailDrops == 1 || mailDrops%1000 == 0 {
+					n.cfg.Log.Warn("alert mail queue full, dropping", "subject", j.mail.Subject, "mails dropped so far", mailDrops)
+				}
 				dropped = j.counts()
 			}
 		default:

@@ -1,11 +1,20 @@
 package notify
 
 import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"testing/synctest"
+
+	"github.com/psadgo/psad/internal/alert/mail"
+	"github.com/psadgo/psad/internal/scan"
 )
 
 // TestWriteFilesSkipsSameContent: a steady file that already holds
@@ -74,4 +83,54 @@ func TestWriteFilesSkipsSameContent(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(dir, "*.tmp")); len(m) != 0 {
 		t.Errorf("temporary files left: %q", m)
 	}
+}
+
+// blockingMailer holds every Send until release is closed.
+type blockingMailer struct{ release chan struct{} }
+
+func (b blockingMailer) Send(ctx context.Context, _ *mail.Message) error {
+	select {
+	case <-b.release:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// TestMailQueueFullLogsRarely: with the mail server stuck, the mails
+// that find the mail queue full are counted and logged on the first
+// drop and every 1000th, not one line each.
+func TestMailQueueFullLogsRarely(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cfg := baseConfig(t)
+		cfg.Dir = ""
+		bm := blockingMailer{release: make(chan struct{})}
+		cfg.Mailer = bm
+		cfg.QueueLen = 4000
+		var logBuf bytes.Buffer
+		var mu sync.Mutex
+		cfg.Log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logBuf}, nil))
+		n := New(cfg, nil)
+		tr := scan.NewTracker(scan.DefaultSettings())
+		const srcs = 2500
+		for i := range srcs {
+			scanner(tr, netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String(), 5)
+		}
+		n.Batch(closed(tr))
+		synctest.Wait() // the local worker has handed on or dropped every mail
+		dropped := n.Summary().Dropped.Mails
+		if want := srcs - mailQueueLen - 1; dropped != want {
+			t.Fatalf("%d mails dropped, want %d: all but the queue's %d and the one in flight", dropped, want, mailQueueLen)
+		}
+		mu.Lock()
+		lines := strings.Count(logBuf.String(), "alert mail queue full")
+		mu.Unlock()
+		if want := 1 + dropped/1000; lines != want {
+			t.Errorf("%d log lines for %d dropped mails, want %d", lines, dropped, want)
+		}
+		close(bm.release)
+		if sum := n.Close(context.Background()); sum.Done.Mails != mailQueueLen+1 {
+			t.Errorf("summary %+v, want %d mails sent", sum, mailQueueLen+1)
+		}
+	})
 }
