@@ -539,7 +539,7 @@ func (n *Notifier) emailCounter(j *job, src *scan.Source, pair *scan.Pair, count
 		name = fwlog.AddrString(pair.Dst) + "_email_ctr"
 	}
 	j.dir = filepath.Join(n.cfg.Dir, fwlog.AddrString(src.Addr))
-	j.files = []file{{name, fmt.Appendf(nil, "%d\n", count), false}}
+	j.files = []file{{name: name, data: fmt.Appendf(nil, "%d\n", count)}}
 	j.source = true
 }
 
@@ -580,14 +580,14 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 	}
 	dir := filepath.Join(n.cfg.Dir, fwlog.AddrString(src.Addr))
 	dst := fwlog.AddrString(pair.Dst)
-	fs := []file{{"danger_level", fmt.Appendf(nil, "%d\n", src.DL), true}}
+	fs := []file{{name: "danger_level", data: fmt.Appendf(nil, "%d\n", src.DL), steady: true}}
 	if n.cfg.Stdout == nil {
-		fs = append(fs, file{dst + "_email_alert", text(), false})
+		fs = append(fs, file{name: dst + "_email_alert", data: text()})
 	}
-	fs = append(fs, file{dst + "_start_time", fmt.Appendf(nil, "%d\n", pair.Start().Unix()), true})
+	fs = append(fs, file{name: dst + "_start_time", data: fmt.Appendf(nil, "%d\n", pair.Start().Unix()), steady: true})
 	var b bytes.Buffer
 	report.PairPacketCounters(&b, pair)
-	fs = append(fs, file{dst + "_packet_ctr", bytes.Clone(b.Bytes()), false})
+	fs = append(fs, file{name: dst + "_packet_ctr", data: bytes.Clone(b.Bytes())})
 	if len(pair.Sigs()) > 0 {
 		b.Reset()
 		var info report.SigInfo
@@ -603,13 +603,13 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 			}
 		}
 		report.PairSignatures(&b, pair, n.cfg.Clock().Unix(), info, psadID)
-		fs = append(fs, file{dst + "_signatures", bytes.Clone(b.Bytes()), false})
+		fs = append(fs, file{name: dst + "_signatures", data: bytes.Clone(b.Bytes())})
 	}
 	if len(src.OSGuesses()) > 0 {
-		fs = append(fs, file{"p0f_guess", []byte(strings.Join(src.OSGuesses(), "\n") + "\n"), true})
+		fs = append(fs, file{name: "p0f_guess", data: []byte(strings.Join(src.OSGuesses(), "\n") + "\n"), steady: true})
 	}
 	if src.PosfGuess() != "" {
-		fs = append(fs, file{"os_guess", []byte(src.PosfGuess() + "\n"), true})
+		fs = append(fs, file{name: "os_guess", data: []byte(src.PosfGuess() + "\n"), steady: true})
 	}
 	// psad keeps the whois record it put in the alert as <ip>_whois, ip
 	// being the address looked up; a record not known yet (the lookup
@@ -619,7 +619,7 @@ func (n *Notifier) sourceFiles(src *scan.Source, pair *scan.Pair, text func() []
 		if in.WhoisDst {
 			ip = pair.Dst
 		}
-		fs = append(fs, file{fwlog.AddrString(ip) + "_whois", []byte(in.Whois), true})
+		fs = append(fs, file{name: fwlog.AddrString(ip) + "_whois", data: []byte(in.Whois), steady: true})
 	}
 	n.enqueue(job{kind: kindFiles, dir: dir, files: fs, source: true})
 }
