@@ -19,10 +19,12 @@ const SpareName = ".psad-spare"
 // the content goes into the directory's spare file, which is then
 // exchanged with the file (renameat2 RENAME_EXCHANGE), so that the file
 // has the new content and the spare the old, to be overwritten next
-// time. Why: creating a file cost 140-210 us of CPU on the build
-// machine's root file system (20 us on a fresh one), the exchange and
-// the write into an existing file 30 us, and a busy firewall's daemon
-// spent most of its CPU making the files of its alerts. A file that is
+// time. Why: a rename over the old file frees it, and ext4 passes over
+// recently freed inodes when it makes a file: on the build machine's
+// root file system, after a spell of such replacements, making a file
+// cost 140-210 us of CPU (30 us once it settled), and a busy
+// firewall's daemon spent most of its CPU making the files of its
+// alerts. The exchange frees and makes nothing. A file that is
 // new, or a file system without the exchange, takes the spare itself by
 // a plain rename, and the next write makes a new spare.
 //
