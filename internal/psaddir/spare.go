@@ -133,7 +133,7 @@ func (d *SourceDir) fillSpare(data []byte) error {
 			if err == nil {
 				err = writeAll(fd, data)
 			}
-			if err == nil {
+			if err == nil && st.Size > int64(len(data)) {
 				err = unix.Ftruncate(fd, int64(len(data)))
 			}
 			if cerr := unix.Close(fd); err == nil {
