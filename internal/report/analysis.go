@@ -665,9 +665,16 @@ func pieces(srcs []*scan.Source, big map[*scan.Source][]*scan.Pair, yield func(p
 func eachBlock(srcs []*scan.Source, big map[*scan.Source][]*scan.Pair, render func(piece, *block), emit func(*block)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers < 2 || len(srcs) <= detailBlock && !anyBig(srcs) {
+		// Each block is emitted as soon as it is rendered, into one
+		// reused buffer. Why: one core renders the whole report here,
+		// and a buffer holding all of it (74 MB for the 1M-line log)
+		// was copied at each growth: 0.66 CPU-s of that run's 2.4.
 		var out block
-		pieces(srcs, big, func(pc piece) { render(pc, &out) })
-		emit(&out)
+		pieces(srcs, big, func(pc piece) {
+			render(pc, &out)
+			emit(&out)
+			out.reset()
+		})
 		return
 	}
 	type job struct {
