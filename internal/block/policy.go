@@ -52,6 +52,11 @@ type Config struct {
 	// Ignored reports addresses auto_dl gives level 0; it runs on the
 	// daemon's loop and must be cheap.
 	Ignored func(netip.Addr) bool
+	// IgnoredNets are auto_dl's level-0 networks, which a manual Block
+	// may not overlap (see manualNever); IgnoredFile names their file in
+	// the refusal.
+	IgnoredNets []netip.Prefix
+	IgnoredFile string
 
 	// FlushAtInit is FLUSH_IPT_AT_INIT: Run empties the firewalls before
 	// re-applying the stored blocks (psad wiped its records too, so no
@@ -448,6 +453,15 @@ func (p *Policy) manualNever(prefix netip.Prefix) error {
 			if w.Overlaps(prefix) {
 				return fmt.Errorf("block %s: overlaps AUTO_BLOCK_WHITELIST %s: %w", prefix, w, ErrNeverBlock)
 			}
+		}
+	}
+	// psad's --fw-block-ip refuses these itself, but its daemon blocked
+	// whatever its socket was sent: a script writing "add <net>" there
+	// could block a network the administrator had told psad to ignore,
+	// often their own. The policy refuses it whoever asks.
+	for _, w := range p.cfg.IgnoredNets {
+		if w.Overlaps(prefix) {
+			return fmt.Errorf("%s overlaps with whitelisted %s in %s: %w", prefix, w, p.cfg.IgnoredFile, ErrNeverBlock)
 		}
 	}
 	return nil

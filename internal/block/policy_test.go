@@ -529,11 +529,17 @@ func TestManualNeverBlock(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Whitelist = &white
 	cfg.Own = func() []netip.Addr { return []netip.Addr{netip.MustParseAddr("198.51.100.5")} }
+	cfg.IgnoredNets = []netip.Prefix{netip.MustParsePrefix("203.0.113.64/26")}
+	cfg.IgnoredFile = "/etc/psad/auto_dl"
 	p := block.New(cfg, nil, &memStore{}, quiet)
-	for _, s := range []string{"0.0.0.0/0", "127.0.0.0/8", "::1/128", "::/0", "198.51.100.0/24", "192.0.0.0/16"} {
+	for _, s := range []string{"0.0.0.0/0", "127.0.0.0/8", "::1/128", "::/0", "198.51.100.0/24", "192.0.0.0/16", "203.0.113.70/32", "203.0.113.0/24"} {
 		if err := p.Block(context.Background(), netip.MustParsePrefix(s), 0); !errors.Is(err, block.ErrNeverBlock) {
 			t.Errorf("Block(%s) = %v, want ErrNeverBlock", s, err)
 		}
+	}
+	want := "203.0.113.70/32 overlaps with whitelisted 203.0.113.64/26 in /etc/psad/auto_dl: never blocked"
+	if err := p.Block(context.Background(), netip.MustParsePrefix("203.0.113.70/32"), 0); err == nil || err.Error() != want {
+		t.Errorf("Block(203.0.113.70) = %v, want %q", err, want)
 	}
 }
 

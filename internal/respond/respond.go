@@ -116,6 +116,12 @@ func policyConfig(set *config.Settings, det *detect.Detector, mail func(subject,
 	}
 	if l := det.AutoDL; l != nil {
 		pc.Ignored = func(a netip.Addr) bool { _, ignore, _ := l.Match(a, 0, 0, 0); return ignore }
+		for _, e := range l.Entries() {
+			if e.Level == 0 {
+				pc.IgnoredNets = append(pc.IgnoredNets, e.Prefix)
+			}
+		}
+		pc.IgnoredFile = set.Detect.AutoDLFile.Path
 	}
 	return pc
 }

@@ -2,6 +2,7 @@ package respond
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/psadgo/psad/internal/block"
 	"github.com/psadgo/psad/internal/config"
+	"github.com/psadgo/psad/internal/ctl"
 )
 
 // TestHostsDenyFile: the tcpwrappers backend writes the file
@@ -80,6 +82,46 @@ func tcpwrSettings(t *testing.T) (set *config.Settings, root, deny string) {
 		t.Fatalf("the test's psad.conf edit did not take: %+v", set.Block)
 	}
 	return set, root, deny
+}
+
+// TestHandleRefusesIgnoredNet: the daemon's side refuses a block that
+// overlaps an AUTO_DL_FILE entry of level 0 as the command line does,
+// whether asked in JSON or in psad's socket lines ("add <net>"), which
+// psad's daemon carried out; other networks are blocked.
+func TestHandleRefusesIgnoredNet(t *testing.T) {
+	set, root, deny := tcpwrSettings(t)
+	autoDL := filepath.Join(root, "etc/psad/auto_dl")
+	if err := os.WriteFile(autoDL, []byte("192.0.2.0/24  0;\n198.51.100.0/24  3;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	psadLine := func(line string) ctl.Request {
+		req, ok := ctl.PsadLine(line)
+		if !ok {
+			t.Fatalf("PsadLine(%q) not a command", line)
+		}
+		return req
+	}
+	err := withPolicy(set, func(ctx context.Context, p *block.Policy) error {
+		for _, req := range []ctl.Request{{Op: "block", Arg: "192.0.2.7"}, psadLine("add 192.0.2.128/25")} {
+			var out strings.Builder
+			err := Handle(ctx, p, req, &out)
+			if !errors.Is(err, block.ErrNeverBlock) || !strings.Contains(err.Error(), "overlaps with whitelisted 192.0.2.0/24 in "+autoDL) {
+				t.Errorf("Handle(%+v) = %v, want a refusal naming the auto_dl entry", req, err)
+			}
+		}
+		var out strings.Builder
+		return Handle(ctx, p, psadLine("add 198.51.100.9"), &out)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(deny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "192.") || !strings.Contains(string(b), "ALL: 198.51.100.9\n") {
+		t.Errorf("hosts.deny = %q, want 198.51.100.9 only", b)
+	}
 }
 
 // TestManualBlockArgs: --fw-block-ip takes psad's forms (a dotted mask,
