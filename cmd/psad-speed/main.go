@@ -3,7 +3,9 @@
 // psad -A on that same file, best of a few runs each, and prints both
 // with the CPU time of that best run.
 // grep is the floor of reading the file at all, so the ratio says how far
-// the analysis is from it on this machine, whatever its speed.
+// the analysis is from it on this machine, whatever its speed. psad -A
+// is timed again on one CPU, as it runs on a one-CPU server: a figure
+// per core that does not depend on how many the machine has.
 //
 //	go run ./cmd/psad-speed -psad build/psad [-lines N] [-runs R]
 package main
@@ -16,7 +18,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/psadgo/psad/internal/loggen"
 )
@@ -62,13 +67,17 @@ func run(psad string, lines, runs int, dir string, out io.Writer) error {
 	report := filepath.Join(dir, "report.txt")
 	// GNU grep stops at the first match when its output is /dev/null, so
 	// its count goes to a file.
-	grep, err := best(runs, filepath.Join(dir, "grep.txt"), "grep", "-c", "SRC=", log)
+	grep, err := best(runs, false, filepath.Join(dir, "grep.txt"), "grep", "-c", "SRC=", log)
 	if err != nil {
 		return fmt.Errorf("grep: %w", err)
 	}
-	a, err := best(runs, report, psad, "-A", "-m", log, "-O", conf)
+	a, err := best(runs, false, report, psad, "-A", "-m", log, "-O", conf)
 	if err != nil {
 		return fmt.Errorf("%s -A: %w", psad, err)
+	}
+	one, err := best(runs, true, report, psad, "-A", "-m", log, "-O", conf)
+	if err != nil {
+		return fmt.Errorf("%s -A on one CPU: %w", psad, err)
 	}
 	rl, err := countLines(report)
 	if err != nil {
@@ -78,6 +87,7 @@ func run(psad string, lines, runs int, dir string, out io.Writer) error {
 		lines, float64(fi.Size())/1e6, lines, rl, runs)
 	fmt.Fprintf(out, "grep -c SRC=  %6.2f s  %9.0f lines/s  CPU %.2f s\n", grep.wall.Seconds(), float64(lines)/grep.wall.Seconds(), grep.cpu.Seconds())
 	fmt.Fprintf(out, "psad -A       %6.2f s  %9.0f lines/s  CPU %.2f s  (%.1fx grep)\n", a.wall.Seconds(), float64(lines)/a.wall.Seconds(), a.cpu.Seconds(), a.wall.Seconds()/grep.wall.Seconds())
+	fmt.Fprintf(out, "psad -A 1 CPU %6.2f s  %9.0f lines/s  CPU %.2f s  (of %d CPUs here)\n", one.wall.Seconds(), float64(lines)/one.wall.Seconds(), one.cpu.Seconds(), runtime.NumCPU())
 	return nil
 }
 
@@ -107,7 +117,8 @@ type timing struct{ wall, cpu time.Duration }
 // shared machine the wall time of one binary varies by half from hour
 // to hour, and the CPU time, which sums every core's work, says whether
 // a change saved work or only moved it.
-func best(runs int, stdout, name string, args ...string) (timing, error) {
+// With oneCPU the command may run on one CPU only (see startOnOneCPU).
+func best(runs int, oneCPU bool, stdout, name string, args ...string) (timing, error) {
 	var min timing
 	for range runs {
 		cmd := exec.Command(name, args...)
@@ -117,7 +128,14 @@ func best(runs int, stdout, name string, args ...string) (timing, error) {
 		}
 		cmd.Stdout = f
 		start := time.Now()
-		err = cmd.Run()
+		if oneCPU {
+			err = startOnOneCPU(cmd)
+		} else {
+			err = cmd.Start()
+		}
+		if err == nil {
+			err = cmd.Wait()
+		}
 		d := time.Since(start)
 		f.Close()
 		if err != nil {
@@ -143,4 +161,35 @@ func countLines(path string) (int, error) {
 		n++
 	}
 	return n, s.Err()
+}
+
+// startOnOneCPU starts cmd allowed to run on one CPU (the first this
+// process may use), as taskset would. A child inherits the CPU mask of
+// the thread that forks it, so the start runs on a goroutine of its own,
+// locked to its thread, which takes the one-CPU mask; the goroutine ends
+// locked, and the runtime then ends the thread (or, the main thread,
+// leaves it idle) rather than run other goroutines on it. The Go runtime
+// in the child sizes GOMAXPROCS to the one CPU, as on a one-CPU server.
+func startOnOneCPU(cmd *exec.Cmd) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		var all, one unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &all); err != nil {
+			errc <- fmt.Errorf("CPU mask: %w", err)
+			return
+		}
+		for c := range 1024 {
+			if all.IsSet(c) {
+				one.Set(c)
+				break
+			}
+		}
+		if err := unix.SchedSetaffinity(0, &one); err != nil {
+			errc <- fmt.Errorf("CPU mask: %w", err)
+			return
+		}
+		errc <- cmd.Start()
+	}()
+	return <-errc
 }
