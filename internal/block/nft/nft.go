@@ -443,15 +443,9 @@ func (b *Backend) Add(ctx context.Context, entries []block.Entry) error {
 			return fmt.Errorf("add to set %q: %w", s.Name, err)
 		}
 	}
-	before, err := b.gen.Generation(ctx)
-	if err != nil {
+	if err := b.commitSets(ctx, c, fmt.Sprintf("add %d blocks to", added)); err != nil {
 		return err
 	}
-	if err := c.Flush(); err != nil {
-		b.gen.Committed(ctx, 0, false)
-		return fmt.Errorf("add %d blocks to nftables table %q: %w", added, b.table.Name, err)
-	}
-	b.gen.Committed(ctx, before, false)
 	b.log.Debug("nftables add", "table", b.table.Name, "added", added, "present_before", renewed)
 	return nil
 }
@@ -548,15 +542,9 @@ func (b *Backend) Remove(ctx context.Context, prefixes []netip.Prefix) error {
 			return fmt.Errorf("delete from set %q: %w", s.Name, err)
 		}
 	}
-	before, err := b.gen.Generation(ctx)
-	if err != nil {
+	if err := b.commitSets(ctx, c, fmt.Sprintf("remove %d blocks from", n)); err != nil {
 		return err
 	}
-	if err := c.Flush(); err != nil {
-		b.gen.Committed(ctx, 0, false)
-		return fmt.Errorf("remove %d blocks from nftables table %q: %w", n, b.table.Name, err)
-	}
-	b.gen.Committed(ctx, before, false)
 	b.log.Debug("nftables remove", "table", b.table.Name, "removed", n)
 	return nil
 }
@@ -730,15 +718,23 @@ func (b *Backend) Flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c.FlushSet(b.set4)
+	c.FlushSet(b.set6)
+	return b.commitSets(ctx, c, "flush sets of")
+}
+
+// commitSets sends the set changes queued on c as one transaction; what
+// says what they do in an error ("add 3 blocks to"). The generation
+// read before it lets the watch keep its mark across this commit of
+// ours, which leaves the chains as they were (nftgen.Watch.Committed).
+func (b *Backend) commitSets(ctx context.Context, c *nftables.Conn, what string) error {
 	before, err := b.gen.Generation(ctx)
 	if err != nil {
 		return err
 	}
-	c.FlushSet(b.set4)
-	c.FlushSet(b.set6)
 	if err := c.Flush(); err != nil {
 		b.gen.Committed(ctx, 0, false)
-		return fmt.Errorf("flush sets of nftables table %q: %w", b.table.Name, err)
+		return fmt.Errorf("%s nftables table %q: %w", what, b.table.Name, err)
 	}
 	b.gen.Committed(ctx, before, false)
 	return nil
