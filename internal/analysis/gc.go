@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"math"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -43,7 +44,7 @@ func machineLimit() int64 {
 // the untouched rest never looks like memory to give back; nothing when
 // the limit is unknown.
 func hugeHeap(size, limit int64) int {
-	return int(max(min(2*size, limit/2), 0))
+	return int(max(min(2*size, limit/2, math.MaxInt), 0))
 }
 
 // memoryLimit is half of the smaller of MemTotal in meminfo and a

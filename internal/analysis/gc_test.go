@@ -1,6 +1,9 @@
 package analysis
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestMemoryLimit(t *testing.T) {
 	const meminfo = "MemTotal:       24000000 kB\nMemFree:         1000 kB\n"
@@ -26,14 +29,17 @@ func TestMemoryLimit(t *testing.T) {
 func TestHugeHeap(t *testing.T) {
 	for _, c := range []struct {
 		size, limit int64
-		want        int
+		want        int64
 	}{
 		{250 << 20, 8 << 30, 500 << 20},
 		{4 << 30, 8 << 30, 4 << 30}, // half the limit
 		{250 << 20, 0, 0},           // limit unknown
 		{0, 8 << 30, 0},
+		{64 << 30, 1 << 62, 128 << 30}, // more than a 32-bit int holds
 	} {
-		if got := hugeHeap(c.size, c.limit); got != c.want {
+		// A 32-bit process cannot say more than its int holds.
+		c.want = min(c.want, math.MaxInt)
+		if got := hugeHeap(c.size, c.limit); int64(got) != c.want {
 			t.Errorf("hugeHeap(%d, %d) = %d, want %d", c.size, c.limit, got, c.want)
 		}
 	}

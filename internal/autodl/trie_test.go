@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -113,6 +114,11 @@ func slash24s(n int) string {
 func TestMatchNoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts differ under -race")
+	}
+	if strconv.IntSize < 64 {
+		// bart's Supernets makes an address's byte slice, which escapes
+		// to the heap (4 bytes a look-up) on 32-bit platforms only.
+		t.Skip("bart's Supernets allocates on 32-bit platforms")
 	}
 	l, _ := parse(t, slash24s(1000)+"10.0.0.0/8 0;\n2001:db8::/32 2 tcp;\n")
 	srcs := []netip.Addr{netip.MustParseAddr("10.0.3.9"), netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("2001:db8::1")}

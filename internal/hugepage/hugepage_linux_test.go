@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,6 +17,9 @@ import (
 // shows the aligned part of the memory as asking for huge pages ("hg"
 // in VmFlags), whatever THP mode the machine is in.
 func TestAdviseMarksMemory(t *testing.T) {
+	if strconv.IntSize < 64 {
+		t.Skip("a 32-bit process asks for no huge pages (see Heap)")
+	}
 	if !freshProcess(t) {
 		return
 	}
@@ -37,8 +41,8 @@ func TestAdviseMarksMemory(t *testing.T) {
 // not. It fails if a Go release stops reusing the advised range (see
 // Heap): -A would then lose a quarter of its speed.
 func TestHeapAdvisesLaterAllocations(t *testing.T) {
-	if heapCap(readSmall("/sys/kernel/mm/transparent_hugepage/enabled"), readSmall("/proc/sys/vm/overcommit_memory"), readSmall("/proc/meminfo"), os.Getenv("PSAD_HUGEPAGES")) < 128<<20 {
-		t.Skip("Heap leaves this machine's heap alone: THP is not in madvise mode, overcommit is strict, or memory is under 512 MB")
+	if strconv.IntSize < 64 || heapCap(readSmall("/sys/kernel/mm/transparent_hugepage/enabled"), readSmall("/proc/sys/vm/overcommit_memory"), readSmall("/proc/meminfo"), os.Getenv("PSAD_HUGEPAGES")) < 128<<20 {
+		t.Skip("Heap leaves this machine's heap alone: a 32-bit process, THP not in madvise mode, strict overcommit, or memory under 512 MB")
 	}
 	if !freshProcess(t) {
 		return

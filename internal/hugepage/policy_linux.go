@@ -36,7 +36,7 @@ func heapCap(thp, overcommit, meminfo, env string) int {
 		if err != nil || kb <= 0 || kb > math.MaxInt64>>10 {
 			return 0 // not a size in bytes this machine could have
 		}
-		return int(kb << 10 / 4)
+		return int(min(kb<<10/4, math.MaxInt)) // a 32-bit int holds 2 GB
 	}
 	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os/exec"
 	"slices"
 	"sync"
@@ -226,8 +227,14 @@ func (d *exportReader) next() (rec JournalRecord, ok bool, err error) {
 		n := binary.LittleEndian.Uint64(size[:])
 		if n > maxField || f < 0 || d.have[f] {
 			d.bad = d.bad || n > maxField
-			if _, err := d.r.Discard(int(min(n, 1<<62))); err != nil {
-				return JournalRecord{}, false, nil
+			// In steps an int holds: on 32-bit platforms a length
+			// over 2 GB cut to an int skipped too little, or nothing.
+			for left := n; left > 0; {
+				k := int(min(left, math.MaxInt32))
+				if _, err := d.r.Discard(k); err != nil {
+					return JournalRecord{}, false, nil
+				}
+				left -= uint64(k)
 			}
 		} else {
 			start := len(d.buf)

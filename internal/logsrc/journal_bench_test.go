@@ -31,7 +31,7 @@ func journalExport(tb testing.TB, n int, bootID string) []byte {
 			"__REALTIME_TIMESTAMP=%d\n__MONOTONIC_TIMESTAMP=%d\n__SEQNUM=%d\n__SEQNUM_ID=6c2f0d1a9b7e4c3d8f1a2b3c4d5e6f70\n"+
 			"_BOOT_ID=%s\n_TRANSPORT=kernel\nPRIORITY=4\nSYSLOG_FACILITY=0\nSYSLOG_IDENTIFIER=kernel\n"+
 			"_SOURCE_MONOTONIC_TIMESTAMP=%d\n_MACHINE_ID=5d4c3b2a19081726354453627180a9b8\n_HOSTNAME=fw\n_RUNTIME_SCOPE=system\n",
-			i, 1000000+i, 1700000000000000+i, 1700000000000000+i, 1000000+i, i, bootID, 999000+i)
+			i, 1000000+i, 1700000000000000+int64(i), 1700000000000000+int64(i), 1000000+i, i, bootID, 999000+i)
 		out = exportField(out, "MESSAGE", msg, !exportPrintable(msg))
 		out = append(out, '\n')
 	}

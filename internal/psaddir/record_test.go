@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/gob"
+	"math"
 	"net/netip"
 	"path/filepath"
 	"reflect"
@@ -23,8 +24,8 @@ func full() scan.SourceState {
 	// UTC: a zone name is not kept (as with gob), only the offset.
 	at := time.Date(2026, 11, 21, 10, 0, 0, 123456789, time.UTC)
 	return scan.SourceState{
-		Addr: netip.MustParseAddr("2001:db8::7"), DL: 4, Packets: 1 << 40, SigCount: 3, Local: true, AutoDL: true,
-		OSGuesses: []string{"Linux:2.6", "Windows:XP"}, PosfGuess: "Linux", SigIDs: []int{100, -2, 1 << 33},
+		Addr: netip.MustParseAddr("2001:db8::7"), DL: 4, Packets: math.MaxInt, SigCount: 3, Local: true, AutoDL: true,
+		OSGuesses: []string{"Linux:2.6", "Windows:XP"}, PosfGuess: "Linux", SigIDs: []int{100, -2, math.MinInt},
 		LastSeen: at.Add(time.Hour),
 		Pairs: []scan.PairState{{
 			Dst: netip.MustParseAddr("192.168.10.1"), Start: at, AbsNum: 17, Protos: [4]uint64{1 << 6, 0, 1 << 63, 5},
