@@ -144,7 +144,7 @@ func Run(s Setup) int {
 	el := time.Since(start)
 	// The engine line and the match count show what was timed: a -B
 	// that skipped signatures would flatter the figure below.
-	sigs := 0
+	var sigs int64
 	t.EachSource(func(src *scan.Source) { sigs += src.SigCount })
 	if desc := engines.Describe(); desc != "" {
 		say("Engines: %s; %d signature matches.", desc, sigs)

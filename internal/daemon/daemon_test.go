@@ -465,7 +465,7 @@ func TestShutdownKeepsStateAndPositionsTogether(t *testing.T) {
 		t.Fatal(err)
 	}
 	pos := binary.BigEndian.Uint64(positions["test"])
-	var got int
+	var got int64
 	if src := saved.Source(netip.MustParseAddr("203.0.113.5")); src != nil {
 		got = src.Packets
 	}
@@ -664,11 +664,11 @@ func TestLineParsedAheadWithReplacedRuntime(t *testing.T) {
 	d.rt = next
 	d.hook(next)
 	d.process(<-d.lines) // parsed ahead with the old runtime, still queued
-	got := map[string]int{}
+	got := map[string]int64{}
 	for k, n := range tr.Counters.Prefix {
 		got[k] = *n
 	}
-	want := map[string]int{"[ 1234.567890] DROP": 1, "DROP": 1}
+	want := map[string]int64{"[ 1234.567890] DROP": 1, "DROP": 1}
 	if !maps.Equal(got, want) {
 		t.Errorf("prefix counters %v, want %v: the queued line was not parsed again with the new runtime", got, want)
 	}

@@ -42,8 +42,8 @@ func appendSource(b []byte, st *scan.SourceState) ([]byte, error) {
 	b = append(b, binaryTag)
 	b = appendAddr(b, st.Addr)
 	b = binary.AppendVarint(b, int64(st.DL))
-	b = binary.AppendVarint(b, int64(st.Packets))
-	b = binary.AppendVarint(b, int64(st.SigCount))
+	b = binary.AppendVarint(b, st.Packets)
+	b = binary.AppendVarint(b, st.SigCount)
 	b = append(b, flags(st.Local, st.AutoDL))
 	b = binary.AppendUvarint(b, uint64(len(st.OSGuesses)))
 	for _, g := range st.OSGuesses {
@@ -195,14 +195,18 @@ func (r *reader) bytes(n int) []byte {
 	return v
 }
 
-func (r *reader) int() int {
+func (r *reader) int() int { return int(r.int64()) }
+
+// int64 reads a varint as written by binary.AppendVarint: the packet
+// counts, which outgrow a 32-bit int on a long-running daemon.
+func (r *reader) int64() int64 {
 	v, n := binary.Varint(r.b)
 	if n <= 0 {
 		r.fail(errShort)
 		return 0
 	}
 	r.b = r.b[n:]
-	return int(v)
+	return v
 }
 
 // port reads a destination port, which must be 0-65535.
@@ -273,7 +277,7 @@ func decodeBinary(v []byte, st *scan.SourceState) error {
 		return errors.New("not a binary source record")
 	}
 	st.Addr = r.addr()
-	st.DL, st.Packets, st.SigCount = r.int(), r.int(), r.int()
+	st.DL, st.Packets, st.SigCount = r.int(), r.int64(), r.int64()
 	st.Local, st.AutoDL = r.flags()
 	if n := r.count(); n > 0 {
 		st.OSGuesses = make([]string, n)

@@ -24,7 +24,7 @@ func full() scan.SourceState {
 	// UTC: a zone name is not kept (as with gob), only the offset.
 	at := time.Date(2026, 11, 21, 10, 0, 0, 123456789, time.UTC)
 	return scan.SourceState{
-		Addr: netip.MustParseAddr("2001:db8::7"), DL: 4, Packets: math.MaxInt, SigCount: 3, Local: true, AutoDL: true,
+		Addr: netip.MustParseAddr("2001:db8::7"), DL: 4, Packets: 1 << 40, SigCount: 1 << 33, Local: true, AutoDL: true,
 		OSGuesses: []string{"Linux:2.6", "Windows:XP"}, PosfGuess: "Linux", SigIDs: []int{100, -2, math.MinInt},
 		LastSeen: at.Add(time.Hour),
 		Pairs: []scan.PairState{{
@@ -152,7 +152,7 @@ func TestStoreSavesBeyondOneChunk(t *testing.T) {
 	recs := make([][]byte, n)
 	for i := range n {
 		j := (i * 7919) % n // a permutation: 7919 is prime and does not divide n
-		st := scan.SourceState{Addr: netip.AddrFrom4([4]byte{10, 0, byte(j >> 8), byte(j)}), Packets: j + 1}
+		st := scan.SourceState{Addr: netip.AddrFrom4([4]byte{10, 0, byte(j >> 8), byte(j)}), Packets: int64(j + 1)}
 		rec, err := appendSource(nil, &st)
 		if err != nil {
 			t.Fatal(err)
@@ -170,7 +170,7 @@ func TestStoreSavesBeyondOneChunk(t *testing.T) {
 	}
 	for j := range n {
 		a := netip.AddrFrom4([4]byte{10, 0, byte(j >> 8), byte(j)})
-		if s := tr.Source(a); s == nil || s.Packets != j+1 {
+		if s := tr.Source(a); s == nil || s.Packets != int64(j+1) {
 			t.Fatalf("source %s: %+v", a, s)
 		}
 	}

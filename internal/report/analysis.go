@@ -103,7 +103,10 @@ func header(w io.Writer, what string, n int) {
 const none = "        [NONE]\n"
 
 // sigCount is one signature's match count.
-type sigCount struct{ id, n int }
+type sigCount struct {
+	id int
+	n  int64
+}
 
 // sigsByCount returns the matched signature ids, most matches first, then
 // by id (psad left ties to hash order).
@@ -343,7 +346,7 @@ func writeTopAttackers(w io.Writer, srcs []*scan.Source, o Options) {
 	io.WriteString(w, "\n")
 }
 
-func topPorts(counts *[65536]int, max int) []int {
+func topPorts(counts *[65536]int64, max int) []int {
 	n := 0
 	for _, c := range counts {
 		if c > 0 {
@@ -388,7 +391,7 @@ func writePrefixes(w io.Writer, t *scan.Tracker) {
 	io.WriteString(w, "[+] iptables log prefix counters:\n")
 	type ent struct {
 		p string
-		n int
+		n int64
 	}
 	var ents []ent
 	for p, n := range t.Counters.Prefix {

@@ -12,8 +12,8 @@ import (
 type SourceState struct {
 	Addr      netip.Addr
 	DL        int
-	Packets   int
-	SigCount  int
+	Packets   int64
+	SigCount  int64
 	Local     bool
 	AutoDL    bool
 	OSGuesses []string
@@ -39,9 +39,9 @@ type PairState struct {
 
 // CounterState is the saved form of the global counters, sparse.
 type CounterState struct {
-	Proto, TCPPort, UDPPort, UDPLitePort map[int]int
-	Prefix                               map[string]int
-	SigCount, SigSources                 map[int]int
+	Proto, TCPPort, UDPPort, UDPLitePort map[int]int64
+	Prefix                               map[string]int64
+	SigCount, SigSources                 map[int]int64
 }
 
 // Export returns the saved form of src.
@@ -176,8 +176,8 @@ func (t *Tracker) ChangedSince(mark uint64, fn func(*Source)) uint64 {
 // ExportCounters returns the global counters in saved form.
 func (t *Tracker) ExportCounters() CounterState {
 	c := &t.Counters
-	st := CounterState{Proto: map[int]int{}, TCPPort: map[int]int{}, UDPPort: map[int]int{}, UDPLitePort: map[int]int{},
-		Prefix: map[string]int{}, SigCount: map[int]int{}, SigSources: map[int]int{}}
+	st := CounterState{Proto: map[int]int64{}, TCPPort: map[int]int64{}, UDPPort: map[int]int64{}, UDPLitePort: map[int]int64{},
+		Prefix: map[string]int64{}, SigCount: map[int]int64{}, SigSources: map[int]int64{}}
 	for i, n := range c.Proto {
 		if n != 0 {
 			st.Proto[i] = n

@@ -813,7 +813,7 @@ func TestCountPrefixCounts(t *testing.T) {
 		t.Helper()
 		got := map[string]int{}
 		for k, n := range tr.Counters.Prefix {
-			got[k] = *n
+			got[k] = int(*n)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: counts %v, want %v", when, got, want)

@@ -134,3 +134,42 @@ func skipUnless64(t *testing.T) {
 		t.Skipf("the cache-line layout is for 64-bit platforms; pointers are %d bytes here", unsafe.Sizeof(uintptr(0)))
 	}
 }
+
+// TestCountsPast32Bits: the packet counts a daemon keeps for its whole
+// life (per protocol, per port, per prefix, per signature, a source's
+// packets and matches) go past 2^31, where an int of a 32-bit platform
+// (armhf, i386) wraps: at 1,000 logged packets a second, in 25 days.
+// They are int64, and survive Export and the counters' saved form.
+func TestCountsPast32Bits(t *testing.T) {
+	const big = math.MaxInt32
+	tr := NewTracker(DefaultSettings())
+	p := syn("192.0.2.1", "10.0.0.1", 22)
+	tr.Observe(t0, &p)
+	tr.CountPrefix([]byte("DROP"))
+	c := &tr.Counters
+	c.Proto[p.ProtoIndex()], c.TCPPort[22], *c.Prefix["DROP"] = big, big, big
+	c.SigCount[7], c.SigSources[7] = big, big
+	src := tr.Source(p.Src)
+	src.Packets, src.SigCount = big, big
+	tr.Observe(t0, &p)
+	tr.CountPrefix([]byte("DROP"))
+	c.SigCount[7]++
+	c.SigSources[7]++
+	src.SigCount++
+	const want = int64(big) + 1
+	for name, got := range map[string]int64{"Proto": c.Proto[p.ProtoIndex()], "TCPPort": c.TCPPort[22], "Prefix": *c.Prefix["DROP"],
+		"SigCount": c.SigCount[7], "SigSources": c.SigSources[7], "Source.Packets": src.Packets, "Source.SigCount": src.SigCount} {
+		if got != want {
+			t.Errorf("%s = %d, want %d", name, got, want)
+		}
+	}
+	st, cs := src.Export(), tr.ExportCounters()
+	if st.Packets != want || st.SigCount != want || cs.Proto[p.ProtoIndex()] != want || cs.TCPPort[22] != want || cs.Prefix["DROP"] != want {
+		t.Errorf("saved form: source %d/%d, counters %d/%d/%d, want %d", st.Packets, st.SigCount, cs.Proto[p.ProtoIndex()], cs.TCPPort[22], cs.Prefix["DROP"], want)
+	}
+	back := NewTracker(DefaultSettings())
+	back.ImportCounters(cs)
+	if got := back.Counters.TCPPort[22]; got != want {
+		t.Errorf("imported TCPPort[22] = %d, want %d", got, want)
+	}
+}

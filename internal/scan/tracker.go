@@ -98,17 +98,17 @@ type Inspection struct {
 // Counters are the global counters of the report.
 type Counters struct {
 	// Proto is indexed by Packet.ProtoIndex.
-	Proto   [fwlog.NumProtoIndex]int
-	TCPPort [65536]int
-	UDPPort [65536]int
+	Proto   [fwlog.NumProtoIndex]int64
+	TCPPort [65536]int64
+	UDPPort [65536]int64
 	// UDPLitePort is kept like psad does but never displayed by it.
-	UDPLitePort [65536]int
+	UDPLitePort [65536]int64
 	// Prefix counts log prefixes; keys are interned.
-	Prefix map[string]*int
+	Prefix map[string]*int64
 	// SigCount counts matches and SigSources distinct sources per
 	// signature id.
-	SigCount   map[int]int
-	SigSources map[int]int
+	SigCount   map[int]int64
+	SigSources map[int]int64
 }
 
 // Tracker is the scan state of psad. It is not safe for concurrent use:
@@ -240,7 +240,7 @@ type Source struct {
 
 	// DL is the danger level, 0..5; it only ever rises (psad 7.3).
 	DL       int
-	Packets  int // packets accepted for this source ("Packets:")
+	Packets  int64 // packets accepted for this source ("Packets:")
 	seen     uint64
 	lastSeen int64 // LastSeen in Unix nanoseconds (noStart: the zero Time)
 	// batchNo and startNo are batch numbers; a batch per CHECK_INTERVAL
@@ -256,7 +256,7 @@ type Source struct {
 	// when the current batch first saw it (startNo), before anything of
 	// that batch raised it. Levels are 0..5.
 	batchSigDL, batchSidDL, startDL int8
-	SigCount                        int // signature matches ("Sig count:")
+	SigCount                        int64 // signature matches ("Sig count:")
 	bdst0                           [1]*Pair
 
 	// Below: what a source's first packet of a batch, packets with
@@ -724,9 +724,9 @@ func NewTracker(s Settings) *Tracker {
 		sources: newSrcTable(0),
 		strs:    make(map[string]string),
 	}
-	t.Counters.Prefix = make(map[string]*int)
-	t.Counters.SigCount = make(map[int]int)
-	t.Counters.SigSources = make(map[int]int)
+	t.Counters.Prefix = make(map[string]*int64)
+	t.Counters.SigCount = make(map[int]int64)
+	t.Counters.SigSources = make(map[int]int64)
 	t.batchNo = 1
 	return t
 }
@@ -781,7 +781,7 @@ func (t *Tracker) CountPrefix(prefix []byte) {
 	key := t.intern(prefix)
 	n, ok := t.Counters.Prefix[key]
 	if !ok {
-		n = new(int)
+		n = new(int64)
 		t.Counters.Prefix[key] = n
 	}
 	*n++
@@ -795,7 +795,7 @@ const prefixCacheSize = 8
 // counter in Counters.Prefix, whose entries are never replaced.
 type prefixCount struct {
 	key string
-	n   *int
+	n   *int64
 }
 
 // prefixSlot is the prefixCache entry for prefix: its length and last

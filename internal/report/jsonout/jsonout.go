@@ -46,8 +46,8 @@ type Doc struct {
 type Source struct {
 	Addr     string `json:"addr"`
 	DL       int    `json:"dl"`
-	Packets  int    `json:"packets"`
-	SigCount int    `json:"sig_count"`
+	Packets  int64  `json:"packets"`
+	SigCount int64  `json:"sig_count"`
 	// EmailAlerts is -S's "Email alerts"; 0 in -A.
 	EmailAlerts int       `json:"email_alerts"`
 	Local       bool      `json:"local"`
@@ -96,16 +96,16 @@ type TopPorts struct {
 
 // PortCount is one port and its packets.
 type PortCount struct {
-	Port int `json:"port"`
-	Pkts int `json:"pkts"`
+	Port int   `json:"port"`
+	Pkts int64 `json:"pkts"`
 }
 
 // TopSig is one signature over all sources.
 type TopSig struct {
 	ID      int    `json:"id"`
 	Msg     string `json:"msg"`
-	Count   int    `json:"count"`
-	Sources int    `json:"sources"`
+	Count   int64  `json:"count"`
+	Sources int64  `json:"sources"`
 }
 
 // Block is one active block (psad's auto-blocked addresses).
@@ -241,7 +241,7 @@ func ScanType(pr *scan.Pair, lo, hi int, set scan.Settings) string {
 	return "packets"
 }
 
-func topPorts(counts *[65536]int, n int) []PortCount {
+func topPorts(counts *[65536]int64, n int) []PortCount {
 	out := []PortCount{}
 	for p, c := range counts {
 		if c > 0 {
