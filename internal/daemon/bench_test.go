@@ -133,7 +133,7 @@ func benchLines(b *testing.B, line func(buf []byte, i int) []byte, det *detect.D
 	if err := <-errc; err != nil {
 		b.Fatal(err)
 	}
-	if got := d.Stats().Lines; got != b.N {
+	if got := d.Stats().Lines; got != int64(b.N) {
 		b.Fatalf("daemon read %d lines, want %d", got, b.N)
 	}
 	if a := d.Stats().ByOutcome; b.N >= 1000 && a[len(a)-1] == 0 {

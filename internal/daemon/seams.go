@@ -120,8 +120,8 @@ type Runtime struct {
 
 // Stats count what the daemon has done.
 type Stats struct {
-	Lines, Batches, Reloads, ReloadsRefused int
-	ByOutcome                               [pipeline.Accepted + 1]int
+	Lines, Batches, Reloads, ReloadsRefused int64
+	ByOutcome                               [pipeline.Accepted + 1]int64
 	// SavesFailed counts state saves that returned an error.
 	SavesFailed int
 	Started     time.Time
@@ -132,7 +132,7 @@ type Stats struct {
 // InputStats are one input's counters.
 type InputStats struct {
 	Name      string
-	ByOutcome [pipeline.Accepted + 1]int
+	ByOutcome [pipeline.Accepted + 1]int64
 	// LastLine is the last line processed (for the input's lag); Stats
 	// returns a copy of its own.
 	LastLine []byte

@@ -32,8 +32,8 @@ const (
 
 // Stats counts outcomes.
 type Stats struct {
-	Lines     int
-	ByOutcome [Accepted + 1]int
+	Lines     int64
+	ByOutcome [Accepted + 1]int64
 }
 
 // Matcher is the --analysis-fields filter.
