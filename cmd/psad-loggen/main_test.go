@@ -41,6 +41,20 @@ func TestMixed(t *testing.T) {
 	}
 }
 
+func TestVariants(t *testing.T) {
+	code, out, _ := runCmd("-variants", "50", "-seed", "4")
+	var want bytes.Buffer
+	if err := loggen.Variants(&want, 50, 4); err != nil {
+		t.Fatal(err)
+	}
+	if code != 0 || out != want.String() || strings.Count(out, "\n") != 50 {
+		t.Errorf("exit %d, %d lines", code, strings.Count(out, "\n"))
+	}
+	if code, _, errs := runCmd("-variants", "5", "-mixed", "5"); code != 2 || !strings.Contains(errs, "usage") {
+		t.Errorf("-variants with -mixed: exit %d, stderr %q", code, errs)
+	}
+}
+
 func TestDir(t *testing.T) {
 	dir := t.TempDir()
 	if code, _, errs := runCmd("-dir", dir); code != 0 {

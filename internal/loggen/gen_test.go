@@ -261,3 +261,54 @@ func BenchmarkScenario(b *testing.B) {
 		})
 	}
 }
+
+// TestVariants: the comparison with psad tells lines apart by source, so
+// every line has its own, and the same seed gives the same lines.
+func TestVariants(t *testing.T) {
+	var a, b bytes.Buffer
+	if err := Variants(&a, 5000, 7); err != nil {
+		t.Fatal(err)
+	}
+	if err := Variants(&b, 5000, 7); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) {
+		t.Fatal("two runs with one seed differ")
+	}
+	seen := map[netip.Addr]int{}
+	padded, v6 := 0, 0
+	for i, line := range strings.Split(strings.TrimSuffix(a.String(), "\n"), "\n") {
+		_, rest, ok := strings.Cut(line, "SRC=")
+		if !ok {
+			t.Fatalf("line %d has no SRC=: %q", i+1, line)
+		}
+		src := strings.Fields(rest)[0]
+		if !strings.Contains(src, ":") {
+			parts := strings.Split(src, ".")
+			for j, p := range parts {
+				if len(p) > 1 && p[0] == '0' {
+					padded++
+					parts[j] = strings.TrimLeft(p, "0")
+					if parts[j] == "" {
+						parts[j] = "0"
+					}
+				}
+			}
+			src = strings.Join(parts, ".")
+		}
+		addr, err := netip.ParseAddr(src)
+		if err != nil {
+			t.Fatalf("line %d: source %q: %v", i+1, src, err)
+		}
+		if addr.Is6() {
+			v6++
+		}
+		if j, dup := seen[addr]; dup {
+			t.Fatalf("lines %d and %d share the source %s", j, i+1, addr)
+		}
+		seen[addr] = i + 1
+	}
+	if len(seen) != 5000 || padded == 0 || v6 < 1000 {
+		t.Errorf("%d sources, %d zero-padded, %d IPv6", len(seen), padded, v6)
+	}
+}
