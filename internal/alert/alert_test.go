@@ -86,6 +86,9 @@ func inspector(sigAt map[int]scan.SigHit) func(*fwlog.Packet, *scan.Source, *sca
 			if p.ICMPType == 200 {
 				ins.InvalidType = true
 			}
+			if p.ICMPType == 128 && p.ICMPCode != 0 {
+				ins.InvalidCode = true
+			}
 		}
 		key := p.DstPort
 		if p.Proto == fwlog.ProtoICMP || p.Proto == fwlog.ProtoICMPv6 {
@@ -209,13 +212,19 @@ func scenarios() []scenario {
 		},
 		{
 			// ICMPv6 neighbour solicitations to two destinations with one
-			// invalid type, and protocol 1 on IPv6 (a numeric protocol).
+			// invalid type and one echo request with an invalid code (psad
+			// lists invalid types first), and protocol 1 on IPv6 (a
+			// numeric protocol).
 			name: "ipv6", src: "2001:db8:0:f101::2", dst: "ff02::1:ff00:1",
 			pkts: cat(
 				repeat(150, func(int) fwlog.Packet { return pkt("2001:db8:0:f101::2", "ff02::1:ff00:1", fwlog.ProtoICMPv6, -1, 0) }),
 				[]fwlog.Packet{func() fwlog.Packet {
 					p := pkt("2001:db8:0:f101::2", "ff02::1:ff00:1", fwlog.ProtoICMPv6, -1, 0)
 					p.ICMPType = 200
+					return p
+				}(), func() fwlog.Packet {
+					p := pkt("2001:db8:0:f101::2", "ff02::1:ff00:1", fwlog.ProtoICMPv6, -1, 0)
+					p.ICMPType, p.ICMPCode = 128, 5
 					return p
 				}()},
 				repeat(2, func(int) fwlog.Packet { return pkt("2001:db8:0:f101::2", "ff02::1:ff00:1", 1, -1, 0) }),
@@ -334,7 +343,7 @@ func TestScanLineSpec(t *testing.T) {
 		"topera": "scan detected (Topera SYN scan): 2012:1234:1234:0000:0000:0000:0000:0001 -> 2012:1234:1234:0000:0000:0000:0000:0002 tcp: [0-1024] flags: SYN tcp pkts: 1025 DL: 3 total scan dsts: 1",
 		// psad prints no counter here; we count ICMPv6 and protocol 1 on
 		// IPv6 as "other proto pkts".
-		"ipv6": "scan detected 2001:0db8:0000:f101:0000:0000:0000:0002 -> ff02:0000:0000:0000:0000:0001:ff00:0001 other proto pkts: 153 DL: 3 total scan dsts: 2",
+		"ipv6": "scan detected 2001:0db8:0000:f101:0000:0000:0000:0002 -> ff02:0000:0000:0000:0000:0001:ff00:0001 other proto pkts: 154 DL: 3 total scan dsts: 2",
 	}
 	for _, sc := range scenarios() {
 		w, ok := want[sc.name]

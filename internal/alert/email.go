@@ -404,8 +404,12 @@ func sections(pair *scan.Pair) []section {
 			}
 			return s.sigs[a].Chain < s.sigs[b].Chain
 		})
+		// psad lists every invalid type before the invalid codes.
 		sort.SliceStable(s.icmp, func(a, b int) bool {
 			x, y := s.icmp[a], s.icmp[b]
+			if (x.Code < 0) != (y.Code < 0) {
+				return x.Code < 0
+			}
 			if x.Type != y.Type {
 				return x.Type < y.Type
 			}
@@ -525,9 +529,8 @@ func signatureSections(t *text, in *Info) {
 			t.line(`   Invalid ICMP code "` + strconv.Itoa(r.Code) + `" for ICMP "` + Clean(name) + `" packet`)
 			t.line("       chain=" + r.Chain.String() + " packets=" + strconv.Itoa(r.Pkts))
 		}
-		if len(s.icmp) > 0 {
-			t.line("")
-		}
+		// psad leaves no blank line after these records (a signature
+		// block ends with one).
 	}
 }
 

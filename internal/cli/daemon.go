@@ -117,7 +117,6 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 		for _, w := range homeWarnings {
 			rt.syslog.Send(w)
 		}
-		rt.syslog.Send("starting up psad version " + Version)
 		for _, l := range importLines(rt.Detector) {
 			rt.syslog.Send(l)
 		}
@@ -252,10 +251,10 @@ func runDaemonCtx(ctx context.Context, o *argv.Options, cfg *config.Config, env 
 			}
 			current.Store(nrt.Notifier.(notifier).Notifier)
 			if nrt.syslog != nil {
+				nrt.syslog.Send("received HUP signal, re-importing psad.conf")
 				for _, w := range nwarn {
 					nrt.syslog.Send(w)
 				}
-				nrt.syslog.Send("received HUP signal, re-importing psad.conf")
 				for _, l := range importLines(nrt.Detector) {
 					nrt.syslog.Send(l)
 				}
@@ -299,33 +298,12 @@ func localHome(set *config.Settings, log *slog.Logger) []string {
 	return h.Warnings
 }
 
-// importLines are psad's syslog lines for the data the detector loaded.
+// importLines are psad's syslog lines for the data the detector loaded,
+// in psad's order, ending with the start-up line psad writes after them
+// at start and at every HUP.
 func importLines(det *detect.Detector) []string {
-	e := det.Engines
-	if e == nil {
-		return nil
-	}
-	var out []string
-	if e.PF != nil || e.P0F != nil {
-		out = append(out, "imported p0f-based passive OS fingerprinting signatures")
-	}
-	if e.Posf != nil {
-		out = append(out, "imported TOS-based passive OS fingerprinting signatures")
-	}
-	if e.Sigs != nil {
-		from := e.SigsFrom
-		if from == "" {
-			from = "psad-go's built-in set"
-		}
-		out = append(out, fmt.Sprintf("imported %d psad Snort signatures from %s", e.Sigs.Len(), from))
-	}
-	if e.ICMP4 != nil {
-		out = append(out, "imported valid icmp types and codes")
-	}
-	if e.ICMP6 != nil {
-		out = append(out, "imported valid icmp6 types and codes")
-	}
-	return out
+	out := det.Engines.Imported()
+	return append(out, "starting up psad version "+Version)
 }
 
 // built is a daemon.Runtime with the syslog writer its Notifier owns.

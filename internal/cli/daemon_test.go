@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/psadgo/psad/internal/argv"
+	"github.com/psadgo/psad/internal/sig"
 	"io"
 	"io/fs"
 	"net"
@@ -99,6 +100,35 @@ func (s *syslogSink) find(sub string) string {
 		}
 	}
 	return ""
+}
+
+// messages returns the lines' messages, without priority, time and tag.
+func (s *syslogSink) messages() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, l := range s.lines {
+		if _, m, ok := strings.Cut(l, ": "); ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// startUpLines are psad's syslog lines of a start or a HUP in a test
+// environment (our data files, which have no posf): the data files read,
+// in psad's order, then the start-up line.
+func startUpLines(t *testing.T, e *testEnv) []string {
+	set, _, err := sig.ParseDefault(sig.Options{})
+	must(t, err)
+	return []string{
+		"imported p0f-based passive OS fingerprinting signatures",
+		"imported original Snort rules in " + filepath.Join(e.dir, "etc", "snort_rules") + "/ for reference info",
+		"imported " + strconv.Itoa(set.Len()) + " psad Snort signatures from " + filepath.Join(e.dir, "etc", "signatures"),
+		"imported valid icmp types and codes",
+		"imported valid icmp6 types and codes",
+		"starting up psad version " + Version,
+	}
 }
 
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -273,12 +303,25 @@ func TestDaemonFollowsLogAndAlerts(t *testing.T) {
 	if out, _, code := e.run(t, "-H"); code != 0 || !strings.Contains(out, "HUP signal sent") {
 		t.Errorf("-H: exit %d %s", code, out)
 	}
-	waitFor(t, "the HUP syslog line", func() bool { return sl.find("received HUP signal, re-importing psad.conf") != "" })
-	for _, l := range []string{"imported valid icmp types and codes", "psad Snort signatures from " + filepath.Join(e.dir, "etc", "signatures"),
-		"imported p0f-based passive OS fingerprinting signatures"} {
-		if sl.find(l) == "" {
-			t.Errorf("no syslog line %q", l)
+	// psad 2.4.6 logs the data files it read, then the start-up line;
+	// after a HUP it logs the HUP first.
+	want := startUpLines(t, e)
+	m := sl.messages()
+	if i := slices.Index(m, want[len(want)-1]); i < len(want)-1 || !slices.Equal(m[i+1-len(want):i+1], want) {
+		t.Errorf("syslog at start:\n%s\nwant it to end with:\n%s", strings.Join(m[:max(i+1, 0)], "\n"), strings.Join(want, "\n"))
+	}
+	var hup []string
+	waitFor(t, "the HUP syslog lines", func() bool {
+		m := sl.messages()
+		i := slices.Index(m, "received HUP signal, re-importing psad.conf")
+		if i < 0 || !slices.Contains(m[i:], want[len(want)-1]) {
+			return false
 		}
+		hup = m[i+1 : i+1+slices.Index(m[i:], want[len(want)-1])]
+		return true
+	})
+	if !slices.Equal(hup, want) {
+		t.Errorf("syslog after the HUP:\n%s\nwant:\n%s", strings.Join(hup, "\n"), strings.Join(want, "\n"))
 	}
 	// psad -U: the daemon writes its state.
 	if out, _, code := e.run(t, "-U"); code != 0 || !strings.Contains(out, "USR1 signal sent") {

@@ -34,6 +34,11 @@ type Engines struct {
 	// RefURLs is reference.config: reference type (lower case) -> base
 	// URL; nil uses Snort's stock types (see AlertSig).
 	RefURLs map[string]string
+	// SnortRulesDir is SNORT_RULES_DIR when the Snort rules were read
+	// (fwsnort SIDs on, psad's data), and Classification says its
+	// classification.config was: psad's start-up syslog names both.
+	SnortRulesDir  string
+	Classification bool
 
 	hits []sig.Hit
 	memo fpMemo
@@ -499,4 +504,42 @@ func (e *Engines) fingerprintOf(p *fwlog.Packet) fpResult {
 		r.pf = e.PF.AppendMatch(nil, p, e.MaxHops)
 	}
 	return r
+}
+
+// Imported is what psad's syslog says at start and at every HUP about the
+// data files it read, in psad's order; nil-safe (no engines, no lines).
+func (e *Engines) Imported() []string {
+	if e == nil {
+		return nil
+	}
+	var out []string
+	if e.PF != nil || e.P0F != nil {
+		out = append(out, "imported p0f-based passive OS fingerprinting signatures")
+	}
+	if e.Posf != nil {
+		out = append(out, "imported TOS-based passive OS fingerprinting signatures")
+	}
+	if e.SnortRulesDir != "" {
+		// psad reads classification.config while importing the rules and
+		// logs the rules line, whether or not the directory holds any,
+		// last (seen running psad 2.4.6; the spec has them the other way).
+		if e.Classification {
+			out = append(out, "imported Snort classification.config")
+		}
+		out = append(out, "imported original Snort rules in "+e.SnortRulesDir+"/ for reference info")
+	}
+	if e.Sigs != nil {
+		from := e.SigsFrom
+		if from == "" {
+			from = "psad-go's built-in set"
+		}
+		out = append(out, fmt.Sprintf("imported %d psad Snort signatures from %s", e.Sigs.Len(), from))
+	}
+	if e.ICMP4 != nil {
+		out = append(out, "imported valid icmp types and codes")
+	}
+	if e.ICMP6 != nil {
+		out = append(out, "imported valid icmp6 types and codes")
+	}
+	return out
 }

@@ -62,6 +62,7 @@ func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) 
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
+		e.Classification = err == nil
 		refPath := filepath.Join(d.SnortRulesDir, "reference.config")
 		refs, err := sig.LoadReferences(refPath)
 		switch {
@@ -86,6 +87,7 @@ func LoadSettings(d *config.Detect, embedded bool, o Options) (*Engines, error) 
 		}
 		warnAll(warn, warns)
 		e.Rules = rules
+		e.SnortRulesDir = d.SnortRulesDir
 	}
 	if !o.NoSignatures {
 		so := sig.Options{
