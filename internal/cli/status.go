@@ -26,12 +26,12 @@ func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 	if !statusDLValid(o, env) {
 		return 1
 	}
-	pid, err := psaddir.Running(pidPath)
+	pid, cmd, err := psaddir.Daemon(pidPath)
 	if err != nil || pid == 0 {
 		notRunning(env.Stdout, pidPath, host)
 		return 1
 	}
-	if fpid, cmd := psaddir.Foreign(pidPath); fpid == pid && fpid != 0 {
+	if cmd != "" {
 		fmt.Fprintf(env.Stdout, "[-] psad 2.4.6 is running on %s (pid %d: %s), not psad-go.\n", host, pid, cmd)
 		fmt.Fprintln(env.Stdout, "    Ask it with its own psad -S, or stop it (systemctl stop psad) and start psad-go (docs/migrating.md).")
 		return 1

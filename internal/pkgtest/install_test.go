@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // repoRoot is the repository's top directory, seen from this package.
@@ -225,4 +226,67 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestInstalledDaemonStatus starts the installed psad as a daemon and
+// asks it with psad -S from another process, as an administrator would.
+// psad-go is installed as psad, like psad 2.4.6, and -S once took its own
+// daemon for psad 2.4.6; in-process tests cannot see that (the daemon's
+// pid is the test's own).
+func TestInstalledDaemonStatus(t *testing.T) {
+	dest, build := t.TempDir(), t.TempDir()
+	makeInstall(t, dest, build)
+	psad := filepath.Join(dest, "usr/sbin/psad")
+	fwlog := filepath.Join(dest, "fw.log")
+	if err := os.WriteFile(fwlog, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	over := filepath.Join(dest, "scratch.conf")
+	settings := "INSTALL_ROOT " + dest + ";\nIPT_SYSLOG_FILE " + fwlog + ";\nENABLE_SYSLOG_FILE Y;\n" +
+		"AUTO_DETECT_JOURNALCTL N;\nALERTING_METHODS noemail;\nENABLE_FW_LOGGING_CHECK N;\n"
+	if err := os.WriteFile(over, []byte(settings), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := []string{"-c", filepath.Join(dest, "etc/psad/psad.conf"), "-O", over}
+	var stderr bytes.Buffer
+	daemon := exec.Command(psad, conf...)
+	daemon.Stderr = &stderr
+	if err := daemon.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			daemon.Process.Kill()
+			daemon.Wait()
+		}
+	})
+	// Ready when its control socket answers -S; until then -S says it
+	// is not running or has no status.
+	var status []byte
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		out, err := exec.Command(psad, append(conf, "-S")...).CombinedOutput()
+		if err == nil {
+			status = out
+			break
+		}
+		if strings.Contains(string(out), "not psad-go") {
+			t.Fatalf("psad -S takes our own daemon for psad 2.4.6:\n%s", out)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("psad -S never answered: %v\n%s\ndaemon stderr:\n%s", err, out, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if want := "[+] psad (pid: " + strconv.Itoa(daemon.Process.Pid) + ")"; !strings.HasPrefix(string(status), want) ||
+		!strings.Contains(string(status), "[+] IP Status Detail:") {
+		t.Errorf("psad -S, want it to start with %q:\n%s", want, status)
+	}
+	if out, err := exec.Command(psad, append(conf, "-K")...).CombinedOutput(); err != nil || !strings.Contains(string(out), "stopped") {
+		t.Errorf("psad -K: %v\n%s", err, out)
+	}
+	if err := daemon.Wait(); err != nil {
+		t.Errorf("daemon after -K: %v\n%s", err, stderr.String())
+	}
+	stopped = true
 }

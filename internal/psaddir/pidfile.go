@@ -96,25 +96,36 @@ func ReadPid(path string) (int, error) {
 // Running returns the pid of the daemon holding path's lock, or 0 when no
 // daemon runs (a stale file left by a killed daemon is not locked).
 func Running(path string) (int, error) {
+	pid, _, err := Daemon(path)
+	return pid, err
+}
+
+// Daemon returns the pid of the daemon path records, or 0 when none runs,
+// and, when that daemon is psad 2.4.6, its command line. Only the lock
+// tells the two apart: psad-go's binary is named psad too, and it holds
+// the lock, which psad 2.4.6 never takes.
+func Daemon(path string) (pid int, psad246 string, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, nil
+		return 0, "", nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("pid file: %w", err)
+		return 0, "", fmt.Errorf("pid file: %w", err)
 	}
 	defer f.Close()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err == nil {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		pid, _ := Foreign(path) // psad 2.4.6 takes no lock
-		return pid, nil
+		pid, cmd := Foreign(path)
+		return pid, cmd, nil
 	}
-	return ReadPid(path)
+	pid, err = ReadPid(path)
+	return pid, "", err
 }
 
 // Foreign returns the pid and command line of a live process that is not
-// this one, whose pid path records and which is a psad (psad 2.4.6, which
-// writes its pid file without a lock), or 0 and "".
+// this one, whose pid path records and which is a psad, or 0 and "". Call
+// it only when nothing holds path's lock: then that psad is psad 2.4.6,
+// which writes its pid file without a lock.
 func Foreign(path string) (int, string) {
 	pid, err := ReadPid(path)
 	if err != nil || pid == os.Getpid() {

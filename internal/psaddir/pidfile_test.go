@@ -131,6 +131,9 @@ func TestAcquireRefusesPsad246(t *testing.T) {
 	if pid, err := Running(path); err != nil || pid != cmd.Process.Pid {
 		t.Fatalf("Running = %d, %v; want %d", pid, err, cmd.Process.Pid)
 	}
+	if pid, psad246, err := Daemon(path); err != nil || pid != cmd.Process.Pid || !strings.HasPrefix(psad246, fake+" 60") {
+		t.Fatalf("Daemon = %d, %q, %v; want %d and its command line", pid, psad246, err, cmd.Process.Pid)
+	}
 	// A stale pid of a process that is not psad is ours to replace.
 	cmd.Process.Kill()
 	cmd.Wait()
@@ -139,4 +142,57 @@ func TestAcquireRefusesPsad246(t *testing.T) {
 		t.Fatalf("Acquire over a dead psad's pid file: %v", err)
 	}
 	p.Release()
+}
+
+// TestDaemonNamedPsadHoldingTheLock: psad-go is installed as psad too; a
+// process named psad that holds the lock is psad-go's daemon, not psad
+// 2.4.6 (psad -S once said it was). flock(1), renamed psad, holds the lock
+// as a daemon of ours would.
+func TestDaemonNamedPsadHoldingTheLock(t *testing.T) {
+	flock, err := exec.LookPath("flock")
+	if err != nil {
+		t.Skip("no flock(1) to hold the lock under the name psad")
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep(1) for flock(1) to run")
+	}
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "psad")
+	data, err := os.ReadFile(flock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(fake, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "psad.pid")
+	cmd := exec.Command(fake, path, sleep, "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// Ready when the lock is taken (flock(1) takes it before running sleep).
+	for deadline := time.Now().Add(5 * time.Second); ; {
+		if f, err := os.Open(path); err == nil {
+			err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the stand-in never took the lock")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := os.WriteFile(path, []byte(fmt.Sprintf("%d\n", cmd.Process.Pid)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if pid, psad246, err := Daemon(path); err != nil || pid != cmd.Process.Pid || psad246 != "" {
+		t.Errorf("Daemon = %d, %q, %v; want %d and no psad 2.4.6", pid, psad246, err, cmd.Process.Pid)
+	}
+	if _, err := Acquire(path); !errors.Is(err, ErrRunning) || strings.Contains(err.Error(), "psad 2.4.6") {
+		t.Errorf("Acquire beside a daemon of ours: %v", err)
+	}
 }
