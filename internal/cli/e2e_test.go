@@ -213,3 +213,20 @@ func TestReportCopy(t *testing.T) {
 		t.Error("the run says where a copy it could not write is")
 	}
 }
+
+// TestInvalidICMPOrder: psad lists a pair's invalid ICMP types before its
+// invalid codes (ICMP before ICMP6). With an icmp6_types file that lacks
+// type 200, the sample log has one of each.
+func TestInvalidICMPOrder(t *testing.T) {
+	e := newTestEnv(t, nil, "")
+	must(t, os.WriteFile(filepath.Join(e.dir, "etc", "icmp6_types"), []byte("128  Echo Request\n    0   no code\n"), 0o600))
+	out, errs, code := e.run(t, "-A", "-m", logPath("ipv6_invalid_icmp6_type_code"), "--no-rdns", "--no-whois", "--no-netstat")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	typ := strings.Index(out, `        Invalid ICMP6 type: "200" Chain: INPUT, Packets: 2`)
+	code5 := strings.Index(out, `        Invalid ICMP6 code: "5" for ICMP6 "Echo Request" packet Chain: INPUT, Packets: 2`)
+	if typ < 0 || code5 < 0 || typ > code5 {
+		t.Errorf("want the invalid type line, then the invalid code line:\n%s", out)
+	}
+}

@@ -951,7 +951,21 @@ func appendDst(b []byte, pr *scan.Pair, o Options, sigs SigInfo) []byte {
 	icmp := pr.ICMP()
 	if len(icmp) > 1 {
 		icmp = append([]scan.ICMPRecord(nil), icmp...)
+		// psad's order: ICMP before ICMP6, and in each the invalid types
+		// before the invalid codes.
 		slices.SortFunc(icmp, func(a, b scan.ICMPRecord) int {
+			if a.V6 != b.V6 {
+				if b.V6 {
+					return -1
+				}
+				return 1
+			}
+			if (a.Code < 0) != (b.Code < 0) {
+				if a.Code < 0 {
+					return -1
+				}
+				return 1
+			}
 			if a.Type != b.Type {
 				return a.Type - b.Type
 			}
