@@ -161,6 +161,9 @@ type Config struct {
 	// QueueLen bounds the work waiting for the worker; 0 means 4096.
 	// One alert is a few items (its syslog lines, its files, its mail).
 	QueueLen int
+	// MailQueueBytes bounds the mail waiting for the mail program or
+	// server, by size; 0 means mailQueueBytes.
+	MailQueueBytes int
 	// Wait makes Batch wait for room in a full queue instead of dropping
 	// (one-shot modes, where nothing else waits on the caller). Close
 	// must then not run while Batch does.
@@ -205,7 +208,7 @@ type Notifier struct {
 	ports  atomic.Pointer[Ports]
 
 	queue  chan job        // to the local worker (run)
-	mailq  chan job        // from the local worker to the mail worker (runMail)
+	mailq  *mailQueue      // from the local worker to the mail worker (runMail)
 	ctx    context.Context // cancelled when Close gives up waiting
 	cancel context.CancelFunc
 	done   chan struct{} // closed when both workers have stopped
@@ -233,11 +236,14 @@ func New(cfg Config, prev *Notifier) *Notifier {
 	if cfg.QueueLen <= 0 {
 		cfg.QueueLen = 4096
 	}
+	if cfg.MailQueueBytes <= 0 {
+		cfg.MailQueueBytes = mailQueueBytes
+	}
 	if cfg.MailTimeout <= 0 {
 		cfg.MailTimeout = 60 * time.Second
 	}
 	n := &Notifier{cfg: cfg, emails: make(map[string]int), due: make(map[string]int),
-		queue: make(chan job, cfg.QueueLen), mailq: make(chan job, mailQueueLen), done: make(chan struct{})}
+		queue: make(chan job, cfg.QueueLen), mailq: newMailQueue(cfg.MailQueueBytes), done: make(chan struct{})}
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	n.tmpl = fillTemplate(cfg.Template, cfg.Engines, cfg.Protocols)
 	if prev == nil && cfg.ImportCounts && cfg.Dir != "" {

@@ -139,16 +139,107 @@ func (k kind) String() string {
 	return [...]string{"syslog", "files", "mail", "script", "stdout", "ports", "retire"}[k]
 }
 
-// mailQueueLen bounds the mail waiting for the mail worker; psad-go's
-// first alerter held as many.
-const mailQueueLen = 256
+// mailQueueBytes bounds the mail waiting for the mail worker by what it
+// holds (messages and the files written once they are out), not by
+// count: psad sends every alert mail, so a burst of a few thousand (a
+// busy minute, or a log read in after a restart) must all go out, while a
+// flood of them must not take the memory. 32 MiB is about 8,000 alerts.
+const mailQueueBytes = 32 << 20
+
+// size is what a mail job holds, for mailQueueBytes.
+func (j *job) size() int {
+	n := 256 + len(j.line) + len(j.dir)
+	for _, f := range j.files {
+		n += len(f.name) + len(f.data)
+	}
+	if m := j.mail; m != nil {
+		n += len(m.From) + len(m.Subject) + len(m.Body)
+		for _, to := range m.To {
+			n += len(to)
+		}
+	}
+	return n
+}
+
+// mailQueue is the FIFO from the local worker to the mail worker.
+type mailQueue struct {
+	mu     sync.Mutex
+	jobs   []job
+	head   int
+	bytes  int
+	limit  int
+	closed bool
+	wake   chan struct{} // a job or close is waiting; capacity 1
+}
+
+func newMailQueue(limit int) *mailQueue {
+	return &mailQueue{limit: limit, wake: make(chan struct{}, 1)}
+}
+
+// push queues j unless that would pass the byte limit.
+func (q *mailQueue) push(j job) bool {
+	size := j.size()
+	q.mu.Lock()
+	if q.bytes > 0 && q.bytes+size > q.limit {
+		q.mu.Unlock()
+		return false
+	}
+	q.jobs = append(q.jobs, j)
+	q.bytes += size
+	q.mu.Unlock()
+	q.signal()
+	return true
+}
+
+func (q *mailQueue) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pop waits for the next job; false once the queue is closed and empty.
+func (q *mailQueue) pop() (job, bool) {
+	for {
+		q.mu.Lock()
+		if q.head < len(q.jobs) {
+			j := q.jobs[q.head]
+			q.jobs[q.head] = job{}
+			q.head++
+			q.bytes -= j.size()
+			if q.head == len(q.jobs) {
+				// Drained: start again at the front of the array, and
+				// let a burst's large array go.
+				q.jobs, q.head = q.jobs[:0], 0
+				if cap(q.jobs) > 1024 {
+					q.jobs = nil
+				}
+			}
+			q.mu.Unlock()
+			return j, true
+		}
+		closed := q.closed
+		q.mu.Unlock()
+		if closed {
+			return job{}, false
+		}
+		<-q.wake
+	}
+}
+
+func (q *mailQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.signal()
+}
 
 // run is the local worker: syslog, files, script, stdout, in the order
 // Batch queued them. A mail job is passed on to the mail worker when
 // everything queued before it is done, so an alert's files exist before
 // its mail goes out, while a slow mail server holds up only mail.
 func (n *Notifier) run() {
-	defer close(n.mailq)
+	defer n.mailq.close()
 	mailDrops := 0
 	for j := range n.queue {
 		var done, failed, dropped Counts
@@ -156,17 +247,15 @@ func (n *Notifier) run() {
 		case n.ctx.Err() != nil:
 			dropped = j.counts()
 		case j.kind == kindMail:
-			select {
-			case n.mailq <- j:
+			if n.mailq.push(j) {
 				continue // still pending, now the mail worker's
-			default:
-				// A slow mail server makes a run of these: say so on
-				// the first and then every 1000th, as enqueue does.
-				if mailDrops++; mailDrops == 1 || mailDrops%1000 == 0 {
-					n.cfg.Log.Warn("alert mail queue full, dropping", "subject", j.mail.Subject, "mails dropped so far", mailDrops)
-				}
-				dropped = j.counts()
 			}
+			// A slow mail server makes a run of these: say so on the
+			// first and then every 1000th, as enqueue does.
+			if mailDrops++; mailDrops == 1 || mailDrops%1000 == 0 {
+				n.cfg.Log.Warn("alert mail queue full, dropping", "subject", j.mail.Subject, "mails dropped so far", mailDrops)
+			}
+			dropped = j.counts()
 		default:
 			done, failed, dropped = n.do(&j)
 		}
@@ -177,7 +266,11 @@ func (n *Notifier) run() {
 // runMail is the mail worker.
 func (n *Notifier) runMail() {
 	defer close(n.done)
-	for j := range n.mailq {
+	for {
+		j, ok := n.mailq.pop()
+		if !ok {
+			return
+		}
 		var done, failed, dropped Counts
 		if n.ctx.Err() != nil {
 			dropped = j.counts()
