@@ -2,18 +2,23 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/loggen"
 )
 
@@ -204,4 +209,267 @@ func lineOf(log []byte, src string) string {
 		}
 	}
 	return "(line not found)"
+}
+
+// TestMailsLikePsad runs psad 2.4.6's daemon and ours side by side on the
+// same psad.conf (each with its own directories and firewall log), appends
+// the same scans to both logs, and compares the alert mails each hands to
+// its mail program (mailCmd, here a script that keeps them). What psad leaves to Perl's hash order (the
+// order of signature blocks, Global stats lines and OS guesses) is
+// compared as a set; docs/compat.md's differences are taken out:
+// "reference:" lines (psad prints them only with a reference.config) and
+// the Multi-Protocol mark (#2). It needs what TestReadsWhatPsadReads
+// needs except psadcmp.
+func TestMailsLikePsad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts psad 2.4.6's daemon, a Perl program, for each scan")
+	}
+	if head, err := os.ReadFile(perlPsad); err != nil || !bytes.Contains(head[:min(len(head), 64)], []byte("perl")) {
+		t.Skipf("psad 2.4.6 (Debian's psad package) is not installed at %s", perlPsad)
+	}
+	if !havePsadData() {
+		t.Skip("psad's data files (/etc/psad) are absent")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("psad 2.4.6 runs only as root")
+	}
+	for _, scan := range []string{"syn_scan_1000_1500", "udp_scan_1000_1150", "invalid_icmp_type_code",
+		"ipv6_ms_sql_server_sig_match", "topera_ipv6_syn_scan_with_ip_opts"} {
+		t.Run(scan, func(t *testing.T) {
+			log, err := os.ReadFile(logPath(scan))
+			must(t, err)
+			theirs := startOracleDaemon(t, t.TempDir())
+			ours := startOurDaemon(t, t.TempDir())
+			for _, d := range []*oracleDaemon{theirs, ours} {
+				appendLines(t, d.fwlog, string(log))
+			}
+			// psad mails at its next check (CHECK_INTERVAL 1), one mail
+			// program at a time, and then writes its packet counters; we
+			// mail as the packets land.
+			waitForLong(t, "psad 2.4.6's check", func() bool {
+				b, _ := os.ReadFile(filepath.Join(theirs.dir, "log", "packet_ctr"))
+				return regexp.MustCompile(`: [1-9]`).Match(b)
+			})
+			want := theirs.mails(t)
+			var got map[string]string
+			waitForLong(t, "our mails", func() bool {
+				got = ours.mails(t)
+				return len(got) >= len(want)
+			})
+			if len(want) == 0 || len(got) != len(want) {
+				t.Errorf("psad sent %d mails, we %d", len(want), len(got))
+			}
+			for subject, body := range want {
+				if ours, ok := got[subject]; !ok {
+					t.Errorf("no mail %q from us", subject)
+				} else if w, g := normaliseMail(body), normaliseMail(ours); w != g {
+					t.Errorf("mail %q differs:\n--- psad 2.4.6\n%s\n--- ours\n%s", subject, w, g)
+				}
+			}
+		})
+	}
+}
+
+// oracleDaemon is a running daemon of the comparison: its firewall log and
+// the directory its mail program keeps mails in.
+type oracleDaemon struct {
+	dir, fwlog, mailDir string
+}
+
+// mails returns the kept mails by subject.
+func (d *oracleDaemon) mails(t *testing.T) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	ents, _ := os.ReadDir(d.mailDir)
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(d.mailDir, e.Name()))
+		if err != nil {
+			continue
+		}
+		head, body, ok := strings.Cut(string(b), "\n")
+		// Written whole: the script moves a finished mail into place.
+		if ok && strings.HasPrefix(head, "ARGV: ") {
+			out[head] = body
+		}
+	}
+	return out
+}
+
+// daemonConf writes psad's psad.conf for a daemon in dir: its own
+// directories and firewall log, mail through a script that keeps each
+// mail (its arguments on the first line), no syslog (psad writes to
+// /dev/log only), no lookups, blocking or firewall check.
+func daemonConf(t *testing.T, dir string) (*oracleDaemon, string) {
+	t.Helper()
+	d := &oracleDaemon{dir: dir, fwlog: filepath.Join(dir, "fw.log"), mailDir: filepath.Join(dir, "mails")}
+	must(t, os.MkdirAll(d.mailDir, 0o700))
+	must(t, os.WriteFile(d.fwlog, nil, 0o600))
+	script := filepath.Join(dir, "mail.sh")
+	must(t, os.WriteFile(script, []byte("#!/bin/sh\nf=$(mktemp "+dir+"/mail.XXXXXX)\n{ echo \"ARGV: $*\"; cat; } > \"$f\"\nmv \"$f\" "+d.mailDir+"/\n"), 0o700))
+	data, err := os.ReadFile("/etc/psad/psad.conf")
+	must(t, err)
+	text := string(data)
+	for name, val := range map[string]string{
+		"PSAD_DIR": filepath.Join(dir, "log"), "PSAD_RUN_DIR": filepath.Join(dir, "run"), "PSAD_FIFO_DIR": filepath.Join(dir, "fifo"),
+		"HOSTNAME": "fw", "IPT_SYSLOG_FILE": d.fwlog, "ENABLE_SYSLOG_FILE": "Y", "CHECK_INTERVAL": "1",
+		"mailCmd": script, "sendmailCmd": script, "ALERTING_METHODS": "nosyslog",
+		"ENABLE_FW_LOGGING_CHECK": "N", "ENABLE_WHOIS_LOOKUPS": "N", "ENABLE_DNS_LOOKUPS": "N", "ENABLE_AUTO_IDS": "N",
+	} {
+		re := regexp.MustCompile(`(?m)^` + name + `\s[^;]*;`)
+		if !re.MatchString(text) {
+			t.Fatalf("/etc/psad/psad.conf has no %s", name)
+		}
+		text = re.ReplaceAllLiteralString(text, name+" "+val+";")
+	}
+	// Ours would follow journald where it runs; psad reads the file.
+	text += "AUTO_DETECT_JOURNALCTL N;\n"
+	conf := filepath.Join(dir, "psad.conf")
+	must(t, os.WriteFile(conf, []byte(text), 0o600))
+	return d, conf
+}
+
+// startOracleDaemon starts psad 2.4.6's daemon (it forks itself away) and
+// stops it when the test ends.
+func startOracleDaemon(t *testing.T, dir string) *oracleDaemon {
+	t.Helper()
+	d, conf := daemonConf(t, dir)
+	// Its output goes to a file: the daemon it forks keeps a pipe open.
+	outPath := filepath.Join(dir, "psad.out")
+	out, err := os.Create(outPath)
+	must(t, err)
+	cmd := exec.Command(perlPsad, "-c", conf)
+	cmd.Stdout, cmd.Stderr = out, out
+	err = cmd.Run()
+	out.Close()
+	if err != nil {
+		b, _ := os.ReadFile(outPath)
+		t.Fatalf("psad 2.4.6: %v\n%s", err, b)
+	}
+	pidFile := filepath.Join(dir, "run", "psad.pid")
+	var pid int
+	waitForLong(t, "psad 2.4.6's pid file", func() bool {
+		b, err := os.ReadFile(pidFile)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+		return err == nil && pid > 0
+	})
+	t.Cleanup(func() {
+		if p, err := os.FindProcess(pid); err == nil {
+			p.Kill()
+		}
+	})
+	// psad reads from the end of the file it finds at start: it is
+	// ready once it has its file open, which its first check follows.
+	waitForLong(t, "psad 2.4.6 to open its firewall log", func() bool { return openedBy(pid, d.fwlog) })
+	return d
+}
+
+// openedBy says whether process pid has path open.
+func openedBy(pid int, path string) bool {
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	for _, fd := range fds {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && l == path {
+			return true
+		}
+	}
+	return false
+}
+
+// startOurDaemon runs our daemon in this process until the test ends.
+func startOurDaemon(t *testing.T, dir string) *oracleDaemon {
+	t.Helper()
+	d, conf := daemonConf(t, dir)
+	o, errs := argv.ParseArgs([]string{"-c", conf, "--no-daemon"})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	o.NoDaemon = false // mail, not stdout; --no-daemon only keeps it in the foreground
+	cfg, err := loadConfig(o, io.Discard)
+	must(t, err)
+	ready := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errb syncBuffer
+	go func() {
+		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: &errb}, func() { close(ready) })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("our daemon did not stop")
+		}
+	})
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("our daemon not ready: %s", errb.String())
+	}
+	return d
+}
+
+// waitForLong is waitFor with psad 2.4.6's pace: it checks once a second
+// and takes a while to start.
+func waitForLong(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// normaliseMail takes out of an alert mail what may differ by run (times,
+// counters of earlier alerts) or by documented choice, and sorts what
+// psad leaves to hash order.
+func normaliseMail(body string) string {
+	var out, block []string
+	var blocks []string
+	sorted := func(lines []string) []string { slices.Sort(lines); return lines }
+	lines := strings.Split(body, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		switch {
+		case strings.HasPrefix(l, "=-=-=-="), strings.Contains(l, "Overall scan start:"), strings.Contains(l, "Total email alerts:"),
+			strings.HasPrefix(strings.TrimSpace(l), "reference: "):
+			continue
+		case strings.Contains(l, "Danger level: "):
+			out = append(out, strings.TrimSuffix(l, " Multi-Protocol"))
+		case strings.Contains(l, "chain:   interface:  protocol:  packets:"):
+			out = append(out, l)
+			var stats []string
+			for i+1 < len(lines) && strings.HasPrefix(lines[i+1], strings.Repeat(" ", 23)) && strings.TrimSpace(lines[i+1]) != "" {
+				i++
+				stats = append(stats, lines[i])
+			}
+			out = append(out, sorted(stats)...)
+		case strings.Contains(l, "OS guess: "):
+			guesses := []string{strings.TrimSpace(strings.SplitN(l, "OS guess: ", 2)[1])}
+			for i+1 < len(lines) && strings.HasPrefix(lines[i+1], strings.Repeat(" ", 23)) && strings.TrimSpace(lines[i+1]) != "" {
+				i++
+				guesses = append(guesses, strings.TrimSpace(lines[i]))
+			}
+			out = append(out, "OS guess: "+strings.Join(sorted(guesses), " | "))
+		case strings.HasPrefix(l, `   "`):
+			// A signature block runs to the next blank line.
+			block = []string{l}
+			for i+1 < len(lines) && lines[i+1] != "" {
+				i++
+				if !strings.HasPrefix(strings.TrimSpace(lines[i]), "reference: ") {
+					block = append(block, lines[i])
+				}
+			}
+			blocks = append(blocks, strings.Join(block, "\n"))
+		case l == "" && len(blocks) > 0 && (i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], `   "`)):
+			out = append(out, sorted(blocks)...)
+			blocks = nil
+			out = append(out, l)
+		case l == "" && len(blocks) > 0:
+			// between two signature blocks
+		default:
+			out = append(out, l)
+		}
+	}
+	out = append(out, sorted(blocks)...)
+	return strings.Join(out, "\n")
 }
