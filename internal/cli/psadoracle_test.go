@@ -486,7 +486,8 @@ var psadRefuses = regexp.MustCompile(`PROTO=(ESP|AH|SCTP|UDPLITE|50|51|132|136) 
 // hundreds of sources, IPv6, nftables lines) and compares the reports fact
 // by fact with psadcmp. Only docs/compat.md's differences are excused:
 // Total protocols (#2) and the last of the Top N attackers, which psad
-// leaves out (#5). It needs what TestReadsWhatPsadReads needs.
+// leaves out (#5). --CSV, with and without --CSV-fields, must print the
+// same bytes. It needs what TestReadsWhatPsadReads needs.
 func TestAnalysisLikePsad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs psad 2.4.6, a Perl program, on 10,000 lines")
@@ -555,4 +556,23 @@ func TestAnalysisLikePsad(t *testing.T) {
 		t.Errorf("we list %d Top attackers psad does not; only its missing last one is excused", len(extra))
 	}
 	t.Logf("%s", last)
+
+	// --CSV prints the same lines, byte for byte.
+	for _, fields := range []string{"", "src dst dp", "src:198.18.0.0/16 dp:22 proto", "timestamp src flags", "dp:countuniq", "src:count"} {
+		args := []string{"--CSV", "-m", log, "-c", conf}
+		if fields != "" {
+			args = append(args, "--CSV-fields", fields)
+		}
+		theirs, err := exec.Command(perlPsad, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("psad 2.4.6 %q: %v\n%s", args, err, theirs)
+		}
+		var out, errs bytes.Buffer
+		if code := Run(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}); code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, errs.String())
+		}
+		if !bytes.Equal(out.Bytes(), theirs) || errs.Len() > 0 {
+			t.Errorf("--CSV --CSV-fields %q differs from psad 2.4.6's (%d and %d bytes; stderr %q)", fields, len(theirs), out.Len(), errs.String())
+		}
+	}
 }
