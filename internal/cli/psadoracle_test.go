@@ -234,37 +234,49 @@ func TestMailsLikePsad(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("psad 2.4.6 runs only as root")
 	}
-	for _, scan := range []string{"syn_scan_1000_1500", "udp_scan_1000_1150", "invalid_icmp_type_code",
-		"ipv6_ms_sql_server_sig_match", "topera_ipv6_syn_scan_with_ip_opts"} {
-		t.Run(scan, func(t *testing.T) {
-			log, err := os.ReadFile(logPath(scan))
-			must(t, err)
+	// Each case feeds its scans one after the other to one pair of
+	// daemons, and compares the mails of each step: the later alerts
+	// of a source carry what the earlier ones counted.
+	for _, scans := range [][]string{{"syn_scan_1000_1500"}, {"udp_scan_1000_1150"}, {"invalid_icmp_type_code"},
+		{"ipv6_ms_sql_server_sig_match"}, {"topera_ipv6_syn_scan_with_ip_opts"},
+		{"syn_scan_1000_1500", "udp_scan_1000_1150", "ms_sql_server_sig_match", "ipv4_valid_ping"}} {
+		t.Run(strings.Join(scans, "+"), func(t *testing.T) {
 			theirs := startOracleDaemon(t, t.TempDir())
 			ours := startOurDaemon(t, t.TempDir())
-			for _, d := range []*oracleDaemon{theirs, ours} {
-				appendLines(t, d.fwlog, string(log))
-			}
-			// psad mails at its next check (CHECK_INTERVAL 1), one mail
-			// program at a time, and then writes its packet counters; we
-			// mail as the packets land.
-			waitForLong(t, "psad 2.4.6's check", func() bool {
-				b, _ := os.ReadFile(filepath.Join(theirs.dir, "log", "packet_ctr"))
-				return regexp.MustCompile(`: [1-9]`).Match(b)
-			})
-			want := theirs.mails(t)
-			var got map[string]string
-			waitForLong(t, "our mails", func() bool {
-				got = ours.mails(t)
-				return len(got) >= len(want)
-			})
-			if len(want) == 0 || len(got) != len(want) {
-				t.Errorf("psad sent %d mails, we %d", len(want), len(got))
-			}
-			for subject, body := range want {
-				if ours, ok := got[subject]; !ok {
-					t.Errorf("no mail %q from us", subject)
-				} else if w, g := normaliseMail(body), normaliseMail(ours); w != g {
-					t.Errorf("mail %q differs:\n--- psad 2.4.6\n%s\n--- ours\n%s", subject, w, g)
+			ctr := ""
+			for step, scan := range scans {
+				log, err := os.ReadFile(logPath(scan))
+				must(t, err)
+				seenTheirs, seenOurs := theirs.mails(t), ours.mails(t)
+				for _, d := range []*oracleDaemon{theirs, ours} {
+					appendLines(t, d.fwlog, string(log))
+				}
+				// psad mails at its next check (CHECK_INTERVAL 1), one
+				// mail program at a time, and then writes its packet
+				// counters; we mail as the packets land.
+				waitForLong(t, "psad 2.4.6's check", func() bool {
+					b, _ := os.ReadFile(filepath.Join(theirs.dir, "log", "packet_ctr"))
+					if regexp.MustCompile(`: [1-9]`).Match(b) && string(b) != ctr {
+						ctr = string(b)
+						return true
+					}
+					return false
+				})
+				want := newMails(theirs.mails(t), seenTheirs)
+				var got map[string]string
+				waitForLong(t, "our mails", func() bool {
+					got = newMails(ours.mails(t), seenOurs)
+					return len(got) >= len(want)
+				})
+				if len(want) == 0 || len(got) != len(want) {
+					t.Errorf("step %d (%s): psad sent %d mails, we %d", step+1, scan, len(want), len(got))
+				}
+				for subject, body := range want {
+					if ours, ok := got[subject]; !ok {
+						t.Errorf("step %d (%s): no mail %q from us", step+1, scan, subject)
+					} else if w, g := normaliseMail(body), normaliseMail(ours); w != g {
+						t.Errorf("step %d (%s): mail %q differs:\n--- psad 2.4.6\n%s\n--- ours\n%s", step+1, scan, subject, w, g)
+					}
 				}
 			}
 		})
@@ -277,19 +289,29 @@ type oracleDaemon struct {
 	dir, fwlog, mailDir string
 }
 
-// mails returns the kept mails by subject.
+// mails returns the kept mails by file name.
 func (d *oracleDaemon) mails(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	ents, _ := os.ReadDir(d.mailDir)
 	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(d.mailDir, e.Name()))
-		if err != nil {
+		// Written whole: the script moves a finished mail into place.
+		if b, err := os.ReadFile(filepath.Join(d.mailDir, e.Name())); err == nil {
+			out[e.Name()] = string(b)
+		}
+	}
+	return out
+}
+
+// newMails returns the mails of now that were not in before, by their
+// first line (the mail program's arguments: subject and addresses).
+func newMails(now, before map[string]string) map[string]string {
+	out := map[string]string{}
+	for name, m := range now {
+		if _, old := before[name]; old {
 			continue
 		}
-		head, body, ok := strings.Cut(string(b), "\n")
-		// Written whole: the script moves a finished mail into place.
-		if ok && strings.HasPrefix(head, "ARGV: ") {
+		if head, body, ok := strings.Cut(m, "\n"); ok && strings.HasPrefix(head, "ARGV: ") {
 			out[head] = body
 		}
 	}
