@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -147,5 +148,14 @@ func TestHUPChangesBlockThreshold(t *testing.T) {
 	waitFor(t, "the block of the scan after the HUP", func() bool { return strings.Contains(hosts(), "ALL: 10.6.6.6\n") })
 	if strings.Contains(hosts(), "10.5.5.5") {
 		t.Errorf("the source scanned before the HUP was blocked:\n%s", hosts())
+	}
+	// -S shows the block in psad's section, between the prefix counters
+	// and the protocol counters; --status-ip narrows that section.
+	section := regexp.MustCompile(`"DROP": 80\n\n    iptables auto-blocked IPs:\n      10\.6\.6\.6 \(3[0-9]{3} seconds remaining\)\n\n    Total protocol packet counters:\n`)
+	if st, _, _ := e.run(t, "-S"); !section.MatchString(st) {
+		t.Errorf("-S lacks psad's auto-blocked IP section:\n%s", st)
+	}
+	if st, _, _ := e.run(t, "--status-ip", "10.5.5.5"); !strings.Contains(st, "    iptables auto-blocking status for: 10.5.5.5: \n        [NONE]\n\n") {
+		t.Errorf("--status-ip 10.5.5.5 (not blocked):\n%s", st)
 	}
 }

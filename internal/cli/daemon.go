@@ -329,7 +329,7 @@ func buildRuntime(o *argv.Options, set *config.Settings, env Env, log *slog.Logg
 	rt := &daemon.Runtime{
 		Detector: det, Notifier: n, Interval: set.Daemon.CheckInterval,
 		DumpPath: fmt.Sprintf("%s.%d", set.Files.PrintScanHash, os.Getpid()),
-		Report:   reporter(set, det, n.Notifier.EmailAlerts),
+		Report:   reporter(set, det, n.Notifier.EmailAlerts, n.Notifier.DShieldStats),
 	}
 	if o.Interval > 0 {
 		rt.Interval = time.Duration(o.Interval) * time.Second
@@ -343,7 +343,7 @@ func buildRuntime(o *argv.Options, set *config.Settings, env Env, log *slog.Logg
 
 // reporter renders psad's status report (-S) of the live state with this
 // configuration's limits and engines.
-func reporter(set *config.Settings, det *detect.Detector, emails func(*scan.Source) int) func(io.Writer, *scan.Tracker, daemon.ReportQuery) {
+func reporter(set *config.Settings, det *detect.Detector, emails func(*scan.Source) int, dshield func() string) func(io.Writer, *scan.Tracker, daemon.ReportQuery) {
 	return func(w io.Writer, t *scan.Tracker, q daemon.ReportQuery) {
 		if renderQuery(w, set, det, emails, t, q) {
 			return
@@ -356,6 +356,18 @@ func reporter(set *config.Settings, det *detect.Detector, emails func(*scan.Sour
 			ro.MinDL = max(q.MinDL, set.Alert.MinDangerLevel)
 			ro.SigsMax, ro.IPMax, ro.PortsMax = set.Status.SigsThreshold, set.Status.IPThreshold, set.Status.PortsThreshold
 			ro.SummaryOnly = q.Summary
+			ro.StatusSections = func(w io.Writer) {
+				if stats := dshield(); stats != "" {
+					io.WriteString(w, "    DShield stats:\n")
+					for l := range strings.Lines(stats) {
+						io.WriteString(w, "      "+l)
+					}
+					io.WriteString(w, "\n")
+				}
+				if q.Blocks != nil {
+					q.Blocks(w)
+				}
+			}
 		}
 		report.Write(w, t, ro)
 	}
@@ -374,9 +386,18 @@ func handler(d **daemon.Daemon, policy *block.Policy) ctl.Handler {
 			}
 			return respond.Handle(ctx, policy, req, w)
 		}
+		q := daemon.ReportQuery{Summary: req.Summary, MinDL: req.MinDL}
+		if policy != nil {
+			only, err := parseStatusIP(req.Arg)
+			if req.Arg != "" && err != nil {
+				return err
+			}
+			list := policy.List()
+			q.Blocks = func(w io.Writer) { respond.BlockSection(w, list, only, time.Now()) }
+		}
 		var buf bytes.Buffer
 		if err := (*d).Query(ctx, func(t *scan.Tracker, rt *daemon.Runtime) {
-			rt.Report(&buf, t, daemon.ReportQuery{Summary: req.Summary, MinDL: req.MinDL})
+			rt.Report(&buf, t, q)
 		}); err != nil {
 			return fmt.Errorf("daemon busy: %w", err)
 		}

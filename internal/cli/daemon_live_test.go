@@ -112,3 +112,25 @@ func TestHUPAppliesNewAlertSettings(t *testing.T) {
 		t.Errorf("a DL 1 scan alerted after MIN_DANGER_LEVEL became 3: %s", sl.find("10.3.3.2"))
 	}
 }
+
+// TestStatusDShieldSection: with ENABLE_DSHIELD_ALERTS, -S has psad's
+// DShield counters (of the mails sent to DShield and the packets they
+// held: none before the first DSHIELD_ALERT_INTERVAL) between the prefix
+// counters and the protocol counters.
+func TestStatusDShieldSection(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "messages")
+	must(t, os.WriteFile(logFile, nil, 0o600))
+	e := newTestEnv(t, map[string]string{"IPT_SYSLOG_FILE": logFile, "ALERTING_METHODS": "noemail,nosyslog",
+		"CHECK_INTERVAL": "1", "ENABLE_DSHIELD_ALERTS": "Y"}, "")
+	startDaemon(t, e.conf, Env{})
+	appendLines(t, logFile, scanLines("10.7.7.8", 6)...)
+	var st string
+	waitFor(t, "the scan in -S", func() bool {
+		st, _, _ = e.run(t, "-S")
+		return strings.Contains(st, "SRC:  10.7.7.8")
+	})
+	want := "      \"DROP\": 6\n\n    DShield stats:\n      total emails: 0\n      total packets: 0\n\n    Total protocol packet counters:\n"
+	if !strings.Contains(st, want) {
+		t.Errorf("-S lacks the DShield section %q:\n%s", want, st)
+	}
+}

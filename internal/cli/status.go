@@ -26,6 +26,12 @@ func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 	if !statusDLValid(o, env) {
 		return 1
 	}
+	if o.StatusIP != "" {
+		if _, err := parseStatusIP(o.StatusIP); err != nil {
+			fmt.Fprintf(env.Stderr, "[*] %v\n", err)
+			return 1
+		}
+	}
 	pid, cmd, err := psaddir.Daemon(pidPath)
 	if err != nil || pid == 0 {
 		notRunning(env.Stdout, pidPath, host)
@@ -49,7 +55,7 @@ func runStatus(o *argv.Options, set *config.Settings, env Env) int {
 	fmt.Fprintf(env.Stdout, "    Command line arguments: %s\n", args)
 	fmt.Fprintf(env.Stdout, "    Alert email address(es): %s\n\n", strings.Join(set.Alert.EmailAddresses, " "))
 
-	rep, err := ctl.Ask(ctl.SocketPath(set.Files.RunDir), ctl.Request{Op: "status", Summary: o.StatusSummary, MinDL: o.StatusDL}, 15*time.Second)
+	rep, err := ctl.Ask(ctl.SocketPath(set.Files.RunDir), ctl.Request{Op: "status", Summary: o.StatusSummary, MinDL: o.StatusDL, Arg: o.StatusIP}, 15*time.Second)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "[*] no status from the daemon: %v\n", err)
 		return 1

@@ -143,6 +143,9 @@ type ReportQuery struct {
 	// Summary and MinDL are -S's --status-summary and --status-dl.
 	Summary bool
 	MinDL   int
+	// Blocks, set for -S when active response is on, writes psad's
+	// auto-blocked IP section.
+	Blocks func(io.Writer)
 	// Full is the USR1 dump: every source, no STATUS_* limits.
 	Full bool
 	// JSON renders the psad-go/1 document (docs/json.md) instead of text.

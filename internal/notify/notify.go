@@ -465,6 +465,16 @@ func (n *Notifier) throttled(key string) bool {
 	return n.due[key]%n.cfg.Throttle != 1
 }
 
+// DShieldStats is the DShield counter text ("total emails: n\ntotal
+// packets: n\n") for -S, or "" when DShield reporting is off. Like Batch
+// it must run on the goroutine that owns the tracker.
+func (n *Notifier) DShieldStats() string {
+	if n.ds == nil {
+		return ""
+	}
+	return n.ds.Counters()
+}
+
 // EmailAlerts is the number of alert emails sent for src (with
 // ENABLE_EMAIL_LIMIT_PER_DST, summed over its destinations): -S's
 // "Email alerts". Like Batch it must run on the goroutine that owns the

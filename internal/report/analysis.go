@@ -55,6 +55,11 @@ type Options struct {
 	// EmailAlerts, set for -S, gives a source's "Email alerts" count,
 	// which psad prints on the SRC line of -S (and -A does not).
 	EmailAlerts func(*scan.Source) int
+	// StatusSections, set for -S, writes psad's DShield and auto-blocked
+	// IP sections, which come between the prefix counters and the
+	// protocol counters. It runs on another goroutine while the report
+	// lists the sources.
+	StatusSections func(io.Writer)
 }
 
 // Totals are the counts the report ends with.
@@ -80,6 +85,9 @@ func Write(out io.Writer, t *scan.Tracker, o Options) (Totals, error) {
 		defer close(done)
 		writeTopPorts(&counters, t, o)
 		writePrefixes(&counters, t)
+		if o.StatusSections != nil {
+			o.StatusSections(&counters)
+		}
 		writeProtoCounters(&counters, t, o)
 	}()
 	srcs, big := listSources(t, o.MinDL, !o.SummaryOnly)

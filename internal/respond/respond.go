@@ -432,6 +432,39 @@ func withPolicy(set *config.Settings, fn func(ctx context.Context, p *block.Poli
 	return p.Session(ctx, func() error { return fn(ctx, p) })
 }
 
+// BlockSection writes psad's auto-blocked IP section of -S (operations
+// spec 5.5): each active block with the seconds it has left, or
+// "(unlimited timeout)"; with only (--status-ip) valid, the blocks
+// holding that address. psad listed IPv4 addresses only; networks and
+// IPv6 addresses are listed too. Unlike psad's, it removes nothing.
+func BlockSection(w io.Writer, list []block.Status, only netip.Addr, now time.Time) {
+	if only.IsValid() {
+		fmt.Fprintf(w, "    iptables auto-blocking status for: %s: \n", only)
+	} else {
+		fmt.Fprintln(w, "    iptables auto-blocked IPs:")
+	}
+	n := 0
+	for _, b := range list {
+		if only.IsValid() && !b.Prefix.Contains(only) {
+			continue
+		}
+		addr := b.Prefix.String()
+		if b.Prefix.IsSingleIP() {
+			addr = b.Prefix.Addr().String()
+		}
+		if b.Expires.IsZero() {
+			fmt.Fprintf(w, "      %s (unlimited timeout)\n", addr)
+		} else {
+			fmt.Fprintf(w, "      %s (%d seconds remaining)\n", addr, max(0, int64(b.Expires.Sub(now)/time.Second)))
+		}
+		n++
+	}
+	if n == 0 {
+		fmt.Fprintln(w, "        [NONE]")
+	}
+	fmt.Fprintln(w)
+}
+
 // WriteStatus appends the blocks to the -S report.
 func WriteStatus(p *block.Policy) func(w io.Writer) {
 	return func(w io.Writer) {
