@@ -40,23 +40,7 @@ func TestReadsWhatPsadReads(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs psad 2.4.6, a Perl program, on 6,000 lines")
 	}
-	if head, err := os.ReadFile(perlPsad); err != nil || !bytes.Contains(head[:min(len(head), 64)], []byte("perl")) {
-		t.Skipf("psad 2.4.6 (Debian's psad package) is not installed at %s", perlPsad)
-	}
-	if !havePsadData() {
-		t.Skip("psad's data files (/etc/psad) are absent")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("psad 2.4.6 runs only as root")
-	}
-	tool := filepath.Join(repoRoot, "..", "shared", "tools", "psadcmp")
-	if _, err := os.Stat(tool); err != nil {
-		t.Skip("../shared/tools/psadcmp is absent: nothing here reads psad's report")
-	}
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is needed to run psadcmp")
-	}
+	py, tool := needPsadcmp(t)
 	for _, seed := range []int64{1, 2} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			dir := t.TempDir()
@@ -199,6 +183,38 @@ func normAddr(s string) string {
 	return s
 }
 
+// needPerlPsad skips the test unless psad 2.4.6 can run here: the Perl
+// psad of Debian's package (which .ci/run installs), its data files, and
+// root, without which it refuses to run.
+func needPerlPsad(t *testing.T) {
+	t.Helper()
+	if head, err := os.ReadFile(perlPsad); err != nil || !bytes.Contains(head[:min(len(head), 64)], []byte("perl")) {
+		t.Skipf("psad 2.4.6 (Debian's psad package) is not installed at %s", perlPsad)
+	}
+	if !havePsadData() {
+		t.Skip("psad's data files (/etc/psad) are absent")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("psad 2.4.6 runs only as root")
+	}
+}
+
+// needPsadcmp is needPerlPsad and ../shared/tools/psadcmp, which reads
+// psad's reports: it returns python3 and the tool.
+func needPsadcmp(t *testing.T) (py, tool string) {
+	t.Helper()
+	needPerlPsad(t)
+	tool = filepath.Join(repoRoot, "..", "shared", "tools", "psadcmp")
+	if _, err := os.Stat(tool); err != nil {
+		t.Skip("../shared/tools/psadcmp is absent: nothing here reads psad's report")
+	}
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("python3 is needed to run psadcmp")
+	}
+	return py, tool
+}
+
 // lineOf returns the line of the variants log whose source is src.
 func lineOf(log []byte, src string) string {
 	for l := range strings.SplitSeq(string(log), "\n") {
@@ -225,15 +241,7 @@ func TestMailsLikePsad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts psad 2.4.6's daemon, a Perl program, for each scan")
 	}
-	if head, err := os.ReadFile(perlPsad); err != nil || !bytes.Contains(head[:min(len(head), 64)], []byte("perl")) {
-		t.Skipf("psad 2.4.6 (Debian's psad package) is not installed at %s", perlPsad)
-	}
-	if !havePsadData() {
-		t.Skip("psad's data files (/etc/psad) are absent")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("psad 2.4.6 runs only as root")
-	}
+	needPerlPsad(t)
 	// Each case feeds its scans one after the other to one pair of
 	// daemons, and compares the mails of each step: the later alerts
 	// of a source carry what the earlier ones counted.
@@ -514,23 +522,7 @@ func TestAnalysisLikePsad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs psad 2.4.6, a Perl program, on 10,000 lines")
 	}
-	if head, err := os.ReadFile(perlPsad); err != nil || !bytes.Contains(head[:min(len(head), 64)], []byte("perl")) {
-		t.Skipf("psad 2.4.6 (Debian's psad package) is not installed at %s", perlPsad)
-	}
-	if !havePsadData() {
-		t.Skip("psad's data files (/etc/psad) are absent")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("psad 2.4.6 runs only as root")
-	}
-	tool := filepath.Join(repoRoot, "..", "shared", "tools", "psadcmp")
-	if _, err := os.Stat(tool); err != nil {
-		t.Skip("../shared/tools/psadcmp is absent: nothing here reads psad's report")
-	}
-	py, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 is needed to run psadcmp")
-	}
+	py, tool := needPsadcmp(t)
 	dir := t.TempDir()
 	var mixed, kept bytes.Buffer
 	must(t, loggen.Mixed(&mixed, 10000, 11))
