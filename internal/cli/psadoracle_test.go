@@ -52,16 +52,9 @@ func TestReadsWhatPsadReads(t *testing.T) {
 			must(t, os.WriteFile(log, b.Bytes(), 0o600))
 			args := []string{"-A", "-m", log, "-c", conf, "--no-rdns", "--no-whois", "--no-netstat"}
 
-			theirs, err := exec.Command(perlPsad, args...).CombinedOutput()
-			if err != nil {
-				t.Fatalf("psad 2.4.6: %v\n%s", err, theirs)
-			}
-			var out, errs bytes.Buffer
-			if code := Run(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}); code != 0 {
-				t.Fatalf("exit %d: %s", code, errs.String())
-			}
+			theirs, out, errs := runBoth(t, args)
 			want := sourceFacts(t, py, tool, filepath.Join(dir, "psad.txt"), theirs)
-			got := sourceFacts(t, py, tool, filepath.Join(dir, "ours.txt"), append(out.Bytes(), errs.Bytes()...))
+			got := sourceFacts(t, py, tool, filepath.Join(dir, "ours.txt"), append(out, errs...))
 
 			// Without a source per accepted line, the test would prove nothing.
 			if len(want) < 1500 {
@@ -181,6 +174,22 @@ func normAddr(s string) string {
 		return a.String()
 	}
 	return s
+}
+
+// runBoth runs psad 2.4.6 and then our Run with args, and returns psad's
+// output (stdout and stderr) and ours (stdout, stderr). Either failing
+// ends the test.
+func runBoth(t *testing.T, args []string) (theirs, out, errs []byte) {
+	t.Helper()
+	theirs, err := exec.Command(perlPsad, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("psad 2.4.6 %q: %v\n%s", args, err, theirs)
+	}
+	var o, e bytes.Buffer
+	if code := Run(args, Env{Stdin: strings.NewReader(""), Stdout: &o, Stderr: &e}); code != 0 {
+		t.Fatalf("%q: exit %d: %s", args, code, e.String())
+	}
+	return theirs, o.Bytes(), e.Bytes()
 }
 
 // needPerlPsad skips the test unless psad 2.4.6 can run here: the Perl
@@ -535,17 +544,10 @@ func TestAnalysisLikePsad(t *testing.T) {
 	must(t, os.WriteFile(log, kept.Bytes(), 0o600))
 	conf := oracleConf(t, dir, nil)
 	args := []string{"-A", "-m", log, "-c", conf, "--no-rdns", "--no-whois", "--no-netstat"}
-	theirs, err := exec.Command(perlPsad, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("psad 2.4.6: %v\n%s", err, theirs)
-	}
-	var out, errs bytes.Buffer
-	if code := Run(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}); code != 0 {
-		t.Fatalf("exit %d: %s", code, errs.String())
-	}
+	theirs, out, errs := runBoth(t, args)
 	want, got := filepath.Join(dir, "psad.txt"), filepath.Join(dir, "ours.txt")
 	must(t, os.WriteFile(want, theirs, 0o600))
-	must(t, os.WriteFile(got, append(out.Bytes(), errs.Bytes()...), 0o600))
+	must(t, os.WriteFile(got, append(out, errs...), 0o600))
 	res, _ := exec.Command(py, tool, "diff", want, got).CombinedOutput()
 	lines := strings.Split(strings.TrimSpace(string(res)), "\n")
 	last := lines[len(lines)-1]
@@ -577,16 +579,9 @@ func TestAnalysisLikePsad(t *testing.T) {
 		if fields != "" {
 			args = append(args, "--CSV-fields", fields)
 		}
-		theirs, err := exec.Command(perlPsad, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("psad 2.4.6 %q: %v\n%s", args, err, theirs)
-		}
-		var out, errs bytes.Buffer
-		if code := Run(args, Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errs}); code != 0 {
-			t.Fatalf("%q: exit %d: %s", args, code, errs.String())
-		}
-		if !bytes.Equal(out.Bytes(), theirs) || errs.Len() > 0 {
-			t.Errorf("--CSV --CSV-fields %q differs from psad 2.4.6's (%d and %d bytes; stderr %q)", fields, len(theirs), out.Len(), errs.String())
+		theirs, out, errs := runBoth(t, args)
+		if !bytes.Equal(out, theirs) || len(errs) > 0 {
+			t.Errorf("--CSV --CSV-fields %q differs from psad 2.4.6's (%d and %d bytes; stderr %q)", fields, len(theirs), len(out), errs)
 		}
 	}
 }
