@@ -97,6 +97,18 @@ func (b blockingMailer) Send(ctx context.Context, _ *mail.Message) error {
 	}
 }
 
+// alertBurst hands n one batch in which srcs sources each scanned five
+// ports, and waits (in a synctest bubble) until the local worker has
+// handed on or dropped every mail.
+func alertBurst(n *Notifier, srcs int) {
+	tr := scan.NewTracker(scan.DefaultSettings())
+	for i := range srcs {
+		scanner(tr, netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String(), 5)
+	}
+	n.Batch(closed(tr))
+	synctest.Wait()
+}
+
 // TestMailQueueFullLogsRarely: with the mail server stuck, the mails
 // that find the mail queue full (here 64 KiB) are counted and logged on
 // the first drop and every 1000th, not one line each.
@@ -112,13 +124,8 @@ func TestMailQueueFullLogsRarely(t *testing.T) {
 		var mu sync.Mutex
 		cfg.Log = slog.New(slog.NewTextHandler(lockedWriter{&mu, &logBuf}, nil))
 		n := New(cfg, nil)
-		tr := scan.NewTracker(scan.DefaultSettings())
 		const srcs = 2500
-		for i := range srcs {
-			scanner(tr, netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String(), 5)
-		}
-		n.Batch(closed(tr))
-		synctest.Wait() // the local worker has handed on or dropped every mail
+		alertBurst(n, srcs)
 		dropped := n.Summary().Dropped.Mails
 		// Each mail holds at least its 256-byte share of overhead, so no
 		// more than 256 fit in 64 KiB, and at least one does.
@@ -150,13 +157,8 @@ func TestMailBurstAllSent(t *testing.T) {
 		cfg.Mailer = bm
 		cfg.QueueLen = 10000 // the burst's syslog lines and mails, all at once
 		n := New(cfg, nil)
-		tr := scan.NewTracker(scan.DefaultSettings())
 		const srcs = 2500
-		for i := range srcs {
-			scanner(tr, netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}).String(), 5)
-		}
-		n.Batch(closed(tr))
-		synctest.Wait()
+		alertBurst(n, srcs)
 		if d := n.Summary().Dropped; !d.zero() {
 			t.Fatalf("dropped %+v while the mail program was busy", d)
 		}
