@@ -207,13 +207,20 @@ func (q *mailQueue) pop() (job, bool) {
 			q.jobs[q.head] = job{}
 			q.head++
 			q.bytes -= j.size()
-			if q.head == len(q.jobs) {
+			switch {
+			case q.head == len(q.jobs):
 				// Drained: start again at the front of the array, and
 				// let a burst's large array go.
 				q.jobs, q.head = q.jobs[:0], 0
 				if cap(q.jobs) > 1024 {
 					q.jobs = nil
 				}
+			case q.head >= 1024 && 2*q.head >= len(q.jobs):
+				// Never drained (a steady stream): move the waiting jobs
+				// to the front, or the array would grow with every mail.
+				n := copy(q.jobs, q.jobs[q.head:])
+				clear(q.jobs[n:])
+				q.jobs, q.head = q.jobs[:n], 0
 			}
 			q.mu.Unlock()
 			return j, true

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -167,4 +168,34 @@ func TestMailBurstAllSent(t *testing.T) {
 			t.Errorf("summary %+v, want all %d mails sent", sum, srcs)
 		}
 	})
+}
+
+// TestMailQueueSteadyStream: a queue that never drains (a job pushed for
+// every one popped, always 10 waiting) keeps its array small and its
+// order.
+func TestMailQueueSteadyStream(t *testing.T) {
+	q := newMailQueue(1 << 20)
+	next := 0
+	push := func() {
+		if !q.push(job{kind: kindMail, line: strconv.Itoa(next)}) {
+			t.Fatalf("push %d refused", next)
+		}
+		next++
+	}
+	for range 10 {
+		push()
+	}
+	for i := range 100_000 {
+		j, ok := q.pop()
+		if !ok || j.line != strconv.Itoa(i) {
+			t.Fatalf("pop %d: %q, %v", i, j.line, ok)
+		}
+		push()
+	}
+	if c := cap(q.jobs); c > 4096 {
+		t.Errorf("array of %d jobs for 10 waiting", c)
+	}
+	if want := 10 * (256 + 6); q.bytes > want || q.bytes < 10*256 {
+		t.Errorf("%d bytes counted for 10 jobs", q.bytes)
+	}
 }
