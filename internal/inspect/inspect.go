@@ -520,9 +520,10 @@ func (e *Engines) Imported() []string {
 		out = append(out, "imported TOS-based passive OS fingerprinting signatures")
 	}
 	if e.SnortRulesDir != "" {
-		// psad reads classification.config while importing the rules and
-		// logs the rules line, whether or not the directory holds any,
-		// last (seen running psad 2.4.6; the spec has them the other way).
+		// psad reads classification.config while it imports the rules,
+		// then logs the rules line (whether or not the directory holds
+		// rules): classification first, as psad 2.4.6 does; the spec
+		// has them the other way round.
 		if e.Classification {
 			out = append(out, "imported Snort classification.config")
 		}
