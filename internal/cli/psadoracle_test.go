@@ -263,6 +263,12 @@ func TestMailsLikePsad(t *testing.T) {
 		{scans: []string{"ipv6_ms_sql_server_sig_match"}}, {scans: []string{"topera_ipv6_syn_scan_with_ip_opts"}},
 		{scans: four},
 		{scans: four, settings: map[string]string{"EMAIL_LIMIT": "2"}},
+		{scans: four, settings: map[string]string{"ALERT_ALL": "N"}},
+		{scans: four, settings: map[string]string{"EMAIL_ALERT_DANGER_LEVEL": "3"}},
+		// (not the sweep log: its mails name the sweep, psad's do not, #9)
+		{scans: []string{"syn_scan_1000_1500_multi_dst", "syn_scan_1000_1500_multi_dst"},
+			settings: map[string]string{"EMAIL_LIMIT": "1", "ENABLE_EMAIL_LIMIT_PER_DST": "Y"}},
+		{scans: []string{"syn_scan_1000_1500", "syn_scan_1000_1500"}, settings: map[string]string{"SHOW_ALL_SIGNATURES": "N"}},
 	} {
 		scans := c.scans
 		name := strings.Join(scans, "+")
