@@ -95,6 +95,11 @@ func oracleConf(t *testing.T, dir string, settings map[string]string) string {
 		"HOSTNAME":      "fw",
 	}
 	maps.Copy(set, settings)
+	// AUTO_DL_FILE is given as the file's text.
+	if text, ok := settings["AUTO_DL_FILE"]; ok {
+		set["AUTO_DL_FILE"] = filepath.Join(dir, "auto_dl")
+		must(t, os.WriteFile(set["AUTO_DL_FILE"], []byte(text), 0o600))
+	}
 	for name, val := range set {
 		re := regexp.MustCompile(`(?m)^` + name + `\s[^;]*;`)
 		if !re.MatchString(text) {
@@ -243,8 +248,9 @@ func lineOf(log []byte, src string) string {
 // its mail program (mailCmd, here a script that keeps them). What psad leaves to Perl's hash order (the
 // order of signature blocks, Global stats lines and OS guesses) is
 // compared as a set; docs/compat.md's differences are taken out:
-// "reference:" lines (psad prints them only with a reference.config) and
-// the Multi-Protocol mark (#2). It needs what TestReadsWhatPsadReads
+// "reference:" lines (psad prints them only with a reference.config), the
+// Multi-Protocol mark (#2) and the Auto-assigned mark (psad never prints
+// it). It needs what TestReadsWhatPsadReads
 // needs except psadcmp.
 func TestMailsLikePsad(t *testing.T) {
 	if testing.Short() {
@@ -269,11 +275,13 @@ func TestMailsLikePsad(t *testing.T) {
 		{scans: []string{"syn_scan_1000_1500_multi_dst", "syn_scan_1000_1500_multi_dst"},
 			settings: map[string]string{"EMAIL_LIMIT": "1", "ENABLE_EMAIL_LIMIT_PER_DST": "Y"}},
 		{scans: []string{"syn_scan_1000_1500", "syn_scan_1000_1500"}, settings: map[string]string{"SHOW_ALL_SIGNATURES": "N"}},
+		// auto_dl: the source at DL 5, its mails "Auto-assigned".
+		{scans: []string{"syn_scan_1000_1500"}, settings: map[string]string{"AUTO_DL_FILE": "192.168.10.55    5;\n"}},
 	} {
 		scans := c.scans
 		name := strings.Join(scans, "+")
 		for k, v := range c.settings {
-			name += "," + k + "=" + v
+			name += "," + k + "=" + strings.Fields(v)[0]
 		}
 		t.Run(name, func(t *testing.T) {
 			theirs := startOracleDaemon(t, t.TempDir(), c.settings)
@@ -384,6 +392,11 @@ func daemonConf(t *testing.T, dir string, settings map[string]string) (*oracleDa
 		"ENABLE_FW_LOGGING_CHECK": "N", "ENABLE_WHOIS_LOOKUPS": "N", "ENABLE_DNS_LOOKUPS": "N", "ENABLE_AUTO_IDS": "N",
 	}
 	maps.Copy(set, settings)
+	// AUTO_DL_FILE is given as the file's text.
+	if text, ok := settings["AUTO_DL_FILE"]; ok {
+		set["AUTO_DL_FILE"] = filepath.Join(dir, "auto_dl")
+		must(t, os.WriteFile(set["AUTO_DL_FILE"], []byte(text), 0o600))
+	}
 	for name, val := range set {
 		re := regexp.MustCompile(`(?m)^` + name + `\s[^;]*;`)
 		if !re.MatchString(text) {
@@ -504,6 +517,7 @@ func normaliseMail(body string) string {
 			strings.HasPrefix(strings.TrimSpace(l), "reference: "):
 			continue
 		case strings.Contains(l, "Danger level: "):
+			l = strings.TrimSuffix(l, " Auto-assigned")
 			out = append(out, strings.TrimSuffix(l, " Multi-Protocol"))
 		case strings.Contains(l, "chain:   interface:  protocol:  packets:"):
 			out = append(out, l)
