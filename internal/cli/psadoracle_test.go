@@ -82,7 +82,8 @@ func TestReadsWhatPsadReads(t *testing.T) {
 }
 
 // oracleConf writes psad's own psad.conf with its working directories
-// moved under dir and settings changed.
+// moved under dir and settings changed (AUTO_DL_FILE given as the file's
+// text); ours reads it too, told not to look for journald.
 func oracleConf(t *testing.T, dir string, settings map[string]string) string {
 	t.Helper()
 	data, err := os.ReadFile("/etc/psad/psad.conf")
@@ -110,6 +111,8 @@ func oracleConf(t *testing.T, dir string, settings map[string]string) string {
 			must(t, os.MkdirAll(val, 0o700))
 		}
 	}
+	// Ours would follow journald where it runs; psad reads the file.
+	text += "AUTO_DETECT_JOURNALCTL N;\n"
 	conf := filepath.Join(dir, "psad.conf")
 	must(t, os.WriteFile(conf, []byte(text), 0o600))
 	return conf
@@ -375,7 +378,7 @@ func newMails(now, before map[string]string) map[string]string {
 // daemonConf writes psad's psad.conf for a daemon in dir: its own
 // directories and firewall log, mail through a script that keeps each
 // mail (its arguments on the first line), no syslog (psad writes to
-// /dev/log only), no lookups, blocking or firewall check.
+// /dev/log only), no lookups, blocking or firewall check, and settings.
 func daemonConf(t *testing.T, dir string, settings map[string]string) (*oracleDaemon, string) {
 	t.Helper()
 	d := &oracleDaemon{dir: dir, fwlog: filepath.Join(dir, "fw.log"), mailDir: filepath.Join(dir, "mails")}
@@ -383,33 +386,13 @@ func daemonConf(t *testing.T, dir string, settings map[string]string) (*oracleDa
 	must(t, os.WriteFile(d.fwlog, nil, 0o600))
 	script := filepath.Join(dir, "mail.sh")
 	must(t, os.WriteFile(script, []byte("#!/bin/sh\nf=$(mktemp "+dir+"/mail.XXXXXX)\n{ echo \"ARGV: $*\"; cat; } > \"$f\"\nmv \"$f\" "+d.mailDir+"/\n"), 0o700))
-	data, err := os.ReadFile("/etc/psad/psad.conf")
-	must(t, err)
-	text := string(data)
 	set := map[string]string{
-		"PSAD_DIR": filepath.Join(dir, "log"), "PSAD_RUN_DIR": filepath.Join(dir, "run"), "PSAD_FIFO_DIR": filepath.Join(dir, "fifo"),
-		"HOSTNAME": "fw", "IPT_SYSLOG_FILE": d.fwlog, "ENABLE_SYSLOG_FILE": "Y", "CHECK_INTERVAL": "1",
+		"IPT_SYSLOG_FILE": d.fwlog, "ENABLE_SYSLOG_FILE": "Y", "CHECK_INTERVAL": "1",
 		"mailCmd": script, "sendmailCmd": script, "ALERTING_METHODS": "nosyslog",
 		"ENABLE_FW_LOGGING_CHECK": "N", "ENABLE_WHOIS_LOOKUPS": "N", "ENABLE_DNS_LOOKUPS": "N", "ENABLE_AUTO_IDS": "N",
 	}
 	maps.Copy(set, settings)
-	// AUTO_DL_FILE is given as the file's text.
-	if text, ok := settings["AUTO_DL_FILE"]; ok {
-		set["AUTO_DL_FILE"] = filepath.Join(dir, "auto_dl")
-		must(t, os.WriteFile(set["AUTO_DL_FILE"], []byte(text), 0o600))
-	}
-	for name, val := range set {
-		re := regexp.MustCompile(`(?m)^` + name + `\s[^;]*;`)
-		if !re.MatchString(text) {
-			t.Fatalf("/etc/psad/psad.conf has no %s", name)
-		}
-		text = re.ReplaceAllLiteralString(text, name+" "+val+";")
-	}
-	// Ours would follow journald where it runs; psad reads the file.
-	text += "AUTO_DETECT_JOURNALCTL N;\n"
-	conf := filepath.Join(dir, "psad.conf")
-	must(t, os.WriteFile(conf, []byte(text), 0o600))
-	return d, conf
+	return d, oracleConf(t, dir, set)
 }
 
 // startOracleDaemon starts psad 2.4.6's daemon (it forks itself away) and
