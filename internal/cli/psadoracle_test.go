@@ -553,8 +553,8 @@ var psadRefuses = regexp.MustCompile(`PROTO=(ESP|AH|SCTP|UDPLITE|50|51|132|136) 
 // hundreds of sources, IPv6, nftables lines) and compares the reports fact
 // by fact with psadcmp. Only docs/compat.md's differences are excused:
 // Total protocols (#2) and the last of the Top N attackers, which psad
-// leaves out (#5). --CSV, with and without --CSV-fields, must print the
-// same bytes. It needs what TestReadsWhatPsadReads needs.
+// leaves out (#5); the same for three --analysis-fields filters. --CSV,
+// with and without --CSV-fields, must print the same bytes. It needs what TestReadsWhatPsadReads needs.
 func TestAnalysisLikePsad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs psad 2.4.6, a Perl program, on 10,000 lines")
@@ -571,35 +571,45 @@ func TestAnalysisLikePsad(t *testing.T) {
 	log := filepath.Join(dir, "mixed.log")
 	must(t, os.WriteFile(log, kept.Bytes(), 0o600))
 	conf := oracleConf(t, dir, nil)
-	args := []string{"-A", "-m", log, "-c", conf, "--no-rdns", "--no-whois", "--no-netstat"}
-	theirs, out, errs := runBoth(t, args)
-	want, got := filepath.Join(dir, "psad.txt"), filepath.Join(dir, "ours.txt")
-	must(t, os.WriteFile(want, theirs, 0o600))
-	must(t, os.WriteFile(got, append(out, errs...), 0o600))
-	res, _ := exec.Command(py, tool, "diff", want, got).CombinedOutput()
-	lines := strings.Split(strings.TrimSpace(string(res)), "\n")
-	last := lines[len(lines)-1]
-	var matched int
-	if _, err := fmt.Sscanf(last, "%d matched", &matched); err != nil || matched < 10000 {
-		t.Fatalf("psadcmp compared too little (%q): the log no longer makes a busy report", last)
-	}
-	// The attacker psad leaves out of its Top N (#5): one EXTRA source.
-	extraTop := regexp.MustCompile(`^EXTRA top_attackers\[([^\]]+)\]\.`)
-	extra := map[string]bool{}
-	for _, l := range lines[:len(lines)-1] {
-		switch {
-		case strings.Contains(l, ".total_protocols:"),
-			strings.HasPrefix(l, "DIFF  top_attackers.entries:"), strings.HasPrefix(l, "DIFF  top_attackers.order:"):
-		case extraTop.MatchString(l):
-			extra[extraTop.FindStringSubmatch(l)[1]] = true
-		default:
-			t.Errorf("%s", l)
+	// The whole report, then reports of the packets --analysis-fields
+	// keeps.
+	for _, c := range []struct {
+		fields string
+		least  int // facts psadcmp must compare, or the log changed
+	}{{"", 10000}, {"src:198.18.0.0/16", 5000}, {"ip_len:40", 2000}, {"dp:22", 20}} {
+		args := []string{"-A", "-m", log, "-c", conf, "--no-rdns", "--no-whois", "--no-netstat"}
+		if c.fields != "" {
+			args = append(args, "--analysis-fields", c.fields)
 		}
+		theirs, out, errs := runBoth(t, args)
+		want, got := filepath.Join(dir, "psad.txt"), filepath.Join(dir, "ours.txt")
+		must(t, os.WriteFile(want, theirs, 0o600))
+		must(t, os.WriteFile(got, append(out, errs...), 0o600))
+		res, _ := exec.Command(py, tool, "diff", want, got).CombinedOutput()
+		lines := strings.Split(strings.TrimSpace(string(res)), "\n")
+		last := lines[len(lines)-1]
+		var matched int
+		if _, err := fmt.Sscanf(last, "%d matched", &matched); err != nil || matched < c.least {
+			t.Fatalf("--analysis-fields %q: psadcmp compared too little (%q): the log no longer makes a busy report", c.fields, last)
+		}
+		// The attacker psad leaves out of its Top N (#5): one EXTRA source.
+		extraTop := regexp.MustCompile(`^EXTRA top_attackers\[([^\]]+)\]\.`)
+		extra := map[string]bool{}
+		for _, l := range lines[:len(lines)-1] {
+			switch {
+			case strings.Contains(l, ".total_protocols:"),
+				strings.HasPrefix(l, "DIFF  top_attackers.entries:"), strings.HasPrefix(l, "DIFF  top_attackers.order:"):
+			case extraTop.MatchString(l):
+				extra[extraTop.FindStringSubmatch(l)[1]] = true
+			default:
+				t.Errorf("--analysis-fields %q: %s", c.fields, l)
+			}
+		}
+		if len(extra) > 1 {
+			t.Errorf("--analysis-fields %q: we list %d Top attackers psad does not; only its missing last one is excused", c.fields, len(extra))
+		}
+		t.Logf("--analysis-fields %q: %s", c.fields, last)
 	}
-	if len(extra) > 1 {
-		t.Errorf("we list %d Top attackers psad does not; only its missing last one is excused", len(extra))
-	}
-	t.Logf("%s", last)
 
 	// --CSV prints the same lines, byte for byte.
 	for _, fields := range []string{"", "src dst dp", "src:198.18.0.0/16 dp:22 proto", "timestamp src flags", "dp:countuniq", "src:count"} {
