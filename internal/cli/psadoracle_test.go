@@ -2,10 +2,8 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"maps"
 	"net/netip"
 	"os"
@@ -19,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/psadgo/psad/internal/argv"
 	"github.com/psadgo/psad/internal/loggen"
 )
 
@@ -445,33 +442,7 @@ func openedBy(pid int, path string) bool {
 func startOurDaemon(t *testing.T, dir string, settings map[string]string) *oracleDaemon {
 	t.Helper()
 	d, conf := daemonConf(t, dir, settings)
-	o, errs := argv.ParseArgs([]string{"-c", conf, "--no-daemon"})
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	o.NoDaemon = false // mail, not stdout; --no-daemon only keeps it in the foreground
-	cfg, err := loadConfig(o, io.Discard)
-	must(t, err)
-	ready := make(chan struct{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var errb syncBuffer
-	go func() {
-		done <- runDaemonCtx(ctx, o, cfg, Env{Stdout: io.Discard, Stderr: &errb}, func() { close(ready) })
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Error("our daemon did not stop")
-		}
-	})
-	select {
-	case <-ready:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("our daemon not ready: %s", errb.String())
-	}
+	startDaemon(t, conf, Env{})
 	return d
 }
 
