@@ -86,24 +86,32 @@ func TestAcquireReportsFailedWrite(t *testing.T) {
 	p.Release()
 }
 
+// namedPsad copies the program prog into dir under the name psad, the
+// name the pid-file checks look for, and returns its path.
+func namedPsad(t *testing.T, dir, prog string) string {
+	t.Helper()
+	path, err := exec.LookPath(prog)
+	if err != nil {
+		t.Skipf("no %s(1) to run under the name psad", prog)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := filepath.Join(dir, "psad")
+	if err := os.WriteFile(fake, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return fake
+}
+
 // TestAcquireRefusesPsad246: psad 2.4.6 writes its pid file without a
 // lock; a live psad process recorded there is not taken over, and
 // Running reports it. A process named psad stands in for it: a copy of
 // sleep(1) renamed.
 func TestAcquireRefusesPsad246(t *testing.T) {
-	sleep, err := exec.LookPath("sleep")
-	if err != nil {
-		t.Skip("no sleep(1) to stand in for psad 2.4.6")
-	}
 	dir := t.TempDir()
-	fake := filepath.Join(dir, "psad")
-	data, err := os.ReadFile(sleep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(fake, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	fake := namedPsad(t, dir, "sleep")
 	cmd := exec.Command(fake, "60")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -149,23 +157,12 @@ func TestAcquireRefusesPsad246(t *testing.T) {
 // 2.4.6 (psad -S once said it was). flock(1), renamed psad, holds the lock
 // as a daemon of ours would.
 func TestDaemonNamedPsadHoldingTheLock(t *testing.T) {
-	flock, err := exec.LookPath("flock")
-	if err != nil {
-		t.Skip("no flock(1) to hold the lock under the name psad")
-	}
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
 		t.Skip("no sleep(1) for flock(1) to run")
 	}
 	dir := t.TempDir()
-	fake := filepath.Join(dir, "psad")
-	data, err := os.ReadFile(flock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(fake, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	fake := namedPsad(t, dir, "flock")
 	path := filepath.Join(dir, "psad.pid")
 	cmd := exec.Command(fake, path, sleep, "60")
 	if err := cmd.Start(); err != nil {
